@@ -1,0 +1,1 @@
+"""Deployment: gateway config, Kubernetes manifests, and the local run's tooling."""

@@ -1,0 +1,29 @@
+"""Free loopback ports."""
+
+import random
+import socket
+
+
+def is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def free_block(size: int, *, grpc_offset: int = 10000) -> int:
+    """A base port such that base..base+size-1 and each +grpc_offset are free."""
+    for _ in range(200):
+        base = random.randrange(11000, 19000)
+        ports = [base + i for i in range(size)]
+        if all(is_free(p) and is_free(p + grpc_offset) for p in ports):
+            return base
+    raise RuntimeError("no free block of ports found")

@@ -1,0 +1,1 @@
+"""The platform's five services; each runs as `python -m services.<name>`."""

@@ -1,0 +1,1 @@
+"""Billing service: plans, storage quota ledger, e-signature balance and statements."""

@@ -1,0 +1,1 @@
+"""Identity service: firms, staff, clients, contacts, invitations, sign-in and tokens."""

@@ -1,0 +1,1 @@
+"""Notify service: notification preferences, templates and email delivery."""

@@ -1,0 +1,170 @@
+"""Verification of identity's access tokens (ARCHITECTURE.md §4); signing stays in identity.
+
+Only EdDSA is accepted, whatever the token's header names (PyJWT once took an Ed25519 public
+key as an HMAC secret, CVE-2022-29217); `kid` only selects a key from identity's own key set;
+`iss`, `aud`, `exp` and `typ` are checked.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+from uuid import UUID
+
+import aiohttp
+import jwt
+from aiohttp import web
+
+from shared.errors import Unauthorized
+
+log = logging.getLogger(__name__)
+
+PRINCIPAL = web.RequestKey("principal", "Principal")
+ACCESS_TOKEN_TYPE = "at+jwt"
+ALGORITHM = "EdDSA"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, in which firm. A contact's token also names the client they act for."""
+
+    user_id: UUID
+    firm_id: UUID
+    kind: Literal["staff", "contact"]
+    role: str | None
+    client_id: UUID | None
+    token_id: str
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"
+
+
+class KeySource(Protocol):
+    async def key(self, kid: str) -> Any | None: ...
+
+
+class JwksKeys:
+    """Identity's public keys, fetched from its JWKS URL and cached.
+
+    An unknown `kid` triggers a refresh (a key was rotated in), at most once per
+    `min_refresh_seconds`, so a flood of made-up kids cannot hammer identity.
+    """
+
+    def __init__(
+        self, url: str, *, max_age_seconds: float = 300.0, min_refresh_seconds: float = 5.0
+    ) -> None:
+        self.url = url
+        self.max_age = max_age_seconds
+        self.min_refresh = min_refresh_seconds
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = float("-inf")
+        self._lock = asyncio.Lock()
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._session:
+            await self._session.close()
+
+    async def key(self, kid: str) -> Any | None:
+        age = time.monotonic() - self._fetched_at
+        if age > self.max_age or (kid not in self._keys and age > self.min_refresh):
+            await self._refresh()
+        return self._keys.get(kid)
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < self.min_refresh:
+                return
+            try:
+                self._keys = await self._fetch()
+            except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+                log.warning("JWKS fetch from %s failed: %s", self.url, exc)
+            self._fetched_at = time.monotonic()
+
+    async def _fetch(self) -> dict[str, Any]:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5))
+        async with self._session.get(self.url) as response:
+            response.raise_for_status()
+            document = await response.json()
+        keys = {}
+        for jwk in document.get("keys", []):
+            if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519" and "kid" in jwk:
+                keys[jwk["kid"]] = jwt.PyJWK(jwk, algorithm=ALGORITHM).key
+        return keys
+
+
+class TokenVerifier:
+    def __init__(self, keys: KeySource, *, issuer: str, audience: str) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError:
+            raise Unauthorized("The access token is malformed.") from None
+        if header.get("typ") != ACCESS_TOKEN_TYPE or header.get("alg") != ALGORITHM:
+            raise Unauthorized("This is not an access token.")
+        key = await self.keys.key(str(header.get("kid", "")))
+        if key is None:
+            raise Unauthorized("The access token was signed by an unknown key.")
+        claims = self._decode(token, key)
+        return _principal(claims)
+
+    def _decode(self, token: str, key: Any) -> dict[str, Any]:
+        try:
+            return jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "iat", "sub", "jti", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("The access token has expired.") from None
+        except jwt.InvalidTokenError:
+            raise Unauthorized("The access token is invalid.") from None
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    try:
+        return Principal(
+            user_id=UUID(claims["sub"]),
+            firm_id=UUID(claims["firm_id"]),
+            kind=claims["kind"],
+            role=claims.get("role"),
+            client_id=UUID(claims["client_id"]) if claims.get("client_id") else None,
+            token_id=str(claims["jti"]),
+        )
+    except (KeyError, ValueError, TypeError):
+        raise Unauthorized("The access token lacks required claims.") from None
+
+
+RevocationCheck = Callable[[Principal], Awaitable[bool]]
+
+
+def authentication(
+    verifier: TokenVerifier, revoked: RevocationCheck | None = None
+) -> Callable[..., Awaitable[web.StreamResponse]]:
+    """Middleware: a bearer token, if present, must verify; its principal goes on the request.
+
+    Requests without a token pass through anonymous; routes decide whether they need one.
+    """
+
+    @web.middleware
+    async def authenticate(request: web.Request, handler: Any) -> web.StreamResponse:
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and token:
+            principal = await verifier.verify(token.strip())
+            if revoked is not None and await revoked(principal):
+                raise Unauthorized("The session has been signed out.")
+            request[PRINCIPAL] = principal
+        return await handler(request)
+
+    return authenticate

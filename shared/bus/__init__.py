@@ -1,0 +1,22 @@
+"""RabbitMQ plumbing: one supervised connection, outbox relay, idempotent consumers, RPC."""
+
+from shared.bus.connection import Bus
+from shared.bus.consumer import Consumer, Handler
+from shared.bus.outbox import OutboxRelay, put
+from shared.bus.rpc import RpcClient, RpcError, RpcHandler, RpcServer, RpcTimeout, RpcUnavailable
+from shared.bus.topology import BusNames
+
+__all__ = [
+    "Bus",
+    "BusNames",
+    "Consumer",
+    "Handler",
+    "OutboxRelay",
+    "RpcClient",
+    "RpcError",
+    "RpcHandler",
+    "RpcServer",
+    "RpcTimeout",
+    "RpcUnavailable",
+    "put",
+]

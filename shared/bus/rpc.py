@@ -1,0 +1,282 @@
+"""RPC over AMQP: a request to the owner's `<service>.rpc` queue, the answer to `reply_to`.
+
+The callee answers a repeated idempotency key with its first answer: the reply is stored in
+`rpc_replies` in the same transaction as the handler's effects. Requests are taken in small
+batches, one transaction per batch and a savepoint per request, because one transaction per
+request tops out near 500/s on this machine kind while the ledger needs more.
+"""
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import aio_pika
+from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
+from aio_pika.exceptions import DeliveryError
+from opentelemetry import trace
+from pydantic import ValidationError
+
+from shared.bus.connection import Bus, BusUnavailable
+from shared.bus.topology import declare_work_queue
+from shared.database import CONNECTION_LOST, Connection, Database
+from shared.errors import DomainError, Unavailable
+from shared.events.base import Envelope, Reply, Request, UnknownMessage
+from shared.telemetry import extract_context, inject_headers, tracer
+
+log = logging.getLogger(__name__)
+
+RpcHandler = Callable[[Connection, Any, Envelope], Awaitable[Reply]]
+DEADLINE_HEADER = "x-deadline"
+
+
+class RpcError(Exception):
+    """The callee refused the request (its answer carries a status, title and detail)."""
+
+    def __init__(self, status: int, title: str, detail: str, field: str | None = None) -> None:
+        super().__init__(f"{status} {title}: {detail}")
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.field = field
+
+
+class RpcTimeout(Unavailable):
+    """No answer in time: the outcome is unknown; retry with the same idempotency key."""
+
+
+class RpcUnavailable(Unavailable):
+    """The request could not be delivered (broker down or nobody serves that queue)."""
+
+
+class RpcClient:
+    def __init__(self, bus: Bus, *, timeout: float = 5.0) -> None:
+        self.bus = bus
+        self.timeout = timeout
+        self._reply_to = ""
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        bus.on_connect(self._start)
+
+    async def _start(self, connection: AbstractConnection) -> None:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.consume(self._on_reply, no_ack=True)
+        self.bus.watch(channel)
+        self._reply_to = queue.name
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending.get(message.correlation_id or "")
+        if future is not None and not future.done():
+            future.set_result(json.loads(message.body))
+
+    async def call(
+        self,
+        request: Request,
+        *,
+        firm_id: UUID | None,
+        actor: UUID | None,
+        timeout: float | None = None,
+    ) -> Any:
+        """Ask the request's owning service; returns its typed Reply or raises RpcError."""
+        timeout = timeout or self.timeout
+        deadline = time.monotonic() + timeout
+        envelope = Envelope.wrap(request, firm_id=firm_id, actor=actor)
+        correlation_id = str(envelope.id)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[correlation_id] = future
+        try:
+            with tracer.start_as_current_span(f"rpc {request.type}", kind=trace.SpanKind.CLIENT):
+                await self._send(request, envelope, time.time() + timeout)
+                answer = await asyncio.wait_for(future, max(0.0, deadline - time.monotonic()))
+        except TimeoutError:
+            raise RpcTimeout(f"{request.target} did not answer {request.type} in time") from None
+        finally:
+            self._pending.pop(correlation_id, None)
+        return _reply(request, answer)
+
+    async def _send(self, request: Request, envelope: Envelope, deadline: float) -> None:
+        message = aio_pika.Message(
+            envelope.model_dump_json().encode(),
+            message_id=str(envelope.id),
+            correlation_id=str(envelope.id),
+            reply_to=self._reply_to,
+            content_type="application/json",
+            type=request.type,
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            headers={**inject_headers(), DEADLINE_HEADER: deadline},
+        )
+        queue = self.bus.names.queue(request.target, "rpc")
+        try:
+            await self.bus.publish("", queue, message, mandatory=True)
+        except (DeliveryError, BusUnavailable) as exc:
+            raise RpcUnavailable(f"{request.target} is unreachable: {exc}") from None
+
+
+def _reply(request: Request, answer: dict[str, Any]) -> Reply:
+    if "error" in answer:
+        error = answer["error"]
+        raise RpcError(error["status"], error["title"], error["detail"], error.get("field"))
+    return request.reply.model_validate(answer["ok"])
+
+
+@dataclass
+class _Call:
+    message: AbstractIncomingMessage
+    envelope: Envelope | None = None
+    request: Request | None = None
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+class RpcServer:
+    """Serves `<service>.rpc`: batches of requests, one transaction and savepoints each."""
+
+    def __init__(
+        self,
+        *,
+        bus: Bus,
+        db: Database,
+        service: str,
+        handlers: Mapping[type[Request], RpcHandler],
+        batch_size: int = 100,
+        workers: int = 2,
+        delivery_limit: int = 20,
+    ) -> None:
+        self.bus = bus
+        self.db = db
+        self.queue = bus.names.queue(service, "rpc")
+        self.handlers = dict(handlers)
+        self.batch_size = batch_size
+        self.workers = workers
+        self.delivery_limit = delivery_limit
+        self._waiting: asyncio.Queue[_Call] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        bus.on_connect(self._start)
+
+    async def _start(self, connection: AbstractConnection) -> None:
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=self.batch_size * self.workers)
+        queue = await declare_work_queue(channel, self.bus.names, self.queue, self.delivery_limit)
+        self.bus.watch(channel)
+        await queue.consume(self._on_message)
+        if not self._tasks:
+            self._tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        await self._waiting.put(_Call(message))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _work(self) -> None:
+        while True:
+            batch = [await self._waiting.get()]
+            while len(batch) < self.batch_size and not self._waiting.empty():
+                batch.append(self._waiting.get_nowait())
+            try:
+                await self._serve(batch)
+            except Exception:
+                # Typically acks on a channel that closed under us: the broker redelivers.
+                log.exception("rpc batch failed; its requests will be redelivered")
+
+    async def _serve(self, batch: list[_Call]) -> None:
+        live = [call for call in batch if await self._admit(call)]
+        if not live:
+            return
+        try:
+            async with self.db.transaction() as conn:
+                for call in live:
+                    call.answer = await self._answer_one(conn, call)
+        except CONNECTION_LOST as exc:
+            log.warning("rpc batch lost its database connection: %s", exc)
+            await asyncio.gather(*(c.message.nack(requeue=True) for c in live))
+            return
+        await asyncio.gather(*(self._respond(call) for call in live))
+
+    async def _admit(self, call: _Call) -> bool:
+        """Parse the request; drop it if unreadable or if its caller has given up already."""
+        message = call.message
+        deadline = float((message.headers or {}).get(DEADLINE_HEADER, 0) or 0)
+        if deadline and deadline < time.time():
+            await message.ack()
+            return False
+        try:
+            call.envelope = Envelope.model_validate_json(message.body)
+            request = call.envelope.open()
+        except (ValidationError, UnknownMessage) as exc:
+            call.answer = _error(422, "Invalid request", str(exc))
+            await self._respond(call)
+            return False
+        if not isinstance(request, Request) or type(request) not in self.handlers:
+            call.answer = _error(404, "Unknown request", f"{message.type} is not served here")
+            await self._respond(call)
+            return False
+        call.request = request
+        return True
+
+    async def _answer_one(self, conn: Connection, call: _Call) -> dict[str, Any]:
+        assert call.request is not None
+        assert call.envelope is not None
+        request, envelope = call.request, call.envelope
+        with tracer.start_as_current_span(
+            f"serve {request.type}",
+            context=extract_context(call.message.headers),
+            kind=trace.SpanKind.SERVER,
+        ):
+            try:
+                async with conn.transaction():
+                    return await self._first_answer(conn, request, envelope)
+            except DomainError as exc:
+                return _error(exc.status, exc.title, exc.detail, exc.field)
+            except CONNECTION_LOST:
+                raise
+            except Exception:
+                log.exception("rpc %s failed", request.type)
+                return _error(500, "Internal error", "the request could not be served")
+
+    async def _first_answer(
+        self, conn: Connection, request: Request, envelope: Envelope
+    ) -> dict[str, Any]:
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+            f"{request.type}\x00{request.idempotency_key}",
+        )
+        earlier = await conn.fetchval(
+            "SELECT reply FROM rpc_replies WHERE request_type = $1 AND key = $2",
+            request.type,
+            request.idempotency_key,
+        )
+        if earlier is not None:
+            return {"ok": earlier}
+        reply = await self.handlers[type(request)](conn, request, envelope)
+        answer = reply.model_dump(mode="json")
+        await conn.execute(
+            "INSERT INTO rpc_replies (request_type, key, reply) VALUES ($1, $2, $3)",
+            request.type,
+            request.idempotency_key,
+            answer,
+        )
+        return {"ok": answer}
+
+    async def _respond(self, call: _Call) -> None:
+        message = call.message
+        if message.reply_to:
+            reply = aio_pika.Message(
+                json.dumps(call.answer).encode(),
+                correlation_id=message.correlation_id,
+                content_type="application/json",
+            )
+            try:
+                await self.bus.publish("", message.reply_to, reply)
+            except Exception as exc:
+                log.warning("rpc reply not sent (the caller will retry): %s", exc)
+        await message.ack()
+
+
+def _error(status: int, title: str, detail: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": {"status": status, "title": title, "detail": detail, "field": field}}

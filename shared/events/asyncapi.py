@@ -1,0 +1,114 @@
+"""An AsyncAPI 3.0 document generated from the catalog: the published contract of the bus."""
+
+from typing import Any
+
+from pydantic.json_schema import models_json_schema
+
+from shared.events.base import Command, Envelope, Event, Message, Request, catalog
+
+REF = "#/components/schemas/{model}"
+EVENTS_EXCHANGE = {"name": "portal.events", "type": "topic", "durable": True, "vhost": "/"}
+COMMANDS_EXCHANGE = {"name": "portal.commands", "type": "direct", "durable": True, "vhost": "/"}
+
+
+def document() -> dict[str, Any]:
+    models = list(catalog())
+    names = [m.__name__ for m in models]
+    duplicated = {n for n in names if names.count(n) > 1}
+    if duplicated:
+        raise ValueError(f"catalog model names must be unique: {sorted(duplicated)}")
+    schemas = _schemas(models)
+    doc: dict[str, Any] = {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Client portal bus",
+            "version": "1.0.0",
+            "description": (
+                "Events on the `portal.events` topic exchange (routing key = type), commands "
+                "on `portal.commands` (routing key = target service) and RPC requests to "
+                "`<service>.rpc` queues. Every message is an envelope whose `data` is the model "
+                "named by `type` and `version`; the envelope `id` is the idempotency key; W3C "
+                "`traceparent` travels in AMQP headers."
+            ),
+        },
+        "defaultContentType": "application/json",
+        "channels": {},
+        "operations": {},
+        "components": {"schemas": schemas, "messages": {}},
+    }
+    for model in models:
+        _add(doc, model)
+    return doc
+
+
+def _schemas(models: list[type[Message]]) -> dict[str, Any]:
+    wanted = [(m, "validation") for m in models]
+    wanted += [(m.reply, "validation") for m in models if issubclass(m, Request)]
+    wanted.append((Envelope, "validation"))
+    _, top = models_json_schema(wanted, ref_template=REF)
+    return dict(sorted(top.get("$defs", {}).items()))
+
+
+def _add(doc: dict[str, Any], model: type[Message]) -> None:
+    name = model.__name__
+    channel_id = f"{model.type}.v{model.version}"
+    doc["components"]["messages"][name] = _message(model)
+    channel: dict[str, Any] = {
+        "address": _address(model),
+        "messages": {name: {"$ref": f"#/components/messages/{name}"}},
+        "bindings": {"amqp": _binding(model)},
+    }
+    if model.__doc__:
+        channel["description"] = " ".join(model.__doc__.split())
+    doc["channels"][channel_id] = channel
+    operation: dict[str, Any] = {
+        "action": "send",
+        "channel": {"$ref": f"#/channels/{channel_id}"},
+    }
+    if issubclass(model, Request):
+        reply_name = model.reply.__name__
+        doc["components"]["messages"][reply_name] = {
+            "name": reply_name,
+            "payload": {"$ref": REF.format(model=reply_name)},
+        }
+        operation["reply"] = {
+            "address": {"location": "$message.header#/reply_to"},
+            "messages": [{"$ref": f"#/components/messages/{reply_name}"}],
+        }
+    doc["operations"][f"send.{channel_id}"] = operation
+
+
+def _address(model: type[Message]) -> str:
+    if issubclass(model, Event):
+        return model.type
+    return f"{model.target}.rpc" if issubclass(model, Request) else model.target  # type: ignore[attr-defined]
+
+
+def _binding(model: type[Message]) -> dict[str, Any]:
+    if issubclass(model, Event):
+        return {"is": "routingKey", "exchange": EVENTS_EXCHANGE}
+    if issubclass(model, Command):
+        return {"is": "routingKey", "exchange": COMMANDS_EXCHANGE}
+    return {"is": "queue", "queue": {"name": _address(model), "durable": True}}
+
+
+def _message(model: type[Message]) -> dict[str, Any]:
+    envelope = {
+        "allOf": [
+            {"$ref": REF.format(model="Envelope")},
+            {
+                "type": "object",
+                "properties": {
+                    "type": {"const": model.type},
+                    "version": {"const": model.version},
+                    "data": {"$ref": REF.format(model=model.__name__)},
+                },
+            },
+        ]
+    }
+    return {
+        "name": model.__name__,
+        "title": model.type,
+        "contentType": "application/json",
+        "payload": envelope,
+    }

@@ -1,0 +1,1 @@
+"""Messages produced by (or addressed to) the identity service."""

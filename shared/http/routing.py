@@ -1,0 +1,184 @@
+"""Routes declared once: the same pydantic models validate requests and describe them in OpenAPI.
+
+A handler is `async def handler(request, *, principal=..., body=..., query=...)`, receiving only
+what its route declares, and returns a pydantic model (JSON), a StreamResponse, or None (204).
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+from uuid import UUID
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from shared.auth import PRINCIPAL, Principal
+from shared.errors import Forbidden, Invalid, NotFound, Unauthorized
+
+Access = Literal["public", "signed_in", "staff", "contact"]
+Endpoint = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Endpoint
+    tag: str
+    summary: str
+    access: Access
+    roles: frozenset[str]
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    response: type[BaseModel] | None
+    status: int
+    errors: tuple[int, ...]
+    raw_body: str | None
+    raw_response: str | None
+
+
+class Api:
+    """A group of routes under one OpenAPI tag."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.routes: list[Route] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        access: Access = "signed_in",
+        roles: tuple[str, ...] = (),
+        body: type[BaseModel] | None = None,
+        query: type[BaseModel] | None = None,
+        response: type[BaseModel] | None = None,
+        status: int = 200,
+        errors: tuple[int, ...] = (),
+        raw_body: str | None = None,
+        raw_response: str | None = None,
+    ) -> Callable[[Endpoint], Endpoint]:
+        """Declare a route. `raw_body`/`raw_response` name a media type the handler streams."""
+
+        def register(handler: Endpoint) -> Endpoint:
+            self.routes.append(
+                Route(
+                    method.upper(),
+                    path,
+                    handler,
+                    self.tag,
+                    summary,
+                    access,
+                    frozenset(roles),
+                    body,
+                    query,
+                    response,
+                    status,
+                    errors,
+                    raw_body,
+                    raw_response,
+                )
+            )
+            return handler
+
+        return register
+
+    def get(self, path: str, **kw: Any) -> Callable[[Endpoint], Endpoint]:
+        return self.route("GET", path, **kw)
+
+    def post(self, path: str, **kw: Any) -> Callable[[Endpoint], Endpoint]:
+        return self.route("POST", path, **kw)
+
+    def put(self, path: str, **kw: Any) -> Callable[[Endpoint], Endpoint]:
+        return self.route("PUT", path, **kw)
+
+    def patch(self, path: str, **kw: Any) -> Callable[[Endpoint], Endpoint]:
+        return self.route("PATCH", path, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Callable[[Endpoint], Endpoint]:
+        return self.route("DELETE", path, **kw)
+
+    def install(self, app: web.Application) -> None:
+        for route in self.routes:
+            app.router.add_route(route.method, route.path, _endpoint(route))
+
+
+def _endpoint(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        kwargs: dict[str, Any] = {}
+        if route.access != "public":
+            kwargs["principal"] = authorise(request, route)
+        if route.query is not None:
+            kwargs["query"] = _validate(route.query, dict(request.query), "query")
+        if route.body is not None:
+            kwargs["body"] = await _parse_body(request, route.body)
+        result = await route.handler(request, **kwargs)
+        return _respond(route, result)
+
+    endpoint.__name__ = route.handler.__name__
+    return endpoint
+
+
+def authorise(request: web.Request, route: Route) -> Principal:
+    principal = principal_of(request)
+    if principal is None:
+        raise Unauthorized("Sign in first: this needs a valid access token.")
+    if route.access == "staff" and principal.kind != "staff":
+        raise Forbidden("Only the firm's staff may do this.")
+    if route.access == "contact" and principal.kind != "contact":
+        raise Forbidden("Only customer contacts may do this.")
+    if route.roles and principal.role not in route.roles:
+        raise Forbidden(f"Needs one of the roles: {', '.join(sorted(route.roles))}.")
+    return principal
+
+
+def principal_of(request: web.Request) -> Principal | None:
+    return request.get(PRINCIPAL)
+
+
+def path_uuid(request: web.Request, name: str) -> UUID:
+    """A UUID from the path; a malformed one is simply not found."""
+    try:
+        return UUID(request.match_info[name])
+    except ValueError:
+        raise NotFound(f"No such {name.removesuffix('_id')}.") from None
+
+
+async def _parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    raw = await request.read()
+    if not raw:
+        raise Invalid("A JSON body is required.", field="body")
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as error:
+        raise _invalid(error, "body") from None
+
+
+def _validate(model: type[BaseModel], data: dict[str, Any], where: str) -> BaseModel:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise _invalid(error, where) from None
+
+
+def _invalid(error: ValidationError, where: str) -> Invalid:
+    problems = [
+        {"field": ".".join(str(p) for p in e["loc"]) or where, "message": e["msg"]}
+        for e in error.errors(include_url=False)
+    ]
+    first = problems[0]
+    if error.errors()[0]["type"] == "json_invalid":
+        return Invalid("The body is not valid JSON.", field=where)
+    return Invalid(f"{first['field']}: {first['message']}", field=first["field"], errors=problems)
+
+
+def _respond(route: Route, result: Any) -> web.StreamResponse:
+    if isinstance(result, web.StreamResponse):
+        return result
+    if result is None:
+        return web.Response(status=204)
+    if isinstance(result, BaseModel):
+        return web.json_response(text=result.model_dump_json(), status=route.status)
+    raise TypeError(f"{route.handler.__name__} returned {type(result).__name__}")

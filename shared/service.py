@@ -1,0 +1,286 @@
+"""The one shape of every service (ARCHITECTURE.md §2).
+
+A service describes itself in a `ServiceSpec` (routes, migrations, handlers, jobs); `build_app`
+turns that into an aiohttp app whose cleanup contexts open and close every resource in order:
+database (with migrations) → bus (consumers, RPC, outbox relay) → S3 → the service's own →
+jobs. `run` starts it with graceful shutdown on SIGTERM.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from shared.auth import JwksKeys, KeySource, RevocationCheck, TokenVerifier, authentication
+from shared.bus import (
+    Bus,
+    BusNames,
+    Consumer,
+    Handler,
+    OutboxRelay,
+    RpcClient,
+    RpcHandler,
+    RpcServer,
+)
+from shared.database import KIT_MIGRATIONS, Database, migrate
+from shared.events.base import Command, Event, Request
+from shared.http.openapi import openapi_document
+from shared.http.problems import problems
+from shared.http.routing import Api
+from shared.http.tracing import tracing
+from shared.jobs import Periodic, Scheduler
+from shared.logs import configure_logging
+from shared.settings import S3Settings, ServiceSettings
+from shared.storage import ObjectStore
+from shared.telemetry import setup_tracing
+
+log = logging.getLogger(__name__)
+
+SETTINGS = web.AppKey("settings", ServiceSettings)
+DB = web.AppKey("db", Database)
+BUS = web.AppKey("bus", Bus)
+RPC = web.AppKey("rpc", RpcClient)
+STORE = web.AppKey("store", ObjectStore)
+VERIFIER = web.AppKey("verifier", TokenVerifier)
+
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What makes one service different from the others."""
+
+    name: str
+    title: str
+    description: str
+    apis: Sequence[Api] = ()
+    migrations: Path | None = None
+    events: Mapping[type[Event], Handler] = field(default_factory=dict)
+    commands: Mapping[type[Command], Handler] = field(default_factory=dict)
+    rpc: Mapping[type[Request], RpcHandler] = field(default_factory=dict)
+    jobs: Callable[[web.Application], Sequence[Periodic]] = lambda _app: ()
+    resources: Sequence[CleanupContext] = ()
+    calls_rpc: bool = False
+    uses_s3: bool = False
+    revoked: RevocationCheck | None = None
+
+
+def build_app(
+    settings: ServiceSettings, spec: ServiceSpec, *, keys: KeySource | None = None
+) -> web.Application:
+    verifier = TokenVerifier(
+        keys or JwksKeys(settings.jwks_url),
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+    )
+    app = web.Application(
+        middlewares=[tracing, problems, authentication(verifier, spec.revoked)],
+        client_max_size=1024**2,
+    )
+    app[SETTINGS] = settings
+    app[VERIFIER] = verifier
+    app.cleanup_ctx.append(_database(spec))
+    app.cleanup_ctx.append(_bus(spec))
+    if spec.uses_s3:
+        app.cleanup_ctx.append(_store)
+    app.cleanup_ctx.extend(spec.resources)
+    app.cleanup_ctx.append(_jobs(spec))
+    app.cleanup_ctx.append(_key_cache)
+    system = _system_api(spec)
+    for api in (system, *spec.apis):
+        api.install(app)
+    return app
+
+
+def _database(spec: ServiceSpec) -> CleanupContext:
+    async def database(app: web.Application) -> AsyncIterator[None]:
+        settings = app[SETTINGS]
+        tracks = [("kit", KIT_MIGRATIONS)]
+        if spec.migrations is not None:
+            tracks.append((spec.name, spec.migrations))
+        applied = await migrate(settings.dsn, tracks)
+        if applied:
+            log.info("migrations applied: %s", ", ".join(applied))
+        app[DB] = await Database.connect(
+            settings.dsn, min_size=settings.database_pool_min, max_size=settings.database_pool_max
+        )
+        yield
+        await app[DB].close()
+
+    return database
+
+
+def _bus(spec: ServiceSpec) -> CleanupContext:
+    async def bus_context(app: web.Application) -> AsyncIterator[None]:
+        settings, db = app[SETTINGS], app[DB]
+        bus = Bus(
+            settings.amqp_url,
+            BusNames(settings.bus_namespace),
+            name=spec.name,
+            publish_timeout=settings.publish_timeout_seconds,
+        )
+        app[BUS] = bus
+        consumers = _consumers(spec, settings, bus, db)
+        server = (
+            RpcServer(
+                bus=bus,
+                db=db,
+                service=spec.name,
+                handlers=spec.rpc,
+                delivery_limit=settings.bus_delivery_limit,
+            )
+            if spec.rpc
+            else None
+        )
+        if spec.calls_rpc:
+            app[RPC] = RpcClient(bus)
+        relay = OutboxRelay(db, bus, settings.dsn)
+        await _connect(bus)
+        await relay.start()
+        yield
+        await relay.stop()
+        await asyncio.gather(*(c.stop(settings.shutdown_timeout_seconds) for c in consumers))
+        if server:
+            await server.stop()
+        await bus.stop()
+
+    return bus_context
+
+
+async def _connect(bus: Bus) -> None:
+    try:
+        await bus.start(wait=30)
+    except ConnectionError:
+        log.error("message broker unreachable; serving as not ready and retrying")
+
+
+def _consumers(
+    spec: ServiceSpec, settings: ServiceSettings, bus: Bus, db: Database
+) -> list[Consumer]:
+    tables = [
+        ("events", bus.names.events, spec.events, [m.type for m in spec.events]),
+        ("commands", bus.names.commands, spec.commands, [spec.name]),
+    ]
+    return [
+        Consumer(
+            bus=bus,
+            db=db,
+            queue=bus.names.queue(spec.name, purpose),
+            exchange=exchange,
+            routing_keys=keys,
+            handlers=handlers,
+            prefetch=settings.bus_prefetch,
+            delivery_limit=settings.bus_delivery_limit,
+            retry_base=settings.bus_retry_base_seconds,
+            retry_cap=settings.bus_retry_max_seconds,
+        )
+        for purpose, exchange, handlers, keys in tables
+        if handlers
+    ]
+
+
+async def _store(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    assert isinstance(settings, S3Settings)
+    store = ObjectStore(settings)
+    await store.ensure_bucket()
+    app[STORE] = store
+    yield
+    store.close()
+
+
+def _jobs(spec: ServiceSpec) -> CleanupContext:
+    async def jobs(app: web.Application) -> AsyncIterator[None]:
+        scheduler = Scheduler([_housekeeping(app[DB]), *spec.jobs(app)])
+        await scheduler.start()
+        yield
+        await scheduler.stop()
+
+    return jobs
+
+
+def _housekeeping(db: Database) -> Periodic:
+    async def forget_old_messages() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("DELETE FROM inbox WHERE received_at < now() - interval '30 days'")
+            await conn.execute(
+                "DELETE FROM rpc_replies WHERE created_at < now() - interval '7 days'"
+            )
+
+    return Periodic("kit-housekeeping", 3600, forget_old_messages)
+
+
+async def _key_cache(app: web.Application) -> AsyncIterator[None]:
+    yield
+    keys = app[VERIFIER].keys
+    if isinstance(keys, JwksKeys):
+        await keys.close()
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str] = {}
+
+
+def _system_api(spec: ServiceSpec) -> Api:
+    api = Api("system")
+
+    @api.get("/healthz", summary="The process is alive", access="public", response=Health)
+    async def healthz(request: web.Request) -> Health:
+        return Health(status="ok")
+
+    @api.get(
+        "/readyz",
+        summary="Database, broker (and S3 where used) answer",
+        access="public",
+        response=Health,
+        errors=(503,),
+    )
+    async def readyz(request: web.Request) -> web.Response:
+        checks = await _readiness(request.app)
+        ready = all(v == "ok" for v in checks.values())
+        body = Health(status="ready" if ready else "not ready", checks=checks)
+        return web.json_response(text=body.model_dump_json(), status=200 if ready else 503)
+
+    @api.get("/openapi.json", summary="This service's OpenAPI 3.1 document", access="public")
+    async def openapi(request: web.Request) -> web.Response:
+        routes = [route for a in (api, *spec.apis) for route in a.routes]
+        return web.json_response(openapi_document(spec.title, spec.description, routes))
+
+    return api
+
+
+async def _readiness(app: web.Application) -> dict[str, str]:
+    async def bus_ping() -> None:
+        if not app[BUS].connected:
+            raise ConnectionError("not connected")
+
+    probes: dict[str, Any] = {"database": app[DB].ping, "broker": bus_ping}
+    if STORE in app:
+        probes["s3"] = app[STORE].ping
+    results = await asyncio.gather(
+        *(asyncio.wait_for(probe(), 2.0) for probe in probes.values()), return_exceptions=True
+    )
+    return {
+        name: "ok" if not isinstance(result, BaseException) else f"failing: {result!r}"[:200]
+        for name, result in zip(probes, results, strict=True)
+    }
+
+
+def run(create_app: Callable[[Any], web.Application], settings: ServiceSettings) -> None:
+    """Start one service process; SIGTERM/SIGINT stop it gracefully."""
+    configure_logging(settings.service, settings.log_level)
+    setup_tracing(settings.service, settings.otel_exporter, settings.trace_sample_ratio)
+    web.run_app(
+        create_app(settings),
+        host=settings.http_host,
+        port=settings.port,
+        shutdown_timeout=settings.shutdown_timeout_seconds,
+        access_log=None,
+        print=None,
+    )

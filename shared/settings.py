@@ -1,0 +1,140 @@
+"""Settings every service extends: environment variables only, defaults for a developer machine."""
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_PORTS = {
+    "identity": 8101,
+    "documents": 8102,
+    "signing": 8103,
+    "notify": 8104,
+    "billing": 8105,
+}
+
+
+def shared(name: str) -> AliasChoices:
+    """An unprefixed variable name, shared by every service (database, bus, S3, tokens)."""
+    return AliasChoices(name)
+
+
+def secret(default: str, description: str, env: str | None = None) -> Any:
+    """A secret field: its default serves development only; production must set it."""
+    alias = shared(env) if env else None
+    return Field(
+        default,
+        description=description,
+        validation_alias=alias,
+        json_schema_extra={"secret": True},
+    )
+
+
+class ServiceSettings(BaseSettings):
+    """What every service reads; each service subclasses it with its own env prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    service: ClassVar[str]
+
+    environment: Literal["development", "production"] = Field(
+        "development",
+        validation_alias=shared("PORTAL_ENVIRONMENT"),
+        description="`production` refuses to start with development secrets.",
+    )
+    http_host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
+    http_port: int = Field(0, description="HTTP port; 0 picks the service's default port.")
+    database_url: str = Field(
+        "",
+        validation_alias=shared("DATABASE_URL"),
+        description="PostgreSQL DSN of this service's own database; empty = local default.",
+    )
+    database_pool_min: int = Field(2, ge=1, description="Connections kept open in the pool.")
+    database_pool_max: int = Field(10, ge=1, description="Most connections the pool opens.")
+    amqp_url: str = secret(
+        "amqp://guest:guest@127.0.0.1:5672/", "RabbitMQ URL, credentials included.", "AMQP_URL"
+    )
+    bus_namespace: str = Field(
+        "",
+        validation_alias=shared("BUS_NAMESPACE"),
+        description="Prefix of every exchange and queue name; tests isolate runs with it.",
+    )
+    bus_prefetch: int = Field(64, ge=1, description="Unacknowledged messages per consumer.")
+    bus_delivery_limit: int = Field(
+        20,
+        ge=1,
+        validation_alias=shared("BUS_DELIVERY_LIMIT"),
+        description="Deliveries of one message before it is dead-lettered to its DLQ.",
+    )
+    bus_retry_base_seconds: float = Field(
+        0.5, description="First delay before a failed message is handed back to the queue."
+    )
+    bus_retry_max_seconds: float = Field(
+        15.0, description="Longest delay between redeliveries (covers a minute of DB outage)."
+    )
+    publish_timeout_seconds: float = Field(5.0, description="Wait for a publisher confirm.")
+    jwks_url: str = Field(
+        "http://127.0.0.1:8101/api/v1/auth/jwks.json",
+        validation_alias=shared("JWKS_URL"),
+        description="Identity's key set, used to verify access tokens.",
+    )
+    token_issuer: str = Field(
+        "portal-identity", validation_alias=shared("TOKEN_ISSUER"), description="JWT `iss`."
+    )
+    token_audience: str = Field(
+        "portal", validation_alias=shared("TOKEN_AUDIENCE"), description="JWT `aud`."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8080",
+        validation_alias=shared("PORTAL_PUBLIC_URL"),
+        description="Where people reach the platform (the gateway); used in links.",
+    )
+    otel_exporter: Literal["none", "console", "otlp"] = Field(
+        "none",
+        validation_alias=shared("OTEL_EXPORTER"),
+        description="Trace exporter; `otlp` reads the standard OTEL_EXPORTER_OTLP_* variables.",
+    )
+    trace_sample_ratio: float = Field(
+        1.0, ge=0, le=1, validation_alias=shared("TRACE_SAMPLE_RATIO"), description="Sampled share."
+    )
+    log_level: str = Field("INFO", validation_alias=shared("LOG_LEVEL"), description="Log level.")
+    shutdown_timeout_seconds: float = Field(
+        10.0, description="Time in-flight requests and messages get to finish on SIGTERM."
+    )
+
+    @property
+    def port(self) -> int:
+        return self.http_port or SERVICE_PORTS[self.service]
+
+    @property
+    def dsn(self) -> str:
+        return self.database_url or f"postgresql://postgres@127.0.0.1:5432/portal_{self.service}"
+
+    @model_validator(mode="after")
+    def _production_has_secrets(self) -> "ServiceSettings":
+        if self.environment != "production":
+            return self
+        for name, field in type(self).model_fields.items():
+            marked = isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get(
+                "secret"
+            )
+            if marked and name not in self.model_fields_set:
+                raise ValueError(f"{name} must be set explicitly in production")
+        return self
+
+
+class S3Settings(ServiceSettings):
+    """Settings of a service that keeps bytes in S3 (MinIO in compose, SeaweedFS locally)."""
+
+    s3_endpoint: str = Field(
+        "127.0.0.1:8333", validation_alias=shared("S3_ENDPOINT"), description="host:port of S3."
+    )
+    s3_access_key: str = secret("portal-dev", "S3 access key.", "S3_ACCESS_KEY")
+    s3_secret_key: str = secret("portal-dev-secret", "S3 secret key.", "S3_SECRET_KEY")
+    s3_secure: bool = Field(False, validation_alias=shared("S3_SECURE"), description="Use TLS.")
+    s3_region: str = Field("us-east-1", validation_alias=shared("S3_REGION"), description="Region.")
+    s3_bucket: str = Field("", description="Bucket of this service; empty = `portal-<service>`.")
+
+    @property
+    def bucket(self) -> str:
+        return self.s3_bucket or f"portal-{self.service}"

@@ -1,0 +1,89 @@
+"""Fixtures over real servers: every run gets its own vhost, every test its own databases and
+bus namespace, so order never matters and nothing is shared."""
+
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from deploy.local.mail import MailCatcher
+from deploy.local.ports import free_port
+from deploy.local.s3 import S3Server
+from tests.support.infra import Postgres, Rabbit
+from tests.support.names import unique
+from tests.support.services import Environment
+from tests.support.tokens import JwksServer
+
+
+@pytest.fixture(scope="session")
+def workdir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="portal-tests-") as path:
+        yield Path(path)
+
+
+@pytest.fixture(scope="session")
+async def postgres() -> AsyncIterator[Postgres]:
+    admin = Postgres()
+    yield admin
+    await admin.drop_all()
+
+
+@pytest.fixture(scope="session")
+def rabbit() -> Iterator[Rabbit]:
+    broker = Rabbit.create()
+    yield broker
+    broker.delete()
+
+
+@pytest.fixture(scope="session")
+def s3(workdir: Path) -> Iterator[S3Server]:
+    server = S3Server.start(
+        workdir / "s3",
+        access_key="test-access",
+        secret_key="test-secret-key",
+        log=workdir / "s3.log",
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp() -> Iterator[MailCatcher]:
+    catcher = MailCatcher(free_port())
+    catcher.start()
+    yield catcher
+    catcher.stop()
+
+
+@pytest.fixture(scope="session")
+async def jwks() -> AsyncIterator[JwksServer]:
+    server = JwksServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def namespace() -> str:
+    return unique("ns") + "."
+
+
+@pytest.fixture
+async def database(postgres: Postgres) -> str:
+    return await postgres.create_database()
+
+
+@pytest.fixture
+def env(
+    postgres: Postgres, rabbit: Rabbit, s3: S3Server, jwks: JwksServer, namespace: str
+) -> Environment:
+    return Environment(
+        amqp_url=rabbit.url,
+        namespace=namespace,
+        jwks_url=jwks.url,
+        s3_endpoint=s3.endpoint,
+        s3_access_key=s3.access_key,
+        s3_secret_key=s3.secret_key,
+        new_database=postgres.create_database,
+    )

@@ -1,0 +1,1 @@
+"""Helpers for tests: real servers, unique names, tokens, in-process services."""
