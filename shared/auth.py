@@ -146,7 +146,7 @@ def _principal(claims: dict[str, Any]) -> Principal:
         raise Unauthorized("The access token lacks required claims.") from None
 
 
-RevocationCheck = Callable[[Principal], Awaitable[bool]]
+RevocationCheck = Callable[[web.Application, Principal], Awaitable[bool]]
 
 
 def authentication(
@@ -162,7 +162,7 @@ def authentication(
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() == "bearer" and token:
             principal = await verifier.verify(token.strip())
-            if revoked is not None and await revoked(principal):
+            if revoked is not None and await revoked(request.app, principal):
                 raise Unauthorized("The session has been signed out.")
             request[PRINCIPAL] = principal
         return await handler(request)
