@@ -31,7 +31,9 @@ from shared.telemetry import extract_context, inject_headers, tracer
 log = logging.getLogger(__name__)
 
 RpcHandler = Callable[[Connection, Any, Envelope], Awaitable[Reply]]
-DEADLINE_HEADER = "x-deadline"
+# Epoch milliseconds as an integer: pamqp encodes a float header as a 32-bit float, which
+# loses about a minute on today's epoch seconds.
+DEADLINE_HEADER = "x-deadline-ms"
 
 
 class RpcError(Exception):
@@ -90,7 +92,7 @@ class RpcClient:
         self._pending[correlation_id] = future
         try:
             with tracer.start_as_current_span(f"rpc {request.type}", kind=trace.SpanKind.CLIENT):
-                await self._send(request, envelope, time.time() + timeout)
+                await self._send(request, envelope, int((time.time() + timeout) * 1000))
                 answer = await asyncio.wait_for(future, max(0.0, deadline - time.monotonic()))
         except TimeoutError:
             raise RpcTimeout(f"{request.target} did not answer {request.type} in time") from None
@@ -98,7 +100,7 @@ class RpcClient:
             self._pending.pop(correlation_id, None)
         return _reply(request, answer)
 
-    async def _send(self, request: Request, envelope: Envelope, deadline: float) -> None:
+    async def _send(self, request: Request, envelope: Envelope, deadline_ms: int) -> None:
         message = aio_pika.Message(
             envelope.model_dump_json().encode(),
             message_id=str(envelope.id),
@@ -107,7 +109,7 @@ class RpcClient:
             content_type="application/json",
             type=request.type,
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            headers={**inject_headers(), DEADLINE_HEADER: deadline},
+            headers={**inject_headers(), DEADLINE_HEADER: deadline_ms},
         )
         queue = self.bus.names.queue(request.target, "rpc")
         try:
@@ -201,8 +203,8 @@ class RpcServer:
     async def _admit(self, call: _Call) -> bool:
         """Parse the request; drop it if unreadable or if its caller has given up already."""
         message = call.message
-        deadline = float((message.headers or {}).get(DEADLINE_HEADER, 0) or 0)
-        if deadline and deadline < time.time():
+        deadline_ms = int((message.headers or {}).get(DEADLINE_HEADER, 0) or 0)
+        if deadline_ms and deadline_ms < time.time() * 1000:
             await message.ack()
             return False
         try:
@@ -243,8 +245,9 @@ class RpcServer:
         self, conn: Connection, request: Request, envelope: Envelope
     ) -> dict[str, Any]:
         await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-            f"{request.type}\x00{request.idempotency_key}",
+            "SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 0))",
+            request.type,
+            request.idempotency_key,
         )
         earlier = await conn.fetchval(
             "SELECT reply FROM rpc_replies WHERE request_type = $1 AND key = $2",

@@ -1,0 +1,88 @@
+"""RPC over the bus: an answer, a clear timeout, a clear refusal, and a repeated idempotency key
+answered with the first answer without doing the work twice."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from shared.bus import Bus, BusNames, RpcClient, RpcError, RpcServer, RpcTimeout, RpcUnavailable
+from shared.bus.topology import declare_work_queue
+from shared.database import Connection, Database
+from shared.errors import Conflict
+from shared.events.base import Envelope
+from tests.support.bus import AddToCounter, AskGhost, Total, kit_database
+
+
+async def add_to_counter(conn: Connection, request: AddToCounter, envelope: Envelope) -> Total:
+    if request.amount < 0:
+        raise Conflict("The counter never goes down.", field="amount")
+    total = await conn.fetchval(
+        "UPDATE counter SET total = total + $1 RETURNING total", request.amount
+    )
+    return Total(total=total)
+
+
+@pytest.fixture
+async def counter(database, rabbit, namespace) -> AsyncIterator[tuple[RpcClient, Database, Bus]]:  # type: ignore[no-untyped-def]
+    async with kit_database(database) as db:
+        async with db.transaction() as conn:
+            await conn.execute(
+                "CREATE TABLE counter (total int NOT NULL); INSERT INTO counter VALUES (0)"
+            )
+        bus = Bus(rabbit.url, BusNames(namespace), name="rpc-test")
+        server = RpcServer(
+            bus=bus, db=db, service="counter", handlers={AddToCounter: add_to_counter}
+        )
+        client = RpcClient(bus, timeout=5)
+        await bus.start()
+        yield client, db, bus
+        await server.stop()
+        await bus.stop()
+
+
+async def test_call_is_answered(counter) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = counter
+    reply = await client.call(AddToCounter(idempotency_key="a", amount=5), firm_id=None, actor=None)
+    assert reply == Total(total=5)
+
+
+async def test_repeated_key_gets_first_answer_and_counts_once(counter) -> None:  # type: ignore[no-untyped-def]
+    client, db, _ = counter
+    first = await client.call(AddToCounter(idempotency_key="k", amount=3), firm_id=None, actor=None)
+    repeats = await asyncio.gather(
+        *(
+            client.call(AddToCounter(idempotency_key="k", amount=3), firm_id=None, actor=None)
+            for _ in range(10)
+        )
+    )
+    assert first == Total(total=3)
+    assert set(repeats) == {first}
+    async with db.transaction() as conn:
+        assert await conn.fetchval("SELECT total FROM counter") == 3
+
+
+async def test_refusal_is_raised_with_its_status(counter) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = counter
+    with pytest.raises(RpcError) as refused:
+        await client.call(AddToCounter(idempotency_key="neg", amount=-1), firm_id=None, actor=None)
+    assert (refused.value.status, refused.value.field) == (409, "amount")
+
+
+async def test_unanswered_call_times_out(counter) -> None:  # type: ignore[no-untyped-def]
+    client, _, bus = counter
+    connection = bus._connection
+    assert connection is not None
+    channel = await connection.channel()
+    await declare_work_queue(channel, bus.names, bus.names.queue("ghost", "rpc"), 5)
+    await channel.close()
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(RpcTimeout):
+        await client.call(AskGhost(idempotency_key="boo"), firm_id=None, actor=None, timeout=0.5)
+    assert asyncio.get_running_loop().time() - started < 2
+
+
+async def test_call_to_a_service_nobody_serves_is_unavailable(counter) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = counter
+    with pytest.raises(RpcUnavailable):
+        await client.call(AskGhost(idempotency_key="x"), firm_id=None, actor=None, timeout=2)
