@@ -1,0 +1,213 @@
+"""HTTP plumbing: every failure is problem+json naming what is wrong; bearer tokens are
+verified strictly; the OpenAPI document is generated from the same models and is valid."""
+
+import base64
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import jwt
+import pytest
+from aiohttp import web
+from openapi_spec_validator import validate
+from pydantic import BaseModel, Field
+
+from shared.auth import JwksKeys, TokenVerifier, authentication
+from shared.errors import Conflict
+from shared.http import Api
+from shared.http.openapi import openapi_document
+from shared.http.problems import problems
+from tests.support.services import Running, serve
+from tests.support.tokens import AUDIENCE, ISSUER, JwksServer, SigningKey, mint
+
+api = Api("things")
+
+
+class ThingIn(BaseModel):
+    name: str = Field(min_length=1)
+    count: int = Field(ge=0)
+
+
+class ThingOut(BaseModel):
+    name: str
+    count: int
+    owner: uuid.UUID
+
+
+class Paging(BaseModel):
+    limit: int = Field(20, ge=1, le=100)
+
+
+@api.post(
+    "/things",
+    summary="Make a thing",
+    access="staff",
+    body=ThingIn,
+    response=ThingOut,
+    status=201,
+    errors=(409,),
+)
+async def make_thing(request: web.Request, *, principal, body: ThingIn) -> ThingOut:  # type: ignore[no-untyped-def]
+    if body.name == "taken":
+        raise Conflict("A thing with that name exists.", field="name")
+    return ThingOut(name=body.name, count=body.count, owner=principal.user_id)
+
+
+@api.get("/things", summary="List things", access="public", query=Paging, response=Paging)
+async def list_things(request: web.Request, *, query: Paging) -> Paging:
+    return query
+
+
+@pytest.fixture
+async def things(jwks: JwksServer) -> AsyncIterator[Running]:
+    keys = JwksKeys(jwks.url, min_refresh_seconds=0)
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE)
+    app = web.Application(middlewares=[problems, authentication(verifier)])
+    api.install(app)
+    async with serve(app) as running:
+        yield running
+    await keys.close()
+
+
+async def problem(response) -> dict:  # type: ignore[no-untyped-def, type-arg]
+    assert response.content_type == "application/problem+json"
+    return await response.json()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_valid_request_is_answered(things: Running, jwks: JwksServer) -> None:
+    user = uuid.uuid4()
+    token = mint(jwks.keys[0], sub=user)
+    async with things.http.post(
+        "/things", json={"name": "a", "count": 2}, headers=bearer(token)
+    ) as r:
+        assert r.status == 201
+        assert await r.json() == {"name": "a", "count": 2, "owner": str(user)}
+
+
+async def test_invalid_body_is_422_naming_the_field(things: Running, jwks: JwksServer) -> None:
+    token = mint(jwks.keys[0])
+    async with things.http.post(
+        "/things", json={"name": "a", "count": -1}, headers=bearer(token)
+    ) as r:
+        assert r.status == 422
+        body = await problem(r)
+    assert body["field"] == "count"
+    assert body["title"] == "Invalid input"
+    async with things.http.post("/things", data=b"{not json", headers=bearer(token)) as r:
+        assert r.status == 422
+        assert (await problem(r))["field"] == "body"
+
+
+async def test_invalid_query_is_422_naming_the_parameter(things: Running) -> None:
+    async with things.http.get("/things", params={"limit": "1000"}) as r:
+        assert r.status == 422
+        assert (await problem(r))["field"] == "limit"
+
+
+async def test_domain_refusal_and_unknown_routes_are_problems(
+    things: Running, jwks: JwksServer
+) -> None:
+    token = mint(jwks.keys[0])
+    async with things.http.post(
+        "/things", json={"name": "taken", "count": 1}, headers=bearer(token)
+    ) as r:
+        assert r.status == 409
+        assert (await problem(r))["field"] == "name"
+    async with things.http.get("/nowhere") as r:
+        assert r.status == 404
+        assert (await problem(r))["title"] == "Not found"
+    async with things.http.delete("/things") as r:
+        assert r.status == 405
+        await problem(r)
+
+
+async def test_contact_cannot_reach_staff_route(things: Running, jwks: JwksServer) -> None:
+    token = mint(jwks.keys[0], kind="contact", role=None)
+    async with things.http.post(
+        "/things", json={"name": "a", "count": 1}, headers=bearer(token)
+    ) as r:
+        assert r.status == 403
+        await problem(r)
+
+
+def hs256_with_public_key(key: SigningKey) -> str:
+    """CVE-2022-29217's shape: an HMAC token keyed with the server's public key."""
+    public = key.jwk()["x"]
+    header = {"alg": "HS256", "typ": "at+jwt", "kid": key.kid}
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": str(uuid.uuid4()),
+        "firm_id": str(uuid.uuid4()),
+        "kind": "staff",
+        "role": "owner",
+        "iat": now,
+        "exp": now + 60,
+        "jti": "x",
+    }
+    secret = base64.urlsafe_b64decode(public + "==")
+    return jwt.encode(claims, secret, algorithm="HS256", headers=header)
+
+
+@pytest.mark.parametrize(
+    "make_token",
+    [
+        pytest.param(lambda k: mint(k, expires_in=-10), id="expired"),
+        pytest.param(lambda k: mint(SigningKey(kid=k.kid)), id="wrong-signature"),
+        pytest.param(lambda k: mint(SigningKey()), id="unknown-kid"),
+        pytest.param(lambda k: mint(k)[:-4] + "AAAA", id="tampered"),
+        pytest.param(lambda k: mint(k, aud="elsewhere"), id="wrong-audience"),
+        pytest.param(hs256_with_public_key, id="hmac-with-public-key"),
+        pytest.param(lambda k: "not-a-jwt", id="garbage"),
+    ],
+)
+async def test_bad_tokens_are_401(things: Running, jwks: JwksServer, make_token) -> None:  # type: ignore[no-untyped-def]
+    token = make_token(jwks.keys[0])
+    async with things.http.post(
+        "/things", json={"name": "a", "count": 1}, headers=bearer(token)
+    ) as r:
+        assert r.status == 401
+        assert r.headers["WWW-Authenticate"].startswith("Bearer")
+        await problem(r)
+
+
+async def test_missing_token_is_401(things: Running) -> None:
+    async with things.http.post("/things", json={"name": "a", "count": 1}) as r:
+        assert r.status == 401
+        await problem(r)
+
+
+async def test_rotated_in_key_is_accepted_after_jwks_refresh(
+    things: Running, jwks: JwksServer
+) -> None:
+    rotated = SigningKey()
+    token = mint(rotated)
+    async with things.http.post(
+        "/things", json={"name": "a", "count": 1}, headers=bearer(token)
+    ) as r:
+        assert r.status == 401
+    jwks.keys.append(rotated)
+    try:
+        async with things.http.post(
+            "/things", json={"name": "a", "count": 1}, headers=bearer(token)
+        ) as r:
+            assert r.status == 201
+    finally:
+        jwks.keys.remove(rotated)
+
+
+def test_openapi_document_is_valid_and_uses_the_route_models() -> None:
+    document = openapi_document("Things", "test", api.routes)
+    validate(document)
+    operation = document["paths"]["/things"]["post"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ThingIn"
+    }
+    assert set(operation["responses"]) == {"201", "401", "403", "409", "422"}
+    listing = document["paths"]["/things"]["get"]
+    assert listing["parameters"][0]["name"] == "limit"
