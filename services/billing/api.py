@@ -1,0 +1,261 @@
+"""HTTP API of billing, for a firm's owner and admins. The firm always comes from the token.
+
+Sizes are bytes with 1 GB = 10^9 bytes; amounts are integer öre (and SEK strings), ex VAT.
+"""
+
+from typing import cast
+
+from aiohttp import web
+
+from services.billing import domain, store
+from services.billing.consumers import note_storage_level, now
+from services.billing.models import (
+    Account,
+    AccountRow,
+    Balance,
+    Blocks,
+    CreditPurchase,
+    LedgerPage,
+    LedgerQuery,
+    PlanChange,
+    Purchase,
+    PurchaseRow,
+    Statement,
+    StatementLine,
+    Storage,
+)
+from services.billing.settings import BillingSettings
+from shared.auth import Principal
+from shared.bus.outbox import put
+from shared.database import Connection
+from shared.events.billing import BalanceToppedUp, PlanChanged, StorageLimitChanged
+from shared.http.routing import Api
+from shared.service import DB, SETTINGS
+
+api = Api("billing")
+ADMINS = ("owner", "admin")
+
+
+def settings_of(request: web.Request) -> BillingSettings:
+    return cast(BillingSettings, request.app[SETTINGS])
+
+
+async def require_account(conn: Connection, principal: Principal, *, lock: bool) -> AccountRow:
+    """The caller's own firm's account; none yet (or another firm's) is simply not found."""
+    load = store.lock_account if lock else store.get_account
+    account = await load(conn, principal.firm_id)
+    if account is None:
+        raise domain.NoAccount()
+    return account
+
+
+def account_view(account: AccountRow, settings: BillingSettings) -> Account:
+    storage = Storage(
+        used=account.storage_used, reserved=account.storage_reserved,
+        limit=account.storage_limit, blocks=account.blocks, block_bytes=settings.block_bytes,
+    )  # fmt: skip
+    balance = Balance(credits=account.credits, reserved=account.credits_reserved)
+    return Account(firm_id=account.firm_id, plan=account.plan, storage=storage, balance=balance)
+
+
+@api.get(
+    "/api/v1/billing/account",
+    summary="The firm's plan, storage (bytes, 1 GB = 10^9) and e-signature balance",
+    access="staff", roles=ADMINS, response=Account, errors=(404,),
+)  # fmt: skip
+async def get_account(request: web.Request, *, principal: Principal) -> Account:
+    async with request.app[DB].transaction(readonly=True) as conn:
+        account = await require_account(conn, principal, lock=False)
+    return account_view(account, settings_of(request))
+
+
+@api.put(
+    "/api/v1/billing/plan",
+    summary="Change plan; refused (409) if usage would exceed the new limit",
+    access="staff", roles=ADMINS, body=PlanChange, response=Account, errors=(404, 409, 422),
+)  # fmt: skip
+async def change_plan(request: web.Request, *, principal: Principal, body: PlanChange) -> Account:
+    settings = settings_of(request)
+    async with request.app[DB].transaction() as conn:
+        account = await require_account(conn, principal, lock=True)
+        included = settings.plan_included_bytes[body.plan]
+        limit = domain.storage_limit(included, account.blocks, settings.block_bytes)
+        domain.require_fits(account.storage_used, account.storage_reserved, limit)
+        if body.plan != account.plan:
+            await store.update_plan(conn, account.firm_id, body.plan, limit)
+            await store.insert_ledger(conn, account.firm_id, now(), f"plan.{body.plan}")
+            changed = PlanChanged(plan=body.plan, previous_plan=account.plan, storage_limit=limit)
+            await put(conn, changed, firm_id=account.firm_id, actor=principal.user_id)
+            await _note_level(conn, principal)
+        account = await require_account(conn, principal, lock=False)
+    return account_view(account, settings)
+
+
+async def _note_level(conn: Connection, principal: Principal) -> None:
+    storage = await store.get_storage(conn, principal.firm_id)
+    assert storage is not None
+    await note_storage_level(conn, principal.firm_id, storage, principal.user_id)
+
+
+async def _set_blocks(
+    conn: Connection,
+    account: AccountRow,
+    blocks: int,
+    principal: Principal,
+    settings: BillingSettings,
+) -> None:
+    included = settings.plan_included_bytes[account.plan]
+    limit = domain.storage_limit(included, blocks, settings.block_bytes)
+    domain.require_fits(account.storage_used, account.storage_reserved, limit)
+    await store.update_blocks(conn, account.firm_id, blocks, limit)
+    changed = StorageLimitChanged(blocks=blocks, storage_limit=limit)
+    await put(conn, changed, firm_id=account.firm_id, actor=principal.user_id)
+    await _note_level(conn, principal)
+
+
+@api.post(
+    "/api/v1/billing/storage-blocks",
+    summary="Buy storage blocks (10 GB = 10^10 bytes each, billed per month held)",
+    access="staff", roles=ADMINS, body=Blocks, response=Account, errors=(404, 422),
+)  # fmt: skip
+async def buy_blocks(request: web.Request, *, principal: Principal, body: Blocks) -> Account:
+    settings = settings_of(request)
+    async with request.app[DB].transaction() as conn:
+        account = await require_account(conn, principal, lock=True)
+        at = now()
+        await store.insert_blocks(
+            conn, account.firm_id, body.quantity, settings.block_price_ore, at
+        )
+        await store.insert_ledger(
+            conn, account.firm_id, at, "blocks.bought", bytes_=body.quantity * settings.block_bytes
+        )
+        await _set_blocks(conn, account, account.blocks + body.quantity, principal, settings)
+        account = await require_account(conn, principal, lock=False)
+    return account_view(account, settings)
+
+
+@api.post(
+    "/api/v1/billing/storage-blocks/cancellations",
+    summary="Cancel storage blocks; refused (409) if usage would exceed the new limit",
+    access="staff", roles=ADMINS, body=Blocks, response=Account, errors=(404, 409, 422),
+)  # fmt: skip
+async def cancel_blocks(request: web.Request, *, principal: Principal, body: Blocks) -> Account:
+    settings = settings_of(request)
+    async with request.app[DB].transaction() as conn:
+        account = await require_account(conn, principal, lock=True)
+        domain.require_blocks_to_cancel(account.blocks, body.quantity)
+        at = now()
+        await _set_blocks(conn, account, account.blocks - body.quantity, principal, settings)
+        await store.end_blocks(conn, account.firm_id, body.quantity, at)
+        await store.insert_ledger(
+            conn,
+            account.firm_id,
+            at,
+            "blocks.cancelled",
+            bytes_=-body.quantity * settings.block_bytes,
+        )
+        account = await require_account(conn, principal, lock=False)
+    return account_view(account, settings)
+
+
+@api.post(
+    "/api/v1/billing/credit-purchases",
+    summary="Buy an e-signature credit pack (recorded as a statement line)",
+    access="staff", roles=ADMINS, body=CreditPurchase, response=Purchase, status=201,
+    errors=(404, 422),
+)  # fmt: skip
+async def buy_credits(
+    request: web.Request, *, principal: Principal, body: CreditPurchase
+) -> Purchase:
+    pack = settings_of(request).credit_packs.get(body.pack)
+    if pack is None:
+        raise domain.UnknownPack(body.pack)
+    bought = PurchaseRow(
+        pack=body.pack, credits=pack.credits, price_ore=pack.price_ore, purchased_at=now()
+    )
+    async with request.app[DB].transaction() as conn:
+        account = await require_account(conn, principal, lock=True)
+        purchase_id = await store.insert_credit_purchase(
+            conn, account.firm_id, bought, principal.user_id
+        )
+        balance = await store.add_credits(conn, account.firm_id, pack.credits)
+        await store.insert_ledger(
+            conn,
+            account.firm_id,
+            bought.purchased_at,
+            "credit.purchased",
+            key=str(purchase_id),
+            credits=pack.credits,
+        )
+        topped = BalanceToppedUp(
+            purchase_id=purchase_id, credits=pack.credits, balance=balance.credits
+        )
+        await put(conn, topped, firm_id=account.firm_id, actor=principal.user_id)
+    return Purchase(
+        id=purchase_id,
+        pack=body.pack,
+        credits=pack.credits,
+        price_ore=pack.price_ore,
+        balance=balance.credits,
+    )
+
+
+@api.get(
+    "/api/v1/billing/ledger",
+    summary="Movements of storage and credits, newest first, paged by `before`",
+    access="staff", roles=ADMINS, query=LedgerQuery, response=LedgerPage, errors=(404, 422),
+)  # fmt: skip
+async def list_ledger(
+    request: web.Request, *, principal: Principal, query: LedgerQuery
+) -> LedgerPage:
+    async with request.app[DB].transaction(readonly=True) as conn:
+        account = await require_account(conn, principal, lock=False)
+        entries = await store.list_ledger(conn, account.firm_id, query.before, query.limit + 1)
+    more = len(entries) > query.limit
+    entries = entries[: query.limit]
+    return LedgerPage(entries=entries, next_before=entries[-1].id if more else None)
+
+
+@api.get(
+    "/api/v1/billing/statements/{month}",
+    summary="The statement of a month (`YYYY-MM`): lines, VAT and totals in öre and SEK",
+    access="staff", roles=ADMINS, response=Statement, errors=(404, 422),
+)  # fmt: skip
+async def get_statement(request: web.Request, *, principal: Principal) -> Statement:
+    settings = settings_of(request)
+    month = request.match_info["month"]
+    start, end = domain.month_bounds(month)
+    async with request.app[DB].transaction(readonly=True) as conn:
+        account = await require_account(conn, principal, lock=False)
+        prices = await store.list_block_prices(conn, account.firm_id, start, end)
+        purchases = await store.list_purchases(conn, account.firm_id, start, end)
+    lines = domain.block_lines(prices, settings.block_bytes) + [
+        domain.purchase_line(p.pack, p.credits, p.price_ore, p.purchased_at) for p in purchases
+    ]
+    return statement_view(month, lines, settings.vat_percent)
+
+
+def statement_view(month: str, lines: list[domain.Line], vat_percent: int) -> Statement:
+    sums = domain.totals(lines, vat_percent)
+    sek = domain.format_sek
+    return Statement(
+        month=month,
+        lines=[line_view(line) for line in lines],
+        subtotal_ore=sums.subtotal_ore,
+        vat_percent=vat_percent,
+        vat_ore=sums.vat_ore,
+        total_ore=sums.total_ore,
+        subtotal_sek=sek(sums.subtotal_ore),
+        vat_sek=sek(sums.vat_ore),
+        total_sek=sek(sums.total_ore),
+    )
+
+
+def line_view(line: domain.Line) -> StatementLine:
+    return StatementLine(
+        description=line.description,
+        quantity=line.quantity,
+        unit_price_ore=line.unit_price_ore,
+        amount_ore=line.amount_ore,
+        amount_sek=domain.format_sek(line.amount_ore),
+    )

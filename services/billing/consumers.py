@@ -1,0 +1,255 @@
+"""What billing takes from the bus: identity's firm sign-ups, and the ledger RPCs.
+
+The tables map message types to handlers written `(conn, message, envelope, *, settings)`;
+`event_handlers` / `rpc_handlers` bind this process's settings, since prices and the
+reservation lifetime are configuration. Each handler runs in the kit's transaction (with a
+savepoint per RPC request), and every one first takes its firm's account row lock.
+"""
+
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from services.billing import domain, store
+from services.billing.models import ReservationRow, StorageRow
+from services.billing.settings import BillingSettings
+from shared.bus.outbox import put
+from shared.database import Connection
+from shared.errors import Invalid
+from shared.events.base import Envelope, Event, Reply, Request
+from shared.events.billing import (
+    AccountOpened,
+    BalanceDepleted,
+    CommitCredit,
+    CommitStorage,
+    CreditDecision,
+    CreditSettled,
+    FreeStorage,
+    ReleaseCredit,
+    ReleaseStorage,
+    ReserveCredit,
+    ReserveStorage,
+    StorageDecision,
+    StorageSettled,
+    StorageThresholdReached,
+)
+from shared.events.identity import FirmCreated
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def firm_of(envelope: Envelope) -> UUID:
+    if envelope.firm_id is None:
+        raise Invalid("A billing request must name its firm in the envelope.", field="firm_id")
+    return envelope.firm_id
+
+
+async def open_account(
+    conn: Connection, event: FirmCreated, envelope: Envelope, *, settings: BillingSettings
+) -> None:
+    limit = settings.plan_included_bytes[event.plan]
+    at = envelope.occurred_at
+    opened = await store.insert_account(
+        conn, event.firm_id, name=event.name, country=event.country, plan=event.plan,
+        limit=limit, credits=settings.free_credits, now=at,
+    )  # fmt: skip
+    if not opened:
+        return
+    await store.insert_ledger(
+        conn, event.firm_id, at, "credit.granted", credits=settings.free_credits
+    )
+    opened_event = AccountOpened(
+        plan=event.plan, storage_limit=limit, balance=settings.free_credits
+    )
+    await put(conn, opened_event, firm_id=event.firm_id, actor=envelope.actor)
+
+
+async def note_storage_level(
+    conn: Connection, firm_id: UUID, storage: StorageRow, actor: UUID | None
+) -> None:
+    """Warn once per upward crossing of 80 % / 100 %; remember drops so a new rise warns."""
+    level, crossed = domain.thresholds_crossed(
+        storage.storage_level, storage.storage_used, storage.storage_limit
+    )
+    if level == storage.storage_level:
+        return
+    await store.update_storage_level(conn, firm_id, level)
+    for threshold in crossed:
+        warning = StorageThresholdReached(
+            threshold=threshold, used=storage.storage_used, limit=storage.storage_limit
+        )
+        await put(conn, warning, firm_id=firm_id, actor=actor)
+
+
+async def reserve_storage(
+    conn: Connection, request: ReserveStorage, envelope: Envelope, *, settings: BillingSettings
+) -> StorageDecision:
+    firm_id, at = firm_of(envelope), now()
+    expires_at = at + timedelta(seconds=settings.reservation_ttl_seconds)
+    key, size = request.idempotency_key, request.bytes
+    held = await store.reserve_storage(conn, firm_id, key, size, at, expires_at)
+    if held is not None:
+        return _decision(held, granted=True, size=size, expires_at=expires_at)
+    current = await store.get_storage(conn, firm_id)
+    if current is None:
+        raise domain.NoAccount()
+    return _decision(current, granted=False, size=size, expires_at=None)
+
+
+def _decision(
+    row: StorageRow, *, granted: bool, size: int, expires_at: datetime | None
+) -> StorageDecision:
+    return StorageDecision(
+        granted=granted, bytes=size, expires_at=expires_at,
+        used=row.storage_used, reserved=row.storage_reserved, limit=row.storage_limit,
+    )  # fmt: skip
+
+
+def _settled(row: StorageRow, state: str, size: int) -> StorageSettled:
+    return StorageSettled(
+        state=state, bytes=size,  # type: ignore[arg-type]
+        used=row.storage_used, reserved=row.storage_reserved, limit=row.storage_limit,
+    )  # fmt: skip
+
+
+async def _locked_reservation(conn: Connection, firm_id: UUID, key: str) -> ReservationRow:
+    if await store.lock_account(conn, firm_id) is None:
+        raise domain.NoAccount()
+    reservation = await store.get_reservation(conn, firm_id, key)
+    if reservation is None:
+        raise domain.UnknownReservation(key)
+    return reservation
+
+
+async def commit_storage(
+    conn: Connection, request: CommitStorage, envelope: Envelope, *, settings: BillingSettings
+) -> StorageSettled:
+    firm_id, at = firm_of(envelope), now()
+    reservation = await _locked_reservation(conn, firm_id, request.idempotency_key)
+    domain.require_committable(reservation.key, reservation.state, reservation.expires_at, at)
+    if reservation.state == "committed":
+        current = await store.get_storage(conn, firm_id)
+        return _settled(current, "committed", reservation.bytes)  # type: ignore[arg-type]
+    storage = await store.settle_reservation(conn, firm_id, reservation, "committed", at)
+    await note_storage_level(conn, firm_id, storage, envelope.actor)
+    return _settled(storage, "committed", reservation.bytes)
+
+
+async def release_storage(
+    conn: Connection, request: ReleaseStorage, envelope: Envelope, *, settings: BillingSettings
+) -> StorageSettled:
+    """Releasing twice, or after expiry, gives nothing back twice: it reports the state."""
+    firm_id, at = firm_of(envelope), now()
+    reservation = await _locked_reservation(conn, firm_id, request.idempotency_key)
+    if reservation.state == "committed":
+        raise domain.WrongState("Reservation", reservation.key, "committed", "released")
+    if reservation.state != "reserved":
+        current = await store.get_storage(conn, firm_id)
+        return _settled(current, reservation.state, reservation.bytes)  # type: ignore[arg-type]
+    storage = await store.settle_reservation(conn, firm_id, reservation, "released", at)
+    return _settled(storage, "released", reservation.bytes)
+
+
+async def free_storage(
+    conn: Connection, request: FreeStorage, envelope: Envelope, *, settings: BillingSettings
+) -> StorageSettled:
+    firm_id, at = firm_of(envelope), now()
+    storage = await store.free_storage(conn, firm_id, request.idempotency_key, request.bytes, at)
+    if storage is None:
+        current = await store.get_storage(conn, firm_id)
+        if current is None:
+            raise domain.NoAccount()
+        raise domain.NotThatMuchUsed(request.bytes, current.storage_used)
+    await note_storage_level(conn, firm_id, storage, envelope.actor)
+    return _settled(storage, "freed", request.bytes)
+
+
+async def reserve_credit(
+    conn: Connection, request: ReserveCredit, envelope: Envelope, *, settings: BillingSettings
+) -> CreditDecision:
+    firm_id = firm_of(envelope)
+    held = await store.reserve_credit(conn, firm_id, request.idempotency_key, now())
+    if held is None:
+        current = await store.get_credits(conn, firm_id)
+        if current is None:
+            raise domain.NoAccount()
+        return CreditDecision(
+            granted=False, balance=current.credits, reserved=current.credits_reserved
+        )
+    if held.credits == 0:
+        depleted = BalanceDepleted(reserved=held.credits_reserved)
+        await put(conn, depleted, firm_id=firm_id, actor=envelope.actor)
+    return CreditDecision(granted=True, balance=held.credits, reserved=held.credits_reserved)
+
+
+async def _locked_credit_state(conn: Connection, firm_id: UUID, key: str) -> str:
+    if await store.lock_account(conn, firm_id) is None:
+        raise domain.NoAccount()
+    state = await store.get_credit_state(conn, firm_id, key)
+    if state is None:
+        raise domain.UnknownReservation(key)
+    return state
+
+
+async def commit_credit(
+    conn: Connection, request: CommitCredit, envelope: Envelope, *, settings: BillingSettings
+) -> CreditSettled:
+    firm_id, key = firm_of(envelope), request.idempotency_key
+    state = await _locked_credit_state(conn, firm_id, key)
+    domain.require_credit_state(key, state, ("reserved", "committed"), "committed")
+    if state == "committed":
+        current = await store.get_credits(conn, firm_id)
+    else:
+        current = await store.settle_credit(
+            conn, firm_id, key, state="committed", returned=0, unheld=1, now=now()
+        )
+    assert current is not None
+    return CreditSettled(
+        state="committed", balance=current.credits, reserved=current.credits_reserved
+    )
+
+
+async def release_credit(
+    conn: Connection, request: ReleaseCredit, envelope: Envelope, *, settings: BillingSettings
+) -> CreditSettled:
+    """A held credit, or one spent on a request nobody signed yet, goes back to the balance."""
+    firm_id, key = firm_of(envelope), request.idempotency_key
+    state = await _locked_credit_state(conn, firm_id, key)
+    if state == "released":
+        current = await store.get_credits(conn, firm_id)
+    else:
+        unheld = 1 if state == "reserved" else 0
+        current = await store.settle_credit(
+            conn, firm_id, key, state="released", returned=1, unheld=unheld, now=now()
+        )
+    assert current is not None
+    return CreditSettled(
+        state="released", balance=current.credits, reserved=current.credits_reserved
+    )
+
+
+EVENT_HANDLERS: Mapping[type[Event], Handler] = {FirmCreated: open_account}
+
+RPC_HANDLERS: Mapping[type[Request], Handler] = {
+    ReserveStorage: reserve_storage,
+    CommitStorage: commit_storage,
+    ReleaseStorage: release_storage,
+    FreeStorage: free_storage,
+    ReserveCredit: reserve_credit,
+    CommitCredit: commit_credit,
+    ReleaseCredit: release_credit,
+}
+
+
+def event_handlers(settings: BillingSettings) -> dict[type[Event], Handler]:
+    return {kind: partial(handler, settings=settings) for kind, handler in EVENT_HANDLERS.items()}
+
+
+def rpc_handlers(settings: BillingSettings) -> dict[type[Request], Callable[..., Awaitable[Reply]]]:
+    return {kind: partial(handler, settings=settings) for kind, handler in RPC_HANDLERS.items()}

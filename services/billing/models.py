@@ -1,0 +1,139 @@
+"""Rows the store returns and the JSON the API speaks. Sizes in bytes: 1 GB = 10^9 bytes."""
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Plan = Literal["partner", "bureau"]
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class AccountRow(Row):
+    firm_id: UUID
+    plan: Plan
+    blocks: int
+    storage_limit: int
+    storage_used: int
+    storage_reserved: int
+    storage_level: int
+    credits: int
+    credits_reserved: int
+
+
+class StorageRow(Row):
+    storage_used: int
+    storage_reserved: int
+    storage_limit: int
+    storage_level: int
+
+
+class CreditRow(Row):
+    credits: int
+    credits_reserved: int
+
+
+class ReservationRow(Row):
+    key: str
+    bytes: int
+    state: str
+    expires_at: datetime
+
+
+class PurchaseRow(Row):
+    pack: str
+    credits: int
+    price_ore: int
+    purchased_at: datetime
+
+
+class Storage(BaseModel):
+    used: int = Field(description="Committed bytes (1 GB = 10^9 bytes).")
+    reserved: int = Field(description="Bytes held by uploads in progress.")
+    limit: int = Field(description="Included bytes of the plan plus blocks.")
+    blocks: int = Field(description="Add-on blocks held.")
+    block_bytes: int = Field(description="Bytes per add-on block.")
+
+
+class Balance(BaseModel):
+    credits: int = Field(description="E-signature credits free to use.")
+    reserved: int = Field(description="Credits held by signing requests not yet sent.")
+
+
+class Account(BaseModel):
+    firm_id: UUID
+    plan: Plan
+    storage: Storage
+    balance: Balance
+
+
+class PlanChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plan: Plan
+
+
+class Blocks(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    quantity: int = Field(1, ge=1, le=1000, description="Number of 10 GB blocks.")
+
+
+class CreditPurchase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pack: str = Field(description="Code of a configured credit pack, e.g. `10`.")
+
+
+class Purchase(BaseModel):
+    id: UUID
+    pack: str
+    credits: int
+    price_ore: int = Field(description="Price in öre, excluding VAT.")
+    balance: int = Field(description="Credits free to use after the purchase.")
+
+
+class LedgerQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(50, ge=1, le=500)
+    before: int | None = Field(None, ge=1, description="`next_before` of the previous page.")
+
+
+class LedgerEntry(BaseModel):
+    id: int
+    at: datetime
+    kind: str = Field(description="e.g. `storage.reserved`, `credit.purchased`, `plan.changed`.")
+    key: str | None
+    bytes: int
+    credits: int
+
+
+class LedgerPage(BaseModel):
+    entries: list[LedgerEntry]
+    next_before: int | None = Field(description="Pass as `before` for older entries; null = end.")
+
+
+class StatementLine(BaseModel):
+    description: str
+    quantity: int
+    unit_price_ore: int = Field(description="öre, excluding VAT.")
+    amount_ore: int = Field(description="quantity times unit price, öre, excluding VAT.")
+    amount_sek: str = Field(description="The same amount as a decimal string, e.g. `79.00`.")
+
+
+class Statement(BaseModel):
+    month: str = Field(description="`YYYY-MM`.")
+    currency: Literal["SEK"] = "SEK"
+    lines: list[StatementLine]
+    subtotal_ore: int
+    vat_percent: int
+    vat_ore: int
+    total_ore: int
+    subtotal_sek: str
+    vat_sek: str
+    total_sek: str
