@@ -1,0 +1,171 @@
+"""The billing HTTP API as a firm's owner or admin uses it, and as nobody else can."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from shared.events.billing import CommitStorage, ReserveStorage
+from tests.billing.integration.conftest import Billing
+
+
+async def test_a_new_account_shows_plan_storage_and_two_free_credits(billing: Billing) -> None:
+    firm = await billing.open_firm("bureau")
+    async with billing.http.get("/api/v1/billing/account", headers=billing.token(firm)) as answer:
+        body = await answer.json()
+    assert answer.status == 200
+    assert body["plan"] == "bureau"
+    assert body["storage"] == {
+        "used": 0, "reserved": 0, "limit": 50_000, "blocks": 0, "block_bytes": 10**10,
+    }  # fmt: skip
+    assert body["balance"] == {"credits": 2, "reserved": 0}
+
+
+@pytest.mark.parametrize(
+    ("kind", "role", "status"),
+    [("staff", "member", 403), ("contact", None, 403), ("staff", "admin", 200)],
+)
+async def test_only_owner_and_admin_may_see_billing(
+    billing: Billing, kind: str, role: str | None, status: int
+) -> None:
+    firm = await billing.open_firm()
+    headers = billing.token(firm, kind=kind, role=role)
+    for path in (
+        "/api/v1/billing/account",
+        "/api/v1/billing/ledger",
+        "/api/v1/billing/statements/2025-01",
+    ):
+        async with billing.http.get(path, headers=headers) as answer:
+            assert answer.status == status, path
+    async with billing.http.post(
+        "/api/v1/billing/credit-purchases", json={"pack": "10"}, headers=headers
+    ) as answer:
+        assert answer.status == (201 if status == 200 else status)
+
+
+async def test_another_firms_account_is_invisible(billing: Billing) -> None:
+    mine, other = await billing.open_firm(), uuid.uuid4()
+    await billing.call(ReserveStorage(idempotency_key="x", bytes=700), mine)
+    async with billing.http.get("/api/v1/billing/account", headers=billing.token(other)) as answer:
+        assert answer.status == 404
+    async with billing.http.get("/api/v1/billing/ledger", headers=billing.token(other)) as answer:
+        assert answer.status == 404
+    async with billing.http.get("/api/v1/billing/account") as answer:
+        assert answer.status == 401
+
+
+async def test_blocks_raise_the_limit_and_cancelling_below_usage_is_refused(
+    billing: Billing,
+) -> None:
+    firm = await billing.open_firm()
+    headers = billing.token(firm, role="admin")
+    async with billing.http.post(
+        "/api/v1/billing/storage-blocks", json={"quantity": 2}, headers=headers
+    ) as answer:
+        assert (await answer.json())["storage"]["limit"] == 10_000 + 2 * 10**10
+    await billing.call(ReserveStorage(idempotency_key="big", bytes=10**10), firm)
+    await billing.call(CommitStorage(idempotency_key="big"), firm)
+    cancel = "/api/v1/billing/storage-blocks/cancellations"
+    async with billing.http.post(cancel, json={"quantity": 2}, headers=headers) as refused:
+        assert refused.status == 409
+    async with billing.http.post(cancel, json={"quantity": 1}, headers=headers) as answer:
+        storage = (await answer.json())["storage"]
+    assert (storage["used"], storage["limit"], storage["blocks"]) == (10**10, 10_000 + 10**10, 1)
+
+
+async def test_plan_change_moves_the_limit_unless_usage_would_not_fit(billing: Billing) -> None:
+    firm = await billing.open_firm("bureau")
+    headers = billing.token(firm)
+    async with billing.http.put(
+        "/api/v1/billing/plan", json={"plan": "partner"}, headers=headers
+    ) as answer:
+        assert (await answer.json())["storage"]["limit"] == 10_000
+    await billing.call(ReserveStorage(idempotency_key="r", bytes=9_000), firm)
+    async with billing.http.put(
+        "/api/v1/billing/plan", json={"plan": "bureau"}, headers=headers
+    ) as answer:
+        assert (await answer.json())["plan"] == "bureau"
+    await billing.call(ReserveStorage(idempotency_key="r2", bytes=20_000), firm)
+    async with billing.http.put(
+        "/api/v1/billing/plan", json={"plan": "partner"}, headers=headers
+    ) as refused:
+        assert refused.status == 409
+    async with billing.http.put(
+        "/api/v1/billing/plan", json={"plan": "gold"}, headers=headers
+    ) as bad:
+        assert bad.status == 422
+
+
+async def test_credit_purchase_tops_up_and_appears_on_the_statement_with_vat(
+    billing: Billing,
+) -> None:
+    firm = await billing.open_firm()
+    headers = billing.token(firm)
+    async with billing.http.post(
+        "/api/v1/billing/credit-purchases", json={"pack": "10"}, headers=headers
+    ) as bought:
+        purchase = await bought.json()
+    async with billing.http.post(
+        "/api/v1/billing/storage-blocks", json={"quantity": 3}, headers=headers
+    ):
+        pass
+    async with billing.http.post(
+        "/api/v1/billing/credit-purchases", json={"pack": "nope"}, headers=headers
+    ) as bad:
+        assert bad.status == 422
+    month = datetime.now(UTC).strftime("%Y-%m")
+    async with billing.http.get(f"/api/v1/billing/statements/{month}", headers=headers) as answer:
+        statement = await answer.json()
+    assert (bought.status, purchase["credits"], purchase["balance"]) == (201, 10, 12)
+    assert [(line["quantity"], line["amount_ore"]) for line in statement["lines"]] == [
+        (3, 23_700),
+        (1, 39_000),
+    ]
+    assert (statement["subtotal_ore"], statement["vat_ore"], statement["total_ore"]) == (
+        62_700,
+        15_675,
+        78_375,
+    )
+    assert (statement["vat_sek"], statement["total_sek"]) == ("156.75", "783.75")
+
+
+async def test_a_month_with_nothing_bought_is_an_empty_statement(billing: Billing) -> None:
+    firm = await billing.open_firm()
+    async with billing.http.get(
+        "/api/v1/billing/statements/2020-02", headers=billing.token(firm)
+    ) as answer:
+        statement = await answer.json()
+    async with billing.http.get(
+        "/api/v1/billing/statements/2020-13", headers=billing.token(firm)
+    ) as bad:
+        assert bad.status == 422
+    assert (statement["lines"], statement["total_ore"]) == ([], 0)
+
+
+async def test_ledger_pages_newest_first(billing: Billing) -> None:
+    firm = await billing.open_firm()
+    for n in range(5):
+        await billing.call(ReserveStorage(idempotency_key=f"p{n}", bytes=10), firm)
+    headers, seen, before = billing.token(firm), [], None
+    while True:
+        query = {"limit": "2"} | ({"before": str(before)} if before else {})
+        async with billing.http.get(
+            "/api/v1/billing/ledger", params=query, headers=headers
+        ) as answer:
+            page = await answer.json()
+        seen += page["entries"]
+        before = page["next_before"]
+        if before is None:
+            break
+    assert [e["key"] for e in seen[:5]] == ["p4", "p3", "p2", "p1", "p0"]
+    assert [e["kind"] for e in seen] == ["storage.reserved"] * 5 + ["credit.granted"]
+
+
+async def test_openapi_documents_every_billing_route(billing: Billing) -> None:
+    async with billing.http.get("/openapi.json") as answer:
+        paths = (await answer.json())["paths"]
+    assert {p for p in paths if p.startswith("/api/v1/billing")} == {
+        "/api/v1/billing/account", "/api/v1/billing/plan", "/api/v1/billing/storage-blocks",
+        "/api/v1/billing/storage-blocks/cancellations", "/api/v1/billing/credit-purchases",
+        "/api/v1/billing/ledger", "/api/v1/billing/statements/{month}",
+    }  # fmt: skip
