@@ -1,0 +1,94 @@
+"""Reading the gateway template: render it as the local run does, parse its upstreams and
+locations, and pick the location nginx would pick for a path."""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from string import Template
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "deploy" / "gateway" / "nginx.conf.template"
+
+SERVICE_PORTS = {
+    "identity": 8101,
+    "documents": 8102,
+    "signing": 8103,
+    "notify": 8104,
+    "billing": 8105,
+}
+PLACEHOLDERS = {"GATEWAY_PORT"} | {f"{name.upper()}_UPSTREAM" for name in SERVICE_PORTS}
+
+_LOCATION = re.compile(r"^\s*location\s+(?:(=|~\*|~|\^~)\s+)?(\S+)\s*\{", re.MULTILINE)
+_UPSTREAM = re.compile(r"^\s*upstream\s+(\w+)\s*\{([^}]*)\}", re.MULTILINE)
+_PROXY_PASS = re.compile(r"^\s*proxy_pass\s+http://([\w.:-]+)\s*;", re.MULTILINE)
+
+
+def local_values(port: int, upstreams: dict[str, int] | None = None) -> dict[str, str]:
+    ports = upstreams or SERVICE_PORTS
+    values = {f"{name.upper()}_UPSTREAM": f"127.0.0.1:{ports[name]}" for name in SERVICE_PORTS}
+    return {**values, "GATEWAY_PORT": f"127.0.0.1:{port}"}
+
+
+def render(values: dict[str, str]) -> str:
+    """The template filled the way the local runner fills it (string.Template)."""
+    return Template(TEMPLATE.read_text()).safe_substitute(values)
+
+
+@dataclass(frozen=True)
+class Location:
+    modifier: str  # "" (prefix), "=", "^~", "~" or "~*"
+    pattern: str
+    body: str
+
+    @property
+    def upstream(self) -> str | None:
+        found = _PROXY_PASS.search(self.body)
+        return found.group(1) if found else None
+
+
+def _block(text: str, start: int) -> str:
+    """The text between the brace before `start` and its matching closing brace."""
+    depth = 1
+    for index in range(start, len(text)):
+        if text[index] == "{":
+            depth += 1
+        elif text[index] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[start:index]
+    raise ValueError("unbalanced braces")
+
+
+def locations(config: str) -> list[Location]:
+    return [
+        Location(m.group(1) or "", m.group(2), _block(config, m.end()))
+        for m in _LOCATION.finditer(config)
+    ]
+
+
+def upstreams(config: str) -> dict[str, str]:
+    """upstream name → its server address."""
+    found = {}
+    for name, body in _UPSTREAM.findall(config):
+        server = re.search(r"server\s+(\S+?)\s*;", body)
+        assert server, f"upstream {name} has no server"
+        found[name] = server.group(1)
+    return found
+
+
+def choose(config: str, path: str) -> Location | None:
+    """The location nginx picks for `path`: an exact match; else the longest prefix, unless it
+    is `^~` the first matching regex in file order wins over it."""
+    every = [loc for loc in locations(config) if not loc.pattern.startswith("@")]
+    for loc in every:
+        if loc.modifier == "=" and loc.pattern == path:
+            return loc
+    prefixes = [loc for loc in every if loc.modifier in ("", "^~") and path.startswith(loc.pattern)]
+    longest = max(prefixes, key=lambda loc: len(loc.pattern), default=None)
+    if longest is not None and longest.modifier == "^~":
+        return longest
+    for loc in every:
+        flags = re.IGNORECASE if loc.modifier == "~*" else 0
+        if loc.modifier in ("~", "~*") and re.search(loc.pattern, path, flags):
+            return loc
+    return longest

@@ -1,0 +1,119 @@
+"""docker-compose.yml: valid for Debian's docker-compose (v1.29, offline), and consistent with
+the gateway template and the services."""
+
+import importlib
+import re
+import shutil
+import subprocess
+
+import pytest
+from pydantic import AliasChoices
+
+from shared.settings import ServiceSettings
+from tests.deploy.gateway import PLACEHOLDERS, ROOT, SERVICE_PORTS
+
+SERVICES = set(SERVICE_PORTS) | {
+    "postgres",
+    "rabbitmq",
+    "minio",
+    "minio-init",
+    "mailpit",
+    "jaeger",
+    "gateway",
+}
+
+
+def _compose(*args: str) -> subprocess.CompletedProcess[str]:
+    binary = shutil.which("docker-compose")
+    if binary is None:
+        pytest.fail(
+            "docker-compose is not installed; install Debian's package: "
+            "apt-get update && apt-get install -y docker-compose"
+        )
+    return subprocess.run(
+        [binary, "-f", "docker-compose.yml", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_compose_file_validates() -> None:
+    result = _compose("config", "-q")
+    assert result.returncode == 0, f"docker-compose config -q failed:\n{result.stderr}"
+
+
+def test_compose_runs_the_whole_platform() -> None:
+    result = _compose("config", "--services")
+    assert result.returncode == 0, result.stderr
+    assert set(result.stdout.split()) == SERVICES
+
+
+def test_compose_starts_each_service_with_its_own_command_and_port() -> None:
+    result = _compose("config")
+    assert result.returncode == 0, result.stderr
+    config = result.stdout
+    for name, port in SERVICE_PORTS.items():
+        assert f"- services.{name}\n" in config, f"{name} has no `python -m services.{name}`"
+        assert f"{name.upper()}_HTTP_PORT: '{port}'" in config
+        assert f"{name.upper()}_HTTP_HOST: 0.0.0.0" in config
+        assert f"http://127.0.0.1:{port}/readyz" in config
+        assert f"/portal_{name}\n" in config, f"{name} has no DATABASE_URL of its own"
+
+
+def test_compose_fills_every_gateway_placeholder() -> None:
+    text = (ROOT / "docker-compose.yml").read_text()
+    gateway = text[text.index("\n  gateway:\n") :]
+    for name in PLACEHOLDERS:
+        assert re.search(rf"^\s+{name}: \S+", gateway, re.MULTILINE), f"{name} is not set"
+
+
+def test_init_script_creates_one_database_per_service() -> None:
+    sql = (ROOT / "deploy" / "postgres" / "init.sql").read_text()
+    assert set(re.findall(r"CREATE DATABASE (\w+);", sql)) == {
+        f"portal_{name}" for name in SERVICE_PORTS
+    }
+
+
+def _settings_class(name: str) -> type[ServiceSettings]:
+    module = importlib.import_module(f"services.{name}.settings")
+    classes = [
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, ServiceSettings)
+        and getattr(value, "service", None) == name
+    ]
+    assert len(classes) == 1, f"services.{name}.settings has no single settings class"
+    return classes[0]
+
+
+def _secret_variables(settings: type[ServiceSettings]) -> set[str]:
+    """Environment names of the fields production refuses to take from their defaults."""
+    names = set()
+    prefix = settings.model_config.get("env_prefix", "")
+    for field_name, field in settings.model_fields.items():
+        extra = field.json_schema_extra
+        if not (isinstance(extra, dict) and extra.get("secret")):
+            continue
+        alias = field.validation_alias
+        if isinstance(alias, AliasChoices):
+            names.add(str(alias.choices[0]))
+        else:
+            names.add(f"{prefix}{field_name}".upper())
+    return names
+
+
+@pytest.mark.parametrize("name", SERVICE_PORTS)
+def test_production_secrets_are_provided(name: str) -> None:
+    """compose and Kubernetes run PORTAL_ENVIRONMENT=production, which refuses to start
+    without every secret set explicitly."""
+    compose_env = (ROOT / "deploy" / "compose.env").read_text()
+    manifest = (ROOT / "deploy" / "k8s" / f"{name}.yaml").read_text()
+    for variable in _secret_variables(_settings_class(name)):
+        assert re.search(rf"^{variable}=\S", compose_env, re.MULTILINE), (
+            f"{name}: {variable} missing from deploy/compose.env"
+        )
+        assert f"- name: {variable}\n" in manifest, f"{name}: {variable} missing from k8s"

@@ -1,0 +1,322 @@
+"""The gateway template: its placeholders, its routing of every public prefix of
+ARCHITECTURE.md §1, nginx accepting it, and a real nginx routing to stand-in services."""
+
+import http.client
+import json
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from string import Template
+
+import pytest
+
+from tests.deploy.gateway import (
+    PLACEHOLDERS,
+    ROOT,
+    SERVICE_PORTS,
+    TEMPLATE,
+    choose,
+    local_values,
+    locations,
+    render,
+    upstreams,
+)
+
+# path → the service that answers it (ARCHITECTURE.md §1)
+ROUTES = {
+    "/api/v1/firms": "identity",
+    "/api/v1/firms/f1/settings": "identity",
+    "/api/v1/staff": "identity",
+    "/api/v1/staff/s1": "identity",
+    "/api/v1/clients": "identity",
+    "/api/v1/clients/c1": "identity",
+    "/api/v1/clients/c1/relationships": "identity",
+    "/api/v1/contacts": "identity",
+    "/api/v1/contacts/p1/portal-access": "identity",
+    "/api/v1/invitations": "identity",
+    "/api/v1/invitations/i1/resend": "identity",
+    "/api/v1/auth/login": "identity",
+    "/api/v1/auth/jwks.json": "identity",
+    "/api/v1/me": "identity",
+    "/api/v1/me/contexts": "identity",
+    "/api/v1/clients/c1/folders": "documents",
+    "/api/v1/clients/c1/folders/f1": "documents",
+    "/api/v1/folders/f1": "documents",
+    "/api/v1/folders/f1/documents": "documents",
+    "/api/v1/documents/d1": "documents",
+    "/api/v1/documents/d1/versions/2/content": "documents",
+    "/api/v1/signings": "signing",
+    "/api/v1/signings/s1/parties": "signing",
+    "/api/v1/sign/t0ken": "signing",
+    "/api/v1/sign/t0ken/document": "signing",
+    "/api/v1/me/notification-preferences": "notify",
+    "/api/v1/me/notification-preferences/email": "notify",
+    "/api/v1/notifications": "notify",
+    "/api/v1/notifications/n1/read": "notify",
+    "/api/v1/billing/plan": "billing",
+    "/api/v1/billing/statements/2025-01": "billing",
+}
+
+UNKNOWN = [
+    "/",
+    "/api/v1",
+    "/api/v1/unknown",
+    "/api/v1/firmsandmore",
+    "/api/v1/clientsX/c1/folders",
+    "/api/v2/firms",
+    "/healthz/extra",
+]
+
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+def test_template_has_only_our_placeholders() -> None:
+    text = TEMPLATE.read_text()
+    assert set(re.findall(r"\$\{(\w+)\}", text)) == PLACEHOLDERS
+    # nginx's own variables ($host, ...) are lower case, so string.Template leaves them alone.
+    nginx_variables = set(Template(text).get_identifiers()) - PLACEHOLDERS
+    assert nginx_variables
+    assert all(name == name.lower() for name in nginx_variables)
+    assert "${" not in render(local_values(8080))
+
+
+def test_template_writes_only_under_the_prefix() -> None:
+    config = render(local_values(8080))
+    assert re.search(r"^events\s*\{", config, re.MULTILINE)
+    assert re.search(r"^http\s*\{", config, re.MULTILINE)
+    directives = ["pid", "error_log", "access_log"] + [
+        f"{kind}_temp_path" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    ]
+    for directive in directives:
+        found = re.findall(rf"^\s*{directive}\s+(\S+)", config, re.MULTILINE)
+        assert found, f"{directive} is missing"
+        assert all(not path.startswith("/") for path in found), f"{directive} is absolute"
+
+
+@pytest.mark.parametrize(("path", "service"), ROUTES.items())
+def test_every_public_prefix_reaches_its_service(path: str, service: str) -> None:
+    config = render(local_values(8080))
+    location = choose(config, path)
+    assert location is not None, f"{path} matches no location"
+    assert location.upstream == service, f"{path} goes to {location.upstream}, not {service}"
+    assert upstreams(config)[service] == f"127.0.0.1:{SERVICE_PORTS[service]}"
+
+
+@pytest.mark.parametrize("path", UNKNOWN)
+def test_unknown_paths_answer_a_problem_404(path: str) -> None:
+    location = choose(render(local_values(8080)), path)
+    assert location is not None
+    assert location.upstream is None
+    assert "default_type application/problem+json;" in location.body
+    assert re.search(r"return 404 '\{.*\"status\":404", location.body)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/folders/f1/documents",
+        "/api/v1/documents/d1/versions/2/content",
+        "/api/v1/signings/s1/attachments",
+    ],
+)
+def test_file_transfers_stream(path: str) -> None:
+    location = choose(render(local_values(8080)), path)
+    assert location is not None
+    for directive in (
+        "client_max_body_size 0;",
+        "proxy_request_buffering off;",
+        "proxy_buffering off;",
+        "proxy_read_timeout 3600s;",
+    ):
+        assert directive in location.body, f"{path}: {directive} missing"
+
+
+def test_forwarded_headers_are_set() -> None:
+    config = render(local_values(8080))
+    for header, value in {
+        "X-Forwarded-For": "$proxy_add_x_forwarded_for",
+        "X-Forwarded-Proto": "$portal_forwarded_proto",
+        "X-Request-Id": "$portal_request_id",
+        "traceparent": "$http_traceparent",
+    }.items():
+        assert f"proxy_set_header {header} {value};" in config
+    # Locations that set their own proxy_set_header would drop the server-level ones.
+    assert all("proxy_set_header" not in loc.body for loc in locations(config))
+
+
+def test_kubernetes_configmap_holds_the_template() -> None:
+    manifest = (ROOT / "deploy" / "k8s" / "gateway.yaml").read_text()
+    start = manifest.index("  nginx.conf.template: |\n") + len("  nginx.conf.template: |\n")
+    end = manifest.index("\n---\n", start) + 1
+    lines = manifest[start:end].splitlines(keepends=True)
+    assert all(line.startswith("    ") or line == "\n" for line in lines)
+    assert "".join(line[4:] if line != "\n" else line for line in lines) == TEMPLATE.read_text()
+
+
+def _nginx() -> str:
+    binary = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
+    )
+    if binary is None:
+        pytest.skip("nginx is not installed (apt-get install -y nginx)")
+    return binary
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _write_config(prefix: Path, values: dict[str, str]) -> Path:
+    prefix.mkdir(parents=True, exist_ok=True)
+    config = prefix / "nginx.conf"
+    config.write_text(render(values))
+    return config
+
+
+def test_nginx_accepts_the_rendered_template(tmp_path: Path) -> None:
+    nginx = _nginx()
+    config = _write_config(tmp_path / "gw", local_values(_free_port()))
+    result = subprocess.run(
+        [nginx, "-t", "-p", str(config.parent), "-e", "error.log", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """A stand-in service: answers its name, the path and the headers it received."""
+
+    protocol_version = "HTTP/1.1"
+    service = ""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        received = 0
+        while received < length:
+            chunk = self.rfile.read(min(65536, length - received))
+            if not chunk:
+                break
+            received += len(chunk)
+        body = json.dumps(
+            {
+                "service": self.service,
+                "path": self.path,
+                "received": received,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = _answer  # noqa: N815
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def stand_ins() -> Iterator[dict[str, int]]:
+    servers = {}
+    for name in SERVICE_PORTS:
+        handler = type(f"Echo_{name}", (_Echo,), {"service": name})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers[name] = server
+    yield {name: server.server_address[1] for name, server in servers.items()}
+    for server in servers.values():
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def gateway(tmp_path: Path, stand_ins: dict[str, int]) -> Iterator[int]:
+    nginx = _nginx()
+    port = _free_port()
+    prefix = tmp_path / "gw"
+    config = _write_config(prefix, local_values(port, stand_ins))
+    process = subprocess.Popen(
+        [nginx, "-p", str(prefix), "-e", "error.log", "-c", str(config), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            assert process.poll() is None, (prefix / "error.log").read_text(errors="replace")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "nginx did not start listening"
+                time.sleep(0.05)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()
+
+
+def _request(
+    port: int, method: str, path: str, body: bytes | None = None, **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()
+
+
+def test_real_nginx_routes_and_forwards(gateway: int) -> None:
+    for path, service in ROUTES.items():
+        status, _, body = _request(
+            gateway, "GET", path + "?q=1", **{"X-Request-Id": "req-1", "traceparent": TRACEPARENT}
+        )
+        assert status == 200, path
+        answer = json.loads(body)
+        assert answer["service"] == service, path
+        assert answer["path"] == path + "?q=1"
+        assert answer["headers"]["x-request-id"] == "req-1"
+        assert answer["headers"]["traceparent"] == TRACEPARENT
+        assert answer["headers"]["x-forwarded-for"] == "127.0.0.1"
+        assert answer["headers"]["x-forwarded-proto"] == "http"
+
+
+def test_real_nginx_makes_a_request_id(gateway: int) -> None:
+    _, _, body = _request(gateway, "GET", "/api/v1/me")
+    assert re.fullmatch(r"[0-9a-f]{32}", json.loads(body)["headers"]["x-request-id"])
+
+
+def test_real_nginx_answers_unknown_paths_with_problem_json(gateway: int) -> None:
+    for path in UNKNOWN:
+        status, headers, body = _request(gateway, "GET", path)
+        assert status == 404, path
+        assert headers["content-type"] == "application/problem+json"
+        assert json.loads(body)["status"] == 404
+
+
+def test_real_nginx_passes_large_uploads_only_where_files_go(gateway: int) -> None:
+    payload = b"x" * (3 * 1024 * 1024)
+    status, _, body = _request(gateway, "PUT", "/api/v1/documents/d1/content", payload)
+    assert status == 200
+    assert json.loads(body)["received"] == len(payload)
+
+    status, headers, body = _request(gateway, "POST", "/api/v1/contacts", payload)
+    assert status == 413
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["status"] == 413
