@@ -1,0 +1,200 @@
+"""Storage reservations per second: through RPC with 1 and 2 billing replicas, and the same
+reservations as direct SQL calls in the same run (the ratio is the bus overhead).
+
+`python -m bench.billing [--count N] [--in-flight N]` starts what it needs: a fresh database on
+127.0.0.1:5432 (user postgres), a unique bus namespace on the local broker, billing apps in
+this process; it removes them at the end. Each phase races reservations for more bytes than
+the firm's limit holds, then checks that the grants fit and match the account row. The last
+line printed is the JSON result.
+"""
+
+import argparse
+import asyncio
+import json
+import secrets
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime, timedelta
+
+import aio_pika
+import asyncpg
+from aiohttp import web
+
+from services.billing import store
+from services.billing.app import create_app
+from services.billing.settings import BillingSettings
+from shared.bus import Bus, BusNames, RpcClient
+from shared.database import Database
+from shared.events.billing import ReserveStorage
+from shared.service import DB as DB_KEY
+
+ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
+RESERVATION = 1_000
+OVERBOOKING = 1.1  # ask for 10 % more bytes than the limit, so the race for the last bytes is real
+
+
+async def main(count: int, in_flight: int) -> dict[str, object]:
+    tag = f"bench_billing_{secrets.token_hex(4)}"
+    async with fresh_database(tag) as dsn, fresh_namespace(f"{tag}.") as namespace:
+        settings = BillingSettings(
+            database_url=dsn, amqp_url=AMQP_URL, bus_namespace=namespace, database_pool_max=10
+        )
+        results = {"sql": await sql_phase(settings, count, in_flight)}
+        for replicas in (1, 2):
+            results[f"rpc{replicas}"] = await rpc_phase(settings, replicas, count, in_flight)
+    oversold = sum(r["oversold"] for r in results.values())
+    rpc_1, rpc_2, sql = (results[k]["per_s"] for k in ("rpc1", "rpc2", "sql"))
+    return {
+        "bench": "billing",
+        "rpc_per_s_1": rpc_1,
+        "rpc_per_s_2": rpc_2,
+        "sql_per_s": sql,
+        "ratio": round(max(rpc_1, rpc_2) / sql, 3),
+        "oversold": oversold,
+    }
+
+
+@asynccontextmanager
+async def fresh_database(name: str) -> AsyncIterator[str]:
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield ADMIN_DSN.rpartition("/")[0] + f"/{name}"
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@asynccontextmanager
+async def fresh_namespace(namespace: str) -> AsyncIterator[str]:
+    try:
+        yield namespace
+    finally:
+        connection = await aio_pika.connect(AMQP_URL)
+        async with connection:
+            channel = await connection.channel()
+            names = BusNames(namespace)
+            for purpose in ("rpc", "events"):
+                queue = names.queue("billing", purpose)
+                for name in (queue, f"{queue}.dlq"):
+                    await channel.queue_delete(name)
+            for exchange in (names.events, names.commands, names.dead_letters):
+                await channel.exchange_delete(exchange)
+
+
+async def open_firm(db: Database, limit: int) -> uuid.UUID:
+    firm_id = uuid.uuid4()
+    async with db.transaction() as conn:
+        await store.insert_account(
+            conn, firm_id, name="Bench AB", country="SE", plan="partner",
+            limit=limit, credits=0, now=datetime.now(UTC),
+        )  # fmt: skip
+    return firm_id
+
+
+async def race(
+    count: int, in_flight: int, reserve: Callable[[str], Awaitable[bool]]
+) -> tuple[float, int]:
+    """Run `count` reservations, `in_flight` at a time; returns (seconds, granted)."""
+    gate = asyncio.Semaphore(in_flight)
+
+    async def one(n: int) -> bool:
+        async with gate:
+            return await reserve(f"{n}-{uuid.uuid4()}")
+
+    started = time.perf_counter()
+    granted = await asyncio.gather(*(one(n) for n in range(count)))
+    return time.perf_counter() - started, sum(granted)
+
+
+async def outcome(
+    db: Database, firm_id: uuid.UUID, seconds: float, count: int, granted: int
+) -> dict:
+    async with db.transaction() as conn:
+        row = await store.get_storage(conn, firm_id)
+    assert row is not None
+    held = row.storage_used + row.storage_reserved
+    granted_bytes = granted * RESERVATION
+    oversold = max(0, granted_bytes - row.storage_limit) + abs(held - granted_bytes)
+    return {"per_s": round(count / seconds, 1), "granted": granted, "oversold": oversold}
+
+
+def limit_for(count: int) -> int:
+    return int(count * RESERVATION / OVERBOOKING)
+
+
+async def sql_phase(settings: BillingSettings, count: int, in_flight: int) -> dict:
+    """The same reservation statement, one transaction per reservation, no bus."""
+    async with running_billing([settings]) as apps:
+        db = apps[0][DB_KEY]
+        firm_id = await open_firm(db, limit_for(count))
+        expires = datetime.now(UTC) + timedelta(hours=1)
+
+        async def reserve(key: str) -> bool:
+            async with db.transaction() as conn:
+                row = await store.reserve_storage(
+                    conn, firm_id, key, RESERVATION, datetime.now(UTC), expires
+                )
+            return row is not None
+
+        seconds, granted = await race(count, in_flight, reserve)
+        return await outcome(db, firm_id, seconds, count, granted)
+
+
+async def rpc_phase(settings: BillingSettings, replicas: int, count: int, in_flight: int) -> dict:
+    async with running_billing([settings] * replicas) as apps, rpc_client(settings) as rpc:
+        db = apps[0][DB_KEY]
+        firm_id = await open_firm(db, limit_for(count))
+
+        async def reserve(key: str) -> bool:
+            request = ReserveStorage(idempotency_key=key, bytes=RESERVATION)
+            reply = await rpc.call(request, firm_id=firm_id, actor=None, timeout=60)
+            return reply.granted
+
+        warmed = await warm_up(rpc, firm_id)
+        seconds, granted = await race(count, in_flight, reserve)
+        return await outcome(db, firm_id, seconds, count, granted + warmed)
+
+
+async def warm_up(rpc: RpcClient, firm_id: uuid.UUID) -> int:
+    """One answered call proves the replicas consume before the clock starts; 1 if granted."""
+    request = ReserveStorage(idempotency_key=f"warm-{uuid.uuid4()}", bytes=RESERVATION)
+    reply = await rpc.call(request, firm_id=firm_id, actor=None, timeout=60)
+    return int(reply.granted)
+
+
+@asynccontextmanager
+async def running_billing(settings: list[BillingSettings]) -> AsyncIterator[list[web.Application]]:
+    async with AsyncExitStack() as stack:
+        apps = []
+        for one in settings:
+            app = create_app(one)
+            runner = web.AppRunner(app)
+            await runner.setup()
+            stack.push_async_callback(runner.cleanup)
+            apps.append(app)
+        yield apps
+
+
+@asynccontextmanager
+async def rpc_client(settings: BillingSettings) -> AsyncIterator[RpcClient]:
+    bus = Bus(settings.amqp_url, BusNames(settings.bus_namespace), name="bench")
+    rpc = RpcClient(bus)
+    await bus.start()
+    try:
+        yield rpc
+    finally:
+        await bus.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench.billing")
+    parser.add_argument("--count", type=int, default=5000, help="reservations per phase")
+    parser.add_argument("--in-flight", type=int, default=200, help="concurrent calls")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(main(args.count, args.in_flight))))
