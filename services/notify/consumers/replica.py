@@ -1,0 +1,116 @@
+"""Keeping the replica: people, firms and clients from identity; folder names from documents;
+who started a signing and its parties from signing. Every write is keyed on the envelope's
+`occurred_at`, so a late, older event changes nothing."""
+
+from uuid import UUID
+
+from services.notify import store
+from services.notify.domain import Person
+from services.notify.models import Signing
+from shared.database import Connection
+from shared.events import documents, identity, signing
+from shared.events.base import Envelope
+
+
+def _firm(envelope: Envelope) -> UUID:
+    if envelope.firm_id is None:
+        raise ValueError(f"{envelope.type} {envelope.id} names no firm")
+    return envelope.firm_id
+
+
+async def firm_created(conn: Connection, e: identity.FirmCreated, env: Envelope) -> None:
+    await store.upsert_firm(conn, e.firm_id, e.name, e.default_language, env.occurred_at)
+
+
+async def firm_updated(conn: Connection, e: identity.FirmUpdated, env: Envelope) -> None:
+    await store.upsert_firm(conn, e.firm_id, e.name, e.default_language, env.occurred_at)
+
+
+async def staff_changed(
+    conn: Connection, e: identity.StaffCreated | identity.StaffUpdated, env: Envelope
+) -> None:
+    person = Person(id=e.staff_id, kind="staff", email=e.email, language=e.language, role=e.role)
+    await store.upsert_person(conn, _firm(env), person, e.name, env.occurred_at)
+
+
+async def staff_deactivated(conn: Connection, e: identity.StaffDeactivated, env: Envelope) -> None:
+    await store.insert_deactivation(conn, _firm(env), e.staff_id, env.occurred_at)
+
+
+async def staff_assigned(conn: Connection, e: identity.StaffAssigned, env: Envelope) -> None:
+    await store.upsert_assignment(conn, _firm(env), e.staff_id, e.client_id, True, env.occurred_at)
+
+
+async def staff_unassigned(conn: Connection, e: identity.StaffUnassigned, env: Envelope) -> None:
+    await store.upsert_assignment(conn, _firm(env), e.staff_id, e.client_id, False, env.occurred_at)
+
+
+async def client_changed(
+    conn: Connection, e: identity.ClientCreated | identity.ClientUpdated, env: Envelope
+) -> None:
+    await store.upsert_client(conn, _firm(env), e.client_id, e.name, env.occurred_at)
+
+
+async def contact_changed(
+    conn: Connection, e: identity.ContactCreated | identity.ContactUpdated, env: Envelope
+) -> None:
+    person = Person(id=e.contact_id, kind="contact", email=e.email, language=e.language)
+    name = f"{e.first_name} {e.last_name}".strip()
+    await store.upsert_person(conn, _firm(env), person, name, env.occurred_at)
+
+
+async def contact_linked(conn: Connection, e: identity.ContactLinked, env: Envelope) -> None:
+    await store.upsert_link(
+        conn, _firm(env), e.contact_id, e.client_id, e.roles, e.primary, True, env.occurred_at
+    )
+
+
+async def contact_unlinked(conn: Connection, e: identity.ContactUnlinked, env: Envelope) -> None:
+    await store.upsert_link(
+        conn, _firm(env), e.contact_id, e.client_id, [], False, False, env.occurred_at
+    )
+
+
+async def access_granted(conn: Connection, e: identity.PortalAccessGranted, env: Envelope) -> None:
+    await store.upsert_portal_access(conn, _firm(env), e.contact_id, True, env.occurred_at)
+
+
+async def access_revoked(conn: Connection, e: identity.PortalAccessRevoked, env: Envelope) -> None:
+    await store.upsert_portal_access(conn, _firm(env), e.contact_id, False, env.occurred_at)
+
+
+async def folder_changed(
+    conn: Connection, e: documents.FolderCreated | documents.FolderUpdated, env: Envelope
+) -> None:
+    await store.upsert_folder(conn, _firm(env), e.folder_id, e.name, env.occurred_at)
+
+
+async def signing_created(conn: Connection, e: signing.SigningCreated, env: Envelope) -> None:
+    parties = {
+        str(p.party_id): {"name": p.name, "contact_id": str(p.contact_id) if p.contact_id else None}
+        for p in e.parties
+    }
+    record = Signing(e.signing_id, e.client_id, env.actor, e.document_name, parties)
+    await store.insert_signing(conn, _firm(env), record)
+
+
+HANDLERS = {
+    identity.FirmCreated: firm_created,
+    identity.FirmUpdated: firm_updated,
+    identity.StaffCreated: staff_changed,
+    identity.StaffUpdated: staff_changed,
+    identity.StaffDeactivated: staff_deactivated,
+    identity.StaffAssigned: staff_assigned,
+    identity.StaffUnassigned: staff_unassigned,
+    identity.ClientCreated: client_changed,
+    identity.ClientUpdated: client_changed,
+    identity.ContactCreated: contact_changed,
+    identity.ContactUpdated: contact_changed,
+    identity.ContactLinked: contact_linked,
+    identity.ContactUnlinked: contact_unlinked,
+    identity.PortalAccessGranted: access_granted,
+    identity.PortalAccessRevoked: access_revoked,
+    documents.FolderCreated: folder_changed,
+    documents.FolderUpdated: folder_changed,
+    signing.SigningCreated: signing_created,
+}

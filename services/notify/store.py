@@ -1,0 +1,282 @@
+"""SQL of the people replica, preferences and the feed (its writes and the deliveries are
+in `outbox.py`).
+
+Replica writes keep the newest fact: each upsert changes a row only when the event that
+carries it is at least as recent as the one that last changed it.
+"""
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from uuid import UUID
+
+from services.notify.domain import Person
+from services.notify.models import Firm, Notification, Signing
+from shared.database import Connection
+
+
+async def upsert_firm(conn: Connection, firm_id: UUID, name: str, lang: str, at: datetime) -> None:
+    await conn.execute(
+        """INSERT INTO firms (firm_id, name, default_language, changed_at) VALUES ($1,$2,$3,$4)
+           ON CONFLICT (firm_id) DO UPDATE SET name = $2, default_language = $3, changed_at = $4
+           WHERE firms.changed_at <= $4""",
+        firm_id, name, lang, at,
+    )  # fmt: skip
+
+
+async def upsert_client(
+    conn: Connection, firm_id: UUID, client_id: UUID, name: str, at: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO clients (firm_id, client_id, name, changed_at) VALUES ($1,$2,$3,$4)
+           ON CONFLICT (firm_id, client_id) DO UPDATE SET name = $3, changed_at = $4
+           WHERE clients.changed_at <= $4""",
+        firm_id, client_id, name, at,
+    )  # fmt: skip
+
+
+async def upsert_person(
+    conn: Connection, firm_id: UUID, person: Person, name: str, at: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO people (firm_id, person_id, kind, name, email, language, role, changed_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8)
+           ON CONFLICT (firm_id, person_id) DO UPDATE
+           SET name = $4, email = $5, language = $6, role = $7, changed_at = $8
+           WHERE people.changed_at <= $8""",
+        firm_id, person.id, person.kind, name, person.email, person.language, person.role, at,
+    )  # fmt: skip
+
+
+async def insert_deactivation(
+    conn: Connection, firm_id: UUID, person_id: UUID, at: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO deactivations (firm_id, person_id, at) VALUES ($1,$2,$3)
+           ON CONFLICT DO NOTHING""",
+        firm_id, person_id, at,
+    )  # fmt: skip
+
+
+async def upsert_portal_access(
+    conn: Connection, firm_id: UUID, contact_id: UUID, granted: bool, at: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO portal_access (firm_id, contact_id, granted, changed_at) VALUES ($1,$2,$3,$4)
+           ON CONFLICT (firm_id, contact_id) DO UPDATE SET granted = $3, changed_at = $4
+           WHERE portal_access.changed_at <= $4""",
+        firm_id, contact_id, granted, at,
+    )  # fmt: skip
+
+
+async def upsert_link(
+    conn: Connection, firm_id: UUID, contact_id: UUID, client_id: UUID,
+    roles: Sequence[str], primary: bool, linked: bool, at: datetime,
+) -> None:  # fmt: skip
+    await conn.execute(
+        """INSERT INTO links (firm_id, contact_id, client_id, roles, is_primary, linked, changed_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7)
+           ON CONFLICT (firm_id, contact_id, client_id) DO UPDATE
+           SET roles = $4, is_primary = $5, linked = $6, changed_at = $7
+           WHERE links.changed_at <= $7""",
+        firm_id, contact_id, client_id, list(roles), primary, linked, at,
+    )  # fmt: skip
+
+
+async def upsert_assignment(
+    conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID, assigned: bool, at: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO assignments (firm_id, staff_id, client_id, assigned, changed_at)
+           VALUES ($1,$2,$3,$4,$5)
+           ON CONFLICT (firm_id, staff_id, client_id) DO UPDATE SET assigned = $4, changed_at = $5
+           WHERE assignments.changed_at <= $5""",
+        firm_id, staff_id, client_id, assigned, at,
+    )  # fmt: skip
+
+
+async def get_firm(conn: Connection, firm_id: UUID) -> Firm | None:
+    row = await conn.fetchrow(
+        "SELECT name, default_language FROM firms WHERE firm_id = $1", firm_id
+    )
+    return Firm(row["name"], row["default_language"]) if row else None
+
+
+async def get_client_name(conn: Connection, firm_id: UUID, client_id: UUID) -> str | None:
+    return await conn.fetchval(
+        "SELECT name FROM clients WHERE firm_id = $1 AND client_id = $2", firm_id, client_id
+    )
+
+
+async def get_person_name(conn: Connection, firm_id: UUID, person_id: UUID) -> str | None:
+    return await conn.fetchval(
+        "SELECT name FROM people WHERE firm_id = $1 AND person_id = $2", firm_id, person_id
+    )
+
+
+async def list_candidates(
+    conn: Connection, firm_id: UUID, client_id: UUID | None, also: Sequence[UUID]
+) -> list[tuple[Person, str]]:
+    """The firm's staff, the client's linked contacts and the people in `also`, with names."""
+    rows = await conn.fetch(
+        """SELECT p.person_id, p.kind, p.name, p.email, p.language, p.role,
+                  d.person_id IS NULL AS active, pa.granted AS portal,
+                  coalesce(l.roles, '{}') AS client_roles, a.staff_id IS NOT NULL AS assigned
+           FROM people p
+           LEFT JOIN deactivations d ON d.firm_id = p.firm_id AND d.person_id = p.person_id
+           LEFT JOIN portal_access pa ON pa.firm_id = p.firm_id AND pa.contact_id = p.person_id
+           LEFT JOIN links l ON l.firm_id = p.firm_id AND l.contact_id = p.person_id
+                AND l.client_id = $2 AND l.linked
+           LEFT JOIN assignments a ON a.firm_id = p.firm_id AND a.staff_id = p.person_id
+                AND a.client_id = $2 AND a.assigned
+           WHERE p.firm_id = $1
+             AND (p.kind = 'staff' OR l.contact_id IS NOT NULL OR p.person_id = ANY($3::uuid[]))""",
+        firm_id, client_id, list(also),
+    )  # fmt: skip
+    return [(_person(r), r["name"]) for r in rows]
+
+
+def _person(r: dict) -> Person:  # type: ignore[type-arg]
+    return Person(
+        id=r["person_id"], kind=r["kind"], email=r["email"], language=r["language"],
+        active=r["active"], role=r["role"], portal=r["portal"],
+        client_roles=frozenset(r["client_roles"]), assigned=r["assigned"],
+    )  # fmt: skip
+
+
+async def list_people(
+    conn: Connection, firm_id: UUID, ids: Sequence[UUID]
+) -> list[tuple[Person, str]]:
+    return [p for p in await list_candidates(conn, firm_id, None, ids) if p[0].id in set(ids)]
+
+
+async def get_preferences(
+    conn: Connection, firm_id: UUID, user_ids: Sequence[UUID]
+) -> dict[UUID, dict[str, str]]:
+    rows = await conn.fetch(
+        """SELECT user_id, category, choice FROM preferences
+           WHERE firm_id = $1 AND user_id = ANY($2::uuid[])""",
+        firm_id, list(user_ids),
+    )  # fmt: skip
+    chosen: dict[UUID, dict[str, str]] = {}
+    for r in rows:
+        chosen.setdefault(r["user_id"], {})[r["category"]] = r["choice"]
+    return chosen
+
+
+async def upsert_preference(
+    conn: Connection, firm_id: UUID, user_id: UUID, category: str, choice: str
+) -> None:
+    await conn.execute(
+        """INSERT INTO preferences (firm_id, user_id, category, choice) VALUES ($1,$2,$3,$4)
+           ON CONFLICT (firm_id, user_id, category) DO UPDATE SET choice = $4""",
+        firm_id, user_id, category, choice,
+    )  # fmt: skip
+
+
+async def get_time_zone(conn: Connection, firm_id: UUID, user_id: UUID) -> str | None:
+    return await conn.fetchval(
+        "SELECT time_zone FROM user_settings WHERE firm_id = $1 AND user_id = $2", firm_id, user_id
+    )
+
+
+async def upsert_time_zone(conn: Connection, firm_id: UUID, user_id: UUID, zone: str) -> None:
+    await conn.execute(
+        """INSERT INTO user_settings (firm_id, user_id, time_zone) VALUES ($1,$2,$3)
+           ON CONFLICT (firm_id, user_id) DO UPDATE SET time_zone = $3""",
+        firm_id, user_id, zone,
+    )  # fmt: skip
+
+
+async def update_last_digest(
+    conn: Connection, firm_id: UUID, user_id: UUID, zone: str, day: date
+) -> None:
+    await conn.execute(
+        """INSERT INTO user_settings (firm_id, user_id, time_zone, last_digest) VALUES ($1,$2,$3,$4)
+           ON CONFLICT (firm_id, user_id) DO UPDATE SET last_digest = $4""",
+        firm_id, user_id, zone, day,
+    )  # fmt: skip
+
+
+async def list_feed(
+    conn: Connection, firm_id: UUID, user_id: UUID,
+    *, unread_only: bool, before: datetime | None, limit: int,
+) -> list[Notification]:  # fmt: skip
+    rows = await conn.fetch(
+        """SELECT id, kind, category, title, link, created_at, read_at IS NOT NULL AS read
+           FROM notifications
+           WHERE firm_id = $1 AND user_id = $2 AND (NOT $3 OR read_at IS NULL)
+             AND ($4::timestamptz IS NULL OR created_at < $4)
+           ORDER BY created_at DESC, id LIMIT $5""",
+        firm_id, user_id, unread_only, before, limit,
+    )  # fmt: skip
+    return [Notification.model_validate(dict(r)) for r in rows]
+
+
+async def count_unread(conn: Connection, firm_id: UUID, user_id: UUID) -> int:
+    return await conn.fetchval(
+        """SELECT count(*) FROM notifications
+           WHERE firm_id = $1 AND user_id = $2 AND read_at IS NULL""",
+        firm_id, user_id,
+    )  # fmt: skip
+
+
+async def update_read(
+    conn: Connection, firm_id: UUID, user_id: UUID, notification_id: UUID | None, now: datetime
+) -> int:
+    """Mark one (or, with None, every) unread notification of the user read; returns how many
+    of theirs matched (read before or now)."""
+    result = await conn.execute(
+        """UPDATE notifications SET read_at = coalesce(read_at, $4)
+           WHERE firm_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR id = $3)""",
+        firm_id, user_id, notification_id, now,
+    )  # fmt: skip
+    return int(result.split()[-1])
+
+
+async def upsert_folder(
+    conn: Connection, firm_id: UUID, folder_id: UUID, name: str, at: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO folders (firm_id, folder_id, name, changed_at) VALUES ($1,$2,$3,$4)
+           ON CONFLICT (firm_id, folder_id) DO UPDATE SET name = $3, changed_at = $4
+           WHERE folders.changed_at <= $4""",
+        firm_id, folder_id, name, at,
+    )  # fmt: skip
+
+
+async def get_folder_name(conn: Connection, firm_id: UUID, folder_id: UUID) -> str | None:
+    return await conn.fetchval(
+        "SELECT name FROM folders WHERE firm_id = $1 AND folder_id = $2", firm_id, folder_id
+    )
+
+
+async def insert_signing(conn: Connection, firm_id: UUID, signing: Signing) -> None:
+    await conn.execute(
+        """INSERT INTO signings (firm_id, signing_id, client_id, started_by, document_name, parties)
+           VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT DO NOTHING""",
+        firm_id, signing.signing_id, signing.client_id, signing.started_by,
+        signing.document_name, signing.parties,
+    )  # fmt: skip
+
+
+async def get_signing(conn: Connection, firm_id: UUID, signing_id: UUID) -> Signing | None:
+    row = await conn.fetchrow(
+        """SELECT signing_id, client_id, started_by, document_name, parties FROM signings
+           WHERE firm_id = $1 AND signing_id = $2""",
+        firm_id, signing_id,
+    )  # fmt: skip
+    return Signing(**dict(row)) if row else None
+
+
+async def upsert_document(conn: Connection, firm_id: UUID, document_id: UUID, name: str) -> None:
+    await conn.execute(
+        """INSERT INTO documents (firm_id, document_id, name) VALUES ($1,$2,$3)
+           ON CONFLICT (firm_id, document_id) DO UPDATE SET name = $3""",
+        firm_id, document_id, name,
+    )  # fmt: skip
+
+
+async def get_document_name(conn: Connection, firm_id: UUID, document_id: UUID) -> str | None:
+    return await conn.fetchval(
+        "SELECT name FROM documents WHERE firm_id = $1 AND document_id = $2", firm_id, document_id
+    )
