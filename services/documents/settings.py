@@ -2,12 +2,53 @@
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import S3Settings
+
+MIB = 1024 * 1024
 
 
 class DocumentsSettings(S3Settings):
     model_config = SettingsConfigDict(env_prefix="DOCUMENTS_")
 
     service: ClassVar[str] = "documents"
+
+    max_upload_bytes: int = Field(
+        5 * 1024**3, gt=0, description="Largest file accepted (413 above it)."
+    )
+    part_size_bytes: int = Field(
+        8 * MIB,
+        ge=5 * MIB,
+        description="Bytes per S3 part while streaming (S3's minimum is 5 MiB); memory per "
+        "upload is about part size x (parallel parts + 1).",
+    )
+    parallel_parts: int = Field(2, ge=1, le=8, description="S3 parts in flight per upload.")
+    read_chunk_bytes: int = Field(
+        256 * 1024, ge=4096, description="Bytes read from a request body at a time."
+    )
+    download_chunk_bytes: int = Field(
+        1 * MIB, ge=4096, description="Bytes read from S3 at a time when streaming a download."
+    )
+    presign_ttl_seconds: int = Field(
+        300, ge=10, le=300, description="Lifetime of presigned download URLs (at most 5 min)."
+    )
+    upload_idle_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="A streaming upload whose process has not reported for this long is "
+        "abandoned: the reaper removes its bytes and releases its reservation.",
+    )
+    multipart_idle_seconds: float = Field(
+        86400.0, gt=0, description="A resumable upload untouched for this long is aborted."
+    )
+    heartbeat_seconds: float = Field(
+        5.0, gt=0, description="How often a running upload tells the database it is alive."
+    )
+    commit_retry_seconds: float = Field(
+        30.0, gt=0, description="Retry an unconfirmed billing commit after this long."
+    )
+    reaper_interval_seconds: float = Field(
+        15.0, gt=0, description="How often the reaper looks for abandoned uploads and frees."
+    )

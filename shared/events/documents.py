@@ -8,11 +8,12 @@ a sealed PDF back the same way (a URL documents copies the bytes from).
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared.events.base import Reply, Request, message
+from shared.events.base import Event, Reply, Request, message
 
 StaffRole = Literal["owner", "admin", "member"]
+AccessLevel = Literal["none", "read", "upload"]
 
 
 class SigningSource(Reply):
@@ -61,3 +62,138 @@ class StoreSignedDocument(Request):
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     source_url: str = Field(description="Presigned GET on signing's bucket, valid ≥ 5 minutes.")
     signing_id: UUID
+
+
+# Events. `audience` is always the ids of the contacts who can see the thing when it happened,
+# so consumers (notify) need no copy of the folder rules. No file contents, no links.
+
+
+class FolderRules(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    level: AccessLevel = Field(description="Customer access: none, read, or upload.")
+    audience_all: bool = Field(description="All of the client's portal contacts are admitted.")
+    audience: list[UUID] = Field(description="The chosen contacts when audience_all is false.")
+    primary_manages: bool = Field(description="The primary contact may change level/audience.")
+
+
+@message("documents.folder.created", 1)
+class FolderCreated(Event):
+    folder_id: UUID
+    client_id: UUID
+    parent_id: UUID | None
+    name: str
+    rules: FolderRules
+
+
+@message("documents.folder.updated", 1)
+class FolderUpdated(Event):
+    """Renamed, moved, or its rules changed; carries the folder as it now is."""
+
+    folder_id: UUID
+    client_id: UUID
+    parent_id: UUID | None
+    name: str
+    rules: FolderRules
+
+
+@message("documents.folder.deleted", 1)
+class FolderDeleted(Event):
+    folder_id: UUID
+    client_id: UUID
+
+
+@message("documents.document.uploaded", 1)
+class DocumentUploaded(Event):
+    document_id: UUID
+    version_id: UUID
+    client_id: UUID
+    folder_id: UUID
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_by_kind: Literal["staff", "contact", "signing"]
+    audience: list[UUID] = Field(description="Contacts who can see the document.")
+
+
+@message("documents.document.version_added", 1)
+class DocumentVersionAdded(Event):
+    document_id: UUID
+    version_id: UUID
+    number: int
+    client_id: UUID
+    folder_id: UUID
+    name: str
+    size: int
+    content_type: str
+    sha256: str
+    uploaded_by_kind: Literal["staff", "contact", "signing"]
+    audience: list[UUID]
+
+
+@message("documents.document.finalised", 1)
+class DocumentFinalised(Event):
+    document_id: UUID
+    client_id: UUID
+    folder_id: UUID
+    name: str
+
+
+@message("documents.document.deleted", 1)
+class DocumentDeleted(Event):
+    """A whole document (`version_id` null) or one version of it was deleted."""
+
+    document_id: UUID
+    version_id: UUID | None
+    client_id: UUID
+    folder_id: UUID
+    name: str
+    bytes_freed: int
+
+
+@message("documents.document.downloaded", 1)
+class DocumentDownloaded(Event):
+    """For audit consumers: who (envelope actor) read which version, and how."""
+
+    document_id: UUID
+    version_id: UUID
+    client_id: UUID
+    user_kind: Literal["staff", "contact"]
+    method: Literal["stream", "redirect"]
+
+
+@message("documents.comment.added", 1)
+class CommentAdded(Event):
+    comment_id: UUID
+    document_id: UUID
+    client_id: UUID
+    folder_id: UUID
+    document_name: str
+    author_kind: Literal["staff", "contact"]
+    body: str
+    audience: list[UUID]
+
+
+@message("documents.approval.requested", 1)
+class ApprovalRequested(Event):
+    approval_id: UUID
+    document_id: UUID
+    client_id: UUID
+    document_name: str
+    message: str
+    contacts: list[UUID] = Field(description="The contacts asked to accept or reject.")
+    first_answer_decides: bool
+
+
+@message("documents.approval.answered", 1)
+class ApprovalAnswered(Event):
+    approval_id: UUID
+    document_id: UUID
+    client_id: UUID
+    contact_id: UUID
+    answer: Literal["accepted", "rejected"]
+    comment: str
+    status: Literal["pending", "accepted", "rejected"] = Field(
+        description="The request's status after this answer."
+    )

@@ -1,0 +1,106 @@
+"""Load-or-404 with "may this principal see it", shared by every route and RPC handler.
+
+Anything the principal may not see raises NotFound, exactly as if it did not exist, so no
+answer tells another firm's user, or another client's contact, that something is there.
+What they can see but may not do (upload into a read-only folder) is Forbidden.
+"""
+
+from dataclasses import dataclass
+from typing import Literal
+from uuid import UUID
+
+from services.documents import domain
+from services.documents.models import DocumentRow, FolderRow
+from services.documents.store import documents as document_store
+from services.documents.store import folders as folder_store
+from services.documents.store import replicas
+from shared.auth import Principal
+from shared.database import Connection
+from shared.errors import Forbidden, NotFound
+
+Need = Literal["see", "read", "upload", "manage"]
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A folder the principal may see, and the contact's standing at its client (staff: None)."""
+
+    folder: FolderRow
+    standing: domain.Standing | None
+
+    def allows(self, need: Need) -> bool:
+        if self.standing is None:
+            return True
+        rules, standing = self.folder.rules, self.standing
+        checks = {
+            "see": domain.contact_sees_folder,
+            "read": domain.contact_reads,
+            "upload": domain.contact_uploads,
+            "manage": domain.contact_manages,
+        }
+        return checks[need](rules, standing)
+
+
+async def require_client(
+    conn: Connection, principal: Principal, client_id: UUID
+) -> domain.Standing | None:
+    """The client, if the principal may see it; a contact only under the client it acts for."""
+    missing = NotFound("No such client.")
+    if principal.is_staff:
+        if not await replicas.client_exists(conn, principal.firm_id, client_id):
+            raise missing
+        assigned = principal.role == "member" and await replicas.is_assigned(
+            conn, principal.firm_id, principal.user_id, client_id
+        )
+        if not domain.staff_sees_client(principal.role, assigned):
+            raise missing
+        return None
+    if principal.client_id != client_id:
+        raise missing
+    standing = await replicas.get_standing(conn, principal.firm_id, principal.user_id, client_id)
+    if not (standing.portal_access and standing.linked):
+        raise missing
+    return standing
+
+
+async def require_folder(
+    conn: Connection, principal: Principal, folder_id: UUID, need: Need = "see"
+) -> Seen:
+    folder = await folder_store.get_folder(conn, principal.firm_id, folder_id)
+    if folder is None:
+        raise NotFound("No such folder.")
+    try:
+        standing = await require_client(conn, principal, folder.client_id)
+    except NotFound:
+        raise NotFound("No such folder.") from None
+    seen = Seen(folder, standing)
+    if not seen.allows("see"):
+        raise NotFound("No such folder.")
+    if not seen.allows(need):
+        raise Forbidden("Your access to this folder does not allow this.")
+    return seen
+
+
+async def require_document(
+    conn: Connection, principal: Principal, document_id: UUID, need: Need = "read"
+) -> tuple[DocumentRow, Seen]:
+    document = await document_store.get_document(conn, principal.firm_id, document_id)
+    if document is None:
+        raise NotFound("No such document.")
+    try:
+        seen = await require_folder(conn, principal, document.folder_id, "read")
+    except (NotFound, Forbidden):
+        raise NotFound("No such document.") from None
+    if not seen.allows(need):
+        raise Forbidden("Your access to this folder does not allow this.")
+    return document, seen
+
+
+def staff_principal(firm_id: UUID, staff_id: UUID, role: str) -> Principal:
+    """A staff user named in an RPC (signing acts on their behalf)."""
+    return Principal(staff_id, firm_id, "staff", role, None, "rpc")
+
+
+async def audience_of(conn: Connection, folder: FolderRow) -> list[UUID]:
+    standings = await replicas.list_standings(conn, folder.firm_id, folder.client_id)
+    return domain.audience(folder.rules, standings)

@@ -1,0 +1,9 @@
+"""HTTP routes, split by behaviour: folders, documents (bytes), activity, resumable uploads."""
+
+from services.documents.api.activity import api as activity
+from services.documents.api.content import api as content
+from services.documents.api.documents import api as documents
+from services.documents.api.folders import api as folders
+from services.documents.api.multipart import api as multipart
+
+APIS = [folders, documents, content, activity, multipart]

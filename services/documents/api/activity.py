@@ -1,0 +1,176 @@
+"""Comments, approval requests, and what is new for a customer since their last visit."""
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from aiohttp import web
+
+from services.documents import domain
+from services.documents.access import audience_of, require_client, require_document
+from services.documents.models import (
+    AnswerIn,
+    ApprovalIn,
+    ApprovalList,
+    ApprovalOut,
+    CommentIn,
+    CommentList,
+    CommentOut,
+    DocumentOut,
+    NewDocuments,
+)
+from services.documents.resources import DEPS
+from services.documents.store import activity as store
+from services.documents.store import documents as document_store
+from services.documents.store import folders as folder_store
+from shared.auth import Principal
+from shared.bus import put
+from shared.errors import Conflict, Invalid, NotFound
+from shared.events.documents import ApprovalAnswered, ApprovalRequested, CommentAdded
+from shared.http.routing import Api, path_uuid
+
+api = Api("activity")
+
+
+@api.post(
+    "/api/v1/documents/{document_id}/comments",
+    summary="Comment on a document (anyone who can see it)",
+    body=CommentIn,
+    response=CommentOut,
+    status=201,
+    errors=(404, 422),
+)
+async def comment(request: web.Request, *, principal: Principal, body: CommentIn) -> CommentOut:
+    async with request.app[DEPS].db.transaction() as conn:
+        document, seen = await require_document(conn, principal, path_uuid(request, "document_id"))
+        added = await store.insert_comment(conn, uuid4(), document, principal, body.body)
+        event = CommentAdded(
+            comment_id=added.id, document_id=document.id, client_id=document.client_id,
+            folder_id=document.folder_id, document_name=document.name,
+            author_kind=principal.kind, body=body.body,
+            audience=await audience_of(conn, seen.folder),
+        )  # fmt: skip
+        await put(conn, event, firm_id=document.firm_id, actor=principal.user_id)
+    return added
+
+
+@api.get(
+    "/api/v1/documents/{document_id}/comments",
+    summary="A document's comments, oldest first",
+    response=CommentList,
+    errors=(404,),
+)
+async def comments(request: web.Request, *, principal: Principal) -> CommentList:
+    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+        document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
+        return CommentList(comments=await store.list_comments(conn, document.id))
+
+
+@api.post(
+    "/api/v1/documents/{document_id}/approvals",
+    summary="Ask the client's contacts who see the document to accept or reject it",
+    access="staff",
+    body=ApprovalIn,
+    response=ApprovalOut,
+    status=201,
+    errors=(404, 422),
+)
+async def request_approval(
+    request: web.Request, *, principal: Principal, body: ApprovalIn
+) -> ApprovalOut:
+    async with request.app[DEPS].db.transaction() as conn:
+        document, seen = await require_document(conn, principal, path_uuid(request, "document_id"))
+        can_see = await audience_of(conn, seen.folder)
+        if body.contacts is not None and not set(body.contacts) <= set(can_see):
+            raise Invalid("Every named contact must be able to see the document.", field="contacts")
+        asked = domain.approval_askees(body.contacts, can_see)
+        approval = await store.insert_approval(
+            conn, uuid4(), document, principal.user_id, body.message, body.contacts
+        )
+        event = ApprovalRequested(
+            approval_id=approval.id, document_id=document.id, client_id=document.client_id,
+            document_name=document.name, message=body.message, contacts=asked,
+            first_answer_decides=body.contacts is None,
+        )  # fmt: skip
+        await put(conn, event, firm_id=document.firm_id, actor=principal.user_id)
+    return approval
+
+
+@api.get(
+    "/api/v1/documents/{document_id}/approvals",
+    summary="A document's approval requests with their answers and status",
+    response=ApprovalList,
+    errors=(404,),
+)
+async def approvals(request: web.Request, *, principal: Principal) -> ApprovalList:
+    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+        document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
+        return ApprovalList(approvals=await store.list_approvals(conn, document.id))
+
+
+@api.post(
+    "/api/v1/approvals/{approval_id}/answer",
+    summary="Accept or reject (a contact asked), with an optional comment",
+    access="contact",
+    body=AnswerIn,
+    response=ApprovalOut,
+    errors=(404, 409),
+)
+async def answer(request: web.Request, *, principal: Principal, body: AnswerIn) -> ApprovalOut:
+    approval_id = path_uuid(request, "approval_id")
+    async with request.app[DEPS].db.transaction() as conn:
+        document_id = await store.approval_document(conn, principal.firm_id, approval_id)
+        if document_id is None:
+            raise NotFound("No such approval request.")
+        document, _ = await require_document(conn, principal, document_id)
+        approval = await store.lock_approval(conn, principal.firm_id, approval_id)
+        assert approval is not None
+        if approval.contacts is not None and principal.user_id not in approval.contacts:
+            raise NotFound("No such approval request.")
+        if approval.status != "pending":
+            raise Conflict("This approval request has already been decided.")
+        if not await store.insert_answer(
+            conn, approval_id, principal.user_id, body.answer, body.comment
+        ):
+            raise Conflict("You have already answered.")
+        answers = {a.contact_id: a.answer for a in await store.list_answers(conn, approval_id)}
+        status = domain.approval_status(approval.contacts, answers)  # type: ignore[arg-type]
+        decided = await store.set_approval_status(conn, approval_id, status)
+        event = ApprovalAnswered(
+            approval_id=approval_id, document_id=document.id, client_id=document.client_id,
+            contact_id=principal.user_id, answer=body.answer, comment=body.comment,
+            status=status,
+        )  # fmt: skip
+        await put(conn, event, firm_id=document.firm_id, actor=principal.user_id)
+    return decided
+
+
+@api.get(
+    "/api/v1/clients/{client_id}/news",
+    summary="Documents new or changed since this user's last recorded visit",
+    response=NewDocuments,
+    errors=(404,),
+)
+async def news(request: web.Request, *, principal: Principal) -> NewDocuments:
+    client_id = path_uuid(request, "client_id")
+    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+        standing = await require_client(conn, principal, client_id)
+        folders = await folder_store.list_folders(conn, principal.firm_id, client_id)
+        ids = [f.id for f in folders if standing is None or domain.contact_reads(f.rules, standing)]
+        since = await store.get_visit(conn, principal.user_id, client_id)
+        rows = await document_store.list_created_since(conn, principal.firm_id, ids, since)
+    return NewDocuments(since=since, documents=[DocumentOut.of(r) for r in rows])
+
+
+@api.post(
+    "/api/v1/clients/{client_id}/visits",
+    summary="Record a visit: later news starts from now",
+    status=204,
+    errors=(404,),
+)
+async def visit(request: web.Request, *, principal: Principal) -> None:
+    client_id = path_uuid(request, "client_id")
+    async with request.app[DEPS].db.transaction() as conn:
+        await require_client(conn, principal, client_id)
+        await store.swap_visit(
+            conn, principal.firm_id, principal.user_id, client_id, datetime.now(UTC)
+        )

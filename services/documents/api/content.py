@@ -1,0 +1,93 @@
+"""Reading a document's bytes (streamed, or a 302 to a presigned URL) and who did."""
+
+from aiohttp import web
+
+from services.documents.access import require_document
+from services.documents.models import AccessLog, DocumentRow, DownloadQuery, VersionRow
+from services.documents.objects import disposition
+from services.documents.resources import DEPS
+from services.documents.store import activity
+from services.documents.store import documents as store
+from shared.auth import Principal
+from shared.bus import put
+from shared.database import Connection
+from shared.errors import NotFound
+from shared.events.documents import DocumentDownloaded
+from shared.http.routing import Api, path_uuid
+
+api = Api("documents")
+
+
+@api.get(
+    "/api/v1/documents/{document_id}/content",
+    summary="Download a version (default the current one): streamed, or 302 to a presigned URL",
+    query=DownloadQuery,
+    raw_response="application/octet-stream",
+    errors=(404,),
+)
+async def download(
+    request: web.Request, *, principal: Principal, query: DownloadQuery
+) -> web.StreamResponse:
+    deps = request.app[DEPS]
+    method = "redirect" if query.redirect else "stream"
+    async with deps.db.transaction() as conn:
+        document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
+        version = await _version(conn, document, query)
+        await activity.insert_access(conn, document, version.id, principal, method)
+        event = DocumentDownloaded(
+            document_id=document.id, version_id=version.id, client_id=document.client_id,
+            user_kind=principal.kind, method=method,
+        )  # fmt: skip
+        await put(conn, event, firm_id=document.firm_id, actor=principal.user_id)
+    if query.redirect:
+        url = await deps.objects.presigned_get(
+            version.object_key, deps.settings.presign_ttl_seconds, document.name,
+            version.content_type,
+        )  # fmt: skip
+        raise web.HTTPFound(url, headers={"Cache-Control": "no-store"})
+    return await _stream(request, document, version)
+
+
+async def _version(conn: Connection, document: DocumentRow, query: DownloadQuery) -> VersionRow:
+    version_id = query.version_id or document.current_version_id
+    version = version_id and await store.get_version(conn, document.id, version_id)
+    if not version:
+        raise NotFound("No such version.")
+    return version
+
+
+async def _stream(
+    request: web.Request, document: DocumentRow, version: VersionRow
+) -> web.StreamResponse:
+    deps = request.app[DEPS]
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": version.content_type,
+            "Content-Disposition": disposition(document.name),
+            "ETag": f'"{version.sha256}"',
+            "Cache-Control": "private, no-store",
+        }
+    )
+    response.content_length = version.size
+    chunks = deps.objects.chunks(version.object_key, deps.settings.download_chunk_bytes)
+    first = await anext(chunks, b"")  # S3 errors surface before the 200 is sent
+    await response.prepare(request)
+    await response.write(first)
+    async for chunk in chunks:
+        await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+@api.get(
+    "/api/v1/documents/{document_id}/access-log",
+    summary="Who viewed or downloaded the document, when, which version, how (staff)",
+    access="staff",
+    response=AccessLog,
+    errors=(404,),
+)
+async def access_log(request: web.Request, *, principal: Principal) -> AccessLog:
+    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+        document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
+        entries = await activity.list_access(conn, document.id)
+    return AccessLog(entries=entries)

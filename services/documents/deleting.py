@@ -1,0 +1,38 @@
+"""Deleted versions owe two things: removing their object and freeing their bytes in
+billing. Both are recorded (`pending_frees`) in the deleting transaction and paid right
+after it commits; what fails then (or a crash) is paid by the reaper, each at most once."""
+
+import logging
+from uuid import UUID
+
+from services.documents.models import VersionRow
+from services.documents.resources import Deps
+from services.documents.store import uploads as upload_store
+from shared.database import Connection
+
+log = logging.getLogger(__name__)
+
+
+async def owe(conn: Connection, firm_id: UUID, versions: list[VersionRow]) -> None:
+    for version in versions:
+        await upload_store.insert_pending_free(
+            conn, firm_id, version.id, version.object_key, version.size
+        )
+
+
+async def pay(deps: Deps, version_ids: list[UUID] | None) -> int:
+    """Settle the named debts (None: any, oldest first); returns how many were settled."""
+    paid = 0
+    async with deps.db.transaction() as conn:
+        for version_id, firm_id, key, size in await upload_store.lock_pending_frees(
+            conn, version_ids
+        ):
+            try:
+                await deps.objects.remove(key)
+                await deps.storage.free(firm_id, f"free:{version_id}", size)
+            except Exception:
+                log.warning("freeing version %s postponed", version_id, exc_info=True)
+                continue
+            await upload_store.delete_pending_free(conn, version_id)
+            paid += 1
+    return paid

@@ -1,0 +1,208 @@
+"""Who sees which folder and document, and what may change: plain functions, no I/O.
+
+Everything a caller may not see is answered as "not found" by the API, never "forbidden", so
+these functions answer yes/no and the API turns a no into 404.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+from uuid import UUID
+
+from shared.errors import Conflict, DomainError, PaymentRequired, TooLarge
+
+Level = Literal["none", "read", "upload"]
+Answer = Literal["accepted", "rejected"]
+ApprovalStatus = Literal["pending", "accepted", "rejected"]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A folder's customer access: level, audience (all portal contacts or a list), and
+    whether the client's primary contact may change these two."""
+
+    level: Level = "none"
+    audience_all: bool = True
+    audience: frozenset[UUID] = frozenset()
+    primary_manages: bool = False
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the replicas say of one contact at one client."""
+
+    contact_id: UUID
+    portal_access: bool
+    linked: bool
+    primary: bool
+
+
+class Finalised(Conflict):
+    title = "Document finalised"
+
+    def __init__(self) -> None:
+        super().__init__("This document is finalised: it and its versions can no longer change.")
+
+
+class FolderNotEmpty(Conflict):
+    title = "Folder not empty"
+
+    def __init__(self) -> None:
+        super().__init__("Only an empty folder (no documents, no subfolders) can be deleted.")
+
+
+class QuotaExceeded(PaymentRequired):
+    title = "Storage quota exceeded"
+
+    def __init__(self, *, used: int, reserved: int, limit: int, wanted: int) -> None:
+        super().__init__(
+            f"Storing {wanted} bytes would exceed the firm's storage: {used} of {limit} bytes "
+            f"used and {reserved} reserved. Buy more storage or delete documents.",
+            used=used,
+            reserved=reserved,
+            limit=limit,
+            wanted=wanted,
+        )
+
+
+class FileTooLarge(TooLarge):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            f"The file is {size} bytes; at most {limit} bytes are accepted.", size=size, limit=limit
+        )
+
+
+class UnsupportedContent(DomainError):
+    status = 415
+    title = "Content does not match its name"
+
+
+class LengthRequired(DomainError):
+    status = 411
+    title = "Length required"
+
+
+def staff_sees_client(role: str | None, assigned: bool) -> bool:
+    """Owners and admins see every client of the firm; a member only the assigned ones."""
+    return role in ("owner", "admin") or (role == "member" and assigned)
+
+
+def _member(standing: Standing) -> bool:
+    return standing.portal_access and standing.linked
+
+
+def contact_reads(rules: Rules, standing: Standing) -> bool:
+    """May see (and download) the folder's documents."""
+    admitted = rules.audience_all or standing.contact_id in rules.audience
+    return _member(standing) and rules.level != "none" and admitted
+
+
+def contact_uploads(rules: Rules, standing: Standing) -> bool:
+    return contact_reads(rules, standing) and rules.level == "upload"
+
+
+def contact_manages(rules: Rules, standing: Standing) -> bool:
+    """The client's primary contact may change level and audience where the folder allows."""
+    return _member(standing) and standing.primary and rules.primary_manages
+
+
+def contact_sees_folder(rules: Rules, standing: Standing) -> bool:
+    return contact_reads(rules, standing) or contact_manages(rules, standing)
+
+
+def audience(rules: Rules, standings: Iterable[Standing]) -> list[UUID]:
+    """Ids of the contacts who can see documents under these rules, sorted."""
+    return sorted(s.contact_id for s in standings if contact_reads(rules, s))
+
+
+def subfolder_rules(
+    parent: Rules | None,
+    *,
+    level: Level | None = None,
+    audience_ids: Sequence[UUID] | None = None,
+    primary_manages: bool | None = None,
+) -> Rules:
+    """A subfolder starts with a copy of its parent's rules; what the caller names overrides."""
+    return change_rules(parent or Rules(), level, audience_ids, primary_manages)
+
+
+def change_rules(
+    rules: Rules,
+    level: Level | None,
+    audience_ids: Sequence[UUID] | None,
+    primary_manages: bool | None,
+) -> Rules:
+    """None keeps what is there; a list of ids (even empty) becomes a chosen audience, and
+    `admit_all` turns it back into all of the client's portal contacts."""
+    changed = rules
+    if level is not None:
+        changed = replace(changed, level=level)
+    if audience_ids is not None:
+        changed = replace(changed, audience_all=False, audience=frozenset(audience_ids))
+    if primary_manages is not None:
+        changed = replace(changed, primary_manages=primary_manages)
+    return changed
+
+
+def admit_all(rules: Rules) -> Rules:
+    return replace(rules, audience_all=True, audience=frozenset())
+
+
+@dataclass(frozen=True)
+class Existing:
+    """The document already holding a name in a folder, if any."""
+
+    document_id: UUID
+    finalised: bool
+
+
+def placement(existing: Existing | None) -> Literal["new", "version"]:
+    """Uploading to a name that exists in the folder makes a new version of it."""
+    if existing is None:
+        return "new"
+    require_changeable(existing.finalised)
+    return "version"
+
+
+def require_changeable(finalised: bool) -> None:
+    if finalised:
+        raise Finalised()
+
+
+def contact_may_delete(*, finalised: bool, uploaded_by_them: bool, may_upload_here: bool) -> bool:
+    """Contacts delete only their own uploads, in folders where they may upload."""
+    return uploaded_by_them and may_upload_here and not finalised
+
+
+def unique_name(wanted: str, taken: set[str]) -> str:
+    """`contract.pdf` → `contract (2).pdf` … for a copy that must not become a version."""
+    if wanted not in taken:
+        return wanted
+    stem, dot, ext = wanted.rpartition(".")
+    if not dot:
+        stem, ext = wanted, ""
+    n = 2
+    while (candidate := f"{stem} ({n}){'.' + ext if ext else ''}") in taken:
+        n += 1
+    return candidate
+
+
+def approval_askees(named: Sequence[UUID] | None, can_see: Sequence[UUID]) -> list[UUID]:
+    """Who is asked: the named contacts (each must see the document) or all who see it."""
+    if named is None:
+        return sorted(can_see)
+    return sorted(set(named))
+
+
+def approval_status(named: Sequence[UUID] | None, answers: dict[UUID, Answer]) -> ApprovalStatus:
+    """Without named contacts the first answer decides; with them, all must accept and any
+    rejection rejects."""
+    if not answers:
+        return "pending"
+    if named is None:
+        return next(iter(answers.values()))
+    if "rejected" in answers.values():
+        return "rejected"
+    if set(named) <= set(answers):
+        return "accepted"
+    return "pending"

@@ -1,0 +1,294 @@
+"""Request and response models of the HTTP API, and the rows the store returns."""
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.documents.domain import Level, Rules
+
+Name = Field(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RulesIn(Strict):
+    level: Level | None = Field(None, description="Customer access: none, read or upload.")
+    audience: list[UUID] | Literal["all"] | None = Field(
+        None, description='"all" portal contacts of the client, or a chosen list of contact ids.'
+    )
+    primary_manages: bool | None = Field(
+        None, description="The client's primary contact may change level and audience."
+    )
+
+
+class FolderCreate(RulesIn):
+    name: str = Name
+    parent_id: UUID | None = Field(None, description="Parent folder (same client); none = top.")
+
+
+class FolderChange(RulesIn):
+    name: str | None = Field(None, min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$")
+    parent_id: UUID | None = Field(None, description="Move under this folder (same client).")
+    to_top: bool = Field(False, description="Move to the top level of the client.")
+
+
+class AccessChange(Strict):
+    """What a primary contact may change: level and audience."""
+
+    level: Level | None = None
+    audience: list[UUID] | Literal["all"] | None = None
+
+
+class RulesOut(BaseModel):
+    level: Level
+    audience: list[UUID] | Literal["all"]
+    primary_manages: bool
+
+    @classmethod
+    def of(cls, rules: Rules) -> "RulesOut":
+        chosen = sorted(rules.audience)
+        return cls(
+            level=rules.level,
+            audience="all" if rules.audience_all else chosen,
+            primary_manages=rules.primary_manages,
+        )
+
+
+class FolderRow(BaseModel):
+    id: UUID
+    firm_id: UUID
+    client_id: UUID
+    parent_id: UUID | None
+    name: str
+    level: Level
+    audience_all: bool
+    audience: list[UUID]
+    primary_manages: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def rules(self) -> Rules:
+        return Rules(self.level, self.audience_all, frozenset(self.audience), self.primary_manages)
+
+
+class FolderOut(BaseModel):
+    id: UUID
+    client_id: UUID
+    parent_id: UUID | None
+    name: str
+    rules: RulesOut
+    document_count: int = 0
+    total_size: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: FolderRow, count: int = 0, size: int = 0) -> "FolderOut":
+        return cls(
+            id=row.id, client_id=row.client_id, parent_id=row.parent_id, name=row.name,
+            rules=RulesOut.of(row.rules), document_count=count, total_size=size,
+            created_at=row.created_at, updated_at=row.updated_at,
+        )  # fmt: skip
+
+
+class FolderList(BaseModel):
+    folders: list[FolderOut]
+
+
+class DocumentRow(BaseModel):
+    id: UUID
+    firm_id: UUID
+    client_id: UUID
+    folder_id: UUID
+    name: str
+    created_by: UUID
+    created_by_kind: str
+    created_at: datetime
+    updated_at: datetime
+    finalised_at: datetime | None
+    current_version_id: UUID | None
+    size: int
+    content_type: str
+    version_count: int
+
+
+class DocumentOut(BaseModel):
+    id: UUID
+    client_id: UUID
+    folder_id: UUID
+    name: str
+    size: int
+    content_type: str
+    version_count: int
+    current_version_id: UUID | None
+    finalised: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: DocumentRow) -> "DocumentOut":
+        return cls(
+            **row.model_dump(exclude={"firm_id", "finalised_at", "created_by", "created_by_kind"}),
+            finalised=row.finalised_at is not None,
+        )
+
+
+class DocumentPage(BaseModel):
+    documents: list[DocumentOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class DocumentQuery(Strict):
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+    sort: Literal["name", "date", "size"] = "name"
+    order: Literal["asc", "desc"] = "asc"
+    q: str | None = Field(None, max_length=200, description="Search by name (contains).")
+
+
+class UploadQuery(Strict):
+    name: str = Name
+
+
+class DocumentChange(Strict):
+    name: str = Name
+
+
+class VersionRow(BaseModel):
+    id: UUID
+    document_id: UUID
+    number: int
+    object_key: str
+    size: int
+    sha256: str
+    content_type: str
+    reservation_key: str
+    created_by: UUID
+    created_at: datetime
+
+
+class VersionOut(BaseModel):
+    id: UUID
+    number: int
+    size: int
+    sha256: str
+    content_type: str
+    created_by: UUID
+    created_at: datetime
+
+
+class VersionList(BaseModel):
+    versions: list[VersionOut]
+
+
+class DownloadQuery(Strict):
+    version_id: UUID | None = None
+    redirect: bool = Field(False, description="Answer 302 to a presigned URL (≤ 5 minutes).")
+
+
+class AccessEntry(BaseModel):
+    user_id: UUID
+    user_kind: str
+    version_id: UUID | None
+    method: str
+    at: datetime
+
+
+class AccessLog(BaseModel):
+    entries: list[AccessEntry]
+
+
+class CommentIn(Strict):
+    body: str = Field(min_length=1, max_length=10_000)
+
+
+class CommentOut(BaseModel):
+    id: UUID
+    author_id: UUID
+    author_kind: str
+    body: str
+    created_at: datetime
+
+
+class CommentList(BaseModel):
+    comments: list[CommentOut]
+
+
+class ApprovalIn(Strict):
+    message: str = Field("", max_length=5_000)
+    contacts: list[UUID] | None = Field(
+        None, description="Ask only these contacts (all must accept); none = first answer decides."
+    )
+
+
+class AnswerIn(Strict):
+    answer: Literal["accepted", "rejected"]
+    comment: str = Field("", max_length=5_000)
+
+
+class AnswerOut(BaseModel):
+    contact_id: UUID
+    answer: str
+    comment: str
+    answered_at: datetime
+
+
+class ApprovalOut(BaseModel):
+    id: UUID
+    document_id: UUID
+    message: str
+    contacts: list[UUID] | None
+    status: str
+    created_at: datetime
+    decided_at: datetime | None
+    answers: list[AnswerOut] = []
+
+
+class ApprovalList(BaseModel):
+    approvals: list[ApprovalOut]
+
+
+class NewDocuments(BaseModel):
+    since: datetime | None
+    documents: list[DocumentOut]
+
+
+class MultipartCreate(Strict):
+    name: str = Name
+    size: int = Field(gt=0, description="Total bytes; reserved in billing now.")
+
+
+class MultipartOut(BaseModel):
+    id: UUID
+    name: str
+    size: int
+    part_size: int
+    parts: list[int] = Field(description="Part numbers already received (for resuming).")
+    state: str
+
+
+class UploadRow(BaseModel):
+    id: UUID
+    firm_id: UUID
+    kind: str
+    state: str
+    folder_id: UUID
+    name: str
+    object_key: str
+    s3_upload_id: str | None
+    reservation_key: str
+    size: int
+    part_size: int
+    created_by: UUID
+    created_by_kind: str
+    request_key: str | None
+    result_document_id: UUID | None
+    created_at: datetime
+    heartbeat_at: datetime

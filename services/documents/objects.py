@@ -1,0 +1,94 @@
+"""The bucket, through the synchronous minio client: every call in the store's thread pool.
+
+Multipart calls use minio's multipart primitives so that this service, not the client
+library, knows each S3 upload id: it is recorded before the first part is sent, so the
+reaper can abort an upload whose process died.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from urllib.parse import quote
+
+from minio.datatypes import Part
+from minio.error import S3Error
+
+from shared.storage import ObjectStore
+
+
+def disposition(name: str) -> str:
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+class Objects:
+    def __init__(self, store: ObjectStore) -> None:
+        self.store = store
+        self.client = store.client
+        self.bucket = store.bucket
+
+    async def put_small(self, key: str, data: bytes, content_type: str) -> None:
+        import io
+
+        await self.store.run(
+            self.client.put_object, self.bucket, key, io.BytesIO(data), len(data),
+            content_type=content_type,
+        )  # fmt: skip
+
+    async def create_multipart(self, key: str, content_type: str) -> str:
+        headers = {"Content-Type": content_type}
+        return await self.store.run(self.client._create_multipart_upload, self.bucket, key, headers)
+
+    async def put_part(self, key: str, upload_id: str, number: int, data: bytes) -> str:
+        return await self.store.run(
+            self.client._upload_part, self.bucket, key, data, None, upload_id, number
+        )
+
+    async def complete(self, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+        listed = [Part(number, etag) for number, etag in sorted(parts)]
+        await self.store.run(
+            self.client._complete_multipart_upload, self.bucket, key, upload_id, listed
+        )
+
+    async def abort(self, key: str, upload_id: str) -> None:
+        try:
+            await self.store.run(self.client._abort_multipart_upload, self.bucket, key, upload_id)
+        except S3Error as error:
+            if error.code not in ("NoSuchUpload", "NoSuchKey"):
+                raise
+
+    async def remove(self, key: str) -> None:
+        """Idempotent: removing what is not there succeeds."""
+        await self.store.run(self.client.remove_object, self.bucket, key)
+
+    async def exists(self, key: str) -> bool:
+        try:
+            await self.store.run(self.client.stat_object, self.bucket, key)
+        except S3Error as error:
+            if error.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return False
+            raise
+        return True
+
+    async def presigned_get(self, key: str, ttl: int, name: str, content_type: str) -> str:
+        headers = {
+            "response-content-disposition": disposition(name),
+            "response-content-type": content_type,
+        }
+        return await self.store.run(
+            self.client.presigned_get_object, self.bucket, key, timedelta(seconds=ttl), headers
+        )
+
+    async def chunks(self, key: str, chunk_size: int) -> AsyncIterator[bytes]:
+        """The object's bytes; the next chunk is fetched while the caller handles this one."""
+        response = await self.store.run(self.client.get_object, self.bucket, key)
+        try:
+            pending = asyncio.ensure_future(self.store.run(response.read, chunk_size))
+            while data := await pending:
+                pending = asyncio.ensure_future(self.store.run(response.read, chunk_size))
+                yield data
+        finally:
+            if not pending.done():
+                pending.cancel()
+            response.close()
+            response.release_conn()

@@ -1,0 +1,104 @@
+"""The contract with the signing service: read a document a staff user may see, and store a
+sealed PDF back next to it. Signing never touches this database or bucket."""
+
+from uuid import UUID
+
+import aiohttp
+
+from services.documents import domain, uploading
+from services.documents.access import require_document, staff_principal
+from services.documents.resources import Holder
+from services.documents.store import documents as document_store
+from services.documents.store import folders as folder_store
+from services.documents.store import uploads as upload_store
+from shared.database import Connection
+from shared.errors import Invalid, NotFound, Unavailable
+from shared.events.base import Envelope
+from shared.events.documents import (
+    OpenForSigning,
+    SigningSource,
+    StoredDocument,
+    StoreSignedDocument,
+)
+
+NOBODY = UUID(int=0)
+
+
+def _firm(envelope: Envelope) -> UUID:
+    if envelope.firm_id is None:
+        raise Invalid("The request must name its firm.", field="firm_id")
+    return envelope.firm_id
+
+
+async def open_for_signing(
+    conn: Connection, request: OpenForSigning, envelope: Envelope, *, holder: Holder
+) -> SigningSource:
+    deps = await holder.get()
+    principal = staff_principal(_firm(envelope), request.staff_id, request.staff_role)
+    document, _ = await require_document(conn, principal, request.document_id)
+    version_id = document.current_version_id
+    version = version_id and await document_store.get_version(conn, document.id, version_id)
+    if not version:
+        raise NotFound("No such document.")
+    url = await deps.objects.presigned_get(
+        version.object_key, deps.settings.presign_ttl_seconds, document.name, version.content_type
+    )
+    return SigningSource(
+        document_id=document.id, version_id=version.id, client_id=document.client_id,
+        folder_id=document.folder_id, name=document.name, content_type=version.content_type,
+        size=version.size, sha256=version.sha256, download_url=url,
+        finalised=document.finalised_at is not None,
+    )  # fmt: skip
+
+
+async def store_signed(
+    conn: Connection, request: StoreSignedDocument, envelope: Envelope, *, holder: Holder
+) -> StoredDocument:
+    """Copy the sealed PDF in as a new document of the original's folder (a free name is
+    chosen, so it never becomes a version of something else). The work commits in its own
+    transactions, keyed by the request, so a retry after a lost answer finds it done."""
+    deps = await holder.get()
+    firm_id = _firm(envelope)
+    earlier = await upload_store.get_upload_by_request(conn, request.idempotency_key)
+    if earlier is not None:
+        return await _earlier_result(conn, earlier)
+    original = await document_store.get_document(conn, firm_id, request.original_document_id)
+    folder = original and await folder_store.get_folder(conn, firm_id, original.folder_id)
+    if not original or not folder:
+        raise NotFound("No such document.")
+    name = domain.unique_name(request.name, await document_store.names_in(conn, folder.id))
+    who = uploading.Uploader(envelope.actor or NOBODY, "signing")
+    upload = uploading.new_upload(
+        folder, name, request.size, who, "copy", request_key=request.idempotency_key
+    )
+    await uploading.begin(deps, upload)
+    document = await _copy(deps, upload, request)
+    return StoredDocument(
+        document_id=document.id, folder_id=document.folder_id, client_id=document.client_id
+    )
+
+
+async def _copy(deps, upload, request: StoreSignedDocument):  # type: ignore[no-untyped-def]
+    timeout = aiohttp.ClientTimeout(total=None, sock_read=60)
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=timeout) as http,
+            http.get(request.source_url) as response,
+        ):
+            response.raise_for_status()
+            chunks = response.content.iter_chunked(deps.settings.read_chunk_bytes)
+            return await uploading.stream(deps, upload, chunks, request.sha256)
+    except aiohttp.ClientError as error:
+        await uploading.undo(deps, upload)
+        raise Unavailable(f"The signed PDF could not be fetched: {error}") from None
+
+
+async def _earlier_result(conn: Connection, earlier) -> StoredDocument:  # type: ignore[no-untyped-def]
+    if earlier.state == "open" or earlier.result_document_id is None:
+        raise Unavailable("This copy is still in progress; ask again shortly.")
+    document = await document_store.get_document(conn, earlier.firm_id, earlier.result_document_id)
+    if document is None:
+        raise NotFound("The stored document has since been deleted.")
+    return StoredDocument(
+        document_id=document.id, folder_id=document.folder_id, client_id=document.client_id
+    )

@@ -1,0 +1,143 @@
+"""Access log, comments, approval requests and visits."""
+
+from datetime import datetime
+from uuid import UUID
+
+from services.documents.models import AccessEntry, AnswerOut, ApprovalOut, CommentOut, DocumentRow
+from shared.auth import Principal
+from shared.database import Connection
+
+
+async def insert_access(
+    conn: Connection, document: DocumentRow, version_id: UUID | None, who: Principal, method: str
+) -> None:
+    await conn.execute(
+        """INSERT INTO access_log (firm_id, document_id, version_id, user_id, user_kind, method)
+           VALUES ($1, $2, $3, $4, $5, $6)""",
+        document.firm_id, document.id, version_id, who.user_id, who.kind, method,
+    )  # fmt: skip
+
+
+async def list_access(conn: Connection, document_id: UUID, limit: int = 1000) -> list[AccessEntry]:
+    rows = await conn.fetch(
+        """SELECT user_id, user_kind, version_id, method, at FROM access_log
+            WHERE document_id = $1 ORDER BY at DESC, id DESC LIMIT $2""",
+        document_id, limit,
+    )  # fmt: skip
+    return [AccessEntry(**dict(r)) for r in rows]
+
+
+async def insert_comment(
+    conn: Connection, comment_id: UUID, document: DocumentRow, who: Principal, body: str
+) -> CommentOut:
+    row = await conn.fetchrow(
+        """INSERT INTO comments (id, firm_id, document_id, author_id, author_kind, body)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           RETURNING id, author_id, author_kind, body, created_at""",
+        comment_id, document.firm_id, document.id, who.user_id, who.kind, body,
+    )  # fmt: skip
+    return CommentOut(**dict(row))
+
+
+async def list_comments(conn: Connection, document_id: UUID) -> list[CommentOut]:
+    rows = await conn.fetch(
+        """SELECT id, author_id, author_kind, body, created_at FROM comments
+            WHERE document_id = $1 ORDER BY created_at, id""",
+        document_id,
+    )
+    return [CommentOut(**dict(r)) for r in rows]
+
+
+_APPROVAL = """id, document_id, message, named_contacts AS contacts, status, created_at,
+               decided_at"""
+
+
+async def insert_approval(
+    conn: Connection, approval_id: UUID, document: DocumentRow, by: UUID, message: str,
+    named: list[UUID] | None,
+) -> ApprovalOut:  # fmt: skip
+    row = await conn.fetchrow(
+        f"""INSERT INTO approvals (id, firm_id, document_id, requested_by, message,
+                                   named_contacts, status)
+            VALUES ($1, $2, $3, $4, $5, $6, 'pending') RETURNING {_APPROVAL}""",
+        approval_id, document.firm_id, document.id, by, message, named,
+    )  # fmt: skip
+    return ApprovalOut(**dict(row))
+
+
+async def lock_approval(conn: Connection, firm_id: UUID, approval_id: UUID) -> ApprovalOut | None:
+    row = await conn.fetchrow(
+        f"SELECT {_APPROVAL} FROM approvals WHERE firm_id = $1 AND id = $2 FOR UPDATE",
+        firm_id, approval_id,
+    )  # fmt: skip
+    return ApprovalOut(**dict(row)) if row else None
+
+
+async def approval_document(conn: Connection, firm_id: UUID, approval_id: UUID) -> UUID | None:
+    return await conn.fetchval(
+        "SELECT document_id FROM approvals WHERE firm_id = $1 AND id = $2", firm_id, approval_id
+    )
+
+
+async def list_approvals(conn: Connection, document_id: UUID) -> list[ApprovalOut]:
+    rows = await conn.fetch(
+        f"SELECT {_APPROVAL} FROM approvals WHERE document_id = $1 ORDER BY created_at",
+        document_id,
+    )
+    return [ApprovalOut(**dict(r), answers=await list_answers(conn, r["id"])) for r in rows]
+
+
+async def list_answers(conn: Connection, approval_id: UUID) -> list[AnswerOut]:
+    rows = await conn.fetch(
+        """SELECT contact_id, answer, comment, answered_at FROM approval_answers
+            WHERE approval_id = $1 ORDER BY answered_at""",
+        approval_id,
+    )
+    return [AnswerOut(**dict(r)) for r in rows]
+
+
+async def insert_answer(
+    conn: Connection, approval_id: UUID, contact_id: UUID, answer: str, comment: str
+) -> bool:
+    """False if this contact already answered."""
+    return bool(
+        await conn.fetchval(
+            """INSERT INTO approval_answers (approval_id, contact_id, answer, comment)
+               VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true""",
+            approval_id,
+            contact_id,
+            answer,
+            comment,
+        )
+    )
+
+
+async def set_approval_status(conn: Connection, approval_id: UUID, status: str) -> ApprovalOut:
+    row = await conn.fetchrow(
+        f"""UPDATE approvals SET status = $2,
+                   decided_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END
+             WHERE id = $1 RETURNING {_APPROVAL}""",
+        approval_id, status,
+    )  # fmt: skip
+    return ApprovalOut(**dict(row), answers=await list_answers(conn, approval_id))
+
+
+async def swap_visit(
+    conn: Connection, firm_id: UUID, user_id: UUID, client_id: UUID, now: datetime
+) -> datetime | None:
+    """Record this visit; returns the previous one (None on the first)."""
+    return await conn.fetchval(
+        """WITH before AS (SELECT visited_at FROM visits WHERE user_id = $2 AND client_id = $3),
+                upsert AS (
+                  INSERT INTO visits (user_id, client_id, firm_id, visited_at)
+                  VALUES ($2, $3, $1, $4)
+                  ON CONFLICT (user_id, client_id) DO UPDATE SET visited_at = $4)
+           SELECT visited_at FROM before""",
+        firm_id, user_id, client_id, now,
+    )  # fmt: skip
+
+
+async def get_visit(conn: Connection, user_id: UUID, client_id: UUID) -> datetime | None:
+    return await conn.fetchval(
+        "SELECT visited_at FROM visits WHERE user_id = $1 AND client_id = $2", user_id, client_id
+    )

@@ -1,0 +1,174 @@
+"""Documents and their versions."""
+
+from uuid import UUID
+
+from services.documents.models import DocumentRow, VersionRow
+from shared.database import Connection
+
+_DOC = """id, firm_id, client_id, folder_id, name, created_by, created_by_kind, created_at,
+          updated_at, finalised_at, current_version_id, size, content_type, version_count"""
+_VERSION = """id, document_id, number, object_key, size, sha256, content_type, reservation_key,
+              created_by, created_at"""
+_DOC_D = ", ".join("d." + column.strip() for column in _DOC.split(","))
+_SORT = {"name": "name", "date": "updated_at", "size": "size"}
+
+
+async def get_document(conn: Connection, firm_id: UUID, document_id: UUID) -> DocumentRow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_DOC} FROM documents WHERE firm_id = $1 AND id = $2", firm_id, document_id
+    )
+    return DocumentRow(**dict(row)) if row else None
+
+
+async def lock_document(conn: Connection, firm_id: UUID, document_id: UUID) -> DocumentRow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_DOC} FROM documents WHERE firm_id = $1 AND id = $2 FOR UPDATE",
+        firm_id, document_id,
+    )  # fmt: skip
+    return DocumentRow(**dict(row)) if row else None
+
+
+async def lock_by_name(conn: Connection, folder_id: UUID, name: str) -> DocumentRow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_DOC} FROM documents WHERE folder_id = $1 AND name = $2 FOR UPDATE",
+        folder_id, name,
+    )  # fmt: skip
+    return DocumentRow(**dict(row)) if row else None
+
+
+async def names_in(conn: Connection, folder_id: UUID) -> set[str]:
+    rows = await conn.fetch("SELECT name FROM documents WHERE folder_id = $1", folder_id)
+    return {r["name"] for r in rows}
+
+
+async def insert_document(
+    conn: Connection, document_id: UUID, firm_id: UUID, client_id: UUID, folder_id: UUID,
+    name: str, created_by: UUID, created_by_kind: str,
+) -> None:  # fmt: skip
+    await conn.execute(
+        """INSERT INTO documents (id, firm_id, client_id, folder_id, name, created_by,
+                                  created_by_kind) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+        document_id, firm_id, client_id, folder_id, name, created_by, created_by_kind,
+    )  # fmt: skip
+
+
+async def insert_version(conn: Connection, version: VersionRow, firm_id: UUID) -> DocumentRow:
+    """Add a version as the next number and make it the document's current one."""
+    row = await conn.fetchrow(
+        f"""WITH v AS (
+               INSERT INTO versions (id, document_id, firm_id, number, object_key, size, sha256,
+                                     content_type, reservation_key, created_by)
+               SELECT $1, $2, $3, coalesce(max(number), 0) + 1, $4, $5, $6, $7, $8, $9
+                 FROM versions WHERE document_id = $2
+               RETURNING id, number)
+            UPDATE documents d SET current_version_id = v.id, size = $5, content_type = $7,
+                   version_count = d.version_count + 1, updated_at = now()
+              FROM v WHERE d.id = $2 RETURNING {_DOC_D}""",
+        version.id, version.document_id, firm_id, version.object_key, version.size,
+        version.sha256, version.content_type, version.reservation_key, version.created_by,
+    )  # fmt: skip
+    return DocumentRow(**dict(row))
+
+
+async def get_version(conn: Connection, document_id: UUID, version_id: UUID) -> VersionRow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_VERSION} FROM versions WHERE document_id = $1 AND id = $2",
+        document_id, version_id,
+    )  # fmt: skip
+    return VersionRow(**dict(row)) if row else None
+
+
+async def list_versions(conn: Connection, document_id: UUID) -> list[VersionRow]:
+    rows = await conn.fetch(
+        f"SELECT {_VERSION} FROM versions WHERE document_id = $1 ORDER BY number DESC",
+        document_id,
+    )
+    return [VersionRow(**dict(r)) for r in rows]
+
+
+async def delete_version(conn: Connection, document_id: UUID, version_id: UUID) -> DocumentRow:
+    """Remove one version; the newest remaining one becomes current."""
+    await conn.execute(
+        "DELETE FROM versions WHERE document_id = $1 AND id = $2", document_id, version_id
+    )
+    row = await conn.fetchrow(
+        f"""UPDATE documents d SET current_version_id = v.id, size = v.size,
+                   content_type = v.content_type, version_count = d.version_count - 1,
+                   updated_at = now()
+              FROM (SELECT id, size, content_type FROM versions WHERE document_id = $1
+                     ORDER BY number DESC LIMIT 1) v
+             WHERE d.id = $1 RETURNING {_DOC_D}""",
+        document_id,
+    )
+    return DocumentRow(**dict(row))
+
+
+async def delete_document(conn: Connection, firm_id: UUID, document_id: UUID) -> None:
+    await conn.execute("DELETE FROM documents WHERE firm_id = $1 AND id = $2", firm_id, document_id)
+
+
+async def rename_document(conn: Connection, document_id: UUID, name: str) -> DocumentRow | None:
+    """None when another document of the folder already has the name."""
+    row = await conn.fetchrow(
+        f"""UPDATE documents SET name = $2, updated_at = now() WHERE id = $1
+               AND NOT EXISTS (SELECT 1 FROM documents o WHERE o.folder_id = documents.folder_id
+                               AND o.name = $2 AND o.id <> $1)
+            RETURNING {_DOC}""",
+        document_id, name,
+    )  # fmt: skip
+    return DocumentRow(**dict(row)) if row else None
+
+
+async def finalise_document(conn: Connection, document_id: UUID) -> DocumentRow:
+    row = await conn.fetchrow(
+        f"""UPDATE documents SET finalised_at = now(), updated_at = now() WHERE id = $1
+            RETURNING {_DOC}""",
+        document_id,
+    )
+    return DocumentRow(**dict(row))
+
+
+async def page_documents(
+    conn: Connection, folder_id: UUID, *, limit: int, offset: int, sort: str, order: str,
+    q: str | None,
+) -> tuple[list[DocumentRow], int]:  # fmt: skip
+    """One page, sorted, optionally filtered by a name fragment; and the total matching."""
+    pattern = (
+        None
+        if not q
+        else "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    )
+    direction = "DESC" if order == "desc" else "ASC"
+    rows = await conn.fetch(
+        f"""SELECT {_DOC}, count(*) OVER () AS total FROM documents
+             WHERE folder_id = $1 AND ($2::text IS NULL OR name ILIKE $2)
+             ORDER BY {_SORT[sort]} {direction}, id LIMIT $3 OFFSET $4""",
+        folder_id, pattern, limit, offset,
+    )  # fmt: skip
+    total = rows[0]["total"] if rows else 0
+    if not rows and offset:
+        total = await conn.fetchval(
+            "SELECT count(*) FROM documents WHERE folder_id = $1 AND ($2::text IS NULL OR "
+            "name ILIKE $2)",
+            folder_id, pattern,
+        )  # fmt: skip
+    return [DocumentRow(**{k: v for k, v in r.items() if k != "total"}) for r in rows], total
+
+
+async def list_created_since(
+    conn: Connection, firm_id: UUID, folder_ids: list[UUID], since: object
+) -> list[DocumentRow]:
+    rows = await conn.fetch(
+        f"""SELECT {_DOC} FROM documents WHERE firm_id = $1 AND folder_id = ANY($2::uuid[])
+               AND ($3::timestamptz IS NULL OR updated_at > $3)
+             ORDER BY updated_at DESC LIMIT 500""",
+        firm_id, folder_ids, since,
+    )  # fmt: skip
+    return [DocumentRow(**dict(r)) for r in rows]
+
+
+async def get_by_name(conn: Connection, folder_id: UUID, name: str) -> DocumentRow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_DOC} FROM documents WHERE folder_id = $1 AND name = $2", folder_id, name
+    )
+    return DocumentRow(**dict(row)) if row else None

@@ -1,0 +1,109 @@
+"""Folders and their rules."""
+
+from uuid import UUID
+
+from services.documents.domain import Rules
+from services.documents.models import FolderRow
+from shared.database import Connection
+
+_COLUMNS = """id, firm_id, client_id, parent_id, name, level, audience_all, audience,
+              primary_manages, created_at, updated_at"""
+
+
+async def insert_folder(
+    conn: Connection, folder_id: UUID, firm_id: UUID, client_id: UUID, parent_id: UUID | None,
+    name: str, rules: Rules,
+) -> FolderRow | None:  # fmt: skip
+    """None when the name is taken at that place."""
+    row = await conn.fetchrow(
+        f"""INSERT INTO folders (id, firm_id, client_id, parent_id, name, level, audience_all,
+                                 audience, primary_manages)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            ON CONFLICT DO NOTHING RETURNING {_COLUMNS}""",
+        folder_id, firm_id, client_id, parent_id, name, rules.level, rules.audience_all,
+        sorted(rules.audience), rules.primary_manages,
+    )  # fmt: skip
+    return FolderRow(**dict(row)) if row else None
+
+
+async def get_folder(conn: Connection, firm_id: UUID, folder_id: UUID) -> FolderRow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM folders WHERE firm_id = $1 AND id = $2", firm_id, folder_id
+    )
+    return FolderRow(**dict(row)) if row else None
+
+
+async def lock_folder(conn: Connection, firm_id: UUID, folder_id: UUID) -> FolderRow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM folders WHERE firm_id = $1 AND id = $2 FOR UPDATE",
+        firm_id, folder_id,
+    )  # fmt: skip
+    return FolderRow(**dict(row)) if row else None
+
+
+async def list_folders(conn: Connection, firm_id: UUID, client_id: UUID) -> list[FolderRow]:
+    rows = await conn.fetch(
+        f"""SELECT {_COLUMNS} FROM folders WHERE firm_id = $1 AND client_id = $2
+             ORDER BY name, id""",
+        firm_id, client_id,
+    )  # fmt: skip
+    return [FolderRow(**dict(r)) for r in rows]
+
+
+async def folder_totals(
+    conn: Connection, firm_id: UUID, folder_ids: list[UUID]
+) -> dict[UUID, tuple[int, int]]:
+    """Document count and bytes (current versions) per folder."""
+    rows = await conn.fetch(
+        """SELECT folder_id, count(*) AS n, coalesce(sum(size), 0) AS bytes FROM documents
+            WHERE firm_id = $1 AND folder_id = ANY($2::uuid[]) GROUP BY folder_id""",
+        firm_id, folder_ids,
+    )  # fmt: skip
+    return {r["folder_id"]: (r["n"], int(r["bytes"])) for r in rows}
+
+
+async def update_folder(
+    conn: Connection, firm_id: UUID, folder_id: UUID, *, name: str, parent_id: UUID | None,
+    rules: Rules,
+) -> FolderRow | None:  # fmt: skip
+    """None when the new name is taken at the new place."""
+    row = await conn.fetchrow(
+        f"""UPDATE folders SET name = $3, parent_id = $4, level = $5, audience_all = $6,
+                   audience = $7, primary_manages = $8, updated_at = now()
+             WHERE firm_id = $1 AND id = $2
+               AND NOT EXISTS (SELECT 1 FROM folders o WHERE o.client_id = folders.client_id
+                               AND o.parent_id IS NOT DISTINCT FROM $4 AND o.name = $3
+                               AND o.id <> $2)
+         RETURNING {_COLUMNS}""",
+        firm_id, folder_id, name, parent_id, rules.level, rules.audience_all,
+        sorted(rules.audience), rules.primary_manages,
+    )  # fmt: skip
+    return FolderRow(**dict(row)) if row else None
+
+
+async def is_within(conn: Connection, folder_id: UUID, ancestor_id: UUID) -> bool:
+    """Is `folder_id` the folder `ancestor_id` or below it (a move there would make a loop)?"""
+    return bool(
+        await conn.fetchval(
+            """WITH RECURSIVE up(id, parent_id) AS (
+                   SELECT id, parent_id FROM folders WHERE id = $1
+                   UNION ALL
+                   SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id)
+               SELECT true FROM up WHERE id = $2""",
+            folder_id,
+            ancestor_id,
+        )
+    )
+
+
+async def folder_is_empty(conn: Connection, folder_id: UUID) -> bool:
+    return not await conn.fetchval(
+        """SELECT EXISTS (SELECT 1 FROM documents WHERE folder_id = $1)
+               OR EXISTS (SELECT 1 FROM folders WHERE parent_id = $1)
+               OR EXISTS (SELECT 1 FROM uploads WHERE folder_id = $1 AND state = 'open')""",
+        folder_id,
+    )
+
+
+async def delete_folder(conn: Connection, firm_id: UUID, folder_id: UUID) -> None:
+    await conn.execute("DELETE FROM folders WHERE firm_id = $1 AND id = $2", firm_id, folder_id)

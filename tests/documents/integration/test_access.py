@@ -1,0 +1,169 @@
+"""The access matrix: every kind of user against every folder and document endpoint. What a
+user may not see is 404, exactly like something that does not exist; no cross-firm or
+cross-client leak."""
+
+import uuid
+from typing import Any
+
+from tests.documents.integration.conftest import Portal
+
+PDF = b"%PDF-1.4\n" + b"x" * 2000
+
+STAFF_OK = {"owner", "admin", "member"}
+ALL = [
+    "owner", "admin", "member", "unassigned", "reader", "uploader", "outsider", "other_client",
+    "foreign_staff", "foreign_contact",
+]  # fmt: skip
+
+
+def expect(ok: set[str], ok_status: int, **others: int) -> dict[str, int]:
+    return {who: ok_status if who in ok else others.get(who, 404) for who in ALL}
+
+
+async def world(portal: Portal) -> dict[str, Any]:
+    firm = await portal.open_firm()
+    foreign_firm = await portal.open_firm()
+    client, other_client = await portal.client(firm), await portal.client(firm)
+    foreign_client = await portal.client(foreign_firm)
+    member = portal.staff(firm, "member")
+    await portal.assign(member, client)
+    people = {
+        "owner": portal.staff(firm, "owner"),
+        "admin": portal.staff(firm, "admin"),
+        "member": member,
+        "unassigned": portal.staff(firm, "member"),
+        "reader": await portal.contact(firm, client),
+        "uploader": await portal.contact(firm, client),
+        "outsider": await portal.contact(firm, client),
+        "other_client": await portal.contact(firm, other_client),
+        "foreign_staff": portal.staff(foreign_firm, "owner"),
+        "foreign_contact": await portal.contact(foreign_firm, foreign_client),
+    }
+    owner = people["owner"]
+    read = await portal.folder(
+        owner, client, level="read", audience=[str(people["reader"].user_id)]
+    )
+    upload = await portal.folder(
+        owner, client, level="upload", audience=[str(people["uploader"].user_id)]
+    )
+    hidden = await portal.folder(owner, client, level="none", audience="all")
+    docs = {
+        "read": await portal.upload(owner, read["id"], "a.pdf", PDF),
+        "upload": await portal.upload(owner, upload["id"], "b.pdf", PDF),
+    }
+    return {"people": people, "client": client, "read": read, "upload": upload,
+            "hidden": hidden, "docs": docs}  # fmt: skip
+
+
+async def status(portal: Portal, who: Any, method: str, url: str, **kw: Any) -> int:
+    async with portal.http.request(method, url, headers=who.headers, **kw) as response:
+        await response.read()
+        return response.status
+
+
+async def test_every_user_gets_exactly_what_the_rules_allow(portal: Portal) -> None:
+    w = await world(portal)
+    people, client, read, up = w["people"], w["client"], w["read"], w["upload"]
+    doc, up_doc = w["docs"]["read"]["id"], w["docs"]["upload"]["id"]
+    readers = STAFF_OK | {"reader"}
+    uploaders = STAFF_OK | {"uploader"}
+    contacts = {"reader", "uploader", "outsider", "other_client", "foreign_contact"}
+    matrix: list[tuple[str, str, dict[str, Any], dict[str, int]]] = [
+        ("GET", f"/api/v1/clients/{client}/folders", {},
+         expect(STAFF_OK | {"reader", "uploader", "outsider"}, 200)),
+        ("POST", f"/api/v1/clients/{client}/folders", {"json_name": True},
+         expect(STAFF_OK, 201, **dict.fromkeys(contacts - {"foreign_contact"}, 403),
+                foreign_contact=403)),
+        ("GET", f"/api/v1/folders/{read['id']}", {}, expect(readers, 200)),
+        ("GET", f"/api/v1/folders/{w['hidden']['id']}", {}, expect(STAFF_OK, 200)),
+        ("GET", f"/api/v1/folders/{read['id']}/documents", {}, expect(readers, 200)),
+        ("GET", f"/api/v1/folders/{up['id']}/documents", {}, expect(uploaders, 200)),
+        ("GET", f"/api/v1/documents/{doc}", {}, expect(readers, 200)),
+        ("GET", f"/api/v1/documents/{doc}/versions", {}, expect(readers, 200)),
+        ("GET", f"/api/v1/documents/{doc}/content", {}, expect(readers, 200)),
+        ("GET", f"/api/v1/documents/{doc}/content?redirect=true", {"allow_redirects": False},
+         expect(readers, 302)),
+        ("GET", f"/api/v1/documents/{doc}/comments", {}, expect(readers, 200)),
+        ("GET", f"/api/v1/documents/{doc}/access-log", {},
+         expect(STAFF_OK, 200, **dict.fromkeys(contacts, 403))),
+        ("POST", f"/api/v1/folders/{read['id']}/documents", {"upload": True},
+         expect(STAFF_OK, 201, reader=403)),
+        ("POST", f"/api/v1/folders/{up['id']}/documents", {"upload": True},
+         expect(uploaders, 201)),
+        ("PATCH", f"/api/v1/folders/{read['id']}", {"json": {"level": "read"}},
+         expect(STAFF_OK, 200, **dict.fromkeys(contacts, 403))),
+        ("DELETE", f"/api/v1/documents/{up_doc}", {"only": set(ALL) - STAFF_OK},
+         expect(set(), 0, uploader=403)),
+        ("GET", f"/api/v1/clients/{client}/news", {},
+         expect(STAFF_OK | {"reader", "uploader", "outsider"}, 200)),
+    ]  # fmt: skip
+    wrong = []
+    for method, url, options, expected in matrix:
+        for who in options.get("only", ALL):
+            kw = _request_options(options)
+            got = await status(portal, people[who], method, url, **kw)
+            if got != expected[who]:
+                wrong.append(f"{method} {url} as {who}: {got}, expected {expected[who]}")
+    assert wrong == []
+    assert await status(portal, people["member"], "DELETE", f"/api/v1/documents/{up_doc}") == 204
+
+
+def _request_options(options: dict[str, Any]) -> dict[str, Any]:
+    kw = {k: v for k, v in options.items() if k not in ("json_name", "upload", "only")}
+    if options.get("json_name"):
+        kw["json"] = {"name": f"n-{uuid.uuid4().hex[:8]}"}
+    if options.get("upload"):
+        kw["params"] = {"name": f"{uuid.uuid4().hex[:8]}.pdf"}
+        kw["data"] = PDF
+    return kw
+
+
+async def test_a_contact_sees_each_clients_folders_only_under_that_client(portal: Portal) -> None:
+    firm = await portal.open_firm()
+    owner = portal.staff(firm, "owner")
+    first, second = await portal.client(firm), await portal.client(firm)
+    both = await portal.contact(firm, first)
+    await portal.link(firm, both.user_id, second)
+    shared_folder = await portal.folder(owner, second, level="read", audience="all")
+    acting_for_first = both
+    acting_for_second = portal.as_contact(firm, both.user_id, second)
+    url = f"/api/v1/folders/{shared_folder['id']}"
+    assert await status(portal, acting_for_first, "GET", url) == 404
+    assert await status(portal, acting_for_second, "GET", url) == 200
+    listing = f"/api/v1/clients/{second}/folders"
+    assert await status(portal, acting_for_first, "GET", listing) == 404
+
+
+async def test_listing_shows_each_user_only_their_folders(portal: Portal) -> None:
+    w = await world(portal)
+    client = w["client"]
+    seen = {}
+    for who in ("owner", "reader", "uploader", "outsider"):
+        async with portal.http.get(
+            f"/api/v1/clients/{client}/folders", headers=w["people"][who].headers
+        ) as response:
+            seen[who] = {f["id"] for f in (await response.json())["folders"]}
+    assert seen["owner"] == {w["read"]["id"], w["upload"]["id"], w["hidden"]["id"]}
+    assert seen["reader"] == {w["read"]["id"]}
+    assert seen["uploader"] == {w["upload"]["id"]}
+    assert seen["outsider"] == set()
+
+
+async def test_revoked_portal_access_and_unassignment_hide_everything(portal: Portal) -> None:
+    from shared.events.identity import PortalAccessRevoked, StaffUnassigned
+
+    w = await world(portal)
+    reader, member = w["people"]["reader"], w["people"]["member"]
+    url = f"/api/v1/folders/{w['read']['id']}"
+    await portal.publish(PortalAccessRevoked(contact_id=reader.user_id), reader.firm_id)
+    await portal.publish(
+        StaffUnassigned(staff_id=member.user_id, client_id=w["client"]), member.firm_id
+    )
+    await portal.until(
+        "SELECT 1 FROM contacts WHERE contact_id = $1 AND NOT portal_access", reader.user_id
+    )
+    await portal.until(
+        "SELECT 1 FROM staff_assignments WHERE staff_id = $1 AND NOT assigned", member.user_id
+    )
+    assert await status(portal, reader, "GET", url) == 404
+    assert await status(portal, member, "GET", url) == 404
