@@ -2,12 +2,38 @@
 
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, secret
 
 
 class IdentitySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="IDENTITY_")
 
     service: ClassVar[str] = "identity"
+
+    key_secret: str = secret(
+        "development-only-key-secret", "Encrypts the private signing keys at rest."
+    )
+    access_token_seconds: int = Field(900, ge=60, description="Lifetime of an access token.")
+    refresh_token_days: int = Field(30, ge=1, description="Lifetime of a refresh token.")
+    key_rotation_days: int = Field(30, ge=1, description="Age at which a new signing key starts.")
+    invitation_days: int = Field(7, ge=1, description="How long an invitation link works.")
+    magic_link_minutes: int = Field(15, ge=1, description="How long a sign-in link works.")
+    reset_link_minutes: int = Field(30, ge=1, description="How long a password-reset link works.")
+    failure_window_seconds: int = Field(
+        900, ge=1, description="Window in which failed sign-ins are counted."
+    )
+    failures_per_account: int = Field(
+        5, ge=1, description="Failed sign-ins for one email in the window before refusing."
+    )
+    failures_per_source: int = Field(
+        50, ge=1, description="Failed sign-ins from one address in the window before refusing."
+    )
+    argon2_time_cost: int = Field(2, ge=1, description="argon2id iterations.")
+    argon2_memory_kib: int = Field(19456, ge=8, description="argon2id memory (OWASP minimum).")
+    argon2_parallelism: int = Field(1, ge=1, description="argon2id lanes.")
+    invitation_job_seconds: float = Field(
+        10.0, gt=0, description="How often due scheduled invitations are sent."
+    )

@@ -1,1 +1,145 @@
-"""Messages produced by (or addressed to) the identity service."""
+"""Messages produced by (or addressed to) the identity service.
+
+The firm is the envelope's `firm_id`. Person ids (`staff_id`, `contact_id`) are the `sub` of
+that person's access tokens in that firm. No secrets and no personal identity numbers here.
+"""
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from shared.events.base import Event, message
+
+StaffRole = Literal["owner", "admin", "member"]
+RelationshipRole = Literal["commercial", "operational", "employee"]
+Language = Literal["sv", "en", "de", "es"]
+
+
+@message("identity.firm.created", 1)
+class FirmCreated(Event):
+    """A firm signed up; billing opens its account from this."""
+
+    firm_id: UUID
+    name: str
+    country: str
+    plan: Literal["partner", "bureau"]
+    default_language: Language
+    owner_id: UUID
+
+
+@message("identity.firm.updated", 1)
+class FirmUpdated(Event):
+    firm_id: UUID
+    name: str
+    default_language: Language
+
+
+@message("identity.staff.created", 1)
+class StaffCreated(Event):
+    staff_id: UUID
+    name: str
+    email: str
+    role: StaffRole
+    language: Language
+
+
+@message("identity.staff.updated", 1)
+class StaffUpdated(Event):
+    staff_id: UUID
+    name: str
+    email: str
+    role: StaffRole
+    language: Language
+
+
+@message("identity.staff.deactivated", 1)
+class StaffDeactivated(Event):
+    staff_id: UUID
+
+
+@message("identity.staff.assigned", 1)
+class StaffAssigned(Event):
+    """A member may now see this client."""
+
+    staff_id: UUID
+    client_id: UUID
+
+
+@message("identity.staff.unassigned", 1)
+class StaffUnassigned(Event):
+    staff_id: UUID
+    client_id: UUID
+
+
+@message("identity.client.created", 1)
+class ClientCreated(Event):
+    client_id: UUID
+    kind: Literal["company", "individual"]
+    name: str
+    organisation_number: str | None
+
+
+@message("identity.client.updated", 1)
+class ClientUpdated(Event):
+    client_id: UUID
+    name: str
+    organisation_number: str | None
+
+
+@message("identity.client.archived", 1)
+class ClientArchived(Event):
+    client_id: UUID
+
+
+@message("identity.contact.created", 1)
+class ContactCreated(Event):
+    contact_id: UUID
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    language: Language
+
+
+@message("identity.contact.updated", 1)
+class ContactUpdated(Event):
+    contact_id: UUID
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    language: Language
+
+
+@message("identity.contact.linked", 1)
+class ContactLinked(Event):
+    """A contact now belongs to a client (or its roles there changed)."""
+
+    contact_id: UUID
+    client_id: UUID
+    roles: list[RelationshipRole]
+    primary: bool
+
+
+@message("identity.contact.unlinked", 1)
+class ContactUnlinked(Event):
+    contact_id: UUID
+    client_id: UUID
+
+
+@message("identity.portal_access.granted", 1)
+class PortalAccessGranted(Event):
+    contact_id: UUID
+    invitation_send_at: datetime | None
+
+
+@message("identity.portal_access.revoked", 1)
+class PortalAccessRevoked(Event):
+    """The contact's sessions have been revoked; their tokens expire within minutes."""
+
+    contact_id: UUID
+
+
+@message("identity.contact.registered", 1)
+class ContactRegistered(Event):
+    contact_id: UUID

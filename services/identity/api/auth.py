@@ -1,0 +1,148 @@
+"""Sign-in with a password, refresh, sign-out, context switching, `me` and the key set."""
+
+from datetime import timedelta
+from uuid import UUID
+
+from aiohttp import web
+
+from services.identity.api.common import db, now
+from services.identity.domain import retry_after
+from services.identity.models import Context, Jwks, Me, RefreshIn, SignIn, SwitchIn, Tokens
+from services.identity.resources import KEYS, PASSWORDS, settings_of
+from services.identity.sessions import choose_context, memberships, open_session, refresh
+from services.identity.store import accounts
+from services.identity.tokens import session_of
+from shared.auth import Principal
+from shared.database import Connection
+from shared.errors import DomainError, TooManyRequests, Unauthorized
+from shared.http.routing import Api
+
+api = Api("auth")
+
+WRONG = "Wrong email or password."
+
+
+@api.get(
+    "/api/v1/auth/jwks.json",
+    summary="Public keys that verify access tokens",
+    access="public",
+    response=Jwks,
+)
+async def jwks(request: web.Request) -> Jwks:
+    return Jwks(keys=await request.app[KEYS].jwks())
+
+
+@api.post(
+    "/api/v1/auth/sign-in",
+    summary="Sign in with email and password",
+    access="public",
+    body=SignIn,
+    response=Tokens,
+    errors=(401, 403, 422, 429),
+)
+async def sign_in(request: web.Request, *, body: SignIn) -> Tokens:
+    email, source = body.email.strip().lower(), request.remote or "unknown"
+    async with db(request).transaction() as conn:
+        outcome = await _attempt(request, conn, email, source, body.password)
+        if isinstance(outcome, DomainError):
+            await accounts.insert_failure(conn, email, source, now())
+        else:
+            await accounts.delete_failures(conn, email)
+            context = await choose_context(conn, outcome, body.firm_id, body.client_id)
+            return await open_session(request.app, conn, outcome, context)
+    raise outcome
+
+
+async def _attempt(
+    request: web.Request, conn: Connection, email: str, source: str, password: str
+) -> UUID | DomainError:
+    """The account id if the password is right; the refusal otherwise (raised after commit).
+
+    The limit is checked before the password, so once reached even the right one is refused;
+    the per-email lock serialises attempts on one account across replicas.
+    """
+    settings = settings_of(request.app)
+    await accounts.lock_sign_in_key(conn, email)
+    window = timedelta(seconds=settings.failure_window_seconds)
+    by_email, by_source = await accounts.list_failures(conn, email, source, window)
+    wait = max(
+        retry_after(by_email, settings.failures_per_account, window, now()),
+        retry_after(by_source, settings.failures_per_source, window, now()),
+    )
+    if wait:
+        raise TooManyRequests("Too many failed sign-ins; try again later.", retry_after=wait)
+    account = await accounts.get_account_by_email(conn, email)
+    stored = account.password_hash if account else None
+    if account is None or not await request.app[PASSWORDS].verify(stored, password):
+        return Unauthorized(WRONG)
+    return account.id
+
+
+@api.post(
+    "/api/v1/auth/refresh",
+    summary="Trade a refresh token for new tokens (the old one stops working)",
+    access="public",
+    body=RefreshIn,
+    response=Tokens,
+    errors=(401, 422),
+)
+async def refresh_tokens(request: web.Request, *, body: RefreshIn) -> Tokens:
+    async with db(request).transaction() as conn:
+        outcome = await refresh(request.app, conn, body.refresh_token)
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+@api.post("/api/v1/auth/sign-out", summary="End this session", status=204)
+async def sign_out(request: web.Request, *, principal: Principal) -> None:
+    async with db(request).transaction() as conn:
+        await accounts.revoke_session(conn, _session(principal))
+
+
+@api.post(
+    "/api/v1/auth/switch",
+    summary="Switch to another firm (or, for a contact, client): new tokens for it",
+    body=SwitchIn,
+    response=Tokens,
+    errors=(403, 422),
+)
+async def switch(request: web.Request, *, principal: Principal, body: SwitchIn) -> Tokens:
+    async with db(request).transaction() as conn:
+        session = await accounts.get_session(conn, _session(principal))
+        assert session is not None
+        context = await choose_context(conn, session.account_id, body.firm_id, body.client_id)
+        await accounts.revoke_session(conn, session.id)
+        return await open_session(request.app, conn, session.account_id, context)
+
+
+@api.get("/api/v1/me", summary="Who I am, where I am, and where else I may go", response=Me)
+async def me(request: web.Request, *, principal: Principal) -> Me:
+    async with db(request).transaction(readonly=True) as conn:
+        session = await accounts.get_session(conn, _session(principal))
+        assert session is not None
+        account = await accounts.get_account(conn, session.account_id)
+        assert account is not None
+        return Me(
+            account_id=account.id,
+            email=account.email,
+            context=_context(principal),
+            memberships=await memberships(conn, account.id),
+        )
+
+
+def _session(principal: Principal) -> UUID:
+    session_id = session_of(principal.token_id)
+    if session_id is None:
+        raise Unauthorized("The session has been signed out.")
+    return session_id
+
+
+def _context(principal: Principal) -> Context:
+    return Context(
+        firm_id=principal.firm_id,
+        kind=principal.kind,
+        person_id=principal.user_id,
+        client_id=principal.client_id,
+        role=principal.role,  # type: ignore[arg-type]
+    )

@@ -1,0 +1,218 @@
+"""Clients (the firm's customers) and which contacts belong to them."""
+
+from uuid import UUID
+
+import asyncpg
+from aiohttp import web
+
+from services.identity.api.common import (
+    ADMINS,
+    db,
+    no_duplicate_contact,
+    now,
+    require_client,
+    require_contact,
+    require_firm,
+    sees_all_clients,
+    unique_violation,
+)
+from services.identity.api.contacts import contact_out, created_contact, link
+from services.identity.domain import check_one_primary, clean_contact
+from services.identity.models import (
+    Client,
+    ClientIn,
+    ClientPage,
+    ClientQuery,
+    ClientUpdate,
+    CreatedClient,
+    LinkIn,
+    Relationship,
+    RelationshipList,
+)
+from services.identity.store import clients, contacts
+from shared.auth import Principal
+from shared.bus.outbox import put
+from shared.database import Connection
+from shared.errors import Invalid, NotFound
+from shared.events.identity import ClientArchived, ClientCreated, ClientUpdated, ContactUnlinked
+from shared.http.routing import Api, path_uuid
+
+api = Api("clients")
+
+
+@api.post(
+    "/api/v1/clients",
+    summary="Create a client, optionally with its primary contact and further users",
+    access="staff",
+    roles=ADMINS,
+    body=ClientIn,
+    response=CreatedClient,
+    status=201,
+    errors=(403, 422),
+)
+async def create_client(
+    request: web.Request, *, principal: Principal, body: ClientIn
+) -> CreatedClient:
+    check_one_primary([c.primary for c in body.contacts], "contacts")
+    _no_repeats(body)
+    try:
+        async with db(request).transaction() as conn:
+            return await _create(conn, principal, body)
+    except asyncpg.UniqueViolationError as error:
+        raise unique_violation(error, "contacts.") from None
+
+
+async def _create(conn: Connection, principal: Principal, body: ClientIn) -> CreatedClient:
+    firm = await require_firm(conn, principal)
+    number = body.organisation_number.strip() if body.organisation_number else None
+    client = await clients.insert_client(conn, firm.id, body.kind, body.name.strip(), number)
+    created = ClientCreated(
+        client_id=client.id, kind=client.kind, name=client.name, organisation_number=number
+    )
+    await put(conn, created, firm_id=firm.id, actor=principal.user_id)
+    people = []
+    for index, given in enumerate(body.contacts):
+        prefix = f"contacts.{index}."
+        fields = clean_contact(
+            given.model_dump(), firm.country, firm.default_language, now().date(), prefix
+        )
+        await no_duplicate_contact(conn, firm.id, fields, prefix, client.id)
+        contact = await created_contact(conn, principal, fields)
+        await link(
+            conn, principal, client.id, contact.id, LinkIn(roles=given.roles, primary=given.primary)
+        )
+        people.append(contact_out(contact))
+    return CreatedClient(**client.model_dump(), contacts=people)
+
+
+def _no_repeats(body: ClientIn) -> None:
+    seen: set[str] = set()
+    for index, contact in enumerate(body.contacts):
+        key = (contact.email or "").strip().lower()
+        if key and key in seen:
+            raise Invalid("Two contacts share this email.", field=f"contacts.{index}.email")
+        seen.add(key)
+
+
+@api.get(
+    "/api/v1/clients",
+    summary="Search the clients I may see, a page at a time",
+    access="staff",
+    query=ClientQuery,
+    response=ClientPage,
+    errors=(422,),
+)
+async def list_clients(
+    request: web.Request, *, principal: Principal, query: ClientQuery
+) -> ClientPage:
+    staff_id = None if sees_all_clients(principal) else principal.user_id
+    async with db(request).transaction(readonly=True) as conn:
+        items, total = await clients.list_clients(
+            conn, principal.firm_id, staff_id=staff_id, q=query.q, archived=query.archived,
+            limit=query.limit, offset=query.offset,
+        )  # fmt: skip
+    return ClientPage(items=items, total=total, limit=query.limit, offset=query.offset)
+
+
+@api.get(
+    "/api/v1/clients/{client_id}",
+    summary="One client",
+    access="staff",
+    response=Client,
+    errors=(404,),
+)
+async def get_client(request: web.Request, *, principal: Principal) -> Client:
+    async with db(request).transaction(readonly=True) as conn:
+        return await require_client(conn, principal, path_uuid(request, "client_id"))
+
+
+@api.patch(
+    "/api/v1/clients/{client_id}",
+    summary="Change a client's name or organisation number",
+    access="staff",
+    body=ClientUpdate,
+    response=Client,
+    errors=(404, 422),
+)
+async def update_client(
+    request: web.Request, *, principal: Principal, body: ClientUpdate
+) -> Client:
+    async with db(request).transaction() as conn:
+        client = await require_client(conn, principal, path_uuid(request, "client_id"))
+        fields = body.model_dump(exclude_unset=True)
+        name = (fields.get("name") or client.name).strip()
+        number = fields.get("organisation_number", client.organisation_number)
+        client = await clients.update_client(conn, client.id, name, number)
+        event = ClientUpdated(client_id=client.id, name=name, organisation_number=number)
+        await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
+    return client
+
+
+@api.post(
+    "/api/v1/clients/{client_id}/archive",
+    summary="Archive a client (it leaves searches and its contacts' portals)",
+    access="staff",
+    roles=ADMINS,
+    response=Client,
+    errors=(403, 404),
+)
+async def archive_client(request: web.Request, *, principal: Principal) -> Client:
+    async with db(request).transaction() as conn:
+        client = await require_client(conn, principal, path_uuid(request, "client_id"))
+        if await clients.archive_client(conn, client.id):
+            event = ClientArchived(client_id=client.id)
+            await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
+    return client.model_copy(update={"archived": True})
+
+
+@api.get(
+    "/api/v1/clients/{client_id}/contacts",
+    summary="The client's contacts with their roles",
+    access="staff",
+    response=RelationshipList,
+    errors=(404,),
+)
+async def list_links(request: web.Request, *, principal: Principal) -> RelationshipList:
+    async with db(request).transaction(readonly=True) as conn:
+        client = await require_client(conn, principal, path_uuid(request, "client_id"))
+        return RelationshipList(items=await clients.list_relationships(conn, client.id))
+
+
+@api.put(
+    "/api/v1/clients/{client_id}/contacts/{contact_id}",
+    summary="Link a contact to the client, or change their roles there",
+    access="staff",
+    body=LinkIn,
+    response=Relationship,
+    errors=(404, 422),
+)
+async def put_link(request: web.Request, *, principal: Principal, body: LinkIn) -> Relationship:
+    async with db(request).transaction() as conn:
+        client = await require_client(conn, principal, path_uuid(request, "client_id"))
+        contact = await _contact_of_firm(conn, principal, request)
+        return await link(conn, principal, client.id, contact, body)
+
+
+async def _contact_of_firm(conn: Connection, principal: Principal, request: web.Request) -> UUID:
+    """Any contact of the firm may be linked to a client the caller sees."""
+    found = await contacts.get_contact(conn, principal.firm_id, path_uuid(request, "contact_id"))
+    if found is None:
+        raise NotFound("No such contact.")
+    return found.id
+
+
+@api.delete(
+    "/api/v1/clients/{client_id}/contacts/{contact_id}",
+    summary="Unlink a contact from the client",
+    access="staff",
+    status=204,
+    errors=(404,),
+)
+async def unlink(request: web.Request, *, principal: Principal) -> None:
+    async with db(request).transaction() as conn:
+        client = await require_client(conn, principal, path_uuid(request, "client_id"))
+        contact = await require_contact(conn, principal, path_uuid(request, "contact_id"))
+        if not await clients.delete_relationship(conn, client.id, contact.id):
+            raise NotFound("This contact is not linked to the client.")
+        event = ContactUnlinked(contact_id=contact.id, client_id=client.id)
+        await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)

@@ -1,0 +1,90 @@
+"""Helpers every route shares: load-or-404 with "may this principal see it", and the clock."""
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+import asyncpg
+from aiohttp import web
+
+from services.identity.models import Client, Contact, Firm, Staff
+from services.identity.store import clients, contacts, firms
+from shared.auth import Principal
+from shared.database import Connection, Database
+from shared.errors import Invalid, NotFound
+from shared.service import DB
+
+ADMINS = ("owner", "admin")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def db(request: web.Request) -> Database:
+    return request.app[DB]
+
+
+def sees_all_clients(principal: Principal) -> bool:
+    return principal.is_staff and principal.role in ADMINS
+
+
+async def require_firm(conn: Connection, principal: Principal) -> Firm:
+    firm = await firms.get_firm(conn, principal.firm_id)
+    if firm is None:
+        raise NotFound("No such firm.")
+    return firm
+
+
+async def require_client(conn: Connection, principal: Principal, client_id: UUID) -> Client:
+    """The client if this staff user may see it; another firm's or an unassigned one is 404."""
+    client = await clients.get_client(conn, principal.firm_id, client_id)
+    visible = client is not None and (
+        sees_all_clients(principal) or await firms.is_assigned(conn, principal.user_id, client_id)
+    )
+    if client is None or not visible:
+        raise NotFound("No such client.")
+    return client
+
+
+async def require_contact(
+    conn: Connection, principal: Principal, contact_id: UUID, *, lock: bool = False
+) -> Contact:
+    load = contacts.lock_contact if lock else contacts.get_contact
+    contact = await load(conn, principal.firm_id, contact_id)
+    visible = contact is not None and (
+        sees_all_clients(principal)
+        or await clients.contact_visible_to(conn, contact_id, principal.user_id)
+    )
+    if contact is None or not visible:
+        raise NotFound("No such contact.")
+    return contact
+
+
+async def require_staff(
+    conn: Connection, principal: Principal, staff_id: UUID, *, lock: bool = False
+) -> Staff:
+    load = firms.lock_staff if lock else firms.get_staff
+    staff = await load(conn, principal.firm_id, staff_id)
+    if staff is None:
+        raise NotFound("No such staff user.")
+    return staff
+
+
+async def no_duplicate_contact(
+    conn: Connection, firm_id: UUID, fields: dict[str, str | None], prefix: str, not_id: UUID
+) -> None:
+    """Within a firm one contact record per person: same email or personal number is refused."""
+    clash = await contacts.find_duplicate(
+        conn, firm_id, fields["email"], fields["personal_number"], not_id
+    )
+    if clash is not None:
+        raise Invalid(
+            f"Another contact of the firm already has this {clash}.", field=prefix + clash
+        )
+
+
+def unique_violation(error: asyncpg.UniqueViolationError, prefix: str = "") -> Invalid:
+    """A concurrent insert won the race the checks above lost; say which field clashed."""
+    constraint = error.constraint_name or ""
+    field = "personal_number" if "personal_number" in constraint else "email"
+    return Invalid(f"Another record already has this {field}.", field=prefix + field)

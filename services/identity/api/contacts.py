@@ -1,0 +1,258 @@
+"""Contacts (the customers' people), their links to clients, and their portal access."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from aiohttp import web
+
+from services.identity import invitations
+from services.identity.api.common import (
+    db,
+    no_duplicate_contact,
+    now,
+    require_client,
+    require_contact,
+    require_firm,
+    sees_all_clients,
+    unique_violation,
+)
+from services.identity.domain import clean_contact
+from services.identity.models import (
+    Contact,
+    ContactIn,
+    ContactOut,
+    ContactUpdate,
+    LinkIn,
+    PortalAccess,
+    PortalAccessIn,
+    Relationship,
+    ResendIn,
+)
+from services.identity.store import accounts, clients, contacts
+from shared.auth import Principal
+from shared.bus.outbox import put
+from shared.database import Connection
+from shared.errors import Conflict, Invalid, NotFound
+from shared.events.identity import (
+    ContactCreated,
+    ContactLinked,
+    ContactUpdated,
+    PortalAccessGranted,
+    PortalAccessRevoked,
+)
+from shared.http.routing import Api, path_uuid
+
+api = Api("contacts")
+
+
+def contact_out(contact: Contact) -> ContactOut:
+    return ContactOut(
+        **contact.model_dump(include=set(ContactOut.model_fields) - {"has_personal_number"}),
+        has_personal_number=contact.personal_number is not None,
+    )
+
+
+def _public(contact: Contact) -> dict[str, Any]:
+    """What events may say about a contact: never the personal identity number."""
+    keep = {"first_name", "last_name", "email", "phone", "language"}
+    return {"contact_id": contact.id, **contact.model_dump(include=keep)}
+
+
+async def created_contact(
+    conn: Connection, principal: Principal, fields: dict[str, Any]
+) -> Contact:
+    contact = await contacts.insert_contact(conn, principal.firm_id, fields)
+    event = ContactCreated(**_public(contact))
+    await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
+    return contact
+
+
+async def link(
+    conn: Connection, principal: Principal, client_id: UUID, contact_id: UUID, body: LinkIn
+) -> Relationship:
+    """One primary per client: making this link primary makes the previous one plain."""
+    if body.primary:
+        await clients.clear_primary(conn, client_id, contact_id)
+    found = await clients.upsert_relationship(
+        conn, principal.firm_id, client_id, contact_id, list(body.roles), body.primary
+    )
+    event = ContactLinked(
+        contact_id=contact_id, client_id=client_id, roles=found.roles, primary=found.primary
+    )
+    await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
+    return found
+
+
+@api.post(
+    "/api/v1/contacts",
+    summary="Create a contact, optionally linked to clients",
+    access="staff",
+    body=ContactIn,
+    response=ContactOut,
+    status=201,
+    errors=(404, 422),
+)
+async def create_contact(
+    request: web.Request, *, principal: Principal, body: ContactIn
+) -> ContactOut:
+    if not sees_all_clients(principal) and not body.clients:
+        raise Invalid("Link the contact to one of your clients.", field="clients")
+    try:
+        async with db(request).transaction() as conn:
+            firm = await require_firm(conn, principal)
+            fields = clean_contact(
+                body.model_dump(exclude={"clients"}), firm.country, firm.default_language,
+                now().date(),
+            )  # fmt: skip
+            await no_duplicate_contact(conn, firm.id, fields, "", firm.id)
+            contact = await created_contact(conn, principal, fields)
+            await _link_all(conn, principal, contact.id, body)
+    except asyncpg.UniqueViolationError as error:
+        raise unique_violation(error) from None
+    return contact_out(contact)
+
+
+async def _link_all(
+    conn: Connection, principal: Principal, contact_id: UUID, body: ContactIn
+) -> None:
+    for index, wanted in enumerate(body.clients):
+        try:
+            await require_client(conn, principal, wanted.client_id)
+        except NotFound:
+            raise Invalid("No such client.", field=f"clients.{index}.client_id") from None
+        await link(conn, principal, wanted.client_id, contact_id, wanted)
+
+
+@api.get(
+    "/api/v1/contacts/{contact_id}",
+    summary="One contact",
+    access="staff",
+    response=ContactOut,
+    errors=(404,),
+)
+async def get_contact(request: web.Request, *, principal: Principal) -> ContactOut:
+    async with db(request).transaction(readonly=True) as conn:
+        return contact_out(await require_contact(conn, principal, path_uuid(request, "contact_id")))
+
+
+@api.patch(
+    "/api/v1/contacts/{contact_id}",
+    summary="Change a contact's details",
+    access="staff",
+    body=ContactUpdate,
+    response=ContactOut,
+    errors=(404, 422),
+)
+async def update_contact(
+    request: web.Request, *, principal: Principal, body: ContactUpdate
+) -> ContactOut:
+    try:
+        async with db(request).transaction() as conn:
+            contact = await require_contact(
+                conn, principal, path_uuid(request, "contact_id"), lock=True
+            )
+            firm = await require_firm(conn, principal)
+            raw = contact.model_dump() | body.model_dump(exclude_unset=True)
+            fields = clean_contact(raw, firm.country, firm.default_language, now().date())
+            await no_duplicate_contact(conn, firm.id, fields, "", contact.id)
+            contact = await contacts.update_contact(conn, contact.id, fields)
+            event = ContactUpdated(**_public(contact))
+            await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
+    except asyncpg.UniqueViolationError as error:
+        raise unique_violation(error) from None
+    return contact_out(contact)
+
+
+@api.get(
+    "/api/v1/contacts/{contact_id}/portal-access",
+    summary="Whether the contact may use the portal, and where their invitation stands",
+    access="staff",
+    response=PortalAccess,
+    errors=(404,),
+)
+async def get_access(request: web.Request, *, principal: Principal) -> PortalAccess:
+    async with db(request).transaction(readonly=True) as conn:
+        contact = await require_contact(conn, principal, path_uuid(request, "contact_id"))
+        return await invitations.access_of(conn, contact, now())
+
+
+@api.put(
+    "/api/v1/contacts/{contact_id}/portal-access",
+    summary="Switch portal access on (inviting now or at `send_at`) or off (ending sessions)",
+    access="staff",
+    body=PortalAccessIn,
+    response=PortalAccess,
+    errors=(404, 422),
+)
+async def put_access(
+    request: web.Request, *, principal: Principal, body: PortalAccessIn
+) -> PortalAccess:
+    async with db(request).transaction() as conn:
+        contact = await require_contact(
+            conn, principal, path_uuid(request, "contact_id"), lock=True
+        )
+        if body.enabled:
+            await grant(request.app, conn, principal, contact, body.send_at)
+        elif contact.portal_access:
+            await _revoke(conn, principal, contact)
+        contact = await require_contact(conn, principal, contact.id)
+        return await invitations.access_of(conn, contact, now())
+
+
+async def grant(
+    app: web.Application, conn: Connection, principal: Principal, contact: Contact,
+    send_at: datetime | None,
+) -> None:  # fmt: skip
+    if contact.email is None:
+        raise Invalid("The contact needs an email address to be invited.", field="email")
+    if not await clients.list_contact_clients(conn, contact.id):
+        raise Invalid("Link the contact to a client first.", field="clients")
+    if contact.portal_access:
+        return
+    await contacts.set_portal_access(conn, contact.id, True)
+    when = max(send_at or now(), now())
+    event = PortalAccessGranted(contact_id=contact.id, invitation_send_at=when)
+    await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
+    if not contact.registered:
+        await _invite(app, conn, principal, contact, when)
+
+
+async def _invite(
+    app: web.Application, conn: Connection, principal: Principal, contact: Contact, when: datetime
+) -> None:
+    invitation = await invitations.schedule(
+        conn, principal.firm_id, contact_id=contact.id, send_at=when
+    )
+    if when <= now():
+        await invitations.send_due(app, conn, now(), only=invitation)
+
+
+async def _revoke(conn: Connection, principal: Principal, contact: Contact) -> None:
+    await contacts.set_portal_access(conn, contact.id, False)
+    await accounts.revoke_person_sessions(conn, contact.id)
+    await invitations.revoke(conn, contact_id=contact.id)
+    event = PortalAccessRevoked(contact_id=contact.id)
+    await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
+
+
+@api.post(
+    "/api/v1/contacts/{contact_id}/invitation",
+    summary="Send the invitation again (now or at `send_at`); the earlier link stops working",
+    access="staff",
+    body=ResendIn,
+    response=PortalAccess,
+    errors=(404, 409, 422),
+)
+async def resend(request: web.Request, *, principal: Principal, body: ResendIn) -> PortalAccess:
+    async with db(request).transaction() as conn:
+        contact = await require_contact(
+            conn, principal, path_uuid(request, "contact_id"), lock=True
+        )
+        if not contact.portal_access:
+            raise Conflict("Switch portal access on first.")
+        if contact.registered:
+            raise Conflict("The contact has already registered.")
+        await _invite(request.app, conn, principal, contact, max(body.send_at or now(), now()))
+        return await invitations.access_of(conn, contact, now())

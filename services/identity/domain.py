@@ -1,0 +1,171 @@
+"""Identity's rules as plain functions: no I/O, no clock (`now` comes in)."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+
+from shared.errors import Conflict, Forbidden, Invalid
+
+LANGUAGES = ("sv", "en", "de", "es")
+STAFF_ROLES = ("owner", "admin", "member")
+SINGLE_FACTOR_MIN = 15
+SECOND_FACTOR_MIN = 8
+PASSWORD_MAX = 256
+COUNTRY_LANGUAGE = {"SE": "sv", "DE": "de", "AT": "de", "CH": "de", "ES": "es"}
+
+_PERSONAL_NUMBER = re.compile(r"^(\d{6}|\d{8})([-+]?)(\d{4})$")
+
+
+def normal_email(value: str, field: str = "email") -> str:
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise Invalid(f"Not a valid email address: {error}", field=field) from None
+    return result.normalized
+
+
+def normal_phone(value: str, country: str, field: str = "phone") -> str:
+    """E.164; a number without a country code is read as one of the firm's country."""
+    try:
+        number = phonenumbers.parse(value, country)
+    except phonenumbers.NumberParseException:
+        raise Invalid("Not a phone number.", field=field) from None
+    if not phonenumbers.is_valid_number(number):
+        raise Invalid("Not a valid phone number.", field=field)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def luhn_ok(digits: str) -> bool:
+    total = 0
+    for index, char in enumerate(digits):
+        product = int(char) * (2 - index % 2)
+        total += product - 9 if product > 9 else product
+    return total % 10 == 0
+
+
+def normal_personal_number(value: str, today: date, field: str = "personal_number") -> str:
+    """A Swedish personnummer or samordningsnummer as 12 digits, checksum and date verified.
+
+    Ten digits get their century from `today`; a `+` separator means 100 years or older.
+    """
+    match = _PERSONAL_NUMBER.match(value.strip())
+    if not match:
+        raise Invalid("A personal number has 10 or 12 digits (YYYYMMDD-NNNN).", field=field)
+    birth, separator, tail = match.groups()
+    if len(birth) == 6:
+        birth = _with_century(birth, separator == "+", today)
+    if not luhn_ok(birth[2:] + tail):
+        raise Invalid("The personal number's check digit is wrong.", field=field)
+    if not _valid_birth_date(birth):
+        raise Invalid("The personal number holds no valid date.", field=field)
+    return birth + tail
+
+
+def _with_century(short: str, centenarian: bool, today: date) -> str:
+    year = today.year - today.year % 100 + int(short[:2])
+    if year > today.year:
+        year -= 100
+    if centenarian:
+        year -= 100
+    return f"{year}{short[2:]}"
+
+
+def _valid_birth_date(birth: str) -> bool:
+    day = int(birth[6:])
+    if day > 60:  # samordningsnummer: day + 60
+        day -= 60
+    try:
+        date(int(birth[:4]), int(birth[4:6]), day)
+    except ValueError:
+        return False
+    return True
+
+
+def check_password(
+    password: str, common: frozenset[str], *, second_factor: bool, field: str = "password"
+) -> None:
+    """NIST SP 800-63B rev. 4: length and a blocklist only, no composition rules."""
+    minimum = SECOND_FACTOR_MIN if second_factor else SINGLE_FACTOR_MIN
+    if len(password) < minimum:
+        raise Invalid(f"A password needs at least {minimum} characters.", field=field)
+    if len(password) > PASSWORD_MAX:
+        raise Invalid(f"A password may have at most {PASSWORD_MAX} characters.", field=field)
+    if password.lower() in common or len(set(password)) == 1:
+        raise Invalid("This password is too common; choose another.", field=field)
+
+
+def language_for(country: str) -> str:
+    return COUNTRY_LANGUAGE.get(country.upper(), "en")
+
+
+def retry_after(failures: list[datetime], limit: int, window: timedelta, now: datetime) -> int:
+    """Seconds until another attempt is allowed; 0 while fewer than `limit` failures count."""
+    recent = sorted(t for t in failures if t > now - window)
+    if len(recent) < limit:
+        return 0
+    frees_at = recent[-limit] + window
+    return max(1, int((frees_at - now).total_seconds() + 0.999))
+
+
+@dataclass(frozen=True)
+class InvitationState:
+    send_at: datetime
+    sent_at: datetime | None
+    expires_at: datetime | None
+    revoked: bool
+
+
+def portal_status(registered: bool, latest: InvitationState | None, now: datetime) -> str:
+    if registered:
+        return "registered"
+    if latest is None or latest.revoked:
+        return "not_invited"
+    if latest.sent_at is None:
+        return "scheduled"
+    if latest.expires_at is not None and latest.expires_at <= now:
+        return "expired"
+    return "sent"
+
+
+def check_role_change(actor_role: str, current: str, new: str, other_owners: int) -> None:
+    """Only an owner makes or unmakes owners; a firm always keeps one owner."""
+    if "owner" in (current, new) and actor_role != "owner":
+        raise Forbidden("Only an owner may grant or take the owner role.")
+    if current == "owner" and new != "owner" and other_owners == 0:
+        raise Conflict("The firm's last owner cannot lose the role.", field="role")
+
+
+def check_deactivation(actor_role: str, target_role: str, other_owners: int) -> None:
+    if target_role == "owner" and actor_role != "owner":
+        raise Forbidden("Only an owner may deactivate an owner.")
+    if target_role == "owner" and other_owners == 0:
+        raise Conflict("The firm's last owner cannot be deactivated.")
+
+
+def invitation_expiry(sent_at: datetime, days: int) -> datetime:
+    return sent_at + timedelta(days=days)
+
+
+def clean_contact(
+    raw: dict[str, str | None], country: str, default_language: str, today: date, prefix: str = ""
+) -> dict[str, str | None]:
+    """A contact's fields normalised (email, E.164 phone, 12-digit personal number)."""
+    email, phone, number = raw.get("email"), raw.get("phone"), raw.get("personal_number")
+    return {
+        "first_name": (raw["first_name"] or "").strip(),
+        "last_name": (raw["last_name"] or "").strip(),
+        "email": normal_email(email, f"{prefix}email") if email else None,
+        "phone": normal_phone(phone, country, f"{prefix}phone") if phone else None,
+        "personal_number": (
+            normal_personal_number(number, today, f"{prefix}personal_number") if number else None
+        ),
+        "language": raw.get("language") or default_language,
+    }
+
+
+def check_one_primary(primaries: list[bool], field: str) -> None:
+    if sum(primaries) > 1:
+        raise Invalid("A client has at most one primary contact.", field=field)

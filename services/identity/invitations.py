@@ -1,0 +1,150 @@
+"""Invitations: scheduled in the business transaction, sent (now or by the job) with a fresh
+single-use token whose hash alone is stored; the link itself only travels to notify."""
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from aiohttp import web
+
+from services.identity.domain import InvitationState, invitation_expiry, portal_status
+from services.identity.models import Contact, Firm, PortalAccess
+from services.identity.resources import settings_of
+from services.identity.store import accounts, contacts, firms
+from services.identity.tokens import digest, new_secret
+from shared.bus.outbox import put
+from shared.database import Connection
+from shared.events.identity import ContactRegistered
+from shared.events.notify import SendInvitation
+from shared.jobs import Periodic
+from shared.service import DB
+
+BATCH = 100
+
+
+async def schedule(
+    conn: Connection,
+    firm_id: UUID,
+    *,
+    send_at: datetime,
+    contact_id: UUID | None = None,
+    staff_id: UUID | None = None,
+) -> UUID:
+    """A new invitation replaces any earlier one that has not been used."""
+    await revoke(conn, contact_id=contact_id, staff_id=staff_id)
+    return await contacts.insert_invitation(
+        conn, firm_id, staff_id=staff_id, contact_id=contact_id, send_at=send_at
+    )
+
+
+async def revoke(
+    conn: Connection, *, contact_id: UUID | None = None, staff_id: UUID | None = None
+) -> None:
+    await contacts.revoke_invitations(conn, contact_id=contact_id, staff_id=staff_id)
+
+
+async def send_due(
+    app: web.Application, conn: Connection, now: datetime, only: UUID | None = None
+) -> int:
+    due = await contacts.lock_due_invitations(conn, now, BATCH, only)
+    for invitation in due:
+        await _send(app, conn, invitation, now)
+    return len(due)
+
+
+async def _send(app: web.Application, conn: Connection, row: dict[str, Any], now: datetime) -> None:
+    firm = await firms.get_firm(conn, row["firm_id"])
+    assert firm is not None
+    if row["contact_id"] is not None:
+        contact = await contacts.get_contact(conn, firm.id, row["contact_id"])
+        assert contact is not None
+        assert contact.email is not None
+        person = (contact.id, "contact", contact.email, _full_name(contact), contact.language)
+        existing = await accounts.get_account_by_email(conn, contact.email)
+        if existing is not None and existing.password_hash is not None:
+            await contacts.link_account(conn, contact.id, existing.id, registered=True)
+            await put(conn, ContactRegistered(contact_id=contact.id), firm_id=firm.id, actor=None)
+            return await _notify(app, conn, row["id"], firm, person, now, linked=True)
+    else:
+        staff = await firms.get_staff(conn, firm.id, row["staff_id"])
+        assert staff is not None
+        person = (staff.id, "staff", staff.email, staff.name, staff.language)
+        account = await accounts.get_account(conn, staff.account_id)
+        if account is not None and account.password_hash is not None:
+            await firms.mark_staff_registered(conn, staff.id)
+            return await _notify(app, conn, row["id"], firm, person, now, linked=True)
+    await _notify(app, conn, row["id"], firm, person, now, linked=False)
+
+
+async def _notify(
+    app: web.Application,
+    conn: Connection,
+    invitation_id: UUID,
+    firm: Firm,
+    person: tuple[UUID, str, str, str, str],
+    now: datetime,
+    *,
+    linked: bool,
+) -> None:
+    """Someone who already has an account is told, not sent a registration link."""
+    settings = settings_of(app)
+    token = None if linked else new_secret()
+    expires = now if linked else invitation_expiry(now, settings.invitation_days)
+    hashed = digest(token) if token else None
+    await contacts.mark_invitation_sent(conn, invitation_id, hashed, now, expires)
+    person_id, kind, email, name, language = person
+    command = SendInvitation(
+        firm_id=firm.id,
+        firm_name=firm.name,
+        recipient_id=person_id,
+        recipient_kind=kind,  # type: ignore[arg-type]
+        email=email,
+        name=name,
+        language=language,  # type: ignore[arg-type]
+        link=f"{settings.public_url}/register#token={token}" if token else None,
+        sign_in_url=portal_url(settings.public_url, email),
+        expires_at=None if linked else expires,
+    )
+    await put(conn, command, firm_id=firm.id, actor=None)
+
+
+def portal_url(public_url: str, email: str) -> str:
+    """Where a person signs in, their email filled in."""
+    return f"{public_url}/sign-in?{urlencode({'email': email})}"
+
+
+def _full_name(contact: Contact) -> str:
+    return f"{contact.first_name} {contact.last_name}"
+
+
+async def access_of(conn: Connection, contact: Contact, now: datetime) -> PortalAccess:
+    latest = await contacts.get_latest_invitation(conn, contact.id)
+    state = (
+        InvitationState(
+            latest.send_at, latest.sent_at, latest.expires_at, latest.revoked_at is not None
+        )
+        if latest
+        else None
+    )
+    status = portal_status(contact.registered, state if contact.portal_access else None, now)
+    return PortalAccess(
+        contact_id=contact.id,
+        enabled=contact.portal_access,
+        status=status,  # type: ignore[arg-type]
+        send_at=latest.send_at if latest else None,
+        sent_at=latest.sent_at if latest else None,
+        expires_at=latest.expires_at if latest else None,
+    )
+
+
+def sender(app: web.Application) -> list[Periodic]:
+    """The job that sends scheduled invitations; SKIP LOCKED lets every replica run it."""
+
+    async def send_scheduled() -> None:
+        async with app[DB].transaction() as conn:
+            await send_due(app, conn, datetime.now(UTC))
+
+    return [
+        Periodic("identity-invitations", settings_of(app).invitation_job_seconds, send_scheduled)
+    ]

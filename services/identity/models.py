@@ -1,0 +1,336 @@
+"""Request, response and row models of the identity service."""
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Plan = Literal["partner", "bureau"]
+Language = Literal["sv", "en", "de", "es"]
+StaffRole = Literal["owner", "admin", "member"]
+RelationshipRole = Literal["commercial", "operational", "employee"]
+ClientKind = Literal["company", "individual"]
+Kind = Literal["staff", "contact"]
+PortalStatus = Literal["not_invited", "scheduled", "sent", "registered", "expired"]
+
+
+def text_field(default: Any = ...) -> Any:
+    return Field(default, min_length=1, max_length=200)
+
+
+def email_field(default: Any = ...) -> Any:
+    return Field(default, min_length=3, max_length=320)
+
+
+def secret_field() -> Any:
+    return Field(min_length=1, max_length=1024)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---- requests ----
+
+
+class SignUp(Strict):
+    name: str = text_field()
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.")
+    plan: Plan
+    default_language: Language | None = None
+    owner_name: str = text_field()
+    owner_email: str = email_field()
+    owner_password: str = secret_field()
+
+
+class SignIn(Strict):
+    email: str = email_field()
+    password: str = secret_field()
+    firm_id: UUID | None = Field(None, description="Context to sign in to; default: the first.")
+    client_id: UUID | None = Field(None, description="For a contact: the client to act for.")
+
+
+class RefreshIn(Strict):
+    refresh_token: str = secret_field()
+
+
+class SwitchIn(Strict):
+    firm_id: UUID
+    client_id: UUID | None = None
+
+
+class EmailIn(Strict):
+    email: str = email_field()
+
+
+class TokenIn(Strict):
+    token: str = secret_field()
+
+
+class PasswordTokenIn(Strict):
+    token: str = secret_field()
+    password: str = secret_field()
+
+
+class FirmUpdate(Strict):
+    name: str | None = text_field(None)
+    default_language: Language | None = None
+
+
+class StaffInvite(Strict):
+    email: str = email_field()
+    name: str = text_field()
+    role: StaffRole
+    language: Language | None = None
+
+
+class StaffUpdate(Strict):
+    role: StaffRole
+
+
+class ContactFields(Strict):
+    first_name: str = text_field()
+    last_name: str = text_field()
+    email: str | None = email_field(None)
+    phone: str | None = Field(None, max_length=40)
+    personal_number: str | None = Field(None, max_length=20)
+    language: Language | None = None
+
+
+class LinkIn(Strict):
+    roles: list[RelationshipRole] = Field(default_factory=lambda: ["employee"], max_length=3)
+    primary: bool = False
+
+
+class ClientLink(LinkIn):
+    client_id: UUID
+
+
+class ContactIn(ContactFields):
+    clients: list[ClientLink] = Field(default_factory=list, max_length=50)
+
+
+class ClientContactIn(ContactFields):
+    roles: list[RelationshipRole] = Field(default_factory=lambda: ["employee"], max_length=3)
+    primary: bool = False
+
+
+class ClientIn(Strict):
+    kind: ClientKind
+    name: str = text_field()
+    organisation_number: str | None = Field(None, max_length=40)
+    contacts: list[ClientContactIn] = Field(default_factory=list, max_length=50)
+
+
+class ClientUpdate(Strict):
+    name: str | None = text_field(None)
+    organisation_number: str | None = Field(None, max_length=40)
+
+
+class ContactUpdate(Strict):
+    first_name: str | None = text_field(None)
+    last_name: str | None = text_field(None)
+    email: str | None = email_field(None)
+    phone: str | None = Field(None, max_length=40)
+    personal_number: str | None = Field(None, max_length=20)
+    language: Language | None = None
+
+
+class ClientQuery(Strict):
+    q: str | None = Field(None, max_length=200, description="Part of the name or number.")
+    archived: bool = False
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class PortalAccessIn(Strict):
+    enabled: bool
+    send_at: datetime | None = Field(None, description="Send the invitation then; default now.")
+
+
+class ResendIn(Strict):
+    send_at: datetime | None = None
+
+
+# ---- responses and rows ----
+
+
+class Firm(BaseModel):
+    id: UUID
+    name: str
+    country: str
+    plan: Plan
+    default_language: Language
+
+
+class Context(BaseModel):
+    firm_id: UUID
+    kind: Kind
+    person_id: UUID
+    client_id: UUID | None = None
+    role: StaffRole | None = None
+
+
+class Tokens(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int
+    refresh_token: str
+    context: Context
+
+
+class SignedUp(BaseModel):
+    firm: Firm
+    owner_id: UUID
+    tokens: Tokens
+
+
+class Jwks(BaseModel):
+    keys: list[dict[str, Any]]
+
+
+class Account(BaseModel):
+    id: UUID
+    email: str
+    password_hash: str | None
+
+
+class Staff(BaseModel):
+    id: UUID
+    firm_id: UUID
+    account_id: UUID
+    name: str
+    email: str
+    role: StaffRole
+    language: Language
+    active: bool
+    registered: bool
+
+
+class StaffOut(BaseModel):
+    id: UUID
+    name: str
+    email: str
+    role: StaffRole
+    language: Language
+    active: bool
+    registered: bool
+
+
+class StaffList(BaseModel):
+    items: list[StaffOut]
+
+
+class Client(BaseModel):
+    id: UUID
+    kind: ClientKind
+    name: str
+    organisation_number: str | None
+    archived: bool
+
+
+class ClientPage(BaseModel):
+    items: list[Client]
+    total: int
+    limit: int
+    offset: int
+
+
+class Contact(BaseModel):
+    id: UUID
+    firm_id: UUID
+    account_id: UUID | None
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    personal_number: str | None
+    language: Language
+    portal_access: bool
+    registered: bool
+
+
+class ContactOut(BaseModel):
+    """A contact as staff see it; the personal identity number itself never leaves."""
+
+    id: UUID
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    has_personal_number: bool
+    language: Language
+    portal_access: bool
+
+
+class Relationship(BaseModel):
+    client_id: UUID
+    contact_id: UUID
+    roles: list[RelationshipRole]
+    primary: bool
+
+
+class RelationshipList(BaseModel):
+    items: list[Relationship]
+
+
+class CreatedClient(Client):
+    contacts: list[ContactOut]
+
+
+class Invitation(BaseModel):
+    id: UUID
+    send_at: datetime
+    sent_at: datetime | None
+    expires_at: datetime | None
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class PortalAccess(BaseModel):
+    contact_id: UUID
+    enabled: bool
+    status: PortalStatus
+    send_at: datetime | None = None
+    sent_at: datetime | None = None
+    expires_at: datetime | None = None
+
+
+class Session(BaseModel):
+    id: UUID
+    account_id: UUID
+    firm_id: UUID
+    kind: Kind
+    person_id: UUID
+    client_id: UUID | None
+    revoked: bool
+
+
+class ClientMembership(BaseModel):
+    client_id: UUID
+    name: str
+    roles: list[RelationshipRole]
+    primary: bool
+
+
+class Membership(BaseModel):
+    firm_id: UUID
+    firm_name: str
+    kind: Kind
+    person_id: UUID
+    role: StaffRole | None = None
+    clients: list[ClientMembership] = []
+
+
+class Me(BaseModel):
+    account_id: UUID
+    email: str
+    context: Context
+    memberships: list[Membership]
+
+
+class MagicSignIn(Strict):
+    token: str = secret_field()
+    firm_id: UUID | None = None
+    client_id: UUID | None = None

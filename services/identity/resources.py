@@ -1,0 +1,41 @@
+"""Identity's own resources on the app: its key store and password hasher."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from services.identity.passwords import Passwords
+from services.identity.settings import IdentitySettings
+from services.identity.store import accounts
+from services.identity.tokens import KeyStore, session_of
+from shared.auth import Principal
+from shared.service import DB, SETTINGS
+
+KEYS = web.AppKey("identity_keys", KeyStore)
+PASSWORDS = web.AppKey("identity_passwords", Passwords)
+
+
+def settings_of(app: web.Application) -> IdentitySettings:
+    settings = app[SETTINGS]
+    assert isinstance(settings, IdentitySettings)
+    return settings
+
+
+async def signing_keys(app: web.Application) -> AsyncIterator[None]:
+    """Attach the key store to the database and make sure a signing key exists."""
+    keys = app[KEYS]
+    keys.db = app[DB]
+    async with app[DB].transaction() as conn:
+        await keys.rotate_if_due(conn, datetime.now(UTC))
+    await keys.load()
+    yield
+
+
+async def revoked(app: web.Application, principal: Principal) -> bool:
+    """A token whose session was signed out, or whose access was switched off, is refused."""
+    session_id = session_of(principal.token_id)
+    if session_id is None:
+        return True
+    async with app[DB].transaction(readonly=True) as conn:
+        return await accounts.is_session_revoked(conn, session_id)

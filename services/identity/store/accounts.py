@@ -1,0 +1,173 @@
+"""Accounts, sessions, refresh tokens, one-time tokens and failed sign-ins."""
+
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from services.identity.models import Account, Context, Session
+from shared.database import Connection
+
+
+async def get_account_by_email(conn: Connection, email: str) -> Account | None:
+    row = await conn.fetchrow(
+        "SELECT id, email, password_hash FROM accounts WHERE lower(email) = lower($1)", email
+    )
+    return Account(**row) if row else None
+
+
+async def get_account(conn: Connection, account_id: UUID) -> Account | None:
+    row = await conn.fetchrow(
+        "SELECT id, email, password_hash FROM accounts WHERE id = $1", account_id
+    )
+    return Account(**row) if row else None
+
+
+async def insert_account(conn: Connection, email: str, password_hash: str | None) -> Account:
+    row = await conn.fetchrow(
+        """INSERT INTO accounts (id, email, password_hash) VALUES ($1, $2, $3)
+           RETURNING id, email, password_hash""",
+        uuid4(),
+        email,
+        password_hash,
+    )
+    return Account(**row)
+
+
+async def update_password(conn: Connection, account_id: UUID, password_hash: str) -> None:
+    await conn.execute(
+        "UPDATE accounts SET password_hash = $2 WHERE id = $1", account_id, password_hash
+    )
+
+
+async def insert_session(conn: Connection, account_id: UUID, context: Context) -> UUID:
+    return await conn.fetchval(
+        """INSERT INTO sessions (id, account_id, firm_id, kind, person_id, client_id)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+        uuid4(),
+        account_id,
+        context.firm_id,
+        context.kind,
+        context.person_id,
+        context.client_id,
+    )
+
+
+_SESSION = """SELECT id, account_id, firm_id, kind, person_id, client_id,
+                     revoked_at IS NOT NULL AS revoked FROM sessions"""
+
+
+async def get_session(conn: Connection, session_id: UUID) -> Session | None:
+    row = await conn.fetchrow(f"{_SESSION} WHERE id = $1", session_id)
+    return Session(**row) if row else None
+
+
+async def is_session_revoked(conn: Connection, session_id: UUID) -> bool:
+    revoked = await conn.fetchval(
+        "SELECT revoked_at IS NOT NULL FROM sessions WHERE id = $1", session_id
+    )
+    return revoked is not False
+
+
+async def revoke_session(conn: Connection, session_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", session_id
+    )
+
+
+async def revoke_person_sessions(conn: Connection, person_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE sessions SET revoked_at = now() WHERE person_id = $1 AND revoked_at IS NULL",
+        person_id,
+    )
+
+
+async def revoke_account_sessions(conn: Connection, account_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE sessions SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL",
+        account_id,
+    )
+
+
+async def insert_refresh_token(
+    conn: Connection, token_hash: bytes, session_id: UUID, expires_at: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3)",
+        token_hash,
+        session_id,
+        expires_at,
+    )
+
+
+async def lock_refresh_token(conn: Connection, token_hash: bytes) -> tuple[UUID, bool, bool] | None:
+    """(session id, already used, expired) of a refresh token, locked against a racing use."""
+    row = await conn.fetchrow(
+        """SELECT session_id, used_at IS NOT NULL AS used, expires_at <= now() AS expired
+           FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE""",
+        token_hash,
+    )
+    return (row["session_id"], row["used"], row["expired"]) if row else None
+
+
+async def use_refresh_token(conn: Connection, token_hash: bytes) -> None:
+    await conn.execute(
+        "UPDATE refresh_tokens SET used_at = now() WHERE token_hash = $1", token_hash
+    )
+
+
+async def insert_one_time_token(
+    conn: Connection, token_hash: bytes, purpose: str, account_id: UUID, expires_at: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO one_time_tokens (token_hash, purpose, account_id, expires_at)
+           VALUES ($1, $2, $3, $4)""",
+        token_hash,
+        purpose,
+        account_id,
+        expires_at,
+    )
+
+
+async def use_one_time_token(conn: Connection, token_hash: bytes, purpose: str) -> UUID | None:
+    """Marks a valid token used and returns its account; used, expired or unknown → None."""
+    return await conn.fetchval(
+        """UPDATE one_time_tokens SET used_at = now()
+           WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+           RETURNING account_id""",
+        token_hash,
+        purpose,
+    )
+
+
+async def lock_sign_in_key(conn: Connection, key: str) -> None:
+    """Serialises attempts on one email or address across replicas for this transaction."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", key)
+
+
+async def list_failures(
+    conn: Connection, email: str, source: str, window: timedelta
+) -> tuple[list[datetime], list[datetime]]:
+    rows = await conn.fetch(
+        """SELECT lower(email) = lower($1) AS by_email, source = $2 AS by_source, failed_at
+           FROM sign_in_failures
+           WHERE (lower(email) = lower($1) OR source = $2) AND failed_at > now() - $3::interval""",
+        email,
+        source,
+        window,
+    )
+    return (
+        [r["failed_at"] for r in rows if r["by_email"]],
+        [r["failed_at"] for r in rows if r["by_source"]],
+    )
+
+
+async def insert_failure(conn: Connection, email: str, source: str, now: datetime) -> None:
+    await conn.execute(
+        "INSERT INTO sign_in_failures (email, source, failed_at) VALUES ($1, $2, $3)",
+        email,
+        source,
+        now,
+    )
+
+
+async def delete_failures(conn: Connection, email: str) -> None:
+    await conn.execute("DELETE FROM sign_in_failures WHERE lower(email) = lower($1)", email)

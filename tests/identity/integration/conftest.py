@@ -1,0 +1,146 @@
+"""An identity service per test on its own database and bus namespace, plus a tap on the bus
+that records every event and every command to notify, as other services would receive them."""
+
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+import asyncpg
+import pytest
+
+from services.identity.app import create_app
+from services.identity.settings import IdentitySettings
+from shared.bus.topology import BusNames, declare_exchanges
+from shared.events.base import Envelope
+from tests.support.infra import wait_until
+from tests.support.names import unique
+from tests.support.services import Environment, Running, serve
+
+# Cheap hashing keeps tests fast; the benchmark measures the production parameters.
+FAST = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "invitation_job_seconds": 0.2}
+PASSWORD = "a long enough passphrase"
+
+
+@dataclass
+class Tap:
+    messages: list[Envelope] = field(default_factory=list)
+
+    def of(self, type_: str) -> list[dict[str, Any]]:
+        return [m.data for m in self.messages if m.type == type_]
+
+    async def next(
+        self, type_: str, where: Callable[[dict[str, Any]], bool] = lambda _d: True
+    ) -> dict[str, Any]:
+        await wait_until(lambda: any(where(d) for d in self.of(type_)))
+        return next(d for d in self.of(type_) if where(d))
+
+
+@pytest.fixture
+async def tap(env: Environment) -> AsyncIterator[Tap]:
+    names = BusNames(env.namespace)
+    connection = await aio_pika.connect(env.amqp_url)
+    channel = await connection.channel()
+    await declare_exchanges(channel, names)
+    queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+    await queue.bind(names.events, routing_key="#")
+    await queue.bind(names.commands, routing_key="notify")
+    found = Tap()
+
+    async def record(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        found.messages.append(Envelope.model_validate_json(message.body))
+
+    await queue.consume(record, no_ack=True)
+    yield found
+    await connection.close()
+
+
+@pytest.fixture
+async def settings(env: Environment) -> IdentitySettings:
+    return await env.settings(IdentitySettings, **FAST)
+
+
+@pytest.fixture
+async def identity(settings: IdentitySettings, tap: Tap) -> AsyncIterator[Running]:
+    async with serve(create_app(settings)) as running:
+        yield running
+
+
+@pytest.fixture
+async def sql(settings: IdentitySettings) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(settings.dsn)
+    yield conn
+    await conn.close()
+
+
+@dataclass
+class Answer:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+class Client:
+    """HTTP against the running service, optionally as someone."""
+
+    def __init__(self, running: Running, token: str | None = None) -> None:
+        self.running = running
+        self.token = token
+
+    def as_(self, token: str | None) -> "Client":
+        return Client(self.running, token)
+
+    async def call(self, method: str, path: str, body: Any = None, **params: Any) -> Answer:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        async with self.running.http.request(
+            method, path, json=body, headers=headers, params=params or None
+        ) as response:
+            text = await response.text()
+            data = json.loads(text) if text else None
+            return Answer(response.status, data, dict(response.headers))
+
+    async def get(self, path: str, **params: Any) -> Answer:
+        return await self.call("GET", path, **params)
+
+    async def post(self, path: str, body: Any = None) -> Answer:
+        return await self.call("POST", path, body)
+
+    async def put(self, path: str, body: Any = None) -> Answer:
+        return await self.call("PUT", path, body)
+
+    async def patch(self, path: str, body: Any = None) -> Answer:
+        return await self.call("PATCH", path, body)
+
+    async def delete(self, path: str) -> Answer:
+        return await self.call("DELETE", path)
+
+
+@pytest.fixture
+def client(identity: Running) -> Client:
+    return Client(identity)
+
+
+def new_email(prefix: str = "person") -> str:
+    return f"{unique(prefix)}@example.com".lower()
+
+
+async def sign_up(client: Client, **overrides: Any) -> dict[str, Any]:
+    body = {
+        "name": "Bokföring AB",
+        "country": "SE",
+        "plan": "bureau",
+        "owner_name": "Olga Owner",
+        "owner_email": new_email("owner"),
+        "owner_password": PASSWORD,
+    } | overrides
+    answer = await client.post("/api/v1/firms", body)
+    assert answer.status == 201, answer.body
+    return answer.body | {
+        "email": body["owner_email"],
+        "token": answer.body["tokens"]["access_token"],
+    }
+
+
+def token_from(link: str) -> str:
+    return link.split("#token=", 1)[1]

@@ -1,0 +1,152 @@
+"""Firm sign-up, password sign-in, tokens (JWKS, expiry, tampering, refresh rotation,
+sign-out) and the failed sign-in limit."""
+
+import time
+
+import jwt
+
+from services.identity.app import create_app
+from services.identity.resources import KEYS
+from services.identity.settings import IdentitySettings
+from shared.auth import JwksKeys, TokenVerifier
+from tests.identity.integration.conftest import PASSWORD, Client, Tap, new_email, sign_up
+from tests.support.services import serve
+
+
+async def test_sign_up_creates_firm_and_owner_and_announces_it(client: Client, tap: Tap) -> None:
+    firm = await sign_up(client, name="Revisorerna AB", plan="partner")
+    created = await tap.next("identity.firm.created")
+    assert created == {
+        "firm_id": firm["firm"]["id"],
+        "name": "Revisorerna AB",
+        "country": "SE",
+        "plan": "partner",
+        "default_language": "sv",
+        "owner_id": firm["owner_id"],
+    }
+    owner = await tap.next("identity.staff.created")
+    assert owner["role"] == "owner"
+    assert owner["email"] == firm["email"]
+    me = await client.as_(firm["token"]).get("/api/v1/me")
+    assert me.status == 200
+    assert me.body["context"] == {
+        "firm_id": firm["firm"]["id"], "kind": "staff", "person_id": firm["owner_id"],
+        "client_id": None, "role": "owner",
+    }  # fmt: skip
+
+
+async def test_sign_up_refuses_bad_input_and_creates_nothing(client: Client, sql) -> None:
+    cases = [
+        ({"owner_email": "not-an-email"}, "owner_email"),
+        ({"owner_password": "short pass"}, "owner_password"),
+        ({"owner_password": "correct horse battery staple"}, "owner_password"),
+        ({"plan": "gold"}, "plan"),
+        ({"country": "Sweden"}, "country"),
+    ]
+    for change, field in cases:
+        body = {
+            "name": "X AB", "country": "SE", "plan": "bureau", "owner_name": "O",
+            "owner_email": new_email(), "owner_password": PASSWORD,
+        } | change  # fmt: skip
+        answer = await client.post("/api/v1/firms", body)
+        assert answer.status == 422, (change, answer.body)
+        assert answer.headers["Content-Type"].startswith("application/problem+json")
+        assert answer.body["field"] == field
+    assert await sql.fetchval("SELECT count(*) FROM firms") == 0
+    assert await sql.fetchval("SELECT count(*) FROM accounts") == 0
+
+
+async def test_another_service_verifies_tokens_from_the_jwks(client: Client, identity) -> None:
+    firm = await sign_up(client)
+    keys = JwksKeys(f"{identity.url}/api/v1/auth/jwks.json")
+    verifier = TokenVerifier(keys, issuer="portal-identity", audience="portal")
+    try:
+        principal = await verifier.verify(firm["token"])
+    finally:
+        await keys.close()
+    assert str(principal.firm_id) == firm["firm"]["id"]
+    assert principal.kind == "staff"
+    assert principal.role == "owner"
+    assert jwt.get_unverified_header(firm["token"])["typ"] == "at+jwt"
+
+
+async def test_tampered_and_expired_tokens_are_refused(client: Client, identity) -> None:
+    firm = await sign_up(client)
+    head, _payload, signature = firm["token"].split(".")
+    claims = jwt.decode(firm["token"], options={"verify_signature": False})
+    forged = jwt.utils.base64url_encode(
+        jwt.api_jws.json.dumps({**claims, "role": "admin"}).encode()
+    ).decode()
+    tampered = await client.as_(f"{head}.{forged}.{signature}").get("/api/v1/me")
+    assert tampered.status == 401
+    past = int(time.time()) - 3600
+    expired = identity.app[KEYS].sign({**claims, "iat": past, "exp": past + 900})
+    answer = await client.as_(expired).get("/api/v1/me")
+    assert answer.status == 401
+    assert "expired" in answer.body["detail"]
+
+
+async def test_refresh_rotates_and_reuse_revokes_the_family(client: Client) -> None:
+    firm = await sign_up(client)
+    first = firm["tokens"]["refresh_token"]
+    rotated = await client.post("/api/v1/auth/refresh", {"refresh_token": first})
+    assert rotated.status == 200
+    newer = rotated.body["refresh_token"]
+    assert newer != first
+    replay = await client.post("/api/v1/auth/refresh", {"refresh_token": first})
+    assert replay.status == 401
+    after = await client.post("/api/v1/auth/refresh", {"refresh_token": newer})
+    assert after.status == 401
+    me = await client.as_(rotated.body["access_token"]).get("/api/v1/me")
+    assert me.status == 401
+
+
+async def test_sign_out_refuses_the_access_and_refresh_tokens(client: Client) -> None:
+    firm = await sign_up(client)
+    assert (await client.as_(firm["token"]).post("/api/v1/auth/sign-out")).status == 204
+    assert (await client.as_(firm["token"]).get("/api/v1/me")).status == 401
+    refresh = {"refresh_token": firm["tokens"]["refresh_token"]}
+    assert (await client.post("/api/v1/auth/refresh", refresh)).status == 401
+
+
+async def test_password_sign_in(client: Client) -> None:
+    firm = await sign_up(client)
+    good = await client.post("/api/v1/auth/sign-in", {"email": firm["email"], "password": PASSWORD})
+    assert good.status == 200
+    assert good.body["context"]["firm_id"] == firm["firm"]["id"]
+    bad = await client.post("/api/v1/auth/sign-in", {"email": firm["email"], "password": "wrong"})
+    unknown = await client.post("/api/v1/auth/sign-in", {"email": new_email(), "password": "x"})
+    assert bad.status == unknown.status == 401
+    assert bad.body["detail"] == unknown.body["detail"]
+
+
+async def test_sixth_wrong_password_is_429_even_when_right_and_survives_restart(
+    client: Client, settings: IdentitySettings
+) -> None:
+    victim, bystander = await sign_up(client), await sign_up(client)
+    wrong = {"email": victim["email"], "password": "not the password at all"}
+    for _ in range(5):
+        assert (await client.post("/api/v1/auth/sign-in", wrong)).status == 401
+    right = {"email": victim["email"], "password": PASSWORD}
+    limited = await client.post("/api/v1/auth/sign-in", right)
+    assert limited.status == 429
+    assert 0 < int(limited.headers["Retry-After"]) <= settings.failure_window_seconds
+    other = {"email": bystander["email"], "password": PASSWORD}
+    assert (await client.post("/api/v1/auth/sign-in", other)).status == 200
+    async with serve(create_app(settings)) as second_replica:
+        again = await Client(second_replica).post("/api/v1/auth/sign-in", right)
+    assert again.status == 429
+
+
+async def test_failures_from_one_address_are_limited(env, tap: Tap) -> None:
+    settings = await env.settings(
+        IdentitySettings, argon2_time_cost=1, argon2_memory_kib=1024, failures_per_source=3
+    )
+    async with serve(create_app(settings)) as running:
+        client = Client(running)
+        firm = await sign_up(client)
+        for _ in range(3):
+            body = {"email": new_email(), "password": "whatever it is"}
+            assert (await client.post("/api/v1/auth/sign-in", body)).status == 401
+        right = {"email": firm["email"], "password": PASSWORD}
+        assert (await client.post("/api/v1/auth/sign-in", right)).status == 429
