@@ -1,13 +1,68 @@
 """Settings of the signing service (env prefix `SIGNING_`)."""
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import S3Settings
+from shared.settings import S3Settings, secret
 
 
 class SigningSettings(S3Settings):
     model_config = SettingsConfigDict(env_prefix="SIGNING_")
 
     service: ClassVar[str] = "signing"
+
+    sealing_certificate: str = Field(
+        "",
+        description=(
+            "PEM of the sealing certificate (or a path to it), optionally followed by its chain."
+            " Empty in development: a self-signed EC P-256 certificate is made at start."
+        ),
+    )
+    sealing_key: str = secret(
+        "",
+        "PEM of the sealing certificate's private key (or a path to it); required in production.",
+    )
+    sealing_key_password: str = secret("", "Password of an encrypted sealing key, if any.")
+    link_ttl_days: int = Field(
+        30, ge=1, description="Longest life of a party's signing link (never past the expiry)."
+    )
+    copy_link_ttl_days: int = Field(
+        30, ge=1, description="How long the link to the signed copy sent at completion works."
+    )
+    default_expiry_days: int = Field(30, ge=1, description="Expiry of a request that names none.")
+    otp_ttl_seconds: int = Field(600, ge=30, description="Life of an emailed one-time code.")
+    otp_max_attempts: int = Field(5, ge=1, description="Wrong tries before a code is void.")
+    otp_resend_seconds: int = Field(30, ge=0, description="Least time between two codes.")
+    session_ttl_seconds: int = Field(
+        1800, ge=60, description="How long an authenticated party may take to sign."
+    )
+    source_url_ttl_seconds: int = Field(
+        900, ge=300, description="Life of the presigned URL documents copies the sealed PDF from."
+    )
+    expiring_soon_days: int = Field(
+        3, ge=1, description="Staff's needs-attention list shows requests expiring this soon."
+    )
+    reminder_job_seconds: float = Field(300.0, gt=0, description="How often reminders are due.")
+    expiry_job_seconds: float = Field(60.0, gt=0, description="How often expiry is checked.")
+    completion_job_seconds: float = Field(
+        30.0, gt=0, description="How often unfinished sealings (e.g. documents was down) retry."
+    )
+    rpc_attempts: int = Field(3, ge=1, description="Tries of one RPC (same key) on a timeout.")
+    rpc_timeout_seconds: float = Field(10.0, gt=0, description="Wait for one RPC answer.")
+    max_pdf_bytes: int = Field(100 * 1024**2, gt=0, description="Largest PDF accepted.")
+    eid_provider: Literal["none", "test"] = Field(
+        "test",
+        description="eID adapter; `test` is a local provider for development and tests only.",
+    )
+
+    @model_validator(mode="after")
+    def _production_seals_for_real(self) -> "SigningSettings":
+        if self.environment != "production":
+            return self
+        if not (self.sealing_certificate and self.sealing_key):
+            raise ValueError("sealing_certificate and sealing_key must be set in production")
+        if self.eid_provider == "test":
+            raise ValueError("the test eID provider cannot run in production")
+        return self

@@ -1,0 +1,145 @@
+"""A party proves who they are by their method: a one-time code by email, or eID (the personal
+number the provider vouches for must be theirs). Either gives a short session for signing."""
+
+from datetime import datetime, timedelta
+
+from aiohttp import web
+
+from services.signing import domain, tokens
+from services.signing.api import api
+from services.signing.api.common import evidence_of, now, settings_of
+from services.signing.api.links import PartyContext, load_party, open_session
+from services.signing.eid import EID
+from services.signing.models import CodeIn, CodeSent, EidCollectIn, EidStarted, EidStatus, Session
+from services.signing.store import audit, parties
+from shared.bus import put
+from shared.database import Connection
+from shared.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
+from shared.events.signing import SendOneTimeCode
+from shared.service import DB
+
+
+def _require_method(ctx: PartyContext, method: str) -> None:
+    domain.require_party_may_act(ctx.party, ctx.parties)
+    if ctx.party.method != method:
+        raise Conflict(f"Your method is {ctx.party.method}, not {method}.")
+
+
+@api.post(
+    "/api/v1/sign/{token}/code",
+    summary="Email me a six-digit code (method email_otp)",
+    access="public", response=CodeSent, status=201, errors=(404, 409, 410, 429),
+)  # fmt: skip
+async def send_code(request: web.Request) -> CodeSent:
+    settings, at = settings_of(request), now()
+    async with request.app[DB].transaction() as conn:
+        ctx = await load_party(conn, request.match_info["token"], at)
+        _require_method(ctx, "email_otp")
+        domain.require_code_resendable(ctx.party, at, settings.otp_resend_seconds)
+        code, expires = tokens.new_code(), at + timedelta(seconds=settings.otp_ttl_seconds)
+        await parties.update_code(
+            conn, ctx.party.id, tokens.hash_code(ctx.party.id, code), expires, at
+        )
+        await _code_sent(conn, request, ctx, code, expires)
+    return CodeSent(expires_at=expires)
+
+
+async def _code_sent(
+    conn: Connection, request: web.Request, ctx: PartyContext, code: str, expires: datetime
+) -> None:
+    s, p = ctx.signing, ctx.party
+    await audit.insert_audit(
+        conn, s.id, s.firm_id, now(), "code_sent", party_id=p.id, method=p.method,
+        evidence=evidence_of(request),
+    )  # fmt: skip
+    command = SendOneTimeCode(
+        signing_id=s.id, party_id=p.id, email=p.email, name=p.name, language=s.language,
+        document_name=s.document_name, code=code, expires_at=expires,
+    )  # fmt: skip
+    await put(conn, command, firm_id=s.firm_id, actor=None)
+
+
+@api.post(
+    "/api/v1/sign/{token}/code/verify",
+    summary="Check the emailed code; returns a session for signing",
+    access="public", body=CodeIn, response=Session, errors=(404, 409, 410, 422, 429),
+)  # fmt: skip
+async def verify_code(request: web.Request, *, body: CodeIn) -> Session:
+    settings, at = settings_of(request), now()
+    async with request.app[DB].transaction() as conn:
+        ctx = await load_party(conn, request.match_info["token"], at)
+        _require_method(ctx, "email_otp")
+        matches = tokens.same_hash(ctx.party.otp_hash, tokens.hash_code(ctx.party.id, body.code))
+        outcome = domain.check_code(ctx.party, matches, at, settings.otp_max_attempts)
+        if outcome == "wrong":
+            await parties.update_code_attempted(conn, ctx.party.id)
+        elif outcome == "ok":
+            await parties.update_code_used(conn, ctx.party.id)
+            session = await _authenticated(conn, request, ctx, at)
+    if outcome == "ok":
+        return session
+    raise _refusal(outcome, settings.otp_max_attempts - ctx.party.otp_attempts - 1)
+
+
+def _refusal(outcome: str, tries_left: int) -> Exception:
+    if outcome == "wrong" and tries_left > 0:
+        return Invalid(f"Wrong code; {tries_left} tries left.", field="code")
+    if outcome in ("wrong", "exhausted"):
+        return TooManyRequests("Too many wrong tries: ask for a new code.", retry_after=1)
+    if outcome == "expired":
+        return Invalid("The code has expired: ask for a new one.", field="code")
+    return Invalid("Ask for a code first.", field="code")
+
+
+async def _authenticated(
+    conn: Connection, request: web.Request, ctx: PartyContext, at: datetime
+) -> Session:
+    s, p = ctx.signing, ctx.party
+    await audit.insert_audit(
+        conn, s.id, s.firm_id, at, "authenticated", party_id=p.id, method=p.method,
+        evidence=evidence_of(request),
+    )  # fmt: skip
+    return await open_session(conn, settings_of(request), p, at)
+
+
+@api.post(
+    "/api/v1/sign/{token}/eid",
+    summary="Start an eID authentication (method eid)",
+    access="public", response=EidStarted, status=201, errors=(404, 409, 410),
+)  # fmt: skip
+async def start_eid(request: web.Request) -> EidStarted:
+    provider = request.app.get(EID)
+    async with request.app[DB].transaction() as conn:
+        ctx = await load_party(conn, request.match_info["token"], now())
+        _require_method(ctx, "eid")
+        if provider is None:
+            raise Conflict("eID is not available on this platform right now.")
+        order_ref = await provider.start(end_user_address=evidence_of(request).address)
+        await parties.update_eid_order(conn, ctx.party.id, order_ref)
+    return EidStarted(order_ref=order_ref)
+
+
+@api.post(
+    "/api/v1/sign/{token}/eid/collect",
+    summary="Collect the eID result; the personal number must be the party's",
+    access="public", body=EidCollectIn, response=EidStatus, errors=(403, 404, 409, 410),
+)  # fmt: skip
+async def collect_eid(request: web.Request, *, body: EidCollectIn) -> EidStatus:
+    provider, at = request.app.get(EID), now()
+    async with request.app[DB].transaction() as conn:
+        ctx = await load_party(conn, request.match_info["token"], at)
+        _require_method(ctx, "eid")
+        if provider is None or ctx.party.eid_order != body.order_ref:
+            raise NotFound("No such eID order.")
+        result = await provider.collect(body.order_ref)
+        if result.status == "pending":
+            return EidStatus(status="pending")
+        await parties.update_eid_order(conn, ctx.party.id, None)
+        mine = result.status == "complete" and domain.eid_matches(
+            ctx.party, result.personal_number or ""
+        )
+        if mine:
+            session = await _authenticated(conn, request, ctx, at)
+    if not mine:
+        raise Forbidden("The eID did not confirm this party's identity.")
+    return EidStatus(status="complete", session=session)

@@ -1,0 +1,102 @@
+"""Overviews: a client's requests with progress, and what needs attention — for staff, the
+declined, halted and soon-expiring; for a contact, what waits for them."""
+
+from datetime import timedelta
+from uuid import UUID
+
+from aiohttp import web
+
+from services.signing import domain
+from services.signing.api import api
+from services.signing.api.common import ADMINS, now, settings_of, staff_sees_client, summary
+from services.signing.models import (
+    AttentionQuery,
+    ListQuery,
+    SigningList,
+    SigningRow,
+    SigningSummary,
+)
+from services.signing.store import parties, replicas, signings
+from shared.auth import Principal
+from shared.database import Connection
+from shared.errors import NotFound
+from shared.service import DB
+
+ATTENTION_LIMIT = 200
+
+
+async def _summaries(
+    conn: Connection, rows: list[SigningRow], reasons: dict[UUID, str | None] | None = None
+) -> list[SigningSummary]:
+    result = []
+    for signing in rows:
+        people = await parties.list_parties(conn, signing.id)
+        result.append(summary(signing, people, (reasons or {}).get(signing.id)))
+    return result
+
+
+@api.get(
+    "/api/v1/signings/needs-attention",
+    summary="Staff: declined, halted or soon-expiring requests; a contact: requests waiting for "
+    "them at the client they act for",
+    query=AttentionQuery, response=SigningList,
+)  # fmt: skip
+async def needs_attention(
+    request: web.Request, *, principal: Principal, query: AttentionQuery
+) -> SigningList:
+    async with request.app[DB].transaction(readonly=True) as conn:
+        if principal.is_staff:
+            items = await _staff_attention(conn, request, principal, query)
+        else:
+            items = await _contact_attention(conn, principal)
+    return SigningList(items=items)
+
+
+async def _staff_attention(
+    conn: Connection, request: web.Request, principal: Principal, query: AttentionQuery
+) -> list[SigningSummary]:
+    settings, at = settings_of(request), now()
+    clients = None if principal.role in ADMINS else await replicas.list_assigned_clients(
+        conn, principal.firm_id, principal.user_id
+    )  # fmt: skip
+    if query.client_id is not None:
+        if not await staff_sees_client(conn, principal, query.client_id):
+            raise NotFound("No such client.")
+        clients = [query.client_id]
+    soon = at + timedelta(days=settings.expiring_soon_days)
+    rows = await signings.list_staff_attention(
+        conn, principal.firm_id, clients, soon, ATTENTION_LIMIT
+    )
+    reasons: dict[UUID, str | None] = {}
+    for s in rows:
+        attention = domain.staff_attention(s, at, settings.expiring_soon_days)
+        reasons[s.id] = attention.reason if attention else None
+    return await _summaries(conn, rows, reasons)
+
+
+async def _contact_attention(conn: Connection, principal: Principal) -> list[SigningSummary]:
+    if principal.client_id is None:
+        return []
+    rows = await signings.list_waiting_for_contact(
+        conn, principal.firm_id, principal.user_id, principal.client_id
+    )
+    waiting: dict[UUID, str | None] = {s.id: "waiting_for_you" for s in rows}
+    return await _summaries(conn, rows, waiting)
+
+
+@api.get(
+    "/api/v1/signings",
+    summary="A client's signing requests with state and progress",
+    access="staff", query=ListQuery, response=SigningList, errors=(404,),
+)  # fmt: skip
+async def list_signings(
+    request: web.Request, *, principal: Principal, query: ListQuery
+) -> SigningList:
+    async with request.app[DB].transaction(readonly=True) as conn:
+        if not await staff_sees_client(conn, principal, query.client_id):
+            raise NotFound("No such client.")
+        rows = await signings.list_for_client(
+            conn, principal.firm_id, query.client_id, query.state, query.limit
+        )
+        items = await _summaries(conn, rows)
+    return SigningList(items=items)

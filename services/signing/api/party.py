@@ -1,0 +1,198 @@
+"""The party's side (`/api/v1/sign/{token}/...`, no account): open, read, sign or decline."""
+
+import base64
+import binascii
+import logging
+
+from aiohttp import web
+
+from services.signing import completion, domain, files, flow
+from services.signing.api import api, authn  # noqa: F401 - registers the authentication routes
+from services.signing.api.common import evidence_of, now, settings_of
+from services.signing.api.links import PartyContext, load_copy, load_party, require_authenticated
+from services.signing.models import Acted, DeclineIn, OtherParty, PartyRow, PartyView, SignIn
+from services.signing.store import audit, parties, signings
+from shared.bus import put
+from shared.database import Connection
+from shared.errors import Invalid, NotFound
+from shared.events.signing import PartyDeclined, PartySigned, PartyViewed
+from shared.service import DB, STORE
+
+log = logging.getLogger(__name__)
+
+
+def _other(p: PartyRow) -> OtherParty:
+    return OtherParty(name=p.name, role=p.role, order=p.sign_order, status=p.status)
+
+
+@api.get(
+    "/api/v1/sign/{token}",
+    summary="Open a signing link: the request, who else takes part, whether you may act now",
+    access="public", response=PartyView, errors=(404, 409, 410),
+)  # fmt: skip
+async def open_link(request: web.Request) -> PartyView:
+    at = now()
+    async with request.app[DB].transaction() as conn:
+        ctx = await load_party(conn, request.match_info["token"], at)
+        if ctx.party.viewed_at is None:
+            await _viewed(conn, request, ctx)
+    s, p = ctx.signing, ctx.party
+    return PartyView(
+        signing_id=s.id, document_name=s.document_name, document_sha256=s.document_sha256,
+        attachments=s.attachments, message=s.message, language=s.language,
+        expires_at=s.expires_at, you=_other(p), method=p.method,
+        may_act_now=domain.may_act(p, ctx.parties),
+        authenticated=p.method == "click", parties=[_other(x) for x in ctx.parties],
+    )  # fmt: skip
+
+
+async def _viewed(conn: Connection, request: web.Request, ctx: PartyContext) -> None:
+    at, s, p = now(), ctx.signing, ctx.party
+    await parties.update_viewed(conn, p.id, at)
+    await audit.insert_audit(
+        conn, s.id, s.firm_id, at, "viewed", party_id=p.id, evidence=evidence_of(request),
+        document_sha256=s.document_sha256,
+    )  # fmt: skip
+    event = PartyViewed(
+        signing_id=s.id, client_id=s.client_id, party_id=p.id, contact_id=p.contact_id
+    )
+    await put(conn, event, firm_id=s.firm_id, actor=p.contact_id)
+
+
+@api.get(
+    "/api/v1/sign/{token}/document",
+    summary="The PDF to sign, streamed (exactly the bytes sent)",
+    access="public", raw_response="application/pdf", errors=(404, 409, 410),
+)  # fmt: skip
+async def party_document(request: web.Request) -> web.StreamResponse:
+    async with request.app[DB].transaction(readonly=True) as conn:
+        ctx = await load_party(conn, request.match_info["token"], now(), lock=False)
+    key = files.original_key(ctx.signing.id)
+    return await files.stream(
+        request, request.app[STORE], key, "application/pdf", ctx.signing.document_name
+    )
+
+
+@api.get(
+    "/api/v1/sign/{token}/attachments/{index}",
+    summary="One of the request's attachments, streamed",
+    access="public", raw_response="application/octet-stream", errors=(404, 409, 410),
+)  # fmt: skip
+async def party_attachment(request: web.Request) -> web.StreamResponse:
+    async with request.app[DB].transaction(readonly=True) as conn:
+        ctx = await load_party(conn, request.match_info["token"], now(), lock=False)
+    index = request.match_info["index"]
+    if not index.isdigit() or int(index) >= len(ctx.signing.attachments):
+        raise NotFound("No such attachment.")
+    attachment = ctx.signing.attachments[int(index)]
+    key = files.attachment_key(ctx.signing.id, int(index))
+    return await files.stream(
+        request, request.app[STORE], key, "application/octet-stream", attachment.name
+    )
+
+
+def _drawn(body: SignIn) -> bytes | None:
+    if body.drawn_signature is None:
+        return None
+    try:
+        image = base64.b64decode(body.drawn_signature, validate=True)
+    except binascii.Error:
+        raise Invalid("The drawn signature is not base64.", field="drawn_signature") from None
+    if not image.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise Invalid("The drawn signature must be a PNG image.", field="drawn_signature")
+    return image
+
+
+@api.post(
+    "/api/v1/sign/{token}/sign",
+    summary="Sign (approve, for an approver); send X-Signing-Session unless your method is click",
+    access="public", body=SignIn, response=Acted, errors=(403, 404, 409, 410, 422),
+)  # fmt: skip
+async def sign(request: web.Request, *, body: SignIn) -> Acted:
+    at, drawn, app = now(), _drawn(body), request.app
+    async with app[DB].transaction() as conn:
+        ctx = await load_party(conn, request.match_info["token"], at)
+        domain.require_party_may_act(ctx.party, ctx.parties)
+        require_authenticated(request, ctx.party, at)
+        shown = await files.sha256_of(app[STORE], files.original_key(ctx.signing.id))
+        tampered = ctx.signing.document_sha256 != shown
+        if tampered:
+            await completion.halt(
+                conn, ctx.signing, domain.Tampered(ctx.signing.document_sha256, shown)
+            )
+        else:
+            rows = await _record_signature(conn, request, ctx, body, drawn, shown)
+    domain.require_untampered(ctx.signing.document_sha256, shown)
+    state = "sent"
+    if domain.all_signed(rows):
+        state = await _complete(app, ctx)
+    return Acted(status="signed", request_state=state)  # type: ignore[arg-type]
+
+
+async def _record_signature(
+    conn: Connection, request: web.Request, ctx: PartyContext, body: SignIn, drawn: bytes | None,
+    shown: str,
+) -> list[PartyRow]:  # fmt: skip
+    at, s, p = now(), ctx.signing, ctx.party
+    await parties.update_signed(conn, p.id, at, body.typed_name, drawn)
+    action = "approved" if p.role == "approver" else "signed"
+    await audit.insert_audit(
+        conn, s.id, s.firm_id, at, action, party_id=p.id, method=p.method,
+        evidence=evidence_of(request), document_sha256=shown, detail=body.typed_name or "",
+    )  # fmt: skip
+    event = PartySigned(
+        signing_id=s.id, client_id=s.client_id, party_id=p.id, contact_id=p.contact_id,
+        role=p.role, method=p.method, document_sha256=shown,
+    )  # fmt: skip
+    await put(conn, event, firm_id=s.firm_id, actor=p.contact_id)
+    rows = await parties.list_parties(conn, s.id)
+    await flow.invite_due(conn, settings_of(request), s, rows, at)
+    return rows
+
+
+async def _complete(app: web.Application, ctx: PartyContext) -> str:
+    """Seal now so the last signer sees the outcome; if it fails the job finishes it."""
+    try:
+        return "completed" if await completion.complete(app, ctx.signing.id) else "sent"
+    except Exception:
+        log.exception("completing signing %s failed; the completion job will retry", ctx.signing.id)
+        return "sent"
+
+
+@api.post(
+    "/api/v1/sign/{token}/decline",
+    summary="Decline with a reason; the whole request becomes declined",
+    access="public", body=DeclineIn, response=Acted, errors=(403, 404, 409, 410, 422),
+)  # fmt: skip
+async def decline(request: web.Request, *, body: DeclineIn) -> Acted:
+    at = now()
+    async with request.app[DB].transaction() as conn:
+        ctx = await load_party(conn, request.match_info["token"], at)
+        domain.require_party_may_act(ctx.party, ctx.parties)
+        require_authenticated(request, ctx.party, at)
+        s, p = ctx.signing, ctx.party
+        await parties.update_declined(conn, p.id, at, body.reason)
+        await signings.update_state(conn, s.id, "declined", at)
+        await audit.insert_audit(
+            conn, s.id, s.firm_id, at, "declined", party_id=p.id, method=p.method,
+            evidence=evidence_of(request), document_sha256=s.document_sha256, detail=body.reason,
+        )  # fmt: skip
+        event = PartyDeclined(
+            signing_id=s.id, client_id=s.client_id, party_id=p.id, contact_id=p.contact_id,
+            reason=body.reason,
+        )  # fmt: skip
+        await put(conn, event, firm_id=s.firm_id, actor=p.contact_id)
+    return Acted(status="declined", request_state="declined")
+
+
+@api.get(
+    "/api/v1/sign/{token}/copy",
+    summary="Download the sealed PDF with the link sent at completion",
+    access="public", raw_response="application/pdf", errors=(404, 410),
+)  # fmt: skip
+async def signed_copy(request: web.Request) -> web.StreamResponse:
+    async with request.app[DB].transaction(readonly=True) as conn:
+        ctx = await load_copy(conn, request.match_info["token"])
+    name = completion.signed_name(ctx.signing.document_name)
+    key = files.signed_key(ctx.signing.id)
+    return await files.stream(request, request.app[STORE], key, "application/pdf", name)

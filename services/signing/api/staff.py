@@ -1,0 +1,135 @@
+"""Staff: create a request, read it, send it, cancel it, fetch the signed PDF."""
+
+from datetime import timedelta
+from uuid import UUID, uuid4
+
+import asyncpg
+from aiohttp import web
+
+from services.signing import domain, files, originals, sending
+from services.signing.api import api
+from services.signing.api.common import now, require_signing, settings_of, signing_out
+from services.signing.models import Attachment, CancelIn, SigningIn, SigningOut, SigningRow
+from services.signing.store import audit, parties, signings
+from shared.auth import Principal
+from shared.errors import NotFound
+from shared.http.routing import path_uuid
+from shared.service import DB, STORE
+
+
+async def _view(request: web.Request, principal: Principal, signing_id: UUID) -> SigningOut:
+    async with request.app[DB].transaction(readonly=True) as conn:
+        signing = await require_signing(conn, principal, signing_id)
+        rows = await parties.list_parties(conn, signing_id)
+        trail = await audit.list_audit(conn, signing_id)
+    return signing_out(signing, rows, trail)
+
+
+def _draft(
+    principal: Principal, body: SigningIn, copied: originals.Original,
+    attachments: list[Attachment], signing_id: UUID,
+) -> SigningRow:  # fmt: skip
+    at = now()
+    source = copied.source
+    return SigningRow(
+        id=signing_id, firm_id=principal.firm_id, client_id=source.client_id,
+        folder_id=source.folder_id, document_id=source.document_id, document_name=source.name,
+        document_sha256=copied.sha256, document_size=copied.size, attachments=attachments,
+        message=body.message, language=body.language, expires_at=body.expires_at,
+        reminder_days=body.reminder_days, state="draft", credit="none", halted=None,
+        created_by=principal.user_id, created_at=at, sent_at=None, closed_at=None,
+        sealed_sha256=None, sealed_size=None, signed_document_id=None,
+    )  # fmt: skip
+
+
+@api.post(
+    "/api/v1/signings",
+    summary="Start a signing request (draft) on a PDF document of a client",
+    access="staff", body=SigningIn, response=SigningOut, status=201, errors=(404, 409, 422, 503),
+)  # fmt: skip
+async def create_signing(
+    request: web.Request, *, principal: Principal, body: SigningIn
+) -> SigningOut:
+    settings, app = settings_of(request), request.app
+    domain.validate_parties(body.parties)
+    body = body.model_copy(
+        update={
+            "expires_at": body.expires_at or now() + timedelta(days=settings.default_expiry_days)
+        }
+    )
+    domain.validate_expiry(body.expires_at, now())  # type: ignore[arg-type]
+    source = await originals.open_source(app, principal, body.document_id)
+    async with app[DB].transaction(readonly=True) as conn:
+        if await signings.get_active_for_document(conn, principal.firm_id, source.document_id):
+            raise domain.AlreadyInSigning()
+    signing_id = uuid4()
+    copied = await originals.copy_original(app, source, signing_id)
+    attachments = await originals.copy_attachments(
+        app, principal, source.client_id, body.attachment_ids, signing_id
+    )
+    signing = _draft(principal, body, copied, attachments, signing_id)
+    rows = sending.party_rows(signing_id, body.parties)
+    try:
+        async with app[DB].transaction() as conn:
+            await sending.store_draft(conn, signing, rows)
+    except asyncpg.UniqueViolationError:
+        raise domain.AlreadyInSigning() from None
+    return signing_out(signing, rows)
+
+
+@api.get(
+    "/api/v1/signings/{signing_id}",
+    summary="A signing request with its parties, progress and audit trail",
+    response=SigningOut, errors=(404,),
+)  # fmt: skip
+async def get_signing(request: web.Request, *, principal: Principal) -> SigningOut:
+    return await _view(request, principal, path_uuid(request, "signing_id"))
+
+
+@api.post(
+    "/api/v1/signings/{signing_id}/send",
+    summary="Send: take one e-signature credit and invite the first order of parties",
+    access="staff", response=SigningOut, errors=(402, 404, 409, 422, 503),
+)  # fmt: skip
+async def send_signing(request: web.Request, *, principal: Principal) -> SigningOut:
+    signing_id = path_uuid(request, "signing_id")
+    async with request.app[DB].transaction(readonly=True) as conn:
+        signing = await require_signing(conn, principal, signing_id)
+    if signing.state != "sent":
+        domain.require_transition(signing.state, "sent")
+        domain.validate_expiry(signing.expires_at, now())
+        await sending.send(request.app, principal, signing, now())
+    return await _view(request, principal, signing_id)
+
+
+@api.post(
+    "/api/v1/signings/{signing_id}/cancel",
+    summary="Cancel; the credit returns if nobody has signed yet",
+    access="staff", body=CancelIn, response=SigningOut, errors=(404, 409, 503),
+)  # fmt: skip
+async def cancel_signing(
+    request: web.Request, *, principal: Principal, body: CancelIn
+) -> SigningOut:
+    signing_id = path_uuid(request, "signing_id")
+    async with request.app[DB].transaction() as conn:
+        signing = await require_signing(conn, principal, signing_id, lock=True)
+        returning = await sending.cancel(conn, principal, signing, body.reason, now())
+    if returning:
+        await sending.release(request.app, principal.firm_id, signing_id, principal.user_id)
+    return await _view(request, principal, signing_id)
+
+
+@api.get(
+    "/api/v1/signings/{signing_id}/signed.pdf",
+    summary="The sealed PDF of a completed request",
+    raw_response="application/pdf", errors=(404,),
+)  # fmt: skip
+async def signed_pdf(request: web.Request, *, principal: Principal) -> web.StreamResponse:
+    signing_id = path_uuid(request, "signing_id")
+    async with request.app[DB].transaction(readonly=True) as conn:
+        signing = await require_signing(conn, principal, signing_id)
+    if signing.state != "completed":
+        raise NotFound("This request has no signed PDF (yet).")
+    key = files.signed_key(signing_id)
+    name = f"{signing.document_name.removesuffix('.pdf')} (signed).pdf"
+    return await files.stream(request, request.app[STORE], key, "application/pdf", name)

@@ -1,0 +1,104 @@
+"""The platform's sealing certificate: from configuration, or self-signed in development."""
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiohttp import web
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pyhanko.sign import signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from services.signing.settings import SigningSettings
+from shared.service import SETTINGS
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sealer:
+    signer: signers.SimpleSigner
+    certificate: asn1_x509.Certificate
+
+    @property
+    def certificate_pem(self) -> bytes:
+        return x509.load_der_x509_certificate(self.certificate.dump()).public_bytes(
+            serialization.Encoding.PEM
+        )
+
+
+SEALER = web.AppKey("sealer", Sealer)
+
+
+def _pem(value: str) -> bytes:
+    return value.encode() if value.lstrip().startswith("-----BEGIN") else Path(value).read_bytes()
+
+
+def self_signed(common_name: str = "Client portal sealing (development)") -> tuple[bytes, bytes]:
+    """A self-signed EC P-256 certificate for sealing, and its key, both PEM."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(UTC)
+    usage = x509.KeyUsage(
+        digital_signature=True, content_commitment=True, key_encipherment=False,
+        data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
+        encipher_only=False, decipher_only=False,
+    )  # fmt: skip
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=825))
+        .add_extension(usage, critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+def make_sealer(cert_pem: bytes, key_pem: bytes, password: bytes | None = None) -> Sealer:
+    chain = [
+        asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER))
+        for c in x509.load_pem_x509_certificates(cert_pem)
+    ]
+    key = serialization.load_pem_private_key(key_pem, password=password)
+    key_info = asn1_keys.PrivateKeyInfo.load(
+        key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    signer = signers.SimpleSigner(
+        signing_cert=chain[0],
+        signing_key=key_info,
+        cert_registry=SimpleCertificateStore.from_certs(chain[1:]),
+    )
+    return Sealer(signer=signer, certificate=chain[0])
+
+
+def load_sealer(settings: SigningSettings) -> Sealer:
+    if settings.sealing_certificate and settings.sealing_key:
+        password = settings.sealing_key_password.encode() or None
+        return make_sealer(_pem(settings.sealing_certificate), _pem(settings.sealing_key), password)
+    log.warning("no sealing certificate configured: sealing with a self-signed development one")
+    return make_sealer(*self_signed())
+
+
+async def sealer_resource(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    assert isinstance(settings, SigningSettings)
+    app[SEALER] = load_sealer(settings)
+    yield

@@ -1,0 +1,117 @@
+"""Steps shared by the API and the jobs: inviting parties in order, reminding them, sending
+the signed copy. Each stages its commands and events in the caller's transaction."""
+
+from datetime import datetime, timedelta
+
+from services.signing import domain, tokens
+from services.signing.models import PartyRow, SigningRow
+from services.signing.settings import SigningSettings
+from services.signing.store import audit, links, parties
+from shared.bus import put
+from shared.database import Connection
+from shared.events.signing import (
+    PartyInvited,
+    PartySummary,
+    SendSignedCopy,
+    SendSigningInvitation,
+    SendSigningReminder,
+    SigningReminderDue,
+)
+
+
+def summaries(rows: list[PartyRow]) -> list[PartySummary]:
+    return [
+        PartySummary(
+            party_id=p.id, name=p.name, role=p.role, order=p.sign_order, method=p.method,
+            contact_id=p.contact_id,
+        )
+        for p in rows
+    ]  # fmt: skip
+
+
+def party_url(settings: SigningSettings, token: str) -> str:
+    """The web client's signing page; it calls `/api/v1/sign/{token}/...`."""
+    return f"{settings.public_url.rstrip('/')}/sign/{token}"
+
+
+def copy_url(settings: SigningSettings, token: str) -> str:
+    """Straight to the API: the link downloads the sealed PDF."""
+    return f"{settings.public_url.rstrip('/')}/api/v1/sign/{token}/copy"
+
+
+async def new_link(
+    conn: Connection, signing: SigningRow, party: PartyRow, kind: links.Kind, expires: datetime,
+    now: datetime,
+) -> str:  # fmt: skip
+    token, digest = tokens.new_token()
+    await links.insert_link(conn, digest, kind, party.id, signing.id, signing.firm_id, now, expires)
+    return token
+
+
+async def invite_due(
+    conn: Connection, settings: SigningSettings, signing: SigningRow, rows: list[PartyRow],
+    now: datetime,
+) -> list[PartyRow]:  # fmt: skip
+    """Invite the current order's parties who have not been; returns them."""
+    due = domain.to_invite(rows)
+    for party in due:
+        await _invite(conn, settings, signing, party, now)
+    return due
+
+
+async def _invite(
+    conn: Connection, settings: SigningSettings, signing: SigningRow, party: PartyRow,
+    now: datetime,
+) -> None:  # fmt: skip
+    expires = domain.link_expiry(signing, now, settings.link_ttl_days)
+    token = await new_link(conn, signing, party, "sign", expires, now)
+    await parties.update_invited(conn, party.id, now)
+    await audit.insert_audit(conn, signing.id, signing.firm_id, now, "invited", party_id=party.id)
+    command = SendSigningInvitation(
+        signing_id=signing.id, party_id=party.id, email=party.email, name=party.name,
+        language=signing.language, document_name=signing.document_name, role=party.role,
+        message=signing.message, link=party_url(settings, token), expires_at=expires,
+    )  # fmt: skip
+    await put(conn, command, firm_id=signing.firm_id, actor=signing.created_by)
+    invited = PartyInvited(
+        signing_id=signing.id, client_id=signing.client_id, party_id=party.id,
+        contact_id=party.contact_id, role=party.role,
+    )  # fmt: skip
+    await put(conn, invited, firm_id=signing.firm_id, actor=None)
+
+
+async def remind(
+    conn: Connection, settings: SigningSettings, signing: SigningRow, party: PartyRow,
+    now: datetime,
+) -> None:  # fmt: skip
+    expires = domain.link_expiry(signing, now, settings.link_ttl_days)
+    token = await new_link(conn, signing, party, "sign", expires, now)
+    await parties.update_reminded(conn, party.id, now)
+    await audit.insert_audit(conn, signing.id, signing.firm_id, now, "reminded", party_id=party.id)
+    command = SendSigningReminder(
+        signing_id=signing.id, party_id=party.id, email=party.email, name=party.name,
+        language=signing.language, document_name=signing.document_name, role=party.role,
+        link=party_url(settings, token), expires_at=expires,
+    )  # fmt: skip
+    await put(conn, command, firm_id=signing.firm_id, actor=None)
+    due = SigningReminderDue(
+        signing_id=signing.id, client_id=signing.client_id, party_id=party.id,
+        contact_id=party.contact_id,
+    )  # fmt: skip
+    await put(conn, due, firm_id=signing.firm_id, actor=None)
+
+
+async def send_copies(
+    conn: Connection, settings: SigningSettings, signing: SigningRow, rows: list[PartyRow],
+    now: datetime,
+) -> None:  # fmt: skip
+    """Everyone concerned gets a link to the signed copy (decliners are not concerned)."""
+    expires = now + timedelta(days=settings.copy_link_ttl_days)
+    for party in rows:
+        token = await new_link(conn, signing, party, "copy", expires, now)
+        command = SendSignedCopy(
+            signing_id=signing.id, party_id=party.id, email=party.email, name=party.name,
+            language=signing.language, document_name=signing.document_name,
+            link=copy_url(settings, token), expires_at=expires,
+        )  # fmt: skip
+        await put(conn, command, firm_id=signing.firm_id, actor=None)

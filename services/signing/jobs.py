@@ -1,0 +1,95 @@
+"""Time-driven work, in every replica: expiry, reminders, unfinished completions and credits
+whose return was not confirmed. Each request is taken under its row lock with SKIP LOCKED, so
+replicas never do one twice and never wait on each other."""
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+from uuid import UUID
+
+from aiohttp import web
+
+from services.signing import completion, domain, flow, remote, sending
+from services.signing.store import audit, parties, signings
+from shared.bus import put
+from shared.events.signing import SigningExpired
+from shared.jobs import Periodic
+from shared.service import DB
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+
+
+async def expire_due(app: web.Application) -> int:
+    at = datetime.now(UTC)
+    async with app[DB].transaction(readonly=True) as conn:
+        due = await signings.list_ids_expired(conn, at, BATCH)
+    return sum([await _expire(app, signing_id, at) for signing_id in due])
+
+
+async def _expire(app: web.Application, signing_id: UUID, at: datetime) -> int:
+    async with app[DB].transaction() as conn:
+        signing = await signings.lock_signing_if_free(conn, signing_id)
+        if signing is None or signing.state != "sent" or signing.expires_at > at:
+            return 0
+        if domain.all_signed(await parties.list_parties(conn, signing_id)):
+            return 0
+        await signings.update_state(conn, signing_id, "expired", at)
+        await audit.insert_audit(conn, signing_id, signing.firm_id, at, "expired")
+        event = SigningExpired(signing_id=signing_id, client_id=signing.client_id)
+        await put(conn, event, firm_id=signing.firm_id, actor=None)
+    return 1
+
+
+async def remind_due(app: web.Application) -> int:
+    at, settings = datetime.now(UTC), remote.settings_of(app)
+    async with app[DB].transaction(readonly=True) as conn:
+        due = await signings.list_ids_with_reminders(conn, at, BATCH)
+    reminded = 0
+    for signing_id in due:
+        async with app[DB].transaction() as conn:
+            signing = await signings.lock_signing_if_free(conn, signing_id)
+            if signing is None or signing.state != "sent" or signing.halted:
+                continue
+            for party in await parties.list_parties(conn, signing_id):
+                if domain.reminder_due(signing, party, at):
+                    await flow.remind(conn, settings, signing, party, at)
+                    reminded += 1
+    return reminded
+
+
+async def complete_due(app: web.Application) -> int:
+    async with app[DB].transaction(readonly=True) as conn:
+        due = await signings.list_ids_to_seal(conn, BATCH)
+    return sum([await completion.complete(app, signing_id) for signing_id in due])
+
+
+async def release_due(app: web.Application) -> int:
+    async with app[DB].transaction(readonly=True) as conn:
+        due = await signings.list_ids_releasing(conn, BATCH)
+    for signing_id, firm_id in due:
+        await sending.release(app, firm_id, signing_id, None)
+    return len(due)
+
+
+def _logged(
+    name: str, work: Callable[[web.Application], Awaitable[int]], app: web.Application
+) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        done = await work(app)
+        if done:
+            log.info("%s: %d", name, done)
+
+    return run
+
+
+def signing_jobs(app: web.Application) -> Sequence[Periodic]:
+    s = remote.settings_of(app)
+    table = [
+        ("signing-expiry", s.expiry_job_seconds, expire_due),
+        ("signing-reminders", s.reminder_job_seconds, remind_due),
+        ("signing-completion", s.completion_job_seconds, complete_due),
+        ("signing-credit-returns", s.completion_job_seconds, release_due),
+    ]
+    return [Periodic(name, every, _logged(name, work, app)) for name, every, work in table]

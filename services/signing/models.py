@@ -1,0 +1,287 @@
+"""Rows as the store returns them, and the HTTP request/response models."""
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
+
+Language = Literal["sv", "en", "de", "es"]
+Role = Literal["signer", "approver", "viewer"]
+Method = Literal["eid", "email_otp", "click"]
+State = Literal["draft", "sent", "completed", "declined", "expired", "cancelled"]
+PartyStatus = Literal["waiting", "invited", "signed", "declined"]
+Credit = Literal["none", "reserving", "committed", "releasing", "released"]
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Attachment(Row):
+    document_id: UUID
+    name: str
+    sha256: str
+    size: int
+
+
+class SigningRow(Row):
+    id: UUID
+    firm_id: UUID
+    client_id: UUID
+    folder_id: UUID
+    document_id: UUID
+    document_name: str
+    document_sha256: str
+    document_size: int
+    attachments: list[Attachment]
+    message: str
+    language: Language
+    expires_at: datetime
+    reminder_days: int | None
+    state: State
+    credit: Credit
+    halted: str | None
+    created_by: UUID
+    created_at: datetime
+    sent_at: datetime | None
+    closed_at: datetime | None
+    sealed_sha256: str | None
+    sealed_size: int | None
+    signed_document_id: UUID | None
+
+
+class PartyRow(Row):
+    id: UUID
+    signing_id: UUID
+    position: int
+    name: str
+    email: str
+    phone: str | None
+    personal_number: str | None
+    role: Role
+    sign_order: int
+    method: Method
+    contact_id: UUID | None
+    status: PartyStatus
+    invited_at: datetime | None
+    viewed_at: datetime | None
+    acted_at: datetime | None
+    reminded_at: datetime | None
+    decline_reason: str | None
+    typed_name: str | None
+    otp_hash: bytes | None
+    otp_expires_at: datetime | None
+    otp_sent_at: datetime | None
+    otp_attempts: int
+    eid_order: str | None
+    session_hash: bytes | None
+    session_expires_at: datetime | None
+
+
+class AuditRow(Row):
+    at: datetime
+    action: str
+    party_id: UUID | None
+    method: str | None
+    address: str | None
+    user_agent: str | None
+    document_sha256: str | None
+    detail: str
+
+
+class Evidence(Row):
+    """Where an action came from, as the HTTP request showed it."""
+
+    address: str | None
+    user_agent: str | None
+
+
+# --- HTTP: staff -----------------------------------------------------------------------------
+
+
+class PartyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    email: EmailStr
+    phone: str | None = Field(None, max_length=40)
+    personal_number: str | None = Field(
+        None, max_length=20, description="Needed for `eid`; never shown back in full."
+    )
+    role: Role = "signer"
+    order: int = Field(1, ge=1, le=50, description="Same number = in parallel.")
+    method: Method = "click"
+    contact_id: UUID | None = Field(None, description="Set when the party is a client contact.")
+
+
+class SigningIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    document_id: UUID
+    attachment_ids: list[UUID] = Field(default_factory=list, max_length=10)
+    message: str = Field("", max_length=4000)
+    language: Language = "en"
+    expires_at: AwareDatetime | None = Field(None, description="Default: settings' expiry days.")
+    reminder_days: int | None = Field(None, ge=1, le=30, description="Remind every N days.")
+    parties: list[PartyIn] = Field(min_length=1, max_length=30)
+
+
+class PartyOut(BaseModel):
+    id: UUID
+    name: str
+    email: str
+    role: Role
+    order: int
+    method: Method
+    contact_id: UUID | None
+    status: PartyStatus
+    invited_at: datetime | None
+    viewed_at: datetime | None
+    acted_at: datetime | None
+    decline_reason: str | None
+
+
+class AuditOut(BaseModel):
+    at: datetime
+    action: str
+    party_id: UUID | None
+    method: str | None
+    address: str | None
+    user_agent: str | None
+    document_sha256: str | None
+    detail: str
+
+
+class Progress(BaseModel):
+    acted: int
+    required: int
+
+
+class SigningOut(BaseModel):
+    id: UUID
+    client_id: UUID
+    folder_id: UUID
+    document_id: UUID
+    document_name: str
+    document_sha256: str
+    attachments: list[Attachment]
+    message: str
+    language: Language
+    state: State
+    halted: str | None = Field(description="Why signing stopped (e.g. the document changed).")
+    expires_at: datetime
+    reminder_days: int | None
+    created_at: datetime
+    sent_at: datetime | None
+    closed_at: datetime | None
+    signed_document_id: UUID | None
+    progress: Progress
+    parties: list[PartyOut]
+    audit: list[AuditOut] = Field(default_factory=list)
+
+
+class SigningSummary(BaseModel):
+    id: UUID
+    client_id: UUID
+    document_name: str
+    state: State
+    halted: str | None
+    expires_at: datetime
+    progress: Progress
+    reason: str | None = Field(None, description="Why it needs attention, in lists that say so.")
+
+
+class SigningList(BaseModel):
+    items: list[SigningSummary]
+
+
+class ListQuery(BaseModel):
+    client_id: UUID
+    state: State | None = None
+    limit: int = Field(100, ge=1, le=500)
+
+
+class AttentionQuery(BaseModel):
+    client_id: UUID | None = None
+
+
+class CancelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("", max_length=1000)
+
+
+# --- HTTP: parties ---------------------------------------------------------------------------
+
+
+class OtherParty(BaseModel):
+    name: str
+    role: Role
+    order: int
+    status: PartyStatus
+
+
+class PartyView(BaseModel):
+    signing_id: UUID
+    document_name: str
+    document_sha256: str
+    attachments: list[Attachment]
+    message: str
+    language: Language
+    expires_at: datetime
+    you: OtherParty
+    method: Method
+    may_act_now: bool
+    authenticated: bool
+    parties: list[OtherParty]
+
+
+class CodeSent(BaseModel):
+    expires_at: datetime
+
+
+class CodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(pattern=r"^[0-9]{6}$")
+
+
+class Session(BaseModel):
+    session: str = Field(description="Send as header `X-Signing-Session` when signing.")
+    expires_at: datetime
+
+
+class EidStarted(BaseModel):
+    order_ref: str
+
+
+class EidCollectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_ref: str = Field(min_length=1, max_length=100)
+
+
+class EidStatus(BaseModel):
+    status: Literal["pending", "complete"]
+    session: Session | None = None
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    typed_name: str | None = Field(None, max_length=200)
+    drawn_signature: str | None = Field(
+        None, max_length=200_000, description="PNG of a drawn signature, base64."
+    )
+
+
+class DeclineIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class Acted(BaseModel):
+    status: PartyStatus
+    request_state: State

@@ -1,0 +1,1 @@
+"""SQL of the signing service: one function per query, the caller owns the transaction."""

@@ -1,0 +1,112 @@
+"""Queries on the parties of a request."""
+
+from datetime import datetime
+from uuid import UUID
+
+from services.signing.models import PartyRow
+from shared.database import Connection
+
+COLUMNS = """id, signing_id, position, name, email, phone, personal_number, role, sign_order,
+    method, contact_id, status, invited_at, viewed_at, acted_at, reminded_at, decline_reason,
+    typed_name, otp_hash, otp_expires_at, otp_sent_at, otp_attempts, eid_order, session_hash,
+    session_expires_at"""
+
+
+async def insert_party(conn: Connection, firm_id: UUID, party: PartyRow) -> None:
+    await conn.execute(
+        """INSERT INTO parties (id, signing_id, firm_id, position, name, email, phone,
+               personal_number, role, sign_order, method, contact_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
+        party.id, party.signing_id, firm_id, party.position, party.name, party.email,
+        party.phone, party.personal_number, party.role, party.sign_order, party.method,
+        party.contact_id,
+    )  # fmt: skip
+
+
+async def list_parties(conn: Connection, signing_id: UUID) -> list[PartyRow]:
+    records = await conn.fetch(
+        f"SELECT {COLUMNS} FROM parties WHERE signing_id = $1 ORDER BY position", signing_id
+    )
+    return [PartyRow.model_validate(dict(r)) for r in records]
+
+
+async def update_invited(conn: Connection, party_id: UUID, at: datetime) -> None:
+    await conn.execute(
+        "UPDATE parties SET status = 'invited', invited_at = $2 WHERE id = $1", party_id, at
+    )
+
+
+async def update_reminded(conn: Connection, party_id: UUID, at: datetime) -> None:
+    await conn.execute("UPDATE parties SET reminded_at = $2 WHERE id = $1", party_id, at)
+
+
+async def update_viewed(conn: Connection, party_id: UUID, at: datetime) -> None:
+    await conn.execute(
+        "UPDATE parties SET viewed_at = coalesce(viewed_at, $2) WHERE id = $1", party_id, at
+    )
+
+
+async def update_code(
+    conn: Connection, party_id: UUID, code_hash: bytes, expires_at: datetime, at: datetime
+) -> None:
+    """A new code replaces the old one and gets a fresh count of tries."""
+    await conn.execute(
+        """UPDATE parties SET otp_hash = $2, otp_expires_at = $3, otp_sent_at = $4,
+               otp_attempts = 0 WHERE id = $1""",
+        party_id,
+        code_hash,
+        expires_at,
+        at,
+    )
+
+
+async def update_code_attempted(conn: Connection, party_id: UUID) -> None:
+    await conn.execute("UPDATE parties SET otp_attempts = otp_attempts + 1 WHERE id = $1", party_id)
+
+
+async def update_code_used(conn: Connection, party_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE parties SET otp_hash = NULL, otp_expires_at = NULL WHERE id = $1", party_id
+    )
+
+
+async def update_eid_order(conn: Connection, party_id: UUID, order_ref: str | None) -> None:
+    await conn.execute("UPDATE parties SET eid_order = $2 WHERE id = $1", party_id, order_ref)
+
+
+async def update_session(
+    conn: Connection, party_id: UUID, session_hash: bytes, expires_at: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE parties SET session_hash = $2, session_expires_at = $3 WHERE id = $1",
+        party_id,
+        session_hash,
+        expires_at,
+    )
+
+
+async def update_signed(
+    conn: Connection,
+    party_id: UUID,
+    at: datetime,
+    typed_name: str | None,
+    drawn_signature: bytes | None,
+) -> None:
+    await conn.execute(
+        """UPDATE parties SET status = 'signed', acted_at = $2, typed_name = $3,
+               drawn_signature = $4, session_hash = NULL WHERE id = $1""",
+        party_id,
+        at,
+        typed_name,
+        drawn_signature,
+    )
+
+
+async def update_declined(conn: Connection, party_id: UUID, at: datetime, reason: str) -> None:
+    await conn.execute(
+        """UPDATE parties SET status = 'declined', acted_at = $2, decline_reason = $3,
+               session_hash = NULL WHERE id = $1""",
+        party_id,
+        at,
+        reason,
+    )

@@ -1,0 +1,203 @@
+"""A world for signing tests on real servers: the signing app, the real billing app, the
+documents double (real bus + real S3), a capture of notify's commands and of public events."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from typing import Any
+
+import aio_pika
+import pytest
+from minio import Minio
+
+from services.billing.app import create_app as billing_app
+from services.billing.settings import BillingSettings
+from services.signing.app import create_app as signing_app
+from services.signing.certificates import SEALER
+from services.signing.settings import SigningSettings
+from shared.bus import Bus, BusNames
+from shared.bus.topology import declare_exchanges
+from shared.events.base import Envelope, Event
+from shared.events.identity import FirmCreated
+from shared.service import DB
+from tests.signing.integration.documents_double import DocumentsDouble
+from tests.signing.pdfs import make_pdf
+from tests.support.bus import kit_database
+from tests.support.infra import wait_until
+from tests.support.services import Environment, Running, serve
+from tests.support.tokens import JwksServer, mint
+
+
+@dataclass
+class Capture:
+    """Everything published in this namespace: public events and commands to notify."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def of(self, type_: str) -> list[dict[str, Any]]:
+        return [m["data"] for m in self.messages if m["type"] == type_]
+
+    def types(self) -> list[str]:
+        return [m["type"] for m in self.messages]
+
+
+@dataclass
+class World:
+    signing: Running
+    billing: Running
+    documents: DocumentsDouble
+    bus: Bus
+    captured: Capture
+    jwks: JwksServer
+
+    @property
+    def http(self) -> Any:
+        return self.signing.http
+
+    async def sql(self, query: str, *args: Any, app: Any = None) -> Any:
+        async with (app or self.signing.app)[DB].transaction() as conn:
+            return await conn.fetch(query, *args)
+
+    async def publish(self, event: Event, firm_id: uuid.UUID) -> None:
+        envelope = Envelope.wrap(event, firm_id=firm_id, actor=None)
+        message = aio_pika.Message(
+            envelope.model_dump_json().encode(), message_id=str(envelope.id),
+            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        )  # fmt: skip
+        await self.bus.publish(self.bus.names.events, envelope.type, message)
+
+    async def open_firm(self) -> uuid.UUID:
+        """Sign a firm up the way identity does; billing opens its account with 2 credits."""
+        firm_id = uuid.uuid4()
+        created = FirmCreated(
+            firm_id=firm_id, name="Revisorerna AB", country="SE", plan="partner",
+            default_language="sv", owner_id=uuid.uuid4(),
+        )  # fmt: skip
+        await self.publish(created, firm_id)
+
+        async def opened() -> bool:
+            rows = await self.sql(
+                "SELECT 1 FROM accounts WHERE firm_id = $1", firm_id, app=self.billing.app
+            )
+            return bool(rows)
+
+        await wait_until(opened)
+        return firm_id
+
+    async def credits(self, firm_id: uuid.UUID) -> tuple[int, int]:
+        (row,) = await self.sql(
+            "SELECT credits, credits_reserved FROM accounts WHERE firm_id = $1", firm_id,
+            app=self.billing.app,
+        )  # fmt: skip
+        return row["credits"], row["credits_reserved"]
+
+    def staff(
+        self, firm_id: uuid.UUID, role: str = "owner", user_id: uuid.UUID | None = None
+    ) -> dict[str, str]:
+        token = mint(self.jwks.keys[0], sub=user_id, firm_id=firm_id, kind="staff", role=role)
+        return {"Authorization": f"Bearer {token}"}
+
+    def contact(
+        self, firm_id: uuid.UUID, contact_id: uuid.UUID, client_id: uuid.UUID
+    ) -> dict[str, str]:
+        token = mint(
+            self.jwks.keys[0], sub=contact_id, firm_id=firm_id, kind="contact", role=None,
+            client_id=str(client_id),
+        )  # fmt: skip
+        return {"Authorization": f"Bearer {token}"}
+
+    async def pdf(self, firm_id: uuid.UUID, client_id: uuid.UUID, pages: int = 3) -> uuid.UUID:
+        return await self.documents.add(firm_id, client_id, make_pdf(pages))
+
+    async def create(
+        self, headers: dict[str, str], document_id: uuid.UUID, parties: list[dict[str, Any]],
+        expect: int = 201, **extra: Any,
+    ) -> dict[str, Any]:  # fmt: skip
+        body = {"document_id": str(document_id), "language": "sv", "parties": parties, **extra}
+        response = await self.http.post("/api/v1/signings", json=body, headers=headers)
+        assert response.status == expect, await response.text()
+        return await response.json()
+
+    async def send(
+        self, headers: dict[str, str], signing_id: str, expect: int = 200
+    ) -> dict[str, Any]:
+        response = await self.http.post(f"/api/v1/signings/{signing_id}/send", headers=headers)
+        assert response.status == expect, await response.text()
+        return await response.json()
+
+    async def invitation(self, email: str, count: int = 1) -> str:
+        """The token of the `count`-th link sent to `email` (invitation or reminder)."""
+
+        def links() -> list[str]:
+            kinds = ("notify.send_signing_invitation", "notify.send_signing_reminder")
+            return [
+                m["data"]["link"] for m in self.captured.messages
+                if m["type"] in kinds and m["data"]["email"] == email
+            ]  # fmt: skip
+
+        await wait_until(lambda: len(links()) >= count)
+        return links()[count - 1].rsplit("/", 1)[1]
+
+    async def code(self, email: str, count: int = 1) -> str:
+        def codes() -> list[str]:
+            return [d["code"] for d in self.captured.of("notify.send_signing_code")
+                    if d["email"] == email]  # fmt: skip
+
+        await wait_until(lambda: len(codes()) >= count)
+        return codes()[count - 1]
+
+    def certificate_pem(self) -> bytes:
+        return self.signing.app[SEALER].certificate_pem
+
+
+def party(name: str, email: str, **extra: Any) -> dict[str, Any]:
+    return {"name": name, "email": email, **extra}
+
+
+async def _capture(url: str, names: BusNames, stack: AsyncExitStack) -> Capture:
+    connection = await aio_pika.connect(url)
+    stack.push_async_callback(connection.close)
+    channel = await connection.channel()
+    await declare_exchanges(channel, names)
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(names.events, routing_key="#")
+    await queue.bind(names.commands, routing_key="notify")
+    captured = Capture()
+
+    async def on(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        captured.messages.append(json.loads(message.body))
+
+    await queue.consume(on, no_ack=True)
+    return captured
+
+
+@pytest.fixture
+async def world(env: Environment, jwks: JwksServer, postgres: Any) -> AsyncIterator[World]:
+    async with AsyncExitStack() as stack:
+        yield await start_world(env, jwks, postgres, stack)
+
+
+async def start_world(
+    env: Environment, jwks: JwksServer, postgres: Any, stack: AsyncExitStack, **overrides: Any
+) -> World:
+    settings = await env.settings(SigningSettings, **overrides)
+    names = BusNames(settings.bus_namespace)
+    captured = await _capture(settings.amqp_url, names, stack)
+    billing = await stack.enter_async_context(
+        serve(billing_app(await env.settings(BillingSettings)))
+    )
+    bus = Bus(settings.amqp_url, names, name="signing-tests")
+    await bus.start()
+    stack.push_async_callback(bus.stop)
+    db = await stack.enter_async_context(kit_database(await postgres.create_database("docs")))
+    s3 = Minio(env.s3_endpoint, access_key=env.s3_access_key, secret_key=env.s3_secret_key,
+               secure=False)  # fmt: skip
+    documents = DocumentsDouble(s3, f"{settings.bucket}-docs"[:63])
+    await documents.start(settings.amqp_url, names, db)
+    stack.push_async_callback(documents.stop)
+    signing = await stack.enter_async_context(serve(signing_app(settings)))
+    await asyncio.sleep(0)
+    return World(signing, billing, documents, bus, captured, jwks)
