@@ -141,7 +141,7 @@ async def delete_relationship(conn: Connection, client_id: UUID, contact_id: UUI
 async def list_relationships(conn: Connection, client_id: UUID) -> list[Relationship]:
     rows = await conn.fetch(
         """SELECT client_id, contact_id, roles, is_primary AS primary FROM relationships
-           WHERE client_id = $1 ORDER BY created_at, contact_id""",
+           WHERE client_id = $1 ORDER BY is_primary DESC, created_at, contact_id""",
         client_id,
     )
     return [Relationship(**row) for row in rows]

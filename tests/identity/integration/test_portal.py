@@ -1,0 +1,256 @@
+"""Contacts: validation, portal access and invitations (now, scheduled, re-sent, expired),
+registration, contacts' own view, magic links and password resets."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tests.identity.integration.conftest import (
+    PASSWORD,
+    Client,
+    Tap,
+    new_email,
+    sign_up,
+    token_from,
+)
+from tests.support.infra import wait_until
+
+
+async def customer(client: Client, email: str | None = "") -> tuple[dict, dict, dict]:
+    """A firm (its owner), a client and one contact linked to it."""
+    owner = await sign_up(client)
+    person = {"first_name": "Cia", "last_name": "Kund", "primary": True}
+    if email is not None:
+        person["email"] = email or new_email("contact")
+    answer = await client.as_(owner["token"]).post(
+        "/api/v1/clients", {"kind": "company", "name": "Kund AB", "contacts": [person]}
+    )
+    assert answer.status == 201, answer.body
+    return owner, answer.body, answer.body["contacts"][0]
+
+
+async def switch_on(client: Client, owner: dict, contact: dict, **extra: Any) -> dict:
+    answer = await client.as_(owner["token"]).put(
+        f"/api/v1/contacts/{contact['id']}/portal-access", {"enabled": True} | extra
+    )
+    assert answer.status == 200, answer.body
+    return answer.body
+
+
+async def invitation_link(tap: Tap, contact: dict, seen: int = 0) -> str:
+    def mine(d: dict) -> bool:
+        return d["recipient_id"] == contact["id"]
+
+    await tap.next("notify.send_invitation", mine)
+    await asyncio.sleep(0)
+    return [d for d in tap.of("notify.send_invitation") if mine(d)][seen]["link"]
+
+
+async def registered(client: Client, tap: Tap) -> tuple[dict, dict, dict, dict]:
+    owner, created, contact = await customer(client)
+    await switch_on(client, owner, contact)
+    link = await invitation_link(tap, contact)
+    answer = await client.post(
+        "/api/v1/auth/register", {"token": token_from(link), "password": PASSWORD}
+    )
+    assert answer.status == 200, answer.body
+    return owner, created, contact, answer.body
+
+
+async def test_contact_fields_are_validated_and_unique_in_the_firm(client: Client, sql) -> None:
+    owner, _created, contact = await customer(client)
+    as_owner = client.as_(owner["token"])
+    base = {"first_name": "D", "last_name": "E"}
+    cases = [
+        ({"email": "x@"}, "email"),
+        ({"phone": "+46 70"}, "phone"),
+        ({"personal_number": "19811218-1234"}, "personal_number"),
+        ({"language": "fr"}, "language"),
+        ({"email": contact["email"].upper()}, "email"),
+    ]
+    for change, field in cases:
+        answer = await as_owner.post("/api/v1/contacts", base | change)
+        assert answer.status == 422, (change, answer.body)
+        assert answer.body["field"] == field
+    assert await sql.fetchval("SELECT count(*) FROM contacts") == 1
+    first = await as_owner.post("/api/v1/contacts", base | {"personal_number": "8112189876"})
+    assert first.status == 201
+    assert "personal_number" not in first.body
+    stored = await sql.fetchval(
+        "SELECT personal_number FROM contacts WHERE id = $1::uuid", first.body["id"]
+    )
+    assert stored == "198112189876"
+    twin = await as_owner.post("/api/v1/contacts", base | {"personal_number": "19811218-9876"})
+    assert twin.status == 422
+    assert twin.body["field"] == "personal_number"
+    changed = await as_owner.patch(f"/api/v1/contacts/{contact['id']}", {"phone": "0701234567"})
+    assert changed.body["phone"] == "+46701234567"
+
+
+async def test_portal_access_needs_an_email(client: Client) -> None:
+    owner, _, contact = await customer(client, email=None)
+    answer = await client.as_(owner["token"]).put(
+        f"/api/v1/contacts/{contact['id']}/portal-access", {"enabled": True}
+    )
+    assert answer.status == 422
+    assert answer.body["field"] == "email"
+
+
+async def test_invitation_registration_and_the_contacts_view(client: Client, tap: Tap) -> None:
+    owner, created, contact = await customer(client)
+    access = await switch_on(client, owner, contact)
+    assert access["status"] == "sent"
+    link = await invitation_link(tap, contact)
+    await tap.next("identity.portal_access.granted", lambda d: d["contact_id"] == contact["id"])
+    assert all(link not in str(m.data) for m in tap.messages if m.type.startswith("identity."))
+    token = token_from(link)
+    weak = await client.post("/api/v1/auth/register", {"token": token, "password": "short"})
+    assert weak.status == 422
+    done = await client.post("/api/v1/auth/register", {"token": token, "password": PASSWORD})
+    assert done.status == 200
+    assert done.body["context"]["kind"] == "contact"
+    assert done.body["context"]["client_id"] == created["id"]
+    await tap.next("identity.contact.registered", lambda d: d["contact_id"] == contact["id"])
+    status = await client.as_(owner["token"]).get(f"/api/v1/contacts/{contact['id']}/portal-access")
+    assert status.body["status"] == "registered"
+    as_contact = client.as_(done.body["access_token"])
+    me = await as_contact.get("/api/v1/me")
+    assert me.body["memberships"][0]["clients"] == [
+        {"client_id": created["id"], "name": "Kund AB", "roles": ["employee"], "primary": True}
+    ]
+    for path in ("/api/v1/clients", "/api/v1/staff", f"/api/v1/contacts/{contact['id']}"):
+        assert (await as_contact.get(path)).status == 403, path
+    replay = await client.post("/api/v1/auth/register", {"token": token, "password": PASSWORD})
+    unknown = await client.post(
+        "/api/v1/auth/register", {"token": "nope" * 10, "password": PASSWORD}
+    )
+    assert replay.status == unknown.status == 410
+    assert replay.body == unknown.body
+
+
+async def test_switching_access_off_revokes_sessions_at_once(client: Client, tap: Tap) -> None:
+    owner, _, contact, tokens = await registered(client, tap)
+    as_contact = client.as_(tokens["access_token"])
+    assert (await as_contact.get("/api/v1/me")).status == 200
+    off = await client.as_(owner["token"]).put(
+        f"/api/v1/contacts/{contact['id']}/portal-access", {"enabled": False}
+    )
+    assert off.body["enabled"] is False
+    assert (await as_contact.get("/api/v1/me")).status == 401
+    refresh = {"refresh_token": tokens["refresh_token"]}
+    assert (await client.post("/api/v1/auth/refresh", refresh)).status == 401
+    again = await client.post(
+        "/api/v1/auth/sign-in", {"email": contact["email"], "password": PASSWORD}
+    )
+    assert again.status == 403
+    await tap.next("identity.portal_access.revoked", lambda d: d["contact_id"] == contact["id"])
+
+
+async def test_scheduled_invitation_is_sent_by_the_job(client: Client, tap: Tap) -> None:
+    owner, _, contact = await customer(client)
+    when = datetime.now(UTC) + timedelta(seconds=1)
+    access = await switch_on(client, owner, contact, send_at=when.isoformat())
+    assert access["status"] == "scheduled"
+    assert tap.of("notify.send_invitation") == []
+    await invitation_link(tap, contact)
+    status = await client.as_(owner["token"]).get(f"/api/v1/contacts/{contact['id']}/portal-access")
+    assert status.body["status"] == "sent"
+    assert (
+        len([d for d in tap.of("notify.send_invitation") if d["recipient_id"] == contact["id"]])
+        == 1
+    )
+
+
+async def test_resend_replaces_the_link_and_expiry_is_enforced(
+    client: Client, tap: Tap, sql
+) -> None:
+    owner, _, contact = await customer(client)
+    await switch_on(client, owner, contact)
+    first = await invitation_link(tap, contact)
+    resent = await client.as_(owner["token"]).post(
+        f"/api/v1/contacts/{contact['id']}/invitation", {}
+    )
+    assert resent.status == 200
+    await wait_for_count(tap, contact, 2)
+    second = await invitation_link(tap, contact, seen=1)
+    old = await client.post(
+        "/api/v1/auth/register", {"token": token_from(first), "password": PASSWORD}
+    )
+    assert old.status == 410
+    await sql.execute("UPDATE invitations SET expires_at = now() - interval '1 second'")
+    status = await client.as_(owner["token"]).get(f"/api/v1/contacts/{contact['id']}/portal-access")
+    assert status.body["status"] == "expired"
+    late = await client.post(
+        "/api/v1/auth/register", {"token": token_from(second), "password": PASSWORD}
+    )
+    assert late.status == 410
+
+
+async def wait_for_count(tap: Tap, contact: dict, count: int) -> None:
+    def enough() -> bool:
+        sent = [d for d in tap.of("notify.send_invitation") if d["recipient_id"] == contact["id"]]
+        return len(sent) >= count
+
+    await wait_until(enough)
+
+
+async def test_inviting_someone_with_an_account_links_it(client: Client, tap: Tap) -> None:
+    other_firm = await sign_up(client)
+    owner, created, contact = await customer(client, email=other_firm["email"])
+    access = await switch_on(client, owner, contact)
+    assert access["status"] == "registered"
+    command = await tap.next("notify.send_invitation", lambda d: d["recipient_id"] == contact["id"])
+    assert command["link"] is None
+    signed_in = await client.post(
+        "/api/v1/auth/sign-in",
+        {"email": other_firm["email"], "password": PASSWORD, "firm_id": owner["firm"]["id"]},
+    )
+    assert signed_in.status == 200
+    assert signed_in.body["context"]["client_id"] == created["id"]
+
+
+async def test_magic_link_is_single_use_and_expires(client: Client, tap: Tap, sql) -> None:
+    owner = await sign_up(client)
+    nobody = await client.post("/api/v1/auth/magic-link", {"email": new_email()})
+    asked = await client.post("/api/v1/auth/magic-link", {"email": owner["email"]})
+    assert nobody.status == asked.status == 202
+    assert nobody.body == asked.body
+    command = await tap.next("notify.send_magic_link")
+    assert len(tap.of("notify.send_magic_link")) == 1
+    token = token_from(command["link"])
+    used = await client.post("/api/v1/auth/magic-link/sign-in", {"token": token})
+    assert used.status == 200
+    assert used.body["context"]["firm_id"] == owner["firm"]["id"]
+    again = await client.post("/api/v1/auth/magic-link/sign-in", {"token": token})
+    unknown = await client.post("/api/v1/auth/magic-link/sign-in", {"token": "z" * 43})
+    assert again.status == unknown.status == 410
+    assert again.body == unknown.body
+    await client.post("/api/v1/auth/magic-link", {"email": owner["email"]})
+    await wait_until_count(tap, "notify.send_magic_link", 2)
+    await sql.execute("UPDATE one_time_tokens SET expires_at = now() - interval '1 second'")
+    late = tap.of("notify.send_magic_link")[1]["link"]
+    expired = await client.post("/api/v1/auth/magic-link/sign-in", {"token": token_from(late)})
+    assert expired.status == 410
+
+
+async def wait_until_count(tap: Tap, type_: str, count: int) -> None:
+    await wait_until(lambda: len(tap.of(type_)) >= count)
+
+
+async def test_password_reset_replaces_the_password_and_ends_sessions(
+    client: Client, tap: Tap
+) -> None:
+    owner = await sign_up(client)
+    await client.post("/api/v1/auth/password-reset", {"email": owner["email"]})
+    command = await tap.next("notify.send_password_reset")
+    new_password = "a completely different passphrase"
+    reset = {"token": token_from(command["link"]), "password": new_password}
+    assert (await client.post("/api/v1/auth/password-reset/complete", reset)).status == 204
+    assert (await client.post("/api/v1/auth/password-reset/complete", reset)).status == 410
+    assert (await client.as_(owner["token"]).get("/api/v1/me")).status == 401
+    old = await client.post("/api/v1/auth/sign-in", {"email": owner["email"], "password": PASSWORD})
+    new = await client.post(
+        "/api/v1/auth/sign-in", {"email": owner["email"], "password": new_password}
+    )
+    assert old.status == 401
+    assert new.status == 200
