@@ -1,0 +1,102 @@
+"""Signing's two RPCs over the real bus, resumable uploads, and the reaper."""
+
+import hashlib
+import io
+import os
+import uuid
+
+import pytest
+
+from services.documents.resources import DEPS
+from shared.bus import RpcError
+from shared.events.documents import OpenForSigning, StoreSignedDocument
+from tests.documents.integration.conftest import Portal
+from tests.documents.integration.test_uploads import _usage_is, pdf, setup
+from tests.support.infra import wait_until
+
+
+async def test_signing_reads_a_visible_document_and_stores_the_sealed_copy(portal: Portal) -> None:
+    firm, _client, owner, folder = await setup(portal)
+    original = await portal.upload(owner, folder["id"], "avtal.pdf", pdf(3000))
+    member = portal.staff(firm, "member")
+    ask = OpenForSigning(idempotency_key=str(uuid.uuid4()), document_id=original["id"],
+                         staff_id=member.user_id, staff_role="member")  # fmt: skip
+    with pytest.raises(RpcError) as refused:
+        await portal.rpc.call(ask, firm_id=firm, actor=member.user_id, timeout=20)
+    assert refused.value.status == 404
+    ask = ask.model_copy(update={"idempotency_key": str(uuid.uuid4()), "staff_role": "owner"})
+    source = await portal.rpc.call(ask, firm_id=firm, actor=owner.user_id, timeout=20)
+    assert source.size == 3000
+    assert not source.finalised
+    sealed = pdf(4500)
+    client_s3 = portal.documents.app[DEPS].objects.client
+    client_s3.put_object(portal.settings.bucket, "signing/sealed", io.BytesIO(sealed), len(sealed))
+    url = client_s3.presigned_get_object(portal.settings.bucket, "signing/sealed")
+    store = StoreSignedDocument(
+        idempotency_key=str(uuid.uuid4()), original_document_id=original["id"],
+        name="avtal.pdf", size=len(sealed), sha256=hashlib.sha256(sealed).hexdigest(),
+        source_url=url, signing_id=uuid.uuid4(),
+    )  # fmt: skip
+    stored = await portal.rpc.call(store, firm_id=firm, actor=owner.user_id, timeout=30)
+    again = await portal.rpc.call(store, firm_id=firm, actor=owner.user_id, timeout=30)
+    assert stored == again
+    assert str(stored.folder_id) == folder["id"]
+    assert str(stored.document_id) != original["id"]
+    rows = await portal.sql("SELECT name, size FROM documents WHERE id = $1", stored.document_id)
+    assert (rows[0]["name"], rows[0]["size"]) == ("avtal (2).pdf", 4500)
+    await wait_until(lambda: _usage_is(portal, firm, (7500, 0)))
+
+
+async def test_resumable_upload_reserves_at_start_and_joins_parts(portal: Portal) -> None:
+    firm, _, owner, folder = await setup(portal)
+    part = portal.settings.part_size_bytes
+    data = pdf(2 * part + 1234)
+    start = {"name": "scan.pdf", "size": len(data)}
+    url = f"/api/v1/folders/{folder['id']}/uploads"
+    async with portal.http.post(url, headers=owner.headers, json=start) as response:
+        started = await response.json()
+        assert response.status == 201, started
+    assert await portal.usage(firm) == (0, len(data))
+    base = f"/api/v1/uploads/{started['id']}"
+    for number in (3, 1):  # any order, then resume after an "interruption"
+        chunk = data[(number - 1) * part : number * part]
+        async with portal.http.put(f"{base}/parts/{number}", data=chunk,
+                                   headers=owner.headers) as response:  # fmt: skip
+            assert response.status == 200, await response.text()
+    async with portal.http.post(f"{base}/complete", headers=owner.headers) as response:
+        assert response.status == 409
+    async with portal.http.get(base, headers=owner.headers) as response:
+        assert (await response.json())["parts"] == [1, 3]
+    async with portal.http.put(f"{base}/parts/2", data=data[part : 2 * part],
+                               headers=owner.headers) as response:  # fmt: skip
+        assert response.status == 200
+    async with portal.http.post(f"{base}/complete", headers=owner.headers) as response:
+        doc = await response.json()
+        assert response.status == 201, doc
+    assert doc["size"] == len(data)
+    assert doc["content_type"] == "application/pdf"
+    await wait_until(lambda: _usage_is(portal, firm, (len(data), 0)))
+
+
+async def test_abandoned_resumable_upload_is_aborted_and_released(portal: Portal) -> None:
+    firm, _, owner, folder = await setup(portal)
+    async with portal.http.post(f"/api/v1/folders/{folder['id']}/uploads", headers=owner.headers,
+                                json={"name": "x.bin", "size": 7_000_000}) as response:  # fmt: skip
+        started = await response.json()
+    part_url = f"/api/v1/uploads/{started['id']}/parts/1"
+    async with portal.http.put(
+        part_url, data=os.urandom(7_000_000), headers=owner.headers
+    ) as response:
+        assert response.status == 200
+    assert await portal.usage(firm) == (0, 7_000_000)
+    await portal.sql(
+        "UPDATE uploads SET heartbeat_at = now() - interval '2 days' WHERE id = $1",
+        uuid.UUID(started["id"]),
+    )
+    await wait_until(lambda: _usage_is(portal, firm, (0, 0)))
+    rows = await portal.sql("SELECT state FROM uploads WHERE id = $1", uuid.UUID(started["id"]))
+    assert rows[0]["state"] == "failed"
+    assert portal.objects() == []
+    client_s3 = portal.documents.app[DEPS].objects.client
+    key = (await portal.sql("SELECT object_key FROM uploads"))[0]["object_key"]
+    assert list(client_s3._list_multipart_uploads(portal.settings.bucket, prefix=key).uploads) == []
