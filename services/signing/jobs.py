@@ -67,9 +67,9 @@ async def complete_due(app: web.Application) -> int:
 
 async def release_due(app: web.Application) -> int:
     async with app[DB].transaction(readonly=True) as conn:
-        due = await signings.list_ids_releasing(conn, BATCH)
-    for signing_id, firm_id in due:
-        await sending.release(app, firm_id, signing_id, None)
+        due = await signings.list_releasing(conn, BATCH)
+    for s in due:
+        await sending.release(app, s.firm_id, s.id, s.credit_attempt, None)
     return len(due)
 
 

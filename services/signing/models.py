@@ -41,6 +41,7 @@ class SigningRow(Row):
     reminder_days: int | None
     state: State
     credit: Credit
+    credit_attempt: int = 0
     halted: str | None
     created_by: UUID
     created_at: datetime

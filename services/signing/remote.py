@@ -50,8 +50,9 @@ async def call(app: web.Application, request: Request, firm_id: UUID, actor: UUI
     raise Unavailable(f"{request.target} did not answer; try again (nothing was done twice).")
 
 
-def credit_key(signing_id: UUID) -> str:
-    return f"signing:{signing_id}"
+def credit_key(signing_id: UUID, attempt: int = 0) -> str:
+    """One key per request (a new one only after billing said no, see `credit_attempt`)."""
+    return f"signing:{signing_id}" if attempt == 0 else f"signing:{signing_id}:{attempt}"
 
 
 async def open_for_signing(
@@ -71,33 +72,27 @@ async def open_for_signing(
         raise Conflict(f"documents refused: {error.detail}") from None
 
 
-async def reserve_credit(
-    app: web.Application, firm_id: UUID, signing_id: UUID, actor: UUID
-) -> None:
-    decision: CreditDecision = await call(
-        app, ReserveCredit(idempotency_key=credit_key(signing_id)), firm_id, actor
+async def reserve_credit(app: web.Application, firm_id: UUID, key: str, actor: UUID) -> bool:
+    decision: CreditDecision = await call(app, ReserveCredit(idempotency_key=key), firm_id, actor)
+    return decision.granted
+
+
+def no_credit() -> PaymentRequired:
+    return PaymentRequired(
+        f"No e-signature credit is left. An account owner or admin can buy more with {TOP_UP}.",
+        top_up=TOP_UP,
     )
-    if not decision.granted:
-        raise PaymentRequired(
-            f"No e-signature credit is left. An account owner or admin can buy more with {TOP_UP}.",
-            balance=decision.balance,
-            top_up=TOP_UP,
-        )
 
 
-async def commit_credit(app: web.Application, firm_id: UUID, signing_id: UUID, actor: UUID) -> None:
-    settled: CreditSettled = await call(
-        app, CommitCredit(idempotency_key=credit_key(signing_id)), firm_id, actor
-    )
-    log.info("credit for signing %s %s", signing_id, settled.state)
+async def commit_credit(app: web.Application, firm_id: UUID, key: str, actor: UUID) -> None:
+    settled: CreditSettled = await call(app, CommitCredit(idempotency_key=key), firm_id, actor)
+    log.info("credit %s %s", key, settled.state)
 
 
-async def release_credit(
-    app: web.Application, firm_id: UUID, signing_id: UUID, actor: UUID | None
-) -> bool:
+async def release_credit(app: web.Application, firm_id: UUID, key: str, actor: UUID | None) -> bool:
     """Give the request's credit back; False when billing never held one under its key."""
     try:
-        await call(app, ReleaseCredit(idempotency_key=credit_key(signing_id)), firm_id, actor)
+        await call(app, ReleaseCredit(idempotency_key=key), firm_id, actor)
     except RpcError as error:
         if error.status == 404:
             return False

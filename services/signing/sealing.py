@@ -61,7 +61,9 @@ def stamp(at: datetime) -> str:
 
 def party_text(line: PartyLine, language: str) -> str:
     w = words(language)
-    text = f"{line.name} <{line.email}> · {w[line.role]} · {w[line.method]} · {w[line.outcome]}"
+    text = f"{line.name} <{line.email}> · {w[line.role]} · {w[line.method]}"
+    if line.outcome:
+        text += f" · {w[line.outcome]}"
     if line.acted_at:
         text += f" {w['at']} {stamp(line.acted_at)} UTC"
     if line.address:

@@ -80,13 +80,19 @@ async def refresh_original(
     )
 
 
-async def start_sending(app: web.Application, principal: Principal, signing_id: UUID) -> SigningRow:
+async def start_sending(app: web.Application, principal: Principal, signing_id: UUID) -> str:
+    """Note that a credit is being taken (so a cancel gives it back); returns its key."""
     async with app[DB].transaction() as conn:
         signing = await signings.lock_signing(conn, principal.firm_id, signing_id)
         assert signing is not None
         if signing.state == "draft":
             await signings.update_credit(conn, signing_id, "reserving")
-    return signing
+    return remote.credit_key(signing_id, signing.credit_attempt)
+
+
+async def refused(app: web.Application, signing_id: UUID) -> None:
+    async with app[DB].transaction() as conn:
+        await signings.update_credit_refused(conn, signing_id)
 
 
 async def finish_sending(
@@ -117,9 +123,11 @@ async def send(
 ) -> None:
     """Reserve → commit → mark sent and invite; every step is safe to repeat."""
     signing = await refresh_original(app, principal, signing)
-    await start_sending(app, principal, signing.id)
-    await remote.reserve_credit(app, principal.firm_id, signing.id, principal.user_id)
-    await remote.commit_credit(app, principal.firm_id, signing.id, principal.user_id)
+    key = await start_sending(app, principal, signing.id)
+    if not await remote.reserve_credit(app, principal.firm_id, key, principal.user_id):
+        await refused(app, signing.id)
+        raise remote.no_credit()
+    await remote.commit_credit(app, principal.firm_id, key, principal.user_id)
     await finish_sending(app, principal, signing.id, at)
 
 
@@ -141,9 +149,9 @@ async def cancel(
 
 
 async def release(
-    app: web.Application, firm_id: UUID, signing_id: UUID, actor: UUID | None
+    app: web.Application, firm_id: UUID, signing_id: UUID, attempt: int, actor: UUID | None
 ) -> None:
     """Give the credit back and note it; a failure leaves `releasing` for the job to retry."""
-    await remote.release_credit(app, firm_id, signing_id, actor)
+    await remote.release_credit(app, firm_id, remote.credit_key(signing_id, attempt), actor)
     async with app[DB].transaction() as conn:
         await signings.update_credit_released(conn, signing_id)

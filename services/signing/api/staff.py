@@ -115,7 +115,9 @@ async def cancel_signing(
         signing = await require_signing(conn, principal, signing_id, lock=True)
         returning = await sending.cancel(conn, principal, signing, body.reason, now())
     if returning:
-        await sending.release(request.app, principal.firm_id, signing_id, principal.user_id)
+        await sending.release(
+            request.app, principal.firm_id, signing_id, signing.credit_attempt, principal.user_id
+        )
     return await _view(request, principal, signing_id)
 
 

@@ -18,6 +18,9 @@ CREATE TABLE signings (
                          ('draft', 'sent', 'completed', 'declined', 'expired', 'cancelled')),
     credit           text NOT NULL DEFAULT 'none' CHECK (credit IN
                          ('none', 'reserving', 'committed', 'releasing', 'released')),
+    -- Bumped after billing refused a credit, so that a send after a top-up asks afresh
+    -- instead of getting billing's remembered refusal for the same key.
+    credit_attempt   int NOT NULL DEFAULT 0,
     halted           text,
     created_by       uuid NOT NULL,
     created_at       timestamptz NOT NULL,

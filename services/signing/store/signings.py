@@ -9,7 +9,7 @@ from shared.database import Connection
 
 COLUMNS = """id, firm_id, client_id, folder_id, document_id, document_name, document_sha256,
     document_size, attachments, message, language, expires_at, reminder_days, state, credit,
-    halted, created_by, created_at, sent_at, closed_at, sealed_sha256, sealed_size,
+    credit_attempt, halted, created_by, created_at, sent_at, closed_at, sealed_sha256, sealed_size,
     signed_document_id"""
 
 
@@ -218,8 +218,16 @@ async def update_credit_released(conn: Connection, signing_id: UUID) -> None:
     )
 
 
-async def list_ids_releasing(conn: Connection, limit: int) -> list[tuple[UUID, UUID]]:
-    rows = await conn.fetch(
-        "SELECT id, firm_id FROM signings WHERE credit = 'releasing' LIMIT $1", limit
+async def list_releasing(conn: Connection, limit: int) -> list[SigningRow]:
+    records = await conn.fetch(
+        f"SELECT {COLUMNS} FROM signings WHERE credit = 'releasing' LIMIT $1", limit
     )
-    return [(r["id"], r["firm_id"]) for r in rows]
+    return [SigningRow.model_validate(dict(r)) for r in records]
+
+
+async def update_credit_refused(conn: Connection, signing_id: UUID) -> None:
+    await conn.execute(
+        """UPDATE signings SET credit = 'none', credit_attempt = credit_attempt + 1
+           WHERE id = $1 AND state = 'draft'""",
+        signing_id,
+    )

@@ -3,10 +3,6 @@
 import io
 import uuid
 
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko_certvalidator import ValidationContext
-from pyhanko.keys import load_cert_from_pemder
 from pypdf import PdfReader
 
 from tests.signing.integration.conftest import World, party

@@ -1,0 +1,127 @@
+"""Order of parties, and what a link may do: only its party, only while the request is active."""
+
+import io
+import uuid
+from typing import Any
+
+from services.signing import files
+from shared.service import STORE
+from tests.signing.integration.conftest import World, party
+from tests.signing.integration.helpers import act
+from tests.support.bus import settle
+
+
+async def started(
+    world: World, parties: list[dict[str, Any]]
+) -> tuple[uuid.UUID, dict[str, str], dict[str, Any]]:
+    firm, client = await world.open_firm(), uuid.uuid4()
+    owner = world.staff(firm)
+    created = await world.create(owner, await world.pdf(firm, client), parties)
+    await world.send(owner, created["id"])
+    return firm, owner, created
+
+
+async def test_order_two_is_invited_only_after_all_of_order_one_signed_in_any_order(
+    world: World,
+) -> None:
+    await started(world, [
+        party("A", "a@example.se", order=1), party("B", "b@example.se", order=1),
+        party("C", "c@example.se", order=2),
+    ])  # fmt: skip
+    a, b = await world.invitation("a@example.se"), await world.invitation("b@example.se")
+    await act(world, b)
+    await settle()
+    invited_early = [d["email"] for d in world.captured.of("notify.send_signing_invitation")]
+    await act(world, a)
+    c = await world.invitation("c@example.se")
+    view = await (await world.http.get(f"/api/v1/sign/{c}")).json()
+
+    assert "c@example.se" not in invited_early
+    assert view["may_act_now"] is True
+    assert [p["status"] for p in view["parties"]] == ["signed", "signed", "invited"]
+
+
+async def test_an_approver_of_order_one_acts_before_the_signer_of_order_two(world: World) -> None:
+    _, owner, created = await started(world, [
+        party("Approver", "ap@example.se", role="approver", order=1),
+        party("Signer", "si@example.se", order=2),
+    ])  # fmt: skip
+    await settle()
+    assert {d["email"] for d in world.captured.of("notify.send_signing_invitation")} == {
+        "ap@example.se"
+    }
+    await act(world, await world.invitation("ap@example.se"))
+    await act(world, await world.invitation("si@example.se"))
+    detail = await (await world.http.get(f"/api/v1/signings/{created['id']}", headers=owner)).json()
+    actions = [a["action"] for a in detail["audit"]]
+    assert actions.index("approved") < actions.index("signed")
+    assert detail["state"] == "completed"
+
+
+async def test_a_link_is_dead_after_its_party_signed_and_unknown_links_are_404(
+    world: World,
+) -> None:
+    await started(world, [party("A", "a@example.se"), party("B", "b@example.se", order=2)])
+    a = await world.invitation("a@example.se")
+    await act(world, a)
+    again = await world.http.post(f"/api/v1/sign/{a}/sign", json={})
+    unknown = await world.http.get("/api/v1/sign/not-a-real-token")
+    assert again.status == 410
+    assert unknown.status == 404
+
+
+async def test_links_answer_410_after_decline_and_after_cancel(world: World) -> None:
+    _, owner, _ = await started(world, [party("A", "a@example.se"), party("B", "b@example.se")])
+    a, b = await world.invitation("a@example.se"), await world.invitation("b@example.se")
+    declined = await act(world, a, "decline", {"reason": "Wrong amount"})
+    after_decline = await world.http.get(f"/api/v1/sign/{b}")
+
+    _, owner, other = await started(world, [party("C", "c@example.se")])
+    c = await world.invitation("c@example.se")
+    cancel = await world.http.post(f"/api/v1/signings/{other['id']}/cancel", json={}, headers=owner)
+    after_cancel = await world.http.post(f"/api/v1/sign/{c}/sign", json={})
+
+    assert declined == {"status": "declined", "request_state": "declined"}
+    assert after_decline.status == 410
+    assert cancel.status == 200
+    assert after_cancel.status == 410
+
+
+async def test_links_answer_410_after_completion_and_the_copy_link_downloads_the_seal(
+    world: World,
+) -> None:
+    await started(world, [party("A", "a@example.se"), party("V", "v@example.se", role="viewer")])
+    a = await world.invitation("a@example.se")
+    await act(world, a)
+    after = await world.http.get(f"/api/v1/sign/{a}/document")
+    copies = world.captured.of("notify.send_signed_copy")
+    copy = await world.http.get("/api/v1/sign/" + copies[0]["link"].split("/sign/")[1])
+    (stored,) = world.documents.stored.values()
+
+    assert after.status == 410
+    assert {c["email"] for c in copies} == {"a@example.se", "v@example.se"}
+    assert copy.status == 200
+    assert await copy.read() == stored
+
+
+async def test_tampered_bytes_stop_signing_with_a_clear_error(world: World) -> None:
+    _, owner, created = await started(world, [party("A", "a@example.se")])
+    store = world.signing.app[STORE]
+    forged = b"%PDF-1.4 forged"
+    await store.run(
+        store.client.put_object, store.bucket, files.original_key(uuid.UUID(created["id"])),
+        io.BytesIO(forged), len(forged),
+    )  # fmt: skip
+    response = await world.http.post(
+        f"/api/v1/sign/{await world.invitation('a@example.se')}/sign", json={}
+    )
+    problem = await response.json()
+    attention = await (
+        await world.http.get("/api/v1/signings/needs-attention", headers=owner)
+    ).json()
+
+    assert response.status == 409
+    assert "no longer match" in problem["detail"]
+    assert created["document_sha256"] in problem["detail"]
+    assert [(i["id"], i["reason"]) for i in attention["items"]] == [(created["id"], "halted")]
+    assert not world.documents.stored
