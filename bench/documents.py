@@ -1,0 +1,413 @@
+"""Documents benchmark: `python -m bench.documents`.
+
+Starts what it needs itself (SeaweedFS, scratch databases, billing and documents in this
+process, nginx with the gateway template if installed) and measures, in the same run:
+- upload and download of 100 MB and 1 GB (generated on the fly) through the service, direct
+  and via the gateway, against a direct `minio` put/get of the same bytes to the same S3;
+- RSS of this process while the service streams (the client side holds 1 MiB at a time);
+- folder listing as a contact with a restricted audience, 10,000 documents in 200 folders,
+  against the bare SQL the listing runs.
+Last line: one JSON object.
+"""
+
+import asyncio
+import io
+import json
+import os
+import resource
+import shutil
+import string
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import aiohttp
+from aiohttp import web
+
+from bench.support import AMQP_URL, namespace, percentile, scratch_database
+from deploy.local.ports import free_port
+from deploy.local.s3 import S3Server
+from services.billing.app import create_app as billing_app
+from services.billing.settings import BillingSettings
+from services.documents.app import create_app as documents_app
+from services.documents.resources import DEPS
+from services.documents.settings import DocumentsSettings
+from shared.bus import Bus, BusNames
+from shared.events.base import Envelope, Event
+from shared.events.identity import (
+    ClientCreated,
+    ContactCreated,
+    ContactLinked,
+    FirmCreated,
+    PortalAccessGranted,
+)
+from shared.service import DB
+from tests.support.tokens import JwksServer, mint
+
+MIB = 1024 * 1024
+ROOT = Path(__file__).resolve().parents[1]
+BLOCK = b"%PDF-1.7\n" + os.urandom(MIB - 9)
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Stream(io.RawIOBase):
+    """`size` bytes of BLOCK repeated, read like a file (for minio's put_object)."""
+
+    def __init__(self, size: int) -> None:
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        n = self.left if n < 0 else min(n, self.left)
+        out = (BLOCK * (n // MIB + 1))[:n] if n > MIB else BLOCK[:n]
+        self.left -= len(out)
+        return out
+
+
+async def body(size: int) -> AsyncIterator[bytes]:
+    left = size
+    while left:
+        chunk = BLOCK[: min(MIB, left)]
+        left -= len(chunk)
+        yield chunk
+
+
+class Sampler:
+    def __init__(self) -> None:
+        self.peak = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_mb())
+            await asyncio.sleep(0.05)
+
+    def __enter__(self) -> "Sampler":
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+
+
+async def timed(coro: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = await coro
+    return time.perf_counter() - start, result
+
+
+async def direct_put(settings: DocumentsSettings, s3: S3Server, size: int) -> None:
+    client = s3.client()
+    await asyncio.to_thread(
+        client.put_object, settings.bucket, f"direct/{uuid.uuid4()}", Stream(size), size,
+        part_size=settings.part_size_bytes,
+    )  # fmt: skip
+
+
+async def direct_get(settings: DocumentsSettings, s3: S3Server, key: str) -> int:
+    def read() -> int:
+        response = s3.client().get_object(settings.bucket, key)
+        total = 0
+        for chunk in response.stream(MIB):
+            total += len(chunk)
+        response.close()
+        response.release_conn()
+        return total
+
+    return await asyncio.to_thread(read)
+
+
+async def service_put(base: str, folder: str, headers: dict[str, str], size: int) -> str:
+    async with aiohttp.ClientSession() as http, http.post(
+        f"{base}/api/v1/folders/{folder}/documents",
+        params={"name": f"{uuid.uuid4().hex}.pdf"}, data=body(size),
+        headers={**headers, "Content-Length": str(size)},
+    ) as response:  # fmt: skip
+        document = await response.json()
+        assert response.status == 201, document
+        return str(document["id"])
+
+
+async def service_get(base: str, document: str, headers: dict[str, str]) -> int:
+    total = 0
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(f"{base}/api/v1/documents/{document}/content", headers=headers) as response,
+    ):
+        assert response.status == 200
+        async for chunk in response.content.iter_chunked(MIB):
+            total += len(chunk)
+    return total
+
+
+def start_gateway(workdir: Path, documents_port: int) -> tuple[subprocess.Popen[bytes], int] | None:
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    template = ROOT / "deploy" / "gateway" / "nginx.conf.template"
+    if not Path(nginx).exists() or not template.exists():
+        return None
+    port = free_port()
+    upstreams = {
+        f"{s}_UPSTREAM": f"127.0.0.1:{documents_port}"
+        for s in ("IDENTITY", "DOCUMENTS", "SIGNING", "NOTIFY", "BILLING")
+    }
+    config = string.Template(template.read_text()).safe_substitute(
+        GATEWAY_PORT=str(port), **upstreams
+    )
+    prefix = workdir / "gateway"
+    (prefix / "logs").mkdir(parents=True, exist_ok=True)
+    (prefix / "nginx.conf").write_text(config)
+    process = subprocess.Popen(
+        [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(0.5)
+    return process, port
+
+
+async def publish(bus: Bus, event: Event, firm_id: uuid.UUID) -> None:
+    envelope = Envelope.wrap(event, firm_id=firm_id, actor=None)
+    message = aio_pika.Message(envelope.model_dump_json().encode(), message_id=str(envelope.id))
+    await bus.publish(bus.names.events, envelope.type, message)
+
+
+async def wait_for(db: Any, query: str, *args: Any) -> None:
+    for _ in range(400):
+        async with db.transaction() as conn:
+            if await conn.fetchval(query, *args):
+                return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"timed out waiting for {query}")
+
+
+def sizes() -> Iterator[tuple[str, int]]:
+    yield "100MB", 100 * 10**6
+    yield "1GB", 10**9
+
+
+class World:
+    """A firm with a client, a restricted-audience contact, and an upload folder."""
+
+    def __init__(self, jwks: JwksServer) -> None:
+        self.firm, self.client, self.contact = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        self.owner = {"Authorization": "Bearer " + mint(jwks.keys[0], firm_id=self.firm)}
+        contact_token = mint(
+            jwks.keys[0], sub=self.contact, firm_id=self.firm, kind="contact", role=None,
+            client_id=str(self.client),
+        )  # fmt: skip
+        self.as_contact = {"Authorization": f"Bearer {contact_token}"}
+
+    async def create(self, bus: Bus, documents_db: Any, billing_db: Any) -> None:
+        events: list[Event] = [
+            FirmCreated(firm_id=self.firm, name="Bench", country="SE", plan="bureau",
+                        default_language="sv", owner_id=uuid.uuid4()),
+            ClientCreated(client_id=self.client, kind="company", name="C",
+                          organisation_number=None),
+            ContactCreated(contact_id=self.contact, first_name="B", last_name="C", email=None,
+                           phone=None, language="sv"),
+            ContactLinked(contact_id=self.contact, client_id=self.client, roles=["employee"],
+                          primary=False),
+            PortalAccessGranted(contact_id=self.contact, invitation_send_at=None),
+        ]  # fmt: skip
+        for event in events:
+            await publish(bus, event, self.firm)
+        await wait_for(billing_db, "SELECT 1 FROM accounts WHERE firm_id = $1", self.firm)
+        await wait_for(
+            documents_db, "SELECT 1 FROM contacts WHERE contact_id = $1 AND portal_access",
+            self.contact,
+        )  # fmt: skip
+        await wait_for(documents_db, "SELECT 1 FROM relationships WHERE contact_id = $1",
+                       self.contact)  # fmt: skip
+
+    async def fill_listing(self, db: Any) -> None:
+        """200 folders (the contact is in the audience of half), 50 documents each."""
+        async with db.transaction() as conn:
+            await conn.execute(
+                """INSERT INTO folders (id, firm_id, client_id, name, level, audience_all, audience)
+                   SELECT gen_random_uuid(), $1, $2, 'folder-' || i, 'read', false,
+                          CASE WHEN i % 2 = 0 THEN ARRAY[$3::uuid, gen_random_uuid()]
+                               ELSE ARRAY[gen_random_uuid()] END
+                     FROM generate_series(1, 200) i""",
+                self.firm, self.client, self.contact,
+            )  # fmt: skip
+            await conn.execute(
+                """INSERT INTO documents (id, firm_id, client_id, folder_id, name, created_by,
+                                         created_by_kind, size, version_count)
+                   SELECT gen_random_uuid(), $1, $2, f.id, 'doc-' || i || '.pdf', $1, 'staff',
+                          1000 + i, 1
+                     FROM folders f, generate_series(1, 50) i
+                    WHERE f.client_id = $2 AND f.name LIKE 'folder-%'""",
+                self.firm, self.client,
+            )  # fmt: skip
+            await conn.execute("ANALYZE folders; ANALYZE documents")
+
+
+async def bare_listing(db: Any, world: World) -> None:
+    from services.documents import domain
+    from services.documents.store import folders, replicas
+
+    async with db.transaction(readonly=True) as conn:
+        standing = await replicas.get_standing(conn, world.firm, world.contact, world.client)
+        rows = await folders.list_folders(conn, world.firm, world.client)
+        ids = [r.id for r in rows if domain.contact_sees_folder(r.rules, standing)]
+        await folders.folder_totals(conn, world.firm, ids)
+
+
+async def listing(base: str, world: World, db: Any, n: int = 300) -> dict[str, float]:
+    http_ms, sql_ms = [], []
+    async with aiohttp.ClientSession() as http:
+        url = f"{base}/api/v1/clients/{world.client}/folders"
+        async with http.get(url, headers=world.as_contact) as response:
+            seen = len((await response.json())["folders"])
+        assert seen == 100, seen
+        for _ in range(n):
+            start = time.perf_counter()
+            async with http.get(url, headers=world.as_contact) as response:
+                await response.read()
+            http_ms.append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            await bare_listing(db, world)
+            sql_ms.append((time.perf_counter() - start) * 1000)
+    return {
+        "listing_p50_ms": percentile(http_ms, 0.5), "listing_p99_ms": percentile(http_ms, 0.99),
+        "sql_p50_ms": percentile(sql_ms, 0.5), "sql_p99_ms": percentile(sql_ms, 0.99),
+    }  # fmt: skip
+
+
+async def transfer(
+    label: str, base: str, world: World, settings: DocumentsSettings, s3: S3Server
+) -> dict[str, Any]:
+    folder = await make_folder(base, world)
+    out: dict[str, Any] = {}
+    for name, size in sizes():
+        direct_up, _ = await timed(direct_put(settings, s3, size))
+        with Sampler() as sampler:
+            before = rss_mb()
+            service_up, document = await timed(service_put(base, folder, world.owner, size))
+        key = await object_key(settings, document)
+        direct_down, _ = await timed(direct_get(settings, s3, key))
+        service_down, got = await timed(service_get(base, document, world.owner))
+        assert got == size
+        out[name] = {
+            "upload_mb_s": round(size / MIB / service_up, 1),
+            "direct_upload_mb_s": round(size / MIB / direct_up, 1),
+            "upload_ratio": round(direct_up / service_up, 3),
+            "download_mb_s": round(size / MIB / service_down, 1),
+            "direct_download_mb_s": round(size / MIB / direct_down, 1),
+            "download_ratio": round(direct_down / service_down, 3),
+            "rss_growth_mb": round(sampler.peak - before, 1),
+            "peak_rss_mb": round(sampler.peak, 1),
+        }
+        print(label, name, json.dumps(out[name]), flush=True)
+    return out
+
+
+async def make_folder(base: str, world: World) -> str:
+    async with aiohttp.ClientSession() as http, http.post(
+        f"{base}/api/v1/clients/{world.client}/folders",
+        json={"name": f"bench-{uuid.uuid4().hex[:6]}"}, headers=world.owner,
+    ) as response:  # fmt: skip
+        return str((await response.json())["id"])
+
+
+_APP: dict[str, web.Application] = {}
+
+
+async def object_key(settings: DocumentsSettings, document: str) -> str:
+    async with _APP["documents"][DB].transaction() as conn:
+        return await conn.fetchval(
+            "SELECT object_key FROM versions WHERE document_id = $1", uuid.UUID(document)
+        )
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-documents-") as tmp:
+        workdir = Path(tmp)
+        s3 = S3Server.start(workdir / "s3", access_key="bench", secret_key="bench-secret",
+                            log=workdir / "s3.log")  # fmt: skip
+        try:
+            await run(workdir, s3)
+        finally:
+            s3.stop()
+
+
+async def run(workdir: Path, s3: S3Server) -> None:
+    jwks = JwksServer()
+    await jwks.start()
+    ns = namespace("documents")
+    async with scratch_database("documents") as ddsn, scratch_database("billing") as bdsn:
+        common = {"amqp_url": AMQP_URL, "bus_namespace": ns, "jwks_url": jwks.url}
+        bsettings = BillingSettings(database_url=bdsn, **common)
+        dsettings = DocumentsSettings(
+            database_url=ddsn, s3_endpoint=s3.endpoint, s3_access_key=s3.access_key,
+            s3_secret_key=s3.secret_key, s3_bucket="bench-documents", **common,
+        )  # fmt: skip
+        results = await serve_and_measure(workdir, s3, jwks, bsettings, dsettings)
+    await jwks.stop()
+    summary = {
+        "bench": "documents",
+        "upload_ratio": results["direct"]["1GB"]["upload_ratio"],
+        "download_ratio": results["direct"]["1GB"]["download_ratio"],
+        "peak_rss_mb": max(v["peak_rss_mb"] for v in results["direct"].values()),
+        "listing_p50_ms": round(results["listing"]["listing_p50_ms"], 2),
+        "listing_p99_ms": round(results["listing"]["listing_p99_ms"], 2),
+    }
+    print(json.dumps(results))
+    print(json.dumps(summary))
+
+
+async def serve_and_measure(
+    workdir: Path, s3: S3Server, jwks: JwksServer, bsettings: BillingSettings,
+    dsettings: DocumentsSettings,
+) -> dict[str, Any]:  # fmt: skip
+    runners = []
+    for name, app in (("billing", billing_app(bsettings)), ("documents", documents_app(dsettings))):
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        runners.append((runner, port))
+        _APP[name] = app
+    bus = Bus(AMQP_URL, BusNames(bsettings.bus_namespace), name="bench")
+    await bus.start()
+    gateway = None
+    try:
+        world = World(jwks)
+        await world.create(bus, _APP["documents"][DB], _APP["billing"][DB])
+        documents_port = runners[1][1]
+        base = f"http://127.0.0.1:{documents_port}"
+        results: dict[str, Any] = {"direct": await transfer("direct", base, world, dsettings, s3)}
+        gateway = start_gateway(workdir, documents_port)
+        if gateway:
+            results["gateway"] = await transfer(
+                "gateway", f"http://127.0.0.1:{gateway[1]}", world, dsettings, s3
+            )
+        else:
+            results["gateway"] = "nginx or the gateway template is missing: direct only"
+        await world.fill_listing(_APP["documents"][DEPS].db)
+        results["listing"] = await listing(base, world, _APP["documents"][DB])
+        return results
+    finally:
+        if gateway:
+            gateway[0].terminate()
+            gateway[0].wait(10)
+        await bus.stop()
+        for runner, _ in reversed(runners):
+            await runner.cleanup()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
