@@ -1,0 +1,101 @@
+"""Another firm's staff, an unassigned member, a contact of another client: 404, nothing leaks."""
+
+import uuid
+
+from shared.events.identity import ContactLinked, StaffAssigned
+from tests.signing.integration.conftest import World, party
+from tests.support.infra import wait_until
+
+
+async def test_other_firms_unassigned_members_and_other_clients_contacts_see_nothing(
+    world: World,
+) -> None:
+    firm, client = await world.open_firm(), uuid.uuid4()
+    owner, contact = world.staff(firm), uuid.uuid4()
+    await world.publish(
+        ContactLinked(contact_id=contact, client_id=client, roles=["employee"], primary=True), firm
+    )
+    await wait_until(
+        lambda: world.sql("SELECT 1 FROM client_contacts WHERE contact_id = $1", contact)
+    )
+    created = await world.create(owner, await world.pdf(firm, client), [
+        party("Kund", "kund@example.se", contact_id=str(contact)),
+    ])  # fmt: skip
+    await world.send(owner, created["id"])
+    path = f"/api/v1/signings/{created['id']}"
+    outsiders = {
+        "other firm": world.staff(uuid.uuid4()),
+        "member": world.staff(firm, role="member"),
+        "other client's contact": world.contact(firm, uuid.uuid4(), uuid.uuid4()),
+        "same client, not a party": world.contact(firm, uuid.uuid4(), client),
+        "party at another client": world.contact(firm, contact, uuid.uuid4()),
+    }
+    for who, headers in outsiders.items():
+        seen = await world.http.get(path, headers=headers)
+        assert seen.status == 404, who
+    listing = f"/api/v1/signings?client_id={client}"
+    for headers in (world.staff(uuid.uuid4()), world.staff(firm, role="member")):
+        cancel = await world.http.post(f"{path}/cancel", json={}, headers=headers)
+        assert cancel.status == 404
+    # Another firm's owner sees all of *their* firm: this client has nothing there.
+    foreign = await world.http.get(listing, headers=world.staff(uuid.uuid4()))
+    unassigned = await world.http.get(listing, headers=world.staff(firm, role="member"))
+    assert (await foreign.json())["items"] == []
+    assert unassigned.status == 404
+    as_contact = world.contact(firm, contact, client)
+    assert (await world.http.get(path, headers=as_contact)).status == 200
+    contact_cancel = await world.http.post(f"{path}/cancel", json={}, headers=as_contact)
+    assert contact_cancel.status == 403
+
+
+async def test_a_member_sees_a_client_once_assigned(world: World) -> None:
+    firm, client, member = await world.open_firm(), uuid.uuid4(), uuid.uuid4()
+    created = await world.create(
+        world.staff(firm), await world.pdf(firm, client), [party("A", "a@x.se")]
+    )
+    headers = world.staff(firm, role="member", user_id=member)
+    before = await world.http.get(f"/api/v1/signings/{created['id']}", headers=headers)
+    await world.publish(StaffAssigned(staff_id=member, client_id=client), firm)
+    await wait_until(
+        lambda: world.sql("SELECT 1 FROM staff_assignments WHERE staff_id = $1", member)
+    )
+    after = await world.http.get(f"/api/v1/signings/{created['id']}", headers=headers)
+    assert (before.status, after.status) == (404, 200)
+
+
+async def test_a_contact_party_sees_the_request_in_needs_attention_until_signed(
+    world: World,
+) -> None:
+    firm, client, contact = await world.open_firm(), uuid.uuid4(), uuid.uuid4()
+    await world.publish(
+        ContactLinked(contact_id=contact, client_id=client, roles=["commercial"], primary=True),
+        firm,
+    )
+    await wait_until(
+        lambda: world.sql("SELECT 1 FROM client_contacts WHERE contact_id = $1", contact)
+    )
+    owner = world.staff(firm)
+    created = await world.create(owner, await world.pdf(firm, client), [
+        party("Kund", "kund@example.se", contact_id=str(contact)),
+    ])  # fmt: skip
+    headers = world.contact(firm, contact, client)
+    await world.send(owner, created["id"])
+    waiting = await (
+        await world.http.get("/api/v1/signings/needs-attention", headers=headers)
+    ).json()
+    token = await world.invitation("kund@example.se")
+    await world.http.post(f"/api/v1/sign/{token}/sign", json={})
+    after = await (await world.http.get("/api/v1/signings/needs-attention", headers=headers)).json()
+
+    assert [(i["id"], i["reason"]) for i in waiting["items"]] == [
+        (created["id"], "waiting_for_you")
+    ]
+    assert after["items"] == []
+
+
+async def test_a_contact_not_linked_to_the_client_cannot_be_a_linked_party(world: World) -> None:
+    firm, client = await world.open_firm(), uuid.uuid4()
+    problem = await world.create(world.staff(firm), await world.pdf(firm, client), [
+        party("Stranger", "s@example.se", contact_id=str(uuid.uuid4())),
+    ], expect=422)  # fmt: skip
+    assert problem["field"] == "parties.0"
