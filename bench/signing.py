@@ -1,0 +1,248 @@
+"""Signing: sealing a 10- and a 200-page PDF through the service's code (audit page + PAdES)
+vs. pyHanko signing the same file directly, in the same run; and completed signings per minute
+with 3 parallel `click` signers through HTTP, the bus, billing and a documents stand-in.
+
+`python -m bench.signing [--signings N] [--in-flight N]` starts what it needs: scratch databases
+on 127.0.0.1:5432, a bus namespace on the local broker, a SeaweedFS S3 server, the signing and
+billing apps and the documents RPC stand-in in this process; it removes them at the end. The
+last line printed is the JSON result.
+"""
+
+import argparse
+import asyncio
+import io
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import fields, signers
+
+from bench.support import AMQP_URL, namespace, scratch_database
+from deploy.local.s3 import S3Server
+from services.billing.app import create_app as billing_app
+from services.billing.settings import BillingSettings
+from services.signing.app import create_app as signing_app
+from services.signing.certificates import Sealer, make_sealer, self_signed
+from services.signing.sealing import Certificate, EventLine, PartyLine, render_certificate, seal
+from services.signing.settings import SigningSettings
+from shared.bus import Bus, BusNames
+from shared.bus.topology import declare_exchanges
+from shared.database import KIT_MIGRATIONS, Database, migrate
+from shared.events.base import Envelope
+from shared.events.identity import FirmCreated
+from tests.signing.integration.documents_double import DocumentsDouble
+from tests.signing.pdfs import make_pdf
+from tests.support.services import serve
+from tests.support.tokens import JwksServer, mint
+
+REPEATS = 7
+
+
+def _certificate() -> Certificate:
+    at = datetime.now(UTC)
+    people = [(f"Signer {i}", f"s{i}@example.se") for i in range(3)]
+    parties = [PartyLine(n, e, "signer", "click", "signed", at, "10.0.0.1") for n, e in people]
+    events = [EventLine(at, a, n, "click", "10.0.0.1", "bench") for n, _ in people
+              for a in ("invited", "viewed", "signed")]  # fmt: skip
+    return Certificate("sv", str(uuid.uuid4()), "Avtal.pdf", "ab" * 32, at, parties, events)
+
+
+def _through_service(pdf: bytes, sealer: Sealer) -> None:
+    seal(io.BytesIO(pdf), render_certificate(_certificate()), sealer, io.BytesIO())
+
+
+def _direct(pdf: bytes, sealer: Sealer) -> None:
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    meta = signers.PdfSignatureMetadata(field_name="Seal", subfilter=fields.SigSeedSubFilter.PADES)
+    signers.sign_pdf(writer, meta, signer=sealer.signer, output=io.BytesIO())
+
+
+def _median_ms(work: Any, pdf: bytes, sealer: Sealer) -> float:
+    work(pdf, sealer)  # warm-up
+    times = []
+    for _ in range(REPEATS):
+        start = time.perf_counter()
+        work(pdf, sealer)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def seal_ratios() -> dict[str, float]:
+    sealer, result = make_sealer(*self_signed()), {}
+    for pages in (10, 200):
+        pdf = make_pdf(pages)
+        ours, direct = _median_ms(_through_service, pdf, sealer), _median_ms(_direct, pdf, sealer)
+        print(f"seal {pages} pages: service {ours:.1f} ms, pyHanko direct {direct:.1f} ms")
+        result[f"seal_ratio_{pages}"] = round(ours / direct, 3)
+    return result
+
+
+class Links:
+    """Signing links sent to notify's command queue, by email."""
+
+    def __init__(self) -> None:
+        self.by_email: dict[str, asyncio.Future[str]] = {}
+
+    def wait(self, email: str) -> asyncio.Future[str]:
+        return self.by_email.setdefault(email, asyncio.get_running_loop().create_future())
+
+    async def on(self, message: aio_pika.abc.AbstractIncomingMessage) -> None:
+        body = json.loads(message.body)
+        if body["type"] == "notify.send_signing_invitation":
+            future = self.wait(body["data"]["email"])
+            if not future.done():
+                future.set_result(body["data"]["link"].rsplit("/", 1)[1])
+
+
+@asynccontextmanager
+async def platform(stack: AsyncExitStack, ns: str, s3: S3Server) -> AsyncIterator[Any]:
+    jwks = JwksServer()
+    await jwks.start()
+    stack.push_async_callback(jwks.stop)
+    common = {"amqp_url": AMQP_URL, "bus_namespace": ns, "jwks_url": jwks.url}
+    store = {
+        "s3_endpoint": s3.endpoint, "s3_access_key": s3.access_key,
+        "s3_secret_key": s3.secret_key, "s3_bucket": f"bench-{uuid.uuid4().hex[:8]}",
+    }  # fmt: skip
+    signing_db = await stack.enter_async_context(scratch_database("signing"))
+    billing_db = await stack.enter_async_context(scratch_database("billing"))
+    docs_db = await stack.enter_async_context(scratch_database("docs"))
+    await migrate(docs_db, [("kit", KIT_MIGRATIONS)])
+    kit = await Database.connect(docs_db)
+    stack.push_async_callback(kit.close)
+    documents = DocumentsDouble(s3.client(), store["s3_bucket"] + "-docs")
+    await documents.start(AMQP_URL, BusNames(ns), kit)
+    stack.push_async_callback(documents.stop)
+    billing = await stack.enter_async_context(
+        serve(billing_app(BillingSettings(database_url=billing_db, **common)))
+    )
+    settings = SigningSettings(database_url=signing_db, database_pool_max=20, **common, **store)
+    signing = await stack.enter_async_context(serve(signing_app(settings)))
+    yield jwks, documents, billing, signing
+
+
+async def capture(stack: AsyncExitStack, ns: str) -> Links:
+    connection = await aio_pika.connect(AMQP_URL)
+    stack.push_async_callback(connection.close)
+    channel = await connection.channel()
+    names = BusNames(ns)
+    await declare_exchanges(channel, names)
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(names.commands, routing_key="notify")
+    links = Links()
+    await queue.consume(links.on, no_ack=True)
+    return links
+
+
+async def open_firm(ns: str, billing: Any, jwks: JwksServer) -> tuple[uuid.UUID, dict[str, str]]:
+    firm = uuid.uuid4()
+    event = FirmCreated(firm_id=firm, name="Bench AB", country="SE", plan="bureau",
+                        default_language="sv", owner_id=uuid.uuid4())  # fmt: skip
+    bus = Bus(AMQP_URL, BusNames(ns), name="bench")
+    await bus.start()
+    envelope = Envelope.wrap(event, firm_id=firm, actor=None)
+    message = aio_pika.Message(envelope.model_dump_json().encode(), message_id=str(envelope.id))
+    await bus.publish(bus.names.events, envelope.type, message)
+    await bus.stop()
+    headers = {"Authorization": f"Bearer {mint(jwks.keys[0], firm_id=firm)}"}
+    for _ in range(100):
+        bought = await billing.http.post(
+            "/api/v1/billing/credit-purchases", json={"pack": "100"}, headers=headers
+        )
+        if bought.status == 201:
+            return firm, headers
+        await asyncio.sleep(0.1)
+    raise RuntimeError("billing never opened the bench firm's account")
+
+
+async def one_signing(ctx: Any, firm: uuid.UUID, headers: dict[str, str]) -> None:
+    _, documents, _, signing, links = ctx
+    document = await documents.add(firm, uuid.uuid4(), make_pdf(10))
+    emails = [f"{uuid.uuid4().hex[:10]}@example.se" for _ in range(3)]
+    parties = [{"name": f"Signer {i}", "email": e} for i, e in enumerate(emails)]
+    body = {"document_id": str(document), "language": "sv", "parties": parties}
+    created = await (await signing.http.post("/api/v1/signings", json=body, headers=headers)).json()
+    sent = await signing.http.post(f"/api/v1/signings/{created['id']}/send", headers=headers)
+    assert sent.status == 200, await sent.text()
+    tokens = await asyncio.gather(*(links.wait(e) for e in emails))
+    answers = await asyncio.gather(
+        *(signing.http.post(f"/api/v1/sign/{t}/sign", json={}) for t in tokens)
+    )
+    states = [(await a.json())["request_state"] for a in answers]
+    assert "completed" in states, states
+
+
+async def throughput(ctx: Any, count: int, in_flight: int) -> float:
+    jwks, _, billing, _, _ = ctx
+    firm, headers = await open_firm(NS[0], billing, jwks)
+    gate = asyncio.Semaphore(in_flight)
+
+    async def run() -> None:
+        async with gate:
+            await one_signing(ctx, firm, headers)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(run() for _ in range(count)))
+    elapsed = time.perf_counter() - start
+    print(f"{count} signings (3 parallel click signers each) in {elapsed:.1f} s")
+    return round(count / elapsed * 60, 1)
+
+
+NS: list[str] = []
+
+
+async def remove_namespace(ns: str) -> None:
+    """Queues and exchanges of this run go; nothing is left on the broker."""
+    connection = await aio_pika.connect(AMQP_URL)
+    async with connection:
+        channel = await connection.channel()
+        names = BusNames(ns)
+        for service, purpose in [("billing", "events"), ("billing", "rpc"),
+                                 ("documents", "rpc"), ("signing", "events")]:  # fmt: skip
+            queue = names.queue(service, purpose)
+            for name in (queue, f"{queue}.dlq"):
+                await channel.queue_delete(name)
+        for exchange in (names.events, names.commands, names.dead_letters):
+            await channel.exchange_delete(exchange)
+
+
+async def completions(count: int, in_flight: int) -> float:
+    ns = namespace("signing")
+    NS.append(ns)
+    with tempfile.TemporaryDirectory(prefix="bench-signing-") as tmp:
+        s3 = S3Server.start(Path(tmp) / "s3", access_key="bench", secret_key="bench-secret-key",
+                            log=Path(tmp) / "s3.log")  # fmt: skip
+        try:
+            async with AsyncExitStack() as stack:
+                links = await capture(stack, ns)
+                async with platform(stack, ns, s3) as (jwks, documents, billing, signing):
+                    ctx = (jwks, documents, billing, signing, links)
+                    per_min = await throughput(ctx, count, in_flight)
+        finally:
+            s3.stop()
+            await remove_namespace(ns)
+    return per_min
+
+
+def main(count: int, in_flight: int) -> dict[str, object]:
+    # pyHanko's synchronous sign_pdf runs its own event loop: measure before ours starts.
+    ratios = seal_ratios()
+    per_min = asyncio.run(completions(count, in_flight))
+    return {"bench": "signing", **ratios, "completed_per_min": per_min}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--signings", type=int, default=40)
+    parser.add_argument("--in-flight", type=int, default=4)
+    args = parser.parse_args()
+    print(json.dumps(main(args.signings, args.in_flight)))
