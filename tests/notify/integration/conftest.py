@@ -27,6 +27,7 @@ FAST = {
     "retry_max_seconds": 1.0,
     "delivery_poll_seconds": 0.2,
     "digest_check_seconds": 3600.0,
+    "smtp_timeout_seconds": 2.0,
 }
 
 
