@@ -85,6 +85,11 @@ class Database:
                     raise
                 log.warning("database connection lost; retrying on a fresh one")
                 continue
+            except BaseException:
+                # Cancelled (e.g. a job or the relay stopping) during BEGIN: without this the
+                # connection stays checked out, idle in transaction, and Pool.close() waits.
+                await self.pool.release(conn)
+                raise
             return conn, tx
         raise AssertionError("unreachable")
 
