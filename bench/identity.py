@@ -1,0 +1,130 @@
+"""`python -m bench.identity`: sign-in throughput against raw argon2id, same run, same params.
+
+1. Baseline: argon2id verifications of a password (what a sign-in costs at its core), with the
+   service's production parameters, as many in flight as there are CPUs, off the event loop
+   as the service does it.
+2. Sign-in: as many clients as CPUs sign in over HTTP, each with its own account, to a real
+   identity service (PostgreSQL, RabbitMQ): rate limit check, argon2id, session, refresh
+   token, Ed25519 access token. `ratio` = sign-in rate / raw rate (1.0 = no overhead).
+3. Verification: the kit's TokenVerifier, as another service's middleware runs it, with the
+   key fetched once from identity's JWKS and cached.
+"""
+
+import asyncio
+import json
+import os
+import time
+
+import aiohttp
+from aiohttp import web
+
+from bench.support import AMQP_URL, namespace, scratch_database
+from services.identity.app import create_app
+from services.identity.passwords import Passwords
+from services.identity.settings import IdentitySettings
+from shared.auth import JwksKeys, TokenVerifier
+
+PASSWORD = "benchmark passphrase that is long"
+SIGN_INS = 120
+VERIFICATIONS = 5000
+WORKERS = os.cpu_count() or 2
+
+
+async def raw_verify(settings: IdentitySettings) -> float:
+    passwords = _passwords(settings)
+    stored = passwords.hasher.hash(PASSWORD)
+
+    async def worker(count: int) -> None:
+        for _ in range(count):
+            assert await asyncio.to_thread(passwords.hasher.verify, stored, PASSWORD)
+
+    return await _rate(SIGN_INS, lambda: [worker(SIGN_INS // WORKERS) for _ in range(WORKERS)])
+
+
+async def sign_ins(http: aiohttp.ClientSession) -> tuple[float, str]:
+    emails = [await _sign_up(http, n) for n in range(WORKERS)]
+    tokens: list[str] = []
+
+    async def worker(email: str, count: int) -> None:
+        for _ in range(count):
+            body = {"email": email, "password": PASSWORD}
+            async with http.post("/api/v1/auth/sign-in", json=body) as response:
+                assert response.status == 200, await response.text()
+                tokens.append((await response.json())["access_token"])
+
+    rate = await _rate(SIGN_INS, lambda: [worker(e, SIGN_INS // WORKERS) for e in emails])
+    return rate, tokens[-1]
+
+
+async def verifications(url: str, token: str, settings: IdentitySettings) -> float:
+    keys = JwksKeys(f"{url}/api/v1/auth/jwks.json")
+    verifier = TokenVerifier(keys, issuer=settings.token_issuer, audience=settings.token_audience)
+    await verifier.verify(token)
+    started = time.perf_counter()
+    for _ in range(VERIFICATIONS):
+        await verifier.verify(token)
+    elapsed = time.perf_counter() - started
+    await keys.close()
+    return VERIFICATIONS / elapsed
+
+
+async def _rate(count: int, workers) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    await asyncio.gather(*workers())
+    return count / (time.perf_counter() - started)
+
+
+async def _sign_up(http: aiohttp.ClientSession, n: int) -> str:
+    email = f"bench-{n}-{os.getpid()}@example.com"
+    body = {
+        "name": f"Bench {n} AB", "country": "SE", "plan": "bureau", "owner_name": "Bench",
+        "owner_email": email, "owner_password": PASSWORD,
+    }  # fmt: skip
+    async with http.post("/api/v1/firms", json=body) as response:
+        assert response.status == 201, await response.text()
+    return email
+
+
+def _passwords(settings: IdentitySettings) -> Passwords:
+    return Passwords(
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+
+
+async def main() -> dict[str, object]:
+    async with scratch_database("identity") as dsn:
+        settings = IdentitySettings(
+            database_url=dsn, amqp_url=AMQP_URL, bus_namespace=namespace("identity")
+        )
+        runner = web.AppRunner(create_app(settings))
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"  # type: ignore[union-attr]
+        try:
+            raw = await raw_verify(settings)
+            async with aiohttp.ClientSession(base_url=url) as http:
+                signin, token = await sign_ins(http)
+            verify = await verifications(url, token, settings)
+        finally:
+            await runner.cleanup()
+    return {
+        "bench": "identity",
+        "argon2": {
+            "time_cost": settings.argon2_time_cost,
+            "memory_kib": settings.argon2_memory_kib,
+            "parallelism": settings.argon2_parallelism,
+        },
+        "workers": WORKERS,
+        "signin_per_s": round(signin, 1),
+        "raw_hash_per_s": round(raw, 1),
+        "ratio": round(signin / raw, 3),
+        "verify_per_s": round(verify, 1),
+    }
+
+
+if __name__ == "__main__":
+    result = asyncio.run(main())
+    print(json.dumps(result))
