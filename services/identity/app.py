@@ -7,7 +7,7 @@ from aiohttp import web
 from services.identity import invitations
 from services.identity.api import APIS
 from services.identity.passwords import Passwords
-from services.identity.resources import KEYS, PASSWORDS, revoked, signing_keys
+from services.identity.resources import KEYS, PASSWORDS, key_rotation, revoked, signing_keys
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import KeyStore
 from shared.service import ServiceSpec, build_app
@@ -18,7 +18,7 @@ SPEC = ServiceSpec(
     description="firms, staff, clients, contacts, invitations, sign-in and tokens.",
     apis=APIS,
     migrations=Path(__file__).parent / "migrations",
-    jobs=invitations.sender,
+    jobs=lambda app: [invitations.sender(app), key_rotation(app)],
     resources=[signing_keys],
     revoked=revoked,
 )

@@ -138,13 +138,11 @@ async def access_of(conn: Connection, contact: Contact, now: datetime) -> Portal
     )
 
 
-def sender(app: web.Application) -> list[Periodic]:
+def sender(app: web.Application) -> Periodic:
     """The job that sends scheduled invitations; SKIP LOCKED lets every replica run it."""
 
     async def send_scheduled() -> None:
         async with app[DB].transaction() as conn:
             await send_due(app, conn, datetime.now(UTC))
 
-    return [
-        Periodic("identity-invitations", settings_of(app).invitation_job_seconds, send_scheduled)
-    ]
+    return Periodic("identity-invitations", settings_of(app).invitation_job_seconds, send_scheduled)

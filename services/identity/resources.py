@@ -10,6 +10,7 @@ from services.identity.settings import IdentitySettings
 from services.identity.store import accounts
 from services.identity.tokens import KeyStore, session_of
 from shared.auth import Principal
+from shared.jobs import Periodic
 from shared.service import DB, SETTINGS
 
 KEYS = web.AppKey("identity_keys", KeyStore)
@@ -30,6 +31,18 @@ async def signing_keys(app: web.Application) -> AsyncIterator[None]:
         await keys.rotate_if_due(conn, datetime.now(UTC))
     await keys.load()
     yield
+
+
+def key_rotation(app: web.Application) -> Periodic:
+    """Starts a new key when the current one is old; every replica then reloads the set, so
+    the new key signs and the old one verifies until tokens it signed have expired."""
+
+    async def rotate() -> None:
+        async with app[DB].transaction() as conn:
+            await app[KEYS].rotate_if_due(conn, datetime.now(UTC))
+        await app[KEYS].load()
+
+    return Periodic("identity-keys", settings_of(app).key_check_seconds, rotate)
 
 
 async def revoked(app: web.Application, principal: Principal) -> bool:

@@ -34,6 +34,9 @@ class IdentitySettings(ServiceSettings):
     argon2_time_cost: int = Field(2, ge=1, description="argon2id iterations.")
     argon2_memory_kib: int = Field(19456, ge=8, description="argon2id memory (OWASP minimum).")
     argon2_parallelism: int = Field(1, ge=1, description="argon2id lanes.")
+    key_check_seconds: float = Field(
+        60.0, gt=0, description="How often keys are reloaded and rotated when due."
+    )
     invitation_job_seconds: float = Field(
         10.0, gt=0, description="How often due scheduled invitations are sent."
     )

@@ -144,3 +144,17 @@ async def sign_up(client: Client, **overrides: Any) -> dict[str, Any]:
 
 def token_from(link: str) -> str:
     return link.split("#token=", 1)[1]
+
+
+@pytest.fixture
+async def sql_for() -> AsyncIterator[Callable[[IdentitySettings], Any]]:
+    """Connections to a database of settings made inside the test."""
+    opened: list[asyncpg.Connection] = []
+
+    async def connect(settings: IdentitySettings) -> asyncpg.Connection:
+        opened.append(await asyncpg.connect(settings.dsn))
+        return opened[-1]
+
+    yield connect
+    for conn in opened:
+        await conn.close()
