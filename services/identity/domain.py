@@ -1,8 +1,13 @@
 """Identity's rules as plain functions: no I/O, no clock (`now` comes in)."""
 
+import base64
+import hashlib
+import hmac
 import re
+import struct
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import quote
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -169,3 +174,33 @@ def clean_contact(
 def check_one_primary(primaries: list[bool], field: str) -> None:
     if sum(primaries) > 1:
         raise Invalid("A client has at most one primary contact.", field=field)
+
+
+TOTP_PERIOD = 30
+TOTP_DIGITS = 6
+
+
+def totp_code(secret: bytes, step: int) -> str:
+    """RFC 6238 (HMAC-SHA1, 6 digits, 30 s): the code of one time step."""
+    digest = hmac.new(secret, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    number = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return str(number % 10**TOTP_DIGITS).zfill(TOTP_DIGITS)
+
+
+def totp_step(secret: bytes, code: str, now: datetime, last_step: int | None) -> int | None:
+    """The time step a code belongs to (one step of clock drift allowed either way), or None
+    if it matches none or its step was already used."""
+    current = int(now.timestamp()) // TOTP_PERIOD
+    for step in (current, current - 1, current + 1):
+        if last_step is not None and step <= last_step:
+            continue
+        if hmac.compare_digest(totp_code(secret, step), code.strip()):
+            return step
+    return None
+
+
+def totp_uri(secret: bytes, email: str, issuer: str) -> str:
+    label = quote(f"{issuer}:{email}")
+    encoded = base64.b32encode(secret).decode().rstrip("=")
+    return f"otpauth://totp/{label}?secret={encoded}&issuer={quote(issuer)}&digits=6&period=30"

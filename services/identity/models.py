@@ -49,6 +49,7 @@ class SignIn(Strict):
     password: str = secret_field()
     firm_id: UUID | None = Field(None, description="Context to sign in to; default: the first.")
     client_id: UUID | None = Field(None, description="For a contact: the client to act for.")
+    totp: str | None = Field(None, max_length=6, description="Code, if the account uses TOTP.")
 
 
 class RefreshIn(Strict):

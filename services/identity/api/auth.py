@@ -6,6 +6,7 @@ from uuid import UUID
 from aiohttp import web
 
 from services.identity.api.common import db, now
+from services.identity.api.totp import second_factor
 from services.identity.domain import retry_after
 from services.identity.models import Context, Jwks, Me, RefreshIn, SignIn, SwitchIn, Tokens
 from services.identity.resources import KEYS, PASSWORDS, settings_of
@@ -43,7 +44,7 @@ async def jwks(request: web.Request) -> Jwks:
 async def sign_in(request: web.Request, *, body: SignIn) -> Tokens:
     email, source = body.email.strip().lower(), request.remote or "unknown"
     async with db(request).transaction() as conn:
-        outcome = await _attempt(request, conn, email, source, body.password)
+        outcome = await _attempt(request, conn, email, source, body.password, body.totp)
         if isinstance(outcome, DomainError):
             await accounts.insert_failure(conn, email, source, now())
         else:
@@ -54,7 +55,12 @@ async def sign_in(request: web.Request, *, body: SignIn) -> Tokens:
 
 
 async def _attempt(
-    request: web.Request, conn: Connection, email: str, source: str, password: str
+    request: web.Request,
+    conn: Connection,
+    email: str,
+    source: str,
+    password: str,
+    code: str | None,
 ) -> UUID | DomainError:
     """The account id if the password is right; the refusal otherwise (raised after commit).
 
@@ -75,7 +81,7 @@ async def _attempt(
     stored = account.password_hash if account else None
     if account is None or not await request.app[PASSWORDS].verify(stored, password):
         return Unauthorized(WRONG)
-    return account.id
+    return await second_factor(request.app, conn, account.id, code) or account.id
 
 
 @api.post(

@@ -171,3 +171,30 @@ async def insert_failure(conn: Connection, email: str, source: str, now: datetim
 
 async def delete_failures(conn: Connection, email: str) -> None:
     await conn.execute("DELETE FROM sign_in_failures WHERE lower(email) = lower($1)", email)
+
+
+async def get_totp(conn: Connection, account_id: UUID) -> tuple[bytes | None, bool, int | None]:
+    """(sealed secret, enabled, last used step), locked so a code is accepted once."""
+    row = await conn.fetchrow(
+        """SELECT totp_secret, totp_enabled, totp_last_step FROM accounts
+           WHERE id = $1 FOR UPDATE""",
+        account_id,
+    )
+    return row["totp_secret"], row["totp_enabled"], row["totp_last_step"]
+
+
+async def update_totp(
+    conn: Connection, account_id: UUID, sealed: bytes | None, enabled: bool, last_step: int | None
+) -> None:
+    await conn.execute(
+        """UPDATE accounts SET totp_secret = $2, totp_enabled = $3, totp_last_step = $4
+           WHERE id = $1""",
+        account_id,
+        sealed,
+        enabled,
+        last_step,
+    )
+
+
+async def use_totp_step(conn: Connection, account_id: UUID, step: int) -> None:
+    await conn.execute("UPDATE accounts SET totp_last_step = $2 WHERE id = $1", account_id, step)

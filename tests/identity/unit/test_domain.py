@@ -17,6 +17,8 @@ from services.identity.domain import (
     normal_phone,
     portal_status,
     retry_after,
+    totp_code,
+    totp_step,
 )
 from services.identity.passwords import load_common
 from shared.errors import Conflict, Forbidden, Invalid
@@ -131,3 +133,14 @@ def test_clean_contact_defaults_language_and_prefixes_fields() -> None:
     assert error.value.field == "contacts.1.email"
     assert language_for("DE") == "de"
     assert language_for("FR") == "en"
+
+
+def test_totp_matches_rfc_6238_and_refuses_replays() -> None:
+    secret = b"12345678901234567890"
+    assert totp_code(secret, 1) == "287082"  # RFC 6238 vector at T=59 s, last six digits
+    at = datetime.fromtimestamp(59, UTC)
+    assert totp_step(secret, "287082", at, None) == 1
+    assert totp_step(secret, "287082", at, last_step=1) is None
+    assert totp_step(secret, "000000", at, None) is None
+    later = datetime.fromtimestamp(59 + 90, UTC)
+    assert totp_step(secret, "287082", later, None) is None

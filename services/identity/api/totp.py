@@ -1,0 +1,105 @@
+"""TOTP second factor for staff: enrol, confirm with a first code, then required at sign-in."""
+
+import base64
+import os
+from uuid import UUID
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from services.identity.api.common import db, now
+from services.identity.domain import totp_step, totp_uri
+from services.identity.models import Strict
+from services.identity.resources import KEYS, settings_of
+from services.identity.store import accounts
+from services.identity.tokens import session_of
+from shared.auth import Principal
+from shared.database import Connection
+from shared.errors import Conflict, Invalid, Unauthorized
+from shared.http.routing import Api
+
+api = Api("auth")
+
+
+class TotpEnrolment(BaseModel):
+    secret: str = Field(description="Base32 secret for an authenticator app; shown once.")
+    uri: str = Field(description="otpauth:// URI, for a QR code.")
+
+
+class TotpCode(Strict):
+    code: str = Field(min_length=6, max_length=6, pattern=r"^\d{6}$")
+
+
+def _aad(account_id: UUID) -> str:
+    return f"totp:{account_id}"
+
+
+@api.post(
+    "/api/v1/auth/totp",
+    summary="Start TOTP enrolment: a new secret, active once a code confirms it",
+    access="staff",
+    response=TotpEnrolment,
+    status=201,
+    errors=(409,),
+)
+async def enrol(request: web.Request, *, principal: Principal) -> TotpEnrolment:
+    secret = os.urandom(20)
+    async with db(request).transaction() as conn:
+        account = await _account(conn, principal)
+        _sealed, enabled, _step = await accounts.get_totp(conn, account)
+        if enabled:
+            raise Conflict("TOTP is already on for this account.")
+        sealed = request.app[KEYS].sealer.seal(_aad(account), secret)
+        await accounts.update_totp(conn, account, sealed, False, None)
+        found = await accounts.get_account(conn, account)
+    assert found is not None
+    issuer = settings_of(request.app).token_issuer
+    return TotpEnrolment(
+        secret=base64.b32encode(secret).decode().rstrip("="),
+        uri=totp_uri(secret, found.email, issuer),
+    )
+
+
+@api.post(
+    "/api/v1/auth/totp/confirm",
+    summary="Confirm TOTP enrolment with a current code; from now on sign-in asks for one",
+    access="staff",
+    body=TotpCode,
+    status=204,
+    errors=(409, 422),
+)
+async def confirm(request: web.Request, *, principal: Principal, body: TotpCode) -> None:
+    async with db(request).transaction() as conn:
+        account = await _account(conn, principal)
+        sealed, enabled, last = await accounts.get_totp(conn, account)
+        if sealed is None or enabled:
+            raise Conflict("Start an enrolment first.")
+        secret = request.app[KEYS].sealer.open(_aad(account), sealed)
+        step = totp_step(secret, body.code, now(), last)
+        if step is None:
+            raise Invalid("The code does not match.", field="code")
+        await accounts.update_totp(conn, account, sealed, True, step)
+
+
+async def second_factor(
+    app: web.Application, conn: Connection, account_id: UUID, code: str | None
+) -> Unauthorized | None:
+    """None when the account needs no code or the code is right (and now used up)."""
+    sealed, enabled, last = await accounts.get_totp(conn, account_id)
+    if not enabled or sealed is None:
+        return None
+    if not code:
+        return Unauthorized("This account needs a one-time code from its app.", field="totp")
+    step = totp_step(app[KEYS].sealer.open(_aad(account_id), sealed), code, now(), last)
+    if step is None:
+        return Unauthorized("Wrong email, password or code.", field="totp")
+    await accounts.use_totp_step(conn, account_id, step)
+    return None
+
+
+async def _account(conn: Connection, principal: Principal) -> UUID:
+    session_id = session_of(principal.token_id)
+    session = await accounts.get_session(conn, session_id) if session_id else None
+    if session is None:
+        raise Unauthorized("The session has been signed out.")
+    return session.account_id
