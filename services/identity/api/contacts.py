@@ -203,7 +203,7 @@ async def put_access(
 
 async def grant(
     app: web.Application, conn: Connection, principal: Principal, contact: Contact,
-    send_at: datetime | None,
+    send_at: datetime | None, *, send_now: bool = True,
 ) -> None:  # fmt: skip
     if contact.email is None:
         raise Invalid("The contact needs an email address to be invited.", field="email")
@@ -216,16 +216,22 @@ async def grant(
     event = PortalAccessGranted(contact_id=contact.id, invitation_send_at=when)
     await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
     if not contact.registered:
-        await _invite(app, conn, principal, contact, when)
+        await _invite(app, conn, principal, contact, when, send_now=send_now)
 
 
 async def _invite(
-    app: web.Application, conn: Connection, principal: Principal, contact: Contact, when: datetime
+    app: web.Application,
+    conn: Connection,
+    principal: Principal,
+    contact: Contact,
+    when: datetime,
+    *,
+    send_now: bool = True,
 ) -> None:
     invitation = await invitations.schedule(
         conn, principal.firm_id, contact_id=contact.id, send_at=when
     )
-    if when <= now():
+    if send_now and when <= now():
         await invitations.send_due(app, conn, now(), only=invitation)
 
 
