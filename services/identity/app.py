@@ -6,8 +6,9 @@ from aiohttp import web
 
 from services.identity import invitations
 from services.identity.api import APIS
+from services.identity.eid import LocalEidProvider
 from services.identity.passwords import Passwords
-from services.identity.resources import KEYS, PASSWORDS, key_rotation, revoked, signing_keys
+from services.identity.resources import EID, KEYS, PASSWORDS, key_rotation, revoked, signing_keys
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import KeyStore
 from shared.service import ServiceSpec, build_app
@@ -38,4 +39,5 @@ def create_app(settings: IdentitySettings) -> web.Application:
         memory_kib=settings.argon2_memory_kib,
         parallelism=settings.argon2_parallelism,
     )
+    app[EID] = LocalEidProvider(settings.key_secret, confirm_after=settings.eid_confirm_seconds)
     return app

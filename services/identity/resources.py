@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from services.identity.eid import EidProvider
 from services.identity.passwords import Passwords
 from services.identity.settings import IdentitySettings
 from services.identity.store import accounts
@@ -15,6 +16,7 @@ from shared.service import DB, SETTINGS
 
 KEYS = web.AppKey("identity_keys", KeyStore)
 PASSWORDS = web.AppKey("identity_passwords", Passwords)
+EID = web.AppKey("identity_eid", EidProvider)
 
 
 def settings_of(app: web.Application) -> IdentitySettings:

@@ -1,5 +1,15 @@
 """HTTP routes of the identity service, one module per resource."""
 
-from services.identity.api import auth, bulk, clients, contacts, firms, links, staff, totp
+from services.identity.api import auth, bulk, clients, contacts, eid, firms, links, staff, totp
 
-APIS = [firms.api, auth.api, links.api, totp.api, staff.api, clients.api, contacts.api, bulk.api]
+APIS = [
+    firms.api,
+    auth.api,
+    links.api,
+    totp.api,
+    eid.api,
+    staff.api,
+    clients.api,
+    contacts.api,
+    bulk.api,
+]

@@ -205,7 +205,8 @@ async def grant(
     app: web.Application, conn: Connection, principal: Principal, contact: Contact,
     send_at: datetime | None, *, send_now: bool = True,
 ) -> None:  # fmt: skip
-    if contact.email is None:
+    if contact.email is None and contact.personal_number is None:
+        # Without an email only eID can sign them in, and that needs the personal number.
         raise Invalid("The contact needs an email address to be invited.", field="email")
     if not await clients.list_contact_clients(conn, contact.id):
         raise Invalid("Link the contact to a client first.", field="clients")
@@ -215,7 +216,7 @@ async def grant(
     when = max(send_at or now(), now())
     event = PortalAccessGranted(contact_id=contact.id, invitation_send_at=when)
     await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
-    if not contact.registered:
+    if not contact.registered and contact.email is not None:
         await _invite(app, conn, principal, contact, when, send_now=send_now)
 
 

@@ -198,3 +198,28 @@ async def update_totp(
 
 async def use_totp_step(conn: Connection, account_id: UUID, step: int) -> None:
     await conn.execute("UPDATE accounts SET totp_last_step = $2 WHERE id = $1", account_id, step)
+
+
+async def insert_eid_order(
+    conn: Connection, order_ref: str, personal_number: str, expires_at: datetime
+) -> None:
+    await conn.execute(
+        """INSERT INTO eid_orders (order_ref, personal_number, expires_at)
+           VALUES ($1, $2, $3)""",
+        order_ref,
+        personal_number,
+        expires_at,
+    )
+
+
+async def lock_eid_order(conn: Connection, order_ref: str) -> str | None:
+    """The personal number of a live, unused order, locked; None otherwise."""
+    return await conn.fetchval(
+        """SELECT personal_number FROM eid_orders
+           WHERE order_ref = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE""",
+        order_ref,
+    )
+
+
+async def use_eid_order(conn: Connection, order_ref: str) -> None:
+    await conn.execute("UPDATE eid_orders SET used_at = now() WHERE order_ref = $1", order_ref)

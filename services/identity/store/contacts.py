@@ -182,3 +182,18 @@ async def use_invitation(conn: Connection, token_hash: bytes) -> dict[str, Any] 
         token_hash,
     )
     return dict(row) if row else None
+
+
+async def list_by_personal_number(conn: Connection, personal_number: str) -> list[Contact]:
+    """Contacts with portal access, in any firm, who hold this personal identity number."""
+    rows = await conn.fetch(
+        f"{_CONTACT} WHERE personal_number = $1 AND portal_access ORDER BY created_at",
+        personal_number,
+    )
+    return [Contact(**row) for row in rows]
+
+
+async def set_email(conn: Connection, contact_id: UUID, email: str) -> None:
+    await conn.execute(
+        "UPDATE contacts SET email = $2, updated_at = now() WHERE id = $1", contact_id, email
+    )
