@@ -7,7 +7,7 @@ from aiohttp import web
 
 from services.identity.models import Context, Membership, Session, Tokens
 from services.identity.resources import KEYS, settings_of
-from services.identity.store import accounts, clients, contacts, firms
+from services.identity.store import accounts, clients, contacts, firms, portal
 from services.identity.tokens import access_claims, digest, new_secret
 from shared.database import Connection
 from shared.errors import DomainError, Forbidden, Unauthorized
@@ -38,11 +38,21 @@ async def memberships(conn: Connection, account_id: UUID) -> list[Membership]:
 
 
 async def choose_context(
-    conn: Connection, account_id: UUID, firm_id: UUID | None, client_id: UUID | None
+    conn: Connection,
+    account_id: UUID,
+    firm_id: UUID | None,
+    client_id: UUID | None,
+    method: str | None = None,
 ) -> Context:
-    """The asked-for context, or the first one; refuses one the person does not belong to."""
+    """The asked-for context, or the first one; refuses one the person does not belong to.
+
+    A contact's context also needs `method` (how they signed in) among the firm's allowed
+    sign-in methods; switching within a session passes None.
+    """
     for member in await memberships(conn, account_id):
         if firm_id is not None and member.firm_id != firm_id:
+            continue
+        if member.kind == "contact" and method and not await _allowed(conn, member, method):
             continue
         if member.kind == "staff" and client_id is None:
             return Context(
@@ -58,6 +68,11 @@ async def choose_context(
                     client_id=chosen,
                 )
     raise Forbidden("You have no access there.", field="firm_id" if firm_id else None)
+
+
+async def _allowed(conn: Connection, member: Membership, method: str) -> bool:
+    methods, _default = await portal.get_settings(conn, member.firm_id)
+    return method in methods
 
 
 def _client(member: Membership, client_id: UUID | None) -> UUID | None:

@@ -1,6 +1,17 @@
 """HTTP routes of the identity service, one module per resource."""
 
-from services.identity.api import auth, bulk, clients, contacts, eid, firms, links, staff, totp
+from services.identity.api import (
+    auth,
+    bulk,
+    clients,
+    contacts,
+    eid,
+    firms,
+    links,
+    portal,
+    staff,
+    totp,
+)
 
 APIS = [
     firms.api,
@@ -12,4 +23,5 @@ APIS = [
     clients.api,
     contacts.api,
     bulk.api,
+    portal.api,
 ]

@@ -49,7 +49,7 @@ async def sign_in(request: web.Request, *, body: SignIn) -> Tokens:
             await accounts.insert_failure(conn, email, source, now())
         else:
             await accounts.delete_failures(conn, email)
-            context = await choose_context(conn, outcome, body.firm_id, body.client_id)
+            context = await choose_context(conn, outcome, body.firm_id, body.client_id, "password")
             return await open_session(request.app, conn, outcome, context)
     raise outcome
 

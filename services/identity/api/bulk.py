@@ -66,7 +66,7 @@ async def bulk_grant(
             else:
                 wanted += [c for c in found if c not in wanted]
         for contact_id in wanted:
-            results.append(await _one(request.app, conn, principal, contact_id, body.send_at))
+            results.append(await grant_one(request.app, conn, principal, contact_id, body.send_at))
     return BulkAccess(results=results)
 
 
@@ -85,7 +85,7 @@ async def _contacts_of(
     return linked
 
 
-async def _one(
+async def grant_one(
     app: web.Application,
     conn: Connection,
     principal: Principal,

@@ -16,7 +16,7 @@ from services.identity.api.common import (
     sees_all_clients,
     unique_violation,
 )
-from services.identity.api.contacts import contact_out, created_contact, link
+from services.identity.api.contacts import contact_out, created_contact, default_access, link
 from services.identity.domain import check_one_primary, clean_contact
 from services.identity.models import (
     Client,
@@ -57,12 +57,14 @@ async def create_client(
     _no_repeats(body)
     try:
         async with db(request).transaction() as conn:
-            return await _create(conn, principal, body)
+            return await _create(request.app, conn, principal, body)
     except asyncpg.UniqueViolationError as error:
         raise unique_violation(error, "contacts.") from None
 
 
-async def _create(conn: Connection, principal: Principal, body: ClientIn) -> CreatedClient:
+async def _create(
+    app: web.Application, conn: Connection, principal: Principal, body: ClientIn
+) -> CreatedClient:
     firm = await require_firm(conn, principal)
     number = body.organisation_number.strip() if body.organisation_number else None
     client = await clients.insert_client(conn, firm.id, body.kind, body.name.strip(), number)
@@ -78,9 +80,9 @@ async def _create(conn: Connection, principal: Principal, body: ClientIn) -> Cre
         )
         await no_duplicate_contact(conn, firm.id, fields, prefix, client.id)
         contact = await created_contact(conn, principal, fields)
-        await link(
-            conn, principal, client.id, contact.id, LinkIn(roles=given.roles, primary=given.primary)
-        )
+        roles = LinkIn(roles=given.roles, primary=given.primary)
+        await link(conn, principal, client.id, contact.id, roles)
+        contact = await default_access(app, conn, principal, contact)
         people.append(contact_out(contact))
     return CreatedClient(**client.model_dump(), contacts=people)
 

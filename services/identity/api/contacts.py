@@ -30,7 +30,7 @@ from services.identity.models import (
     Relationship,
     ResendIn,
 )
-from services.identity.store import accounts, clients, contacts
+from services.identity.store import accounts, clients, contacts, portal
 from shared.auth import Principal
 from shared.bus.outbox import put
 from shared.database import Connection
@@ -85,6 +85,18 @@ async def link(
     return found
 
 
+async def default_access(
+    app: web.Application, conn: Connection, principal: Principal, contact: Contact
+) -> Contact:
+    """Firms that choose so give new contacts portal access (invited by the batch job)."""
+    _methods, default = await portal.get_settings(conn, principal.firm_id)
+    reachable = contact.email is not None or contact.personal_number is not None
+    if not (default and reachable and await clients.list_contact_clients(conn, contact.id)):
+        return contact
+    await grant(app, conn, principal, contact, None, send_now=False)
+    return contact.model_copy(update={"portal_access": True})
+
+
 @api.post(
     "/api/v1/contacts",
     summary="Create a contact, optionally linked to clients",
@@ -109,6 +121,7 @@ async def create_contact(
             await no_duplicate_contact(conn, firm.id, fields, "", firm.id)
             contact = await created_contact(conn, principal, fields)
             await _link_all(conn, principal, contact.id, body)
+            contact = await default_access(request.app, conn, principal, contact)
     except asyncpg.UniqueViolationError as error:
         raise unique_violation(error) from None
     return contact_out(contact)

@@ -99,7 +99,7 @@ async def _complete(request: web.Request, conn: Connection, body: EidCollect) ->
     for contact in people:
         await _link(conn, contact, account)
     await accounts.use_eid_order(conn, body.order_ref)
-    context = await choose_context(conn, account.id, body.firm_id, body.client_id)
+    context = await choose_context(conn, account.id, body.firm_id, body.client_id, "eid")
     return await open_session(request.app, conn, account.id, context)
 
 

@@ -135,7 +135,7 @@ async def magic_sign_in(request: web.Request, *, body: MagicSignIn) -> Tokens:
         account_id = await accounts.use_one_time_token(conn, digest(body.token), "magic_link")
         if account_id is None:
             raise Gone(DEAD_LINK, field="token")
-        context = await choose_context(conn, account_id, body.firm_id, body.client_id)
+        context = await choose_context(conn, account_id, body.firm_id, body.client_id, "magic_link")
         return await open_session(request.app, conn, account_id, context)
 
 
