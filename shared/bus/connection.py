@@ -45,6 +45,7 @@ class Bus:
         self._setups: list[Setup] = []
         self._connected = asyncio.Event()
         self._publisher: AbstractChannel | None = None
+        self._unconfirmed: AbstractChannel | None = None
         self._connection: AbstractConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -117,6 +118,7 @@ class Bus:
         finally:
             self._connected.clear()
             self._publisher = None
+            self._unconfirmed = None
             with suppress(Exception):
                 await connection.close()
 
@@ -125,6 +127,8 @@ class Bus:
         await declare_exchanges(channel, self.names)
         self.watch(channel)
         self._publisher = channel
+        self._unconfirmed = await connection.channel(publisher_confirms=False)
+        self.watch(self._unconfirmed)
         for setup in self._setups:
             await setup(connection)
 
@@ -137,6 +141,14 @@ class Bus:
         await target.publish(
             message, routing_key, mandatory=mandatory, timeout=self.publish_timeout
         )
+
+    async def send_direct(self, queue: str, message: AbstractMessage) -> None:
+        """Fire and forget to a queue, without waiting for a confirm: for RPC replies, whose
+        loss the caller already handles (a timeout, then a retry with the same key)."""
+        channel = self._unconfirmed
+        if channel is None:
+            raise BusUnavailable("message broker unreachable")
+        await channel.default_exchange.publish(message, queue, mandatory=False)
 
     async def _exchange(self, name: str) -> AbstractExchange:
         channel = self._publisher

@@ -20,11 +20,13 @@ CREATE TABLE inbox (
 );
 CREATE INDEX inbox_received_at ON inbox (received_at);
 
--- RPC idempotency: the first reply to a key is the reply to every repeat of it.
+-- RPC idempotency: the first reply to a key is the reply to every repeat of it. Keys are
+-- scoped by firm (the nil UUID for requests outside any firm), so tenants never share one.
 CREATE TABLE rpc_replies (
     request_type text NOT NULL,
+    firm_id      uuid NOT NULL,
     key          text NOT NULL,
     reply        jsonb NOT NULL,
     created_at   timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (request_type, key)
+    PRIMARY KEY (request_type, firm_id, key)
 );

@@ -2,6 +2,7 @@
 answered with the first answer without doing the work twice."""
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -60,6 +61,33 @@ async def test_repeated_key_gets_first_answer_and_counts_once(counter) -> None: 
     assert set(repeats) == {first}
     async with db.transaction() as conn:
         assert await conn.fetchval("SELECT total FROM counter") == 3
+
+
+async def test_keys_are_scoped_by_firm(counter) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = counter
+    first, second = uuid.uuid4(), uuid.uuid4()
+    one = await client.call(
+        AddToCounter(idempotency_key="same", amount=1), firm_id=first, actor=None
+    )
+    two = await client.call(
+        AddToCounter(idempotency_key="same", amount=1), firm_id=second, actor=None
+    )
+    assert (one, two) == (Total(total=1), Total(total=2))
+
+
+async def test_a_refusal_in_a_busy_batch_answers_only_that_request(counter) -> None:  # type: ignore[no-untyped-def]
+    client, db, _ = counter
+    amounts = [-1 if i % 10 == 3 else 1 for i in range(60)]
+    calls = [
+        client.call(AddToCounter(idempotency_key=f"b{i}", amount=a), firm_id=None, actor=None)
+        for i, a in enumerate(amounts)
+    ]
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    refused = [r for r in results if isinstance(r, RpcError)]
+    assert len(refused) == amounts.count(-1)
+    assert {r.status for r in refused} == {409}
+    async with db.transaction() as conn:
+        assert await conn.fetchval("SELECT total FROM counter") == amounts.count(1)
 
 
 async def test_refusal_is_raised_with_its_status(counter) -> None:  # type: ignore[no-untyped-def]
