@@ -5,7 +5,6 @@ Unknown, used and expired tokens all answer the same 410, so a link's fate never
 
 from datetime import timedelta
 from typing import Any
-from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -17,6 +16,7 @@ from services.identity.models import (
     Context,
     EmailIn,
     MagicSignIn,
+    Membership,
     PasswordTokenIn,
     Tokens,
 )
@@ -195,15 +195,16 @@ async def _issue_link(conn: Connection, email: str, purpose: str, ttl: timedelta
         return None
     token, expires = new_secret(), now() + ttl
     await accounts.insert_one_time_token(conn, digest(token), purpose, account.id, expires)
-    return token, expires, await _language(conn, account.id, places[0].firm_id)
+    return token, expires, await _language(conn, places[0])
 
 
-async def _language(conn: Connection, account_id: UUID, firm_id: UUID) -> str:
-    staff = await firms.get_staff_by_account(conn, firm_id, account_id)
-    if staff is not None:
-        return staff.language
-    firm = await firms.get_firm(conn, firm_id)
-    return firm.default_language if firm else "en"
+async def _language(conn: Connection, place: Membership) -> str:
+    """The language of the person's first membership."""
+    if place.kind == "staff":
+        staff = await firms.get_staff(conn, place.firm_id, place.person_id)
+        return staff.language if staff else "en"
+    contact = await contacts.get_contact(conn, place.firm_id, place.person_id)
+    return contact.language if contact else "en"
 
 
 def _link(request: web.Request, path: str, token: str) -> str:

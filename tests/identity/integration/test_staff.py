@@ -163,3 +163,28 @@ async def test_members_see_only_assigned_clients(client: Client, tap: Tap) -> No
     assert unassigned.status == 204
     assert (await as_member.get(f"/api/v1/clients/{mine['id']}")).status == 404
     await tap.next("identity.staff.unassigned", lambda d: d["client_id"] == mine["id"])
+
+
+async def test_members_create_contacts_only_for_their_clients(client: Client, tap: Tap) -> None:
+    owner = await sign_up(client)
+    as_owner = client.as_(owner["token"])
+    member_token = await join(client, tap, owner, "member")
+    member_id = (await client.as_(member_token).get("/api/v1/me")).body["context"]["person_id"]
+    mine = (await as_owner.post("/api/v1/clients", {"kind": "company", "name": "Mine AB"})).body
+    other = (await as_owner.post("/api/v1/clients", {"kind": "company", "name": "Other AB"})).body
+    await as_owner.put(f"/api/v1/staff/{member_id}/clients/{mine['id']}")
+    as_member = client.as_(member_token)
+    person = {"first_name": "P", "last_name": "Q"}
+    loose = await as_member.post("/api/v1/contacts", person)
+    assert loose.status == 422
+    assert loose.body["field"] == "clients"
+    theirs = await as_member.post(
+        "/api/v1/contacts", person | {"clients": [{"client_id": other["id"]}]}
+    )
+    assert theirs.status == 422
+    assert theirs.body["field"] == "clients.0.client_id"
+    ours = await as_member.post(
+        "/api/v1/contacts", person | {"clients": [{"client_id": mine["id"]}]}
+    )
+    assert ours.status == 201
+    assert (await as_member.get(f"/api/v1/contacts/{ours.body['id']}")).status == 200
