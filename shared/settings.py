@@ -20,7 +20,8 @@ def shared(name: str) -> AliasChoices:
 
 
 def secret(default: str, description: str, env: str | None = None) -> Any:
-    """A secret field: its default serves development only; production must set it."""
+    """A secret field. A non-empty default serves development only and production must set
+    it; an empty default means "unused unless set" (an optional password)."""
     alias = shared(env) if env else None
     return Field(
         default,
@@ -118,7 +119,7 @@ class ServiceSettings(BaseSettings):
             marked = isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get(
                 "secret"
             )
-            if marked and name not in self.model_fields_set:
+            if marked and field.default and name not in self.model_fields_set:
                 raise ValueError(f"{name} must be set explicitly in production")
         return self
 

@@ -102,3 +102,23 @@ async def sealer_resource(app: web.Application) -> AsyncIterator[None]:
     assert isinstance(settings, SigningSettings)
     app[SEALER] = load_sealer(settings)
     yield
+
+
+def write_self_signed(folder: Path) -> tuple[Path, Path]:
+    """Write a self-signed sealing pair into `folder` unless one is there already: for a local
+    compose stack, which runs in production mode and so never makes one at start."""
+    cert_path, key_path = folder / "sealing-cert.pem", folder / "sealing-key.pem"
+    if not (cert_path.exists() and key_path.exists()):
+        cert_pem, key_pem = self_signed("Client portal sealing (compose)")
+        folder.mkdir(parents=True, exist_ok=True)
+        key_path.write_bytes(key_pem)
+        key_path.chmod(0o600)
+        cert_path.write_bytes(cert_pem)
+    return cert_path, key_path
+
+
+if __name__ == "__main__":
+    import sys
+
+    for written in write_self_signed(Path(sys.argv[1])):
+        print(written)

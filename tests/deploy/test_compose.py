@@ -17,6 +17,7 @@ SERVICES = set(SERVICE_PORTS) | {
     "rabbitmq",
     "minio",
     "minio-init",
+    "sealing-cert",
     "mailpit",
     "jaeger",
     "gateway",
@@ -96,7 +97,7 @@ def _secret_variables(settings: type[ServiceSettings]) -> set[str]:
     prefix = settings.model_config.get("env_prefix", "")
     for field_name, field in settings.model_fields.items():
         extra = field.json_schema_extra
-        if not (isinstance(extra, dict) and extra.get("secret")):
+        if not (isinstance(extra, dict) and extra.get("secret")) or not field.default:
             continue
         alias = field.validation_alias
         if isinstance(alias, AliasChoices):
@@ -117,3 +118,14 @@ def test_production_secrets_are_provided(name: str) -> None:
             f"{name}: {variable} missing from deploy/compose.env"
         )
         assert f"- name: {variable}\n" in manifest, f"{name}: {variable} missing from k8s"
+
+
+def test_signing_seals_with_a_certificate_made_for_the_stack() -> None:
+    """compose runs production mode, where signing refuses to start without a real sealing
+    certificate and key: a one-shot service makes them before signing starts."""
+    result = _compose("config")
+    assert result.returncode == 0, result.stderr
+    config = result.stdout
+    assert "services.signing.certificates" in config
+    assert "SIGNING_SEALING_CERTIFICATE: /certs/sealing-cert.pem" in config
+    assert "SIGNING_SEALING_KEY: /certs/sealing-key.pem" in config

@@ -28,3 +28,11 @@ def test_production_refuses_development_secrets(monkeypatch) -> None:  # type: i
     monkeypatch.setenv("S3_ACCESS_KEY", "key")
     monkeypatch.setenv("S3_SECRET_KEY", "secret")
     assert DocumentsSettings().environment == "production"
+
+
+def test_optional_secret_without_development_value_need_not_be_set(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from services.notify.settings import NotifySettings
+
+    monkeypatch.setenv("PORTAL_ENVIRONMENT", "production")
+    monkeypatch.setenv("AMQP_URL", "amqp://svc:pw@rabbit/")
+    assert NotifySettings().smtp_password == ""
