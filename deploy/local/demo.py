@@ -1,0 +1,109 @@
+"""Demo data for the local run, created through the public API behind the gateway, so it is
+exactly what a firm would have after using the product: a firm with its owner, a company
+client with two people (the primary one invited to the portal), a shared folder with a PDF."""
+
+import asyncio
+import io
+from typing import Any
+
+import aiohttp
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+OWNER_EMAIL = "anna@demo-redovisning.example"
+OWNER_PASSWORD = "demo-portal-password-2026"
+CUSTOMER_EMAIL = "erik@kund-ab.example"
+
+FIRM = {
+    "name": "Demo Redovisning AB",
+    "country": "SE",
+    "plan": "bureau",
+    "default_language": "sv",
+    "owner_name": "Anna Andersson",
+    "owner_email": OWNER_EMAIL,
+    "owner_password": OWNER_PASSWORD,
+}
+CLIENT = {
+    "kind": "company",
+    "name": "Kund AB",
+    "organisation_number": "556677-8899",
+    "contacts": [
+        {"first_name": "Erik", "last_name": "Kund", "email": CUSTOMER_EMAIL,
+         "roles": ["commercial", "operational"], "primary": True, "language": "sv"},
+        {"first_name": "Sara", "last_name": "Lind", "email": "sara@kund-ab.example",
+         "roles": ["employee"], "language": "en"},
+    ],
+}  # fmt: skip
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+async def load_demo(gateway: str) -> list[str]:
+    """Load the demo once (a second run finds the owner can sign in and leaves it be); returns
+    lines telling a person how to use it."""
+    async with aiohttp.ClientSession(base_url=gateway) as http:
+        owner = {"email": OWNER_EMAIL, "password": OWNER_PASSWORD}
+        signed_in = await _call(http, "POST", "/api/v1/auth/sign-in", json=owner, expect=(200, 401))
+        if "access_token" not in signed_in:
+            await _create(http)
+    return [
+        "  Demo firm:           Demo Redovisning AB (plan bureau)",
+        f"  Staff sign-in:       POST {gateway}/api/v1/auth/sign-in",
+        f"                       {OWNER_EMAIL} / {OWNER_PASSWORD}",
+        f"  Customer:            Kund AB; {CUSTOMER_EMAIL} was invited: the invitation mail,",
+        "                       with the link to set a password, is in the mail folder below",
+    ]
+
+
+async def _create(http: aiohttp.ClientSession) -> None:
+    signed_up = await _call(http, "POST", "/api/v1/firms", json=FIRM, expect=(201,))
+    auth = {"Authorization": f"Bearer {signed_up['tokens']['access_token']}"}
+    client = await _call(http, "POST", "/api/v1/clients", json=CLIENT, headers=auth, expect=(201,))
+    links = await _call(http, "GET", f"/api/v1/clients/{client['id']}/contacts", headers=auth)
+    primary = next(link for link in links["items"] if link["primary"])
+    await _call(http, "PUT", f"/api/v1/contacts/{primary['contact_id']}/portal-access",
+                json={"enabled": True}, headers=auth)  # fmt: skip
+    folder = await _eventually(
+        http, "POST", f"/api/v1/clients/{client['id']}/folders", headers=auth, expect=(201,),
+        json={"name": "Bokslut 2026", "level": "upload", "audience": "all"},
+    )  # fmt: skip
+    await _eventually(
+        http, "POST", f"/api/v1/folders/{folder['id']}/documents", headers=auth, expect=(201,),
+        params={"name": "Årsredovisning 2026.pdf"}, data=_sample_pdf(),
+    )  # fmt: skip
+
+
+async def _eventually(http: aiohttp.ClientSession, method: str, path: str, **kw: Any) -> Any:
+    """Retry while the other services are still learning about the firm from its events."""
+    for _ in range(50):
+        try:
+            return await _call(http, method, path, **kw)
+        except DemoError as error:
+            last = error
+            await asyncio.sleep(0.2)
+    raise last
+
+
+async def _call(
+    http: aiohttp.ClientSession, method: str, path: str, *, expect: tuple[int, ...] = (200,),
+    **kw: Any,
+) -> Any:  # fmt: skip
+    async with http.request(method, path, **kw) as response:
+        body = await response.json(content_type=None)
+        if response.status not in expect:
+            raise DemoError(f"{method} {path} answered {response.status}: {body}")
+        return body
+
+
+def _sample_pdf() -> bytes:
+    out = io.BytesIO()
+    page = canvas.Canvas(out, pagesize=A4)
+    page.setFont("Helvetica-Bold", 20)
+    page.drawString(72, 760, "Kund AB: Årsredovisning 2026")
+    page.setFont("Helvetica", 12)
+    page.drawString(72, 730, "Demo document shared by Demo Redovisning AB.")
+    page.showPage()
+    page.save()
+    return out.getvalue()

@@ -1,0 +1,188 @@
+"""`scripts/run`: the whole platform on this machine, until Ctrl-C.
+
+Starts the local S3 server and mail catcher, creates each service's database, starts the five
+services and the nginx gateway, loads demo data, and prints where everything is.
+"""
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from string import Template
+
+import aiohttp
+import asyncpg
+
+from deploy.local.demo import load_demo
+from deploy.local.mail import MailCatcher
+from deploy.local.ports import is_free
+from deploy.local.s3 import ROOT, S3Server
+from shared.settings import SERVICE_PORTS
+
+STATE = ROOT / ".local"
+GATEWAY_PORT = int(os.environ.get("GATEWAY_PORT", "8080"))
+SMTP_PORT = int(os.environ.get("SMTP_PORT", "2525"))
+ADMIN_DSN = os.environ.get("POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+S3_ACCESS_KEY, S3_SECRET_KEY = "portal-dev", "portal-dev-secret"
+
+
+async def create_databases() -> dict[str, str]:
+    base = ADMIN_DSN.rsplit("/", 1)[0]
+    conn = await asyncpg.connect(ADMIN_DSN)
+    try:
+        for service in SERVICE_PORTS:
+            exists = await conn.fetchval(
+                "SELECT 1 FROM pg_database WHERE datname = $1", f"portal_{service}"
+            )
+            if not exists:
+                await conn.execute(f'CREATE DATABASE "portal_{service}"')
+    finally:
+        await conn.close()
+    return {service: f"{base}/portal_{service}" for service in SERVICE_PORTS}
+
+
+def service_env(service: str, dsn: str, s3: S3Server) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DATABASE_URL": dsn,
+        "S3_ENDPOINT": s3.endpoint,
+        "S3_ACCESS_KEY": S3_ACCESS_KEY,
+        "S3_SECRET_KEY": S3_SECRET_KEY,
+        "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{GATEWAY_PORT}",
+        "NOTIFY_SMTP_HOST": "127.0.0.1",
+        "NOTIFY_SMTP_PORT": str(SMTP_PORT),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def start_service(service: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    log = (STATE / "logs" / f"{service}.log").open("ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", f"services.{service}"], cwd=ROOT, env=env, stdout=log, stderr=log
+    )
+
+
+async def wait_ready(
+    name: str, url: str, process: subprocess.Popen[bytes], timeout: float = 60
+) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    async with aiohttp.ClientSession() as http:
+        while loop.time() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited; see .local/logs/{name}.log")
+            try:
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.3)
+    raise RuntimeError(f"{name} not ready after {timeout:.0f}s; see .local/logs/{name}.log")
+
+
+def start_gateway() -> subprocess.Popen[bytes]:
+    prefix = STATE / "gateway"
+    (prefix / "logs").mkdir(parents=True, exist_ok=True)
+    template = Template((ROOT / "deploy" / "gateway" / "nginx.conf.template").read_text())
+    upstreams = {f"{s.upper()}_UPSTREAM": f"127.0.0.1:{p}" for s, p in SERVICE_PORTS.items()}
+    config = template.safe_substitute(GATEWAY_PORT=str(GATEWAY_PORT), **upstreams)
+    (prefix / "nginx.conf").write_text(config)
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    log = (STATE / "logs" / "gateway.log").open("ab")
+    return subprocess.Popen(
+        [nginx, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+        stdout=log,
+        stderr=log,
+    )
+
+
+def refuse_busy_ports() -> None:
+    busy = [p for p in [GATEWAY_PORT, SMTP_PORT, *SERVICE_PORTS.values()] if not is_free(p)]
+    if busy:
+        sys.exit(f"ports already in use: {busy} (is another scripts/run still running?)")
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+async def main() -> None:
+    refuse_busy_ports()
+    (STATE / "logs").mkdir(parents=True, exist_ok=True)
+    dsns = await create_databases()
+    s3 = S3Server.start(
+        STATE / "s3",
+        access_key=S3_ACCESS_KEY,
+        secret_key=S3_SECRET_KEY,
+        log=STATE / "logs" / "s3.log",
+    )
+    mail = MailCatcher(SMTP_PORT, maildir=STATE / "mail")
+    mail.start()
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        for service in SERVICE_PORTS:
+            processes.append(start_service(service, service_env(service, dsns[service], s3)))
+        for (service, port), process in zip(SERVICE_PORTS.items(), processes, strict=True):
+            await wait_ready(service, f"http://127.0.0.1:{port}/readyz", process)
+        processes.append(start_gateway())
+        gateway = f"http://127.0.0.1:{GATEWAY_PORT}"
+        await wait_ready("gateway", f"{gateway}/healthz", processes[-1])
+        demo = await load_demo(gateway)
+        print_welcome(gateway, s3, demo)
+        await wait_for_stop(processes)
+    finally:
+        print("\nstopping…", flush=True)
+        stop(processes)
+        mail.stop()
+        s3.stop()
+
+
+async def wait_for_stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopped.set)
+    while not stopped.is_set():
+        dead = [
+            p.args[2] if len(p.args) > 2 else p.args[0] for p in processes if p.poll() is not None
+        ]
+        if dead:
+            print(f"a process exited unexpectedly: {dead}; see .local/logs/", flush=True)
+            return
+        try:
+            await asyncio.wait_for(stopped.wait(), 1.0)
+        except TimeoutError:
+            continue
+
+
+def print_welcome(gateway: str, s3: S3Server, demo: list[str]) -> None:
+    lines = [
+        "",
+        "The client portal is running.",
+        f"  Gateway (API):       {gateway}/api/v1/...",
+        *[
+            f"  {s:<9} service:   http://127.0.0.1:{p}  (OpenAPI: /openapi.json)"
+            for s, p in SERVICE_PORTS.items()
+        ],
+        f"  Mail catcher:        SMTP 127.0.0.1:{SMTP_PORT}; mails in {STATE / 'mail' / 'new'}",
+        f"  S3 (SeaweedFS):      http://{s3.endpoint}  key {S3_ACCESS_KEY} / {S3_SECRET_KEY}",
+        "  RabbitMQ:            amqp://guest:guest@127.0.0.1:5672/",
+        f"  Logs:                {STATE / 'logs'}",
+        *demo,
+        "Press Ctrl-C to stop everything.",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
