@@ -1,0 +1,207 @@
+"""A firm's whole journey across the five services, over real PostgreSQL, RabbitMQ, S3 and SMTP.
+
+A firm signs up (billing opens its account from the event), registers a customer and invites
+its primary contact (the link arrives by mail), who registers and signs in for that client.
+Staff share a folder; the customer uploads into it. Staff send the document for signing, the
+customer signs through the link in the mail, and the sealed PDF lands in the folder, with a
+signature credit spent and everyone told.
+"""
+
+import io
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import async_validate_pdf_signature
+from reportlab.pdfgen import canvas
+
+from deploy.local.mail import MailCatcher
+from services.billing.app import create_app as billing_app
+from services.billing.settings import BillingSettings
+from services.documents.app import create_app as documents_app
+from services.documents.settings import DocumentsSettings
+from services.identity.app import create_app as identity_app
+from services.identity.settings import IdentitySettings
+from services.notify.app import create_app as notify_app
+from services.notify.settings import NotifySettings
+from services.signing.app import create_app as signing_app
+from services.signing.settings import SigningSettings
+from tests.support.infra import wait_until
+from tests.support.services import Environment, Running, serve
+
+PASSWORD = "kund-portalen-ar-trygg-2026"
+
+
+@dataclass
+class Platform:
+    identity: Running
+    documents: Running
+    signing: Running
+    notify: Running
+    billing: Running
+    mail: MailCatcher
+
+    def mails_to(self, address: str) -> list[Any]:
+        return [m for m in self.mail.messages if address in m["X-Envelope-To"]]
+
+
+@pytest.fixture
+async def platform(env: Environment, smtp: MailCatcher) -> AsyncIterator[Platform]:
+    async with AsyncExitStack() as stack:
+        identity = await stack.enter_async_context(
+            serve(identity_app(await env.settings(IdentitySettings)))
+        )
+        jwks = {"jwks_url": f"{identity.url}/api/v1/auth/jwks.json"}
+        smtp_at = {"smtp_host": "127.0.0.1", "smtp_port": smtp.port}
+        billing = await stack.enter_async_context(
+            serve(billing_app(await env.settings(BillingSettings, **jwks)))
+        )
+        documents = await stack.enter_async_context(
+            serve(documents_app(await env.settings(DocumentsSettings, **jwks)))
+        )
+        signing = await stack.enter_async_context(
+            serve(signing_app(await env.settings(SigningSettings, **jwks)))
+        )
+        notify = await stack.enter_async_context(
+            serve(notify_app(await env.settings(NotifySettings, **jwks, **smtp_at)))
+        )
+        yield Platform(identity, documents, signing, notify, billing, smtp)
+
+
+async def call(
+    service: Running, method: str, path: str, token: str | None = None, expect: int = 200, **kw: Any
+) -> Any:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with service.http.request(method, path, headers=headers, **kw) as response:
+        body = await response.read()
+        assert response.status == expect, f"{method} {path}: {response.status} {body[:500]!r}"
+        if response.content_type.endswith("json"):
+            return await response.json(content_type=None)
+        return body
+
+
+async def eventually(service: Running, method: str, path: str, token: str, **kw: Any) -> Any:
+    """Retry while the service is still learning the firm's facts from identity's events."""
+    answer: dict[str, Any] = {}
+
+    async def answered() -> bool:
+        async with service.http.request(
+            method,
+            path,
+            headers={"Authorization": f"Bearer {token}"},
+            **{k: v for k, v in kw.items() if k != "expect"},
+        ) as response:
+            if response.status != kw.get("expect", 200):
+                return False
+            answer["body"] = await response.json(content_type=None)
+            return True
+
+    await wait_until(answered, timeout=20, interval=0.2)
+    return answer["body"]
+
+
+def pdf(title: str) -> bytes:
+    out = io.BytesIO()
+    page = canvas.Canvas(out)
+    page.drawString(72, 760, title)
+    page.showPage()
+    page.save()
+    return out.getvalue()
+
+
+def link_in(message: Any, pattern: str) -> str:
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    found = re.search(pattern, text)
+    assert found, f"no link matching {pattern} in: {text}"
+    return found.group(1)
+
+
+async def test_a_firm_invites_a_customer_shares_documents_and_has_one_signed(
+    platform: Platform,
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    owner_email, customer_email = f"owner-{tag}@firm.example", f"erik-{tag}@kund.example"
+    platform.mail.clear()
+
+    firm = await call(platform.identity, "POST", "/api/v1/firms", expect=201, json={
+        "name": "Byrå & Co", "country": "SE", "plan": "partner", "default_language": "sv",
+        "owner_name": "Anna Ägare", "owner_email": owner_email, "owner_password": PASSWORD,
+    })  # fmt: skip
+    staff = firm["tokens"]["access_token"]
+    client = await call(platform.identity, "POST", "/api/v1/clients", staff, expect=201, json={
+        "kind": "company", "name": "Kund AB", "contacts": [{
+            "first_name": "Erik", "last_name": "Kund", "email": customer_email,
+            "roles": ["operational", "commercial"], "primary": True, "language": "sv",
+        }],
+    })  # fmt: skip
+    contact_id = client["contacts"][0]["id"]
+    await call(platform.identity, "PUT", f"/api/v1/contacts/{contact_id}/portal-access", staff,
+               json={"enabled": True})  # fmt: skip
+
+    # The invitation arrives by mail; its link lets the customer set a password.
+    await wait_until(lambda: platform.mails_to(customer_email), timeout=20)
+    invitation = link_in(platform.mails_to(customer_email)[0], r"#token=([\w-]+)")
+    await call(platform.identity, "POST", "/api/v1/auth/register",
+               json={"token": invitation, "password": PASSWORD})  # fmt: skip
+    signed_in = await call(platform.identity, "POST", "/api/v1/auth/sign-in", json={
+        "email": customer_email, "password": PASSWORD, "client_id": client["id"],
+    })  # fmt: skip
+    customer = signed_in["access_token"]
+
+    # Staff share a folder the customer may upload into; the customer uploads a PDF.
+    folder = await eventually(
+        platform.documents, "POST", f"/api/v1/clients/{client['id']}/folders", staff,
+        expect=201, json={"name": "Avtal", "level": "upload", "audience": "all"},
+    )  # fmt: skip
+    seen = await eventually(platform.documents, "GET", f"/api/v1/clients/{client['id']}/folders",
+                            customer)  # fmt: skip
+    assert [f["name"] for f in seen["folders"]] == ["Avtal"]
+    uploaded = await eventually(
+        platform.documents, "POST", f"/api/v1/folders/{folder['id']}/documents", customer,
+        expect=201, params={"name": "Avtal 2026.pdf"}, data=pdf("Avtal 2026"),
+    )  # fmt: skip
+
+    # Staff send it for signing with the customer as the signer: one credit is spent.
+    signing = await call(platform.signing, "POST", "/api/v1/signings", staff, expect=201, json={
+        "document_id": uploaded["id"], "language": "sv", "parties": [{
+            "name": "Erik Kund", "email": customer_email, "method": "click",
+            "contact_id": contact_id,
+        }],
+    })  # fmt: skip
+    await call(platform.signing, "POST", f"/api/v1/signings/{signing['id']}/send", staff)
+    account = await call(platform.billing, "GET", "/api/v1/billing/account", staff)
+    assert account["balance"]["credits"] == 1
+
+    # The signing invitation arrives by mail; the customer opens it and signs.
+    def signing_mail() -> list[Any]:
+        return [m for m in platform.mails_to(customer_email) if "/sign/" in str(m)]
+
+    await wait_until(signing_mail, timeout=20)
+    sign_token = link_in(signing_mail()[0], r"/sign/([\w-]+)")
+    await call(platform.signing, "GET", f"/api/v1/sign/{sign_token}")
+    await call(platform.signing, "POST", f"/api/v1/sign/{sign_token}/sign",
+               json={"typed_name": "Erik Kund"})  # fmt: skip
+
+    # The sealed PDF is in the folder beside the original, and it validates.
+    async def completed() -> bool:
+        view = await call(platform.signing, "GET", f"/api/v1/signings/{signing['id']}", staff)
+        return view["state"] == "completed"
+
+    await wait_until(completed, timeout=30)
+    listing = await call(platform.documents, "GET", f"/api/v1/folders/{folder['id']}/documents",
+                         customer)  # fmt: skip
+    names = sorted(d["name"] for d in listing["documents"])
+    assert len(names) == 2
+    assert "Avtal 2026.pdf" in names
+    sealed = next(d for d in listing["documents"] if d["name"] != "Avtal 2026.pdf")
+    content = await call(platform.documents, "GET", f"/api/v1/documents/{sealed['id']}/content",
+                         customer)  # fmt: skip
+    signature = PdfFileReader(io.BytesIO(content)).embedded_signatures[0]
+    status = await async_validate_pdf_signature(signature)
+    assert status.intact
+    assert status.coverage.name == "ENTIRE_FILE"
