@@ -16,6 +16,7 @@ from services.notify.worker import DeliveryWorker
 from shared.jobs import Periodic
 from shared.service import DB, ServiceSpec, build_app
 
+TOOLS = web.AppKey("tools", Tools)
 MAILER = web.AppKey("mailer", Mailer)
 WORKER = web.AppKey("delivery_worker", DeliveryWorker)
 
@@ -29,9 +30,6 @@ async def _delivery(app: web.Application) -> AsyncIterator[None]:
     yield
     await app[WORKER].stop()
     await app[MAILER].close()
-
-
-TOOLS = web.AppKey("tools", Tools)
 
 
 def _jobs(app: web.Application) -> list[Periodic]:

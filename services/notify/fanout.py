@@ -40,7 +40,9 @@ async def fan_out(conn: Connection, notice: Notice, envelope: Envelope, tools: T
         return
     firm = await store.get_firm(conn, firm_id) or Firm(tools.settings.product_name, "en")
     also = notice.reach.audience | notice.reach.named
-    candidates = await store.list_candidates(conn, firm_id, notice.client_id, list(also))
+    candidates = await store.list_candidates(
+        conn, firm_id, notice.client_id, list(also), list(notice.reach.client_roles)
+    )
     names = {person.id: name for person, name in candidates}
     chosen = domain.recipients(notice.reach, [p for p, _ in candidates], envelope.actor)
     prefs = await store.get_preferences(conn, firm_id, [p.id for p in chosen])
