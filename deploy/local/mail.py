@@ -34,7 +34,7 @@ class MailCatcher:
     def __init__(self, port: int, *, maildir: Path | None = None) -> None:
         self.port = port
         self._keeper = _Keeper(maildir)
-        self._controller = Controller(self._keeper, hostname="127.0.0.1", port=port)
+        self._controller: Controller | None = None
 
     @property
     def messages(self) -> list[Message]:
@@ -46,7 +46,12 @@ class MailCatcher:
             self._keeper.messages.clear()
 
     def start(self) -> None:
+        # A controller closes its event loop when stopped, so each start gets a fresh one:
+        # tests stop and start the server to play an SMTP outage.
+        self._controller = Controller(self._keeper, hostname="127.0.0.1", port=self.port)
         self._controller.start()
 
     def stop(self) -> None:
-        self._controller.stop()
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None

@@ -7,18 +7,15 @@ number of replicas may run: claims skip each other's locked rows.
 
 import asyncio
 import logging
-from contextlib import suppress
 from email.message import EmailMessage
 from email.utils import formatdate
-
-import asyncpg
 
 from services.notify import domain, outbox
 from services.notify.mailer import Mailer
 from services.notify.models import Claimed, Outcome
 from services.notify.settings import NotifySettings
-from shared.backoff import backoff_delay
 from shared.database import Database
+from shared.wakeup import NotifiedWorker
 
 log = logging.getLogger(__name__)
 
@@ -41,50 +38,19 @@ class DeliveryWorker:
         self.db = db
         self.mailer = mailer
         self.settings = settings
-        self.loops = loops
-        self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._worker = NotifiedWorker(
+            name="notify-delivery", dsn=settings.dsn, channel=outbox.WAKE_CHANNEL,
+            step=self._step, poll_seconds=settings.delivery_poll_seconds, loops=loops,
+        )  # fmt: skip
 
     async def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._run(), name=f"notify-delivery-{n}") for n in range(self.loops)
-        ]
+        await self._worker.start()
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with suppress(asyncio.CancelledError):
-                await task
-        if self._listener is not None and not self._listener.is_closed():
-            await self._listener.close()
+        await self._worker.stop()
 
-    async def _run(self) -> None:
-        failures = 0
-        while True:
-            try:
-                await self._listen()
-                claimed = await self.deliver_batch()
-                failures = 0
-            except Exception as exc:
-                failures += 1
-                log.warning("delivery worker: %s; retry %d", type(exc).__name__, failures)
-                await asyncio.sleep(backoff_delay(failures, 0.2, 5.0))
-                continue
-            if claimed < self.settings.delivery_batch:
-                await self._sleep()
-
-    async def _listen(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            return
-        self._listener = await asyncpg.connect(self.settings.dsn)
-        await self._listener.add_listener(outbox.WAKE_CHANNEL, lambda *_: self._wake.set())
-
-    async def _sleep(self) -> None:
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self.settings.delivery_poll_seconds)
-        self._wake.clear()
+    async def _step(self) -> bool:
+        return await self.deliver_batch() >= self.settings.delivery_batch
 
     async def deliver_batch(self) -> int:
         """Send one batch of due emails; returns how many were claimed."""

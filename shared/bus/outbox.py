@@ -8,7 +8,6 @@ confirms, and deletes the rows in the same transaction.
 
 import asyncio
 import logging
-from contextlib import suppress
 from typing import Any
 from uuid import UUID
 
@@ -16,11 +15,11 @@ import aio_pika
 import asyncpg
 from opentelemetry import trace
 
-from shared.backoff import backoff_delay
 from shared.bus.connection import Bus
 from shared.database import Connection, Database
 from shared.events.base import Command, Envelope, Event
 from shared.telemetry import extract_context, inject_headers, tracer
+from shared.wakeup import NotifiedWorker
 
 log = logging.getLogger(__name__)
 
@@ -64,49 +63,20 @@ class OutboxRelay:
     ) -> None:
         self.db = db
         self.bus = bus
-        self.dsn = dsn
         self.batch_size = batch_size
-        self.poll_seconds = poll_seconds
-        self._wake = asyncio.Event()
-        self._listener: asyncpg.Connection | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._worker = NotifiedWorker(
+            name="outbox-relay", dsn=dsn, channel=NOTIFY_CHANNEL, step=self._step,
+            poll_seconds=poll_seconds,
+        )  # fmt: skip
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+        await self._worker.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-        if self._listener and not self._listener.is_closed():
-            await self._listener.close()
+        await self._worker.stop()
 
-    async def _run(self) -> None:
-        failures = 0
-        while True:
-            try:
-                await self._listen()
-                published = await self.publish_batch()
-                failures = 0
-            except Exception as exc:
-                failures += 1
-                log.warning("outbox relay: %s; retry %d", exc, failures)
-                await asyncio.sleep(backoff_delay(failures, 0.2, 5.0))
-                continue
-            if published < self.batch_size:
-                await self._sleep()
-
-    async def _sleep(self) -> None:
-        with suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
-        self._wake.clear()
-
-    async def _listen(self) -> None:
-        if self._listener is not None and not self._listener.is_closed():
-            return
-        self._listener = await asyncpg.connect(self.dsn)
-        await self._listener.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+    async def _step(self) -> bool:
+        return await self.publish_batch() == self.batch_size
 
     async def publish_batch(self) -> int:
         """Publish up to one batch; returns how many rows were published and removed."""
