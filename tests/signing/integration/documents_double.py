@@ -1,5 +1,7 @@
-"""Documents' two signing RPCs served on the real bus, with the PDFs in the real S3 server —
-a stand-in while the documents service is being built, not a mock of any server."""
+"""Documents' two signing RPCs served on the real bus, with the PDFs in the real S3 server.
+
+Signing's own tests use this stand-in so that they control the document's bytes directly
+(tampering, hashes) without the whole documents service; tests/e2e runs the real one."""
 
 import asyncio
 import hashlib
