@@ -18,10 +18,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-import aio_pika
 import asyncpg
 from aiohttp import web
 
+from bench.support import scratch_namespace
 from services.billing import store
 from services.billing.app import create_app
 from services.billing.settings import BillingSettings
@@ -38,7 +38,7 @@ OVERBOOKING = 1.1  # ask for 10 % more bytes than the limit, so the race for the
 
 async def main(count: int, in_flight: int) -> dict[str, object]:
     tag = f"bench_billing_{secrets.token_hex(4)}"
-    async with fresh_database(tag) as dsn, fresh_namespace(f"{tag}.") as namespace:
+    async with fresh_database(tag) as dsn, scratch_namespace("billing") as namespace:
         settings = BillingSettings(
             database_url=dsn, amqp_url=AMQP_URL, bus_namespace=namespace, database_pool_max=10
         )
@@ -68,23 +68,6 @@ async def fresh_database(name: str) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
-
-
-@asynccontextmanager
-async def fresh_namespace(namespace: str) -> AsyncIterator[str]:
-    try:
-        yield namespace
-    finally:
-        connection = await aio_pika.connect(AMQP_URL)
-        async with connection:
-            channel = await connection.channel()
-            names = BusNames(namespace)
-            for purpose in ("rpc", "events"):
-                queue = names.queue("billing", purpose)
-                for name in (queue, f"{queue}.dlq"):
-                    await channel.queue_delete(name)
-            for exchange in (names.events, names.commands, names.dead_letters):
-                await channel.exchange_delete(exchange)
 
 
 async def open_firm(db: Database, limit: int) -> uuid.UUID:

@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 
 import aio_pika
 
-from bench.support import AMQP_URL, namespace, percentile, scratch_database
+from bench.support import AMQP_URL, percentile, scratch_database, scratch_namespace
 from shared.bus import Bus, BusNames, Consumer, OutboxRelay, put
 from shared.bus.topology import declare_exchanges, declare_work_queue
 from shared.database import KIT_MIGRATIONS, Connection, Database, migrate
@@ -158,8 +158,8 @@ async def latency(db: Database, dsn: str, names: BusNames) -> list[float]:
 
 
 async def main() -> dict[str, object]:
-    names = BusNames(namespace("bus"))
-    async with scratch_database("bus") as dsn:
+    async with scratch_namespace("bus") as ns, scratch_database("bus") as dsn:
+        names = BusNames(ns)
         await migrate(dsn, [("kit", KIT_MIGRATIONS)])
         db = await Database.connect(dsn, max_size=10)
         try:

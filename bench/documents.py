@@ -29,7 +29,7 @@ import aio_pika
 import aiohttp
 from aiohttp import web
 
-from bench.support import AMQP_URL, namespace, percentile, scratch_database
+from bench.support import AMQP_URL, percentile, scratch_database, scratch_namespace
 from deploy.local.ports import free_port
 from deploy.local.s3 import S3Server
 from services.billing.app import create_app as billing_app
@@ -351,8 +351,11 @@ async def main() -> None:
 async def run(workdir: Path, s3: S3Server) -> None:
     jwks = JwksServer()
     await jwks.start()
-    ns = namespace("documents")
-    async with scratch_database("documents") as ddsn, scratch_database("billing") as bdsn:
+    async with (
+        scratch_namespace("documents") as ns,
+        scratch_database("documents") as ddsn,
+        scratch_database("billing") as bdsn,
+    ):
         common = {"amqp_url": AMQP_URL, "bus_namespace": ns, "jwks_url": jwks.url}
         bsettings = BillingSettings(database_url=bdsn, **common)
         dsettings = DocumentsSettings(

@@ -18,7 +18,7 @@ import time
 import aiohttp
 from aiohttp import web
 
-from bench.support import AMQP_URL, namespace, scratch_database
+from bench.support import AMQP_URL, scratch_database, scratch_namespace
 from services.identity.app import create_app
 from services.identity.passwords import Passwords
 from services.identity.settings import IdentitySettings
@@ -94,10 +94,8 @@ def _passwords(settings: IdentitySettings) -> Passwords:
 
 
 async def main() -> dict[str, object]:
-    async with scratch_database("identity") as dsn:
-        settings = IdentitySettings(
-            database_url=dsn, amqp_url=AMQP_URL, bus_namespace=namespace("identity")
-        )
+    async with scratch_namespace("identity") as ns, scratch_database("identity") as dsn:
+        settings = IdentitySettings(database_url=dsn, amqp_url=AMQP_URL, bus_namespace=ns)
         runner = web.AppRunner(create_app(settings))
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -26,7 +26,7 @@ import aio_pika
 import aiosmtplib
 from aiohttp import web
 
-from bench.support import AMQP_URL, namespace, percentile, scratch_database
+from bench.support import AMQP_URL, percentile, scratch_database, scratch_namespace
 from deploy.local.mail import MailCatcher
 from deploy.local.ports import free_port
 from services.notify.app import create_app
@@ -212,9 +212,9 @@ async def main(recipients: int, events: int, rate: float, seconds: float) -> dic
     catcher = MailCatcher(free_port())
     catcher.start()
     try:
-        async with scratch_database("notify") as dsn:
+        async with scratch_namespace("notify") as ns, scratch_database("notify") as dsn:
             settings = NotifySettings(
-                database_url=dsn, amqp_url=AMQP_URL, bus_namespace=namespace("notify"),
+                database_url=dsn, amqp_url=AMQP_URL, bus_namespace=ns,
                 smtp_port=catcher.port, smtp_pool_size=POOL, delivery_batch=200,
                 digest_check_seconds=3600, database_pool_max=10,
             )  # fmt: skip

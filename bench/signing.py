@@ -26,7 +26,7 @@ import aio_pika
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 
-from bench.support import AMQP_URL, namespace, scratch_database
+from bench.support import AMQP_URL, scratch_database, scratch_namespace
 from deploy.local.s3 import S3Server
 from services.billing.app import create_app as billing_app
 from services.billing.settings import BillingSettings
@@ -200,24 +200,13 @@ async def throughput(ctx: Any, count: int, in_flight: int) -> float:
 NS: list[str] = []
 
 
-async def remove_namespace(ns: str) -> None:
-    """Queues and exchanges of this run go; nothing is left on the broker."""
-    connection = await aio_pika.connect(AMQP_URL)
-    async with connection:
-        channel = await connection.channel()
-        names = BusNames(ns)
-        for service, purpose in [("billing", "events"), ("billing", "rpc"),
-                                 ("documents", "rpc"), ("signing", "events")]:  # fmt: skip
-            queue = names.queue(service, purpose)
-            for name in (queue, f"{queue}.dlq"):
-                await channel.queue_delete(name)
-        for exchange in (names.events, names.commands, names.dead_letters):
-            await channel.exchange_delete(exchange)
-
-
 async def completions(count: int, in_flight: int) -> float:
-    ns = namespace("signing")
-    NS.append(ns)
+    async with scratch_namespace("signing") as ns:
+        NS.append(ns)
+        return await _completions(ns, count, in_flight)
+
+
+async def _completions(ns: str, count: int, in_flight: int) -> float:
     with tempfile.TemporaryDirectory(prefix="bench-signing-") as tmp:
         s3 = S3Server.start(Path(tmp) / "s3", access_key="bench", secret_key="bench-secret-key",
                             log=Path(tmp) / "s3.log")  # fmt: skip
@@ -229,7 +218,6 @@ async def completions(count: int, in_flight: int) -> float:
                     per_min = await throughput(ctx, count, in_flight)
         finally:
             s3.stop()
-            await remove_namespace(ns)
     return per_min
 
 

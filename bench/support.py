@@ -1,9 +1,11 @@
 """What every benchmark needs: a fresh database and bus namespace on the local servers."""
 
 import secrets
+import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import aio_pika
 import asyncpg
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -23,8 +25,34 @@ async def scratch_database(prefix: str) -> AsyncIterator[str]:
         await admin.close()
 
 
-def namespace(prefix: str) -> str:
-    return f"bench-{prefix}-{secrets.token_hex(4)}."
+@asynccontextmanager
+async def scratch_namespace(prefix: str) -> AsyncIterator[str]:
+    """A bus namespace for the benchmark only: its queues and exchanges go at the end, so no
+    quorum queue (each a Raft group on the broker) outlives the run."""
+    namespace = f"bench-{prefix}-{secrets.token_hex(4)}."
+    try:
+        yield namespace
+    finally:
+        await _drop_namespace(namespace)
+
+
+async def _drop_namespace(namespace: str) -> None:
+    queues, exchanges = (_broker_names(kind, namespace) for kind in ("queues", "exchanges"))
+    connection = await aio_pika.connect(AMQP_URL)
+    async with connection:
+        channel = await connection.channel()
+        for queue in queues:
+            await channel.queue_delete(queue)
+        for exchange in exchanges:
+            await channel.exchange_delete(exchange)
+
+
+def _broker_names(kind: str, namespace: str) -> list[str]:
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", f"list_{kind}", "name"],
+        capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return [name for name in listed.stdout.split() if name.startswith(namespace)]
 
 
 def percentile(values: list[float], share: float) -> float:

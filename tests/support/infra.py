@@ -49,7 +49,12 @@ class Postgres:
 
 @dataclass
 class Rabbit:
-    """One vhost for the whole run (removed at its end); tests also use unique namespaces."""
+    """One vhost for the whole run (removed at its end); tests also use unique namespaces.
+
+    rabbitmqctl has been seen to hang now and then while the broker tears down another
+    vhost's quorum queues, so vhost calls are bounded and retried, and the run falls back to
+    the default vhost (the namespaces alone still keep tests apart) rather than hang.
+    """
 
     vhost: str
 
@@ -62,22 +67,55 @@ class Rabbit:
     def create(cls) -> "Rabbit":
         if not shutil.which("rabbitmqctl"):
             return cls("/")
-        vhost = f"test-{RUN}"
-        _ctl("add_vhost", vhost)
-        _ctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-        return cls(vhost)
+        _drop_abandoned_vhosts()
+        vhost = f"{VHOST_PREFIX}{RUN}"
+        if _ctl("add_vhost", vhost) and _ctl("set_permissions", "-p", vhost, "guest", *[".*"] * 3):
+            return cls(vhost)
+        return cls("/")
 
     def close_connections(self) -> None:
         """Drop every client connection of this run from the broker's side."""
-        _ctl("close_all_connections", "--vhost", self.vhost, "test: broker-side disconnect")
+        assert _ctl("close_all_connections", "--vhost", self.vhost, "test: broker-side disconnect")
 
     def delete(self) -> None:
         if self.vhost != "/":
-            _ctl("delete_vhost", self.vhost)
+            _ctl("delete_vhost", self.vhost, timeout=120)
 
 
-def _ctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+VHOST_PREFIX = "test-"
+
+
+def _drop_abandoned_vhosts() -> None:
+    """Vhosts of runs whose process is gone (killed before cleaning up) hold quorum queues,
+    each a Raft group the broker keeps running: remove them."""
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_vhosts", "name"], capture_output=True, text=True, timeout=30
+    )
+    for vhost in listed.stdout.split():
+        pid = vhost.removeprefix(f"{VHOST_PREFIX}r")[:-4]
+        if vhost.startswith(VHOST_PREFIX) and pid.isdigit() and not _alive(int(pid)):
+            _ctl("delete_vhost", vhost, timeout=120)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _ctl(*args: str, timeout: float = 20) -> bool:
+    for _ in range(3):
+        try:
+            subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True,
+                           timeout=timeout)  # fmt: skip
+            return True
+        except (subprocess.TimeoutExpired, subprocess.CalledProcessError):
+            continue
+    return False
 
 
 async def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05) -> None:  # type: ignore[no-untyped-def]
