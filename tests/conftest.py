@@ -65,8 +65,10 @@ async def jwks() -> AsyncIterator[JwksServer]:
 
 
 @pytest.fixture
-def namespace() -> str:
-    return unique("ns") + "."
+async def namespace(rabbit: Rabbit) -> AsyncIterator[str]:
+    name = unique("ns") + "."
+    yield name
+    await rabbit.drop_queues(name)
 
 
 @pytest.fixture
