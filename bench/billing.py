@@ -11,17 +11,15 @@ line printed is the JSON result.
 import argparse
 import asyncio
 import json
-import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 from aiohttp import web
 
-from bench.support import scratch_namespace
+from bench.support import AMQP_URL, scratch_database, scratch_namespace
 from services.billing import store
 from services.billing.app import create_app
 from services.billing.settings import BillingSettings
@@ -30,15 +28,12 @@ from shared.database import Database
 from shared.events.billing import ReserveStorage
 from shared.service import DB as DB_KEY
 
-ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 RESERVATION = 1_000
 OVERBOOKING = 1.1  # ask for 10 % more bytes than the limit, so the race for the last bytes is real
 
 
 async def main(count: int, in_flight: int) -> dict[str, object]:
-    tag = f"bench_billing_{secrets.token_hex(4)}"
-    async with fresh_database(tag) as dsn, scratch_namespace("billing") as namespace:
+    async with scratch_database("billing") as dsn, scratch_namespace("billing") as namespace:
         settings = BillingSettings(
             database_url=dsn, amqp_url=AMQP_URL, bus_namespace=namespace, database_pool_max=10
         )
@@ -55,19 +50,6 @@ async def main(count: int, in_flight: int) -> dict[str, object]:
         "ratio": round(max(rpc_1, rpc_2) / sql, 3),
         "oversold": oversold,
     }
-
-
-@asynccontextmanager
-async def fresh_database(name: str) -> AsyncIterator[str]:
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield ADMIN_DSN.rpartition("/")[0] + f"/{name}"
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def open_firm(db: Database, limit: int) -> uuid.UUID:

@@ -4,12 +4,14 @@ gracefully on SIGTERM."""
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 
-import aiohttp
 import pytest
 from openapi_spec_validator import validate
 
+from deploy.local.ports import free_port
+from deploy.local.run import wait_ready
 from services.billing.app import create_app as billing_app
 from services.billing.settings import BillingSettings
 from services.documents.app import create_app as documents_app
@@ -55,8 +57,8 @@ async def test_service_is_ready_and_documents_its_api(
 
 
 async def test_process_stops_gracefully_on_sigterm(env: Environment) -> None:
-    settings = await env.settings(BillingSettings, http_port=0)
-    port = _free_port()
+    settings = await env.settings(BillingSettings)
+    port = free_port()
     environ = {
         **os.environ,
         "DATABASE_URL": settings.dsn,
@@ -64,36 +66,19 @@ async def test_process_stops_gracefully_on_sigterm(env: Environment) -> None:
         "BUS_NAMESPACE": settings.bus_namespace,
         "BILLING_HTTP_PORT": str(port),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.billing", env=environ,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process = start_billing(environ)
     try:
-        await _wait_ready(f"http://127.0.0.1:{port}/readyz")
+        await wait_ready("billing", f"http://127.0.0.1:{port}/readyz", process, timeout=30)
         process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(process.wait(), 20)
+        code = await asyncio.to_thread(process.wait, 20)
     finally:
-        if process.returncode is None:
+        if process.poll() is None:
             process.kill()
     assert code == 0
 
 
-def _free_port() -> int:
-    from deploy.local.ports import free_port
-
-    return free_port()
-
-
-async def _wait_ready(url: str, timeout: float = 30.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    async with aiohttp.ClientSession() as http:
-        while loop.time() < deadline:
-            try:
-                async with http.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise AssertionError(f"{url} never became ready")
+def start_billing(environ: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.billing"], env=environ,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
