@@ -1,5 +1,6 @@
 """PostgreSQL: a pool whose transactions survive a server restart, and the migration runner."""
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -54,8 +55,14 @@ class Database:
         )
         return cls(pool)
 
-    async def close(self) -> None:
-        await self.pool.close()
+    async def close(self, timeout: float = 10.0) -> None:
+        """Close the pool. asyncpg waits for ever for a connection some task still holds; a
+        shutdown must not, so what is still held after `timeout` is terminated."""
+        try:
+            await asyncio.wait_for(self.pool.close(), timeout)
+        except TimeoutError:
+            log.warning("database pool not closed in %.0f s; terminating its connections", timeout)
+            self.pool.terminate()
 
     @asynccontextmanager
     async def transaction(self, *, readonly: bool = False) -> AsyncIterator[Connection]:
