@@ -1,9 +1,11 @@
 """Storage reservations per second: through RPC with 1 and 2 billing replicas, and the same
-reservations as direct SQL calls in the same run (the ratio is the bus overhead).
+reservations as direct SQL calls of the same reservation code in the same run (the ratio is
+what the bus costs, less what batching a firm's reservations under one lock wins).
 
 `python -m bench.billing [--count N] [--in-flight N]` starts what it needs: a fresh database on
-127.0.0.1:5432 (user postgres), a unique bus namespace on the local broker, billing apps in
-this process; it removes them at the end. Each phase races reservations for more bytes than
+127.0.0.1:5432 (user postgres), a unique bus namespace on the local broker, and billing replicas
+as processes of their own (`python -m services.billing`), as deployed; the calling side stays
+in this process. It removes them at the end. Each phase races reservations for more bytes than
 the firm's limit holds, then checks that the grants fit and match the account row. The last
 line printed is the JSON result.
 """
@@ -11,22 +13,25 @@ line printed is the JSON result.
 import argparse
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager
-from datetime import UTC, datetime, timedelta
-
-from aiohttp import web
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from bench.support import AMQP_URL, scratch_database, scratch_namespace
+from deploy.local.ports import free_port
+from deploy.local.run import stop, wait_ready
 from services.billing import store
-from services.billing.app import create_app
+from services.billing.consumers import reserve_storage
 from services.billing.settings import BillingSettings
 from shared.bus import Bus, BusNames, RpcClient
 from shared.database import Database
+from shared.events.base import Envelope
 from shared.events.billing import ReserveStorage
-from shared.service import DB as DB_KEY
 
 RESERVATION = 1_000
 OVERBOOKING = 1.1  # ask for 10 % more bytes than the limit, so the race for the last bytes is real
@@ -34,12 +39,15 @@ OVERBOOKING = 1.1  # ask for 10 % more bytes than the limit, so the race for the
 
 async def main(count: int, in_flight: int) -> dict[str, object]:
     async with scratch_database("billing") as dsn, scratch_namespace("billing") as namespace:
-        settings = BillingSettings(
-            database_url=dsn, amqp_url=AMQP_URL, bus_namespace=namespace, database_pool_max=10
-        )
-        results = {"sql": await sql_phase(settings, count, in_flight)}
-        for replicas in (1, 2):
-            results[f"rpc{replicas}"] = await rpc_phase(settings, replicas, count, in_flight)
+        settings = BillingSettings(database_url=dsn, amqp_url=AMQP_URL, bus_namespace=namespace)
+        async with running_billing(settings, 1):
+            db = await Database.connect(dsn)
+        try:
+            results = {"sql": await sql_phase(db, settings, count, in_flight)}
+            for n in (1, 2):
+                results[f"rpc{n}"] = await rpc_phase(db, settings, n, count, in_flight)
+        finally:
+            await db.close()
     oversold = sum(r["oversold"] for r in results.values())
     rpc_1, rpc_2, sql = (results[k]["per_s"] for k in ("rpc1", "rpc2", "sql"))
     return {
@@ -93,27 +101,26 @@ def limit_for(count: int) -> int:
     return int(count * RESERVATION / OVERBOOKING)
 
 
-async def sql_phase(settings: BillingSettings, count: int, in_flight: int) -> dict:
-    """The same reservation statement, one transaction per reservation, no bus."""
-    async with running_billing([settings]) as apps:
-        db = apps[0][DB_KEY]
-        firm_id = await open_firm(db, limit_for(count))
-        expires = datetime.now(UTC) + timedelta(hours=1)
+async def sql_phase(db: Database, settings: BillingSettings, count: int, in_flight: int) -> dict:
+    """The service's own reservation code called directly, one transaction per reservation:
+    its SQL (lock the account, record the hold) without the bus and without batching."""
+    firm_id = await open_firm(db, limit_for(count))
 
-        async def reserve(key: str) -> bool:
-            async with db.transaction() as conn:
-                row = await store.reserve_storage(
-                    conn, firm_id, key, RESERVATION, datetime.now(UTC), expires
-                )
-            return row is not None
+    async def reserve(key: str) -> bool:
+        request = ReserveStorage(idempotency_key=key, bytes=RESERVATION)
+        envelope = Envelope.wrap(request, firm_id=firm_id, actor=None)
+        async with db.transaction() as conn:
+            (decision,) = await reserve_storage(conn, [(request, envelope)], settings=settings)
+        return decision.granted
 
-        seconds, granted = await race(count, in_flight, reserve)
-        return await outcome(db, firm_id, seconds, count, granted)
+    seconds, granted = await race(count, in_flight, reserve)
+    return await outcome(db, firm_id, seconds, count, granted)
 
 
-async def rpc_phase(settings: BillingSettings, replicas: int, count: int, in_flight: int) -> dict:
-    async with running_billing([settings] * replicas) as apps, rpc_client(settings) as rpc:
-        db = apps[0][DB_KEY]
+async def rpc_phase(
+    db: Database, settings: BillingSettings, replicas: int, count: int, in_flight: int
+) -> dict:
+    async with running_billing(settings, replicas), rpc_client(settings) as rpc:
         firm_id = await open_firm(db, limit_for(count))
 
         async def reserve(key: str) -> bool:
@@ -134,16 +141,28 @@ async def warm_up(rpc: RpcClient, firm_id: uuid.UUID) -> int:
 
 
 @asynccontextmanager
-async def running_billing(settings: list[BillingSettings]) -> AsyncIterator[list[web.Application]]:
-    async with AsyncExitStack() as stack:
-        apps = []
-        for one in settings:
-            app = create_app(one)
-            runner = web.AppRunner(app)
-            await runner.setup()
-            stack.push_async_callback(runner.cleanup)
-            apps.append(app)
-        yield apps
+async def running_billing(settings: BillingSettings, replicas: int) -> AsyncIterator[None]:
+    """Billing replicas as processes of their own, each ready (migrated, consuming)."""
+    processes = []
+    try:
+        for _ in range(replicas):
+            port = free_port()
+            processes.append(start_replica(settings, port))
+            await wait_ready("billing", f"http://127.0.0.1:{port}/readyz", processes[-1])
+        yield
+    finally:
+        stop(processes)
+
+
+def start_replica(settings: BillingSettings, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.database_url,
+        "BUS_NAMESPACE": settings.bus_namespace,
+        "BILLING_HTTP_PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen([sys.executable, "-m", "services.billing"], env=env)
 
 
 @asynccontextmanager

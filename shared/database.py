@@ -37,6 +37,12 @@ async def _init_connection(conn: Connection) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: Connection) -> None:
+    """Every use of a pooled connection is one transaction, ended by commit or rollback, that
+    sets nothing beyond itself (advisory locks are transaction-scoped, no LISTEN, no SET):
+    asyncpg's default reset query, a round trip on every release, would have nothing to undo."""
+
+
 class Database:
     """A pool plus transactions that retry a connection the server has dropped.
 
@@ -51,7 +57,7 @@ class Database:
     @classmethod
     async def connect(cls, dsn: str, *, min_size: int = 2, max_size: int = 10) -> "Database":
         pool = await asyncpg.create_pool(
-            dsn, min_size=min_size, max_size=max_size, init=_init_connection
+            dsn, min_size=min_size, max_size=max_size, init=_init_connection, reset=_keep_session
         )
         return cls(pool)
 

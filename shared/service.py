@@ -132,7 +132,6 @@ def _bus(spec: ServiceSpec) -> CleanupContext:
                 db=db,
                 service=spec.name,
                 handlers=spec.rpc,
-                delivery_limit=settings.bus_delivery_limit,
             )
             if spec.rpc
             else None

@@ -1,6 +1,7 @@
 """What billing takes from the bus: identity's firm sign-ups, and the ledger RPCs.
 
-The tables map message types to handlers written `(conn, message, envelope, *, settings)`;
+The tables map message types to handlers written `(conn, message, envelope, *, settings)`,
+or, for storage reservations, `Batched` handlers that take a run of one firm's requests;
 `event_handlers` / `rpc_handlers` bind this process's settings, since prices and the
 reservation lifetime are configuration. Each handler runs in the kit's transaction (with a
 savepoint per RPC request), and every one first takes its firm's account row lock.
@@ -16,9 +17,10 @@ from services.billing import domain, store
 from services.billing.models import ReservationRow, StorageRow
 from services.billing.settings import BillingSettings
 from shared.bus.outbox import put
+from shared.bus.rpc import Batched, RpcHandler
 from shared.database import Connection
 from shared.errors import Invalid
-from shared.events.base import Envelope, Event, Reply, Request
+from shared.events.base import Envelope, Event, Request
 from shared.events.billing import (
     AccountOpened,
     BalanceDepleted,
@@ -88,18 +90,36 @@ async def note_storage_level(
 
 
 async def reserve_storage(
-    conn: Connection, request: ReserveStorage, envelope: Envelope, *, settings: BillingSettings
-) -> StorageDecision:
-    firm_id, at = firm_of(envelope), now()
+    conn: Connection,
+    requests: list[tuple[ReserveStorage, Envelope]],
+    *,
+    settings: BillingSettings,
+) -> list[StorageDecision]:
+    """A run of one firm's reservations, decided in order under one lock of its account."""
+    firm_id, at = firm_of(requests[0][1]), now()
     expires_at = at + timedelta(seconds=settings.reservation_ttl_seconds)
-    key, size = request.idempotency_key, request.bytes
-    held = await store.reserve_storage(conn, firm_id, key, size, at, expires_at)
-    if held is not None:
-        return _decision(held, granted=True, size=size, expires_at=expires_at)
-    current = await store.get_storage(conn, firm_id)
-    if current is None:
+    storage = await store.lock_storage(conn, firm_id)
+    if storage is None:
         raise domain.NoAccount()
-    return _decision(current, granted=False, size=size, expires_at=None)
+    sizes = [request.bytes for request, _ in requests]
+    granted = domain.grant_in_order(
+        storage.storage_used, storage.storage_reserved, storage.storage_limit, sizes
+    )
+    holds = [
+        (r.idempotency_key, r.bytes) for (r, _), ok in zip(requests, granted, strict=True) if ok
+    ]
+    if holds:
+        await store.hold_storage(conn, firm_id, holds, at, expires_at)
+    decisions = []
+    for size, ok in zip(sizes, granted, strict=True):
+        if ok:
+            storage = storage.model_copy(
+                update={"storage_reserved": storage.storage_reserved + size}
+            )
+        decisions.append(
+            _decision(storage, granted=ok, size=size, expires_at=expires_at if ok else None)
+        )
+    return decisions
 
 
 def _decision(
@@ -236,8 +256,8 @@ async def release_credit(
 
 EVENT_HANDLERS: Mapping[type[Event], Handler] = {FirmCreated: open_account}
 
-RPC_HANDLERS: Mapping[type[Request], Handler] = {
-    ReserveStorage: reserve_storage,
+RPC_HANDLERS: Mapping[type[Request], Handler | Batched] = {
+    ReserveStorage: Batched(reserve_storage),
     CommitStorage: commit_storage,
     ReleaseStorage: release_storage,
     FreeStorage: free_storage,
@@ -251,5 +271,11 @@ def event_handlers(settings: BillingSettings) -> dict[type[Event], Handler]:
     return {kind: partial(handler, settings=settings) for kind, handler in EVENT_HANDLERS.items()}
 
 
-def rpc_handlers(settings: BillingSettings) -> dict[type[Request], Callable[..., Awaitable[Reply]]]:
-    return {kind: partial(handler, settings=settings) for kind, handler in RPC_HANDLERS.items()}
+def rpc_handlers(settings: BillingSettings) -> dict[type[Request], RpcHandler | Batched]:
+    return {kind: _bind(handler, settings) for kind, handler in RPC_HANDLERS.items()}
+
+
+def _bind(handler: Handler | Batched, settings: BillingSettings) -> RpcHandler | Batched:
+    if isinstance(handler, Batched):
+        return Batched(partial(handler.handler, settings=settings))
+    return partial(handler, settings=settings)

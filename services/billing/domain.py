@@ -46,6 +46,17 @@ def fits(used: int, reserved: int, limit: int) -> bool:
     return used + reserved <= limit
 
 
+def grant_in_order(used: int, reserved: int, limit: int, sizes: Sequence[int]) -> list[bool]:
+    """Which of these reservations, taken in order, fit: each granted one holds its bytes for
+    those after it; a refused one holds nothing, so a smaller one after it may still fit."""
+    held = used + reserved
+    granted = []
+    for size in sizes:
+        granted.append(held + size <= limit)
+        held += size if granted[-1] else 0
+    return granted
+
+
 def require_fits(used: int, reserved: int, new_limit: int) -> None:
     """A plan change or block cancellation may not put usage over the new limit."""
     if not fits(used, reserved, new_limit):

@@ -73,26 +73,36 @@ async def lock_account(conn: Connection, firm_id: UUID) -> AccountRow | None:
     return AccountRow(**row) if row else None
 
 
-async def reserve_storage(
-    conn: Connection, firm_id: UUID, key: str, bytes_: int, now: datetime, expires_at: datetime
-) -> StorageRow | None:
-    """Hold the bytes if they fit, in one statement; None when refused (or no account)."""
+async def lock_storage(conn: Connection, firm_id: UUID) -> StorageRow | None:
     row = await conn.fetchrow(
-        f"""WITH granted AS (
-                UPDATE accounts SET storage_reserved = storage_reserved + $3
-                WHERE firm_id = $1 AND storage_used + storage_reserved + $3 <= storage_limit
-                RETURNING {STORAGE}),
-            held AS (
+        f"SELECT {STORAGE} FROM accounts WHERE firm_id = $1 FOR UPDATE", firm_id
+    )
+    return StorageRow(**row) if row else None
+
+
+async def hold_storage(
+    conn: Connection,
+    firm_id: UUID,
+    holds: list[tuple[str, int]],
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """Record granted reservations (key, bytes) and add them to the account's reserved bytes,
+    in one statement; the caller holds the account lock and has checked that they fit."""
+    keys, sizes = [key for key, _ in holds], [size for _, size in holds]
+    await conn.execute(
+        """WITH held AS (
+                UPDATE accounts SET storage_reserved = storage_reserved + $4
+                WHERE firm_id = $1),
+            grants AS (SELECT * FROM unnest($2::text[], $3::bigint[]) AS g(key, bytes)),
+            recorded AS (
                 INSERT INTO storage_reservations (key, firm_id, bytes, state, created_at,
                                                   expires_at)
-                SELECT $2, $1, $3, 'reserved', $4, $5 FROM granted),
-            logged AS (
-                INSERT INTO ledger (firm_id, at, kind, key, bytes)
-                SELECT $1, $4, 'storage.reserved', $2, $3 FROM granted)
-            SELECT {STORAGE} FROM granted""",
-        firm_id, key, bytes_, now, expires_at,
+                SELECT key, $1, bytes, 'reserved', $5, $6 FROM grants)
+            INSERT INTO ledger (firm_id, at, kind, key, bytes)
+            SELECT $1, $5, 'storage.reserved', key, bytes FROM grants""",
+        firm_id, keys, sizes, sum(sizes), now, expires_at,
     )  # fmt: skip
-    return StorageRow(**row) if row else None
 
 
 async def get_storage(conn: Connection, firm_id: UUID) -> StorageRow | None:

@@ -1,28 +1,32 @@
-"""RPC over AMQP: a request to the owner's `<service>.rpc` queue, the answer to `reply_to`.
+"""RPC over AMQP: a request to the owner's `<service>.requests` queue, the answer to `reply_to`.
 
 The callee answers a repeated idempotency key (scoped by firm) with its first answer: the
 reply is stored in `rpc_replies` in the same transaction as the handler's effects. Requests
 are served in batches, one transaction per batch, because a database round trip costs about
 0.4 ms here: one transaction per request tops out near 500/s while the ledger needs more.
+A `Batched` handler goes further and serves a whole run of one firm's requests in one call.
 """
 
 import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import groupby
 from typing import Any
 from uuid import UUID
 
 import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
-from aio_pika.exceptions import DeliveryError
+from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, DeliveryError
 from opentelemetry import trace
 from pydantic import ValidationError
 
 from shared.bus.connection import Bus, BusUnavailable
-from shared.bus.topology import declare_work_queue
+from shared.bus.topology import REQUESTS, declare_request_queue
 from shared.database import CONNECTION_LOST, Connection, Database
 from shared.errors import DomainError, Unavailable
 from shared.events.base import Envelope, Reply, Request, UnknownMessage
@@ -31,6 +35,7 @@ from shared.telemetry import extract_context, inject_headers, tracer
 log = logging.getLogger(__name__)
 
 RpcHandler = Callable[[Connection, Any, Envelope], Awaitable[Reply]]
+BatchHandler = Callable[[Connection, list[tuple[Any, Envelope]]], Awaitable[list[Reply]]]
 # Epoch milliseconds as an integer: pamqp encodes a float header as a 32-bit float, which
 # loses about a minute on today's epoch seconds.
 DEADLINE_HEADER = "x-deadline-ms"
@@ -109,10 +114,10 @@ class RpcClient:
             reply_to=self._reply_to,
             content_type="application/json",
             type=request.type,
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+            delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
             headers={**inject_headers(), DEADLINE_HEADER: deadline_ms},
         )
-        queue = self.bus.names.queue(request.target, "rpc")
+        queue = self.bus.names.queue(request.target, REQUESTS)
         try:
             await self.bus.publish("", queue, message, mandatory=True)
         except (DeliveryError, BusUnavailable) as exc:
@@ -124,6 +129,23 @@ def _reply(request: Request, answer: dict[str, Any]) -> Reply:
         error = answer["error"]
         raise RpcError(error["status"], error["title"], error["detail"], error.get("field"))
     return request.reply.model_validate(answer["ok"])
+
+
+@dataclass(frozen=True)
+class Batched:
+    """A handler that serves a run of same-type requests of one firm in one call, so that a hot
+    row (a firm's account) is locked and written once per batch instead of once per request.
+
+    It gets the (request, envelope) pairs in key order and returns their replies in the same
+    order. If it raises, each of those requests is run again alone, as a list of one, so that
+    a refusal answers only the request at fault.
+    """
+
+    handler: BatchHandler
+
+    async def one(self, conn: Connection, request: Any, envelope: Envelope) -> Reply:
+        (reply,) = await self.handler(conn, [(request, envelope)])
+        return reply
 
 
 @dataclass
@@ -141,18 +163,30 @@ class _Call:
         firm = self.envelope.firm_id or NO_FIRM
         return (self.request.type, firm, self.request.idempotency_key)
 
+    @property
+    def order(self) -> tuple[str, str, str]:
+        """Firm first: handlers lock their firm's rows, so batches lock firms in one order."""
+        kind, firm, key = self.key
+        return (str(firm), kind, key)
+
+    @property
+    def run(self) -> tuple[str, str]:
+        """Calls that a batched handler may serve together: one firm, one request type."""
+        return self.order[:2]
+
 
 class _Retry(Exception):
     """A handler failed in the fast pass: run the batch again, isolating each request."""
 
 
 class RpcServer:
-    """Serves `<service>.rpc` in batches: a handful of statements per batch plus the handlers'.
+    """Serves `<service>.requests` in batches: a handful of statements per batch plus the handlers'.
 
-    A batch is sorted by (firm, type, key) so that concurrent batches take their locks in the
-    same order and cannot deadlock. Its handlers first run without savepoints; only if one
-    raises is the batch run again with a savepoint per request, so that a refusal answers that
-    request alone.
+    Each worker consumes on a channel of its own, takes what has arrived (up to `batch_size`)
+    as a batch, and settles the batch with one acknowledgement. A batch is sorted by (firm,
+    type, key) so that concurrent batches take their locks in the same order and cannot
+    deadlock. Its handlers first run without savepoints; only if one raises is the batch run
+    again with a savepoint per request, so that a refusal answers that request alone.
     """
 
     def __init__(
@@ -161,54 +195,51 @@ class RpcServer:
         bus: Bus,
         db: Database,
         service: str,
-        handlers: Mapping[type[Request], RpcHandler],
+        handlers: Mapping[type[Request], RpcHandler | Batched],
         batch_size: int = 100,
         workers: int = 2,
-        delivery_limit: int = 20,
     ) -> None:
         self.bus = bus
         self.db = db
-        self.queue = bus.names.queue(service, "rpc")
+        self.queue = bus.names.queue(service, REQUESTS)
         self.handlers = dict(handlers)
         self.batch_size = batch_size
-        self.workers = workers
-        self.delivery_limit = delivery_limit
-        self._waiting: asyncio.Queue[_Call] = asyncio.Queue()
+        self._inboxes: list[asyncio.Queue[_Call]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
         bus.on_connect(self._start)
 
     async def _start(self, connection: AbstractConnection) -> None:
-        channel = await connection.channel()
-        await channel.set_qos(prefetch_count=self.batch_size * self.workers)
-        queue = await declare_work_queue(channel, self.bus.names, self.queue, self.delivery_limit)
-        self.bus.watch(channel)
-        await queue.consume(self._on_message)
+        for inbox in self._inboxes:
+            channel = await connection.channel()
+            await channel.set_qos(prefetch_count=self.batch_size)
+            queue = await declare_request_queue(channel, self.queue)
+            self.bus.watch(channel)
+            await queue.consume(partial(_deliver, inbox))
         if not self._tasks:
-            self._tasks = [asyncio.create_task(self._work()) for _ in range(self.workers)]
-
-    async def _on_message(self, message: AbstractIncomingMessage) -> None:
-        await self._waiting.put(_Call(message))
+            self._tasks = [asyncio.create_task(self._work(inbox)) for inbox in self._inboxes]
 
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _work(self) -> None:
+    async def _work(self, inbox: asyncio.Queue[_Call]) -> None:
         while True:
-            batch = [await self._waiting.get()]
-            while len(batch) < self.batch_size and not self._waiting.empty():
-                batch.append(self._waiting.get_nowait())
+            batch = [await inbox.get()]
+            while len(batch) < self.batch_size and not inbox.empty():
+                batch.append(inbox.get_nowait())
             try:
-                await self._serve(batch)
+                done = await self._serve(batch)
             except Exception:
-                # Typically acks on a channel that closed under us: the broker redelivers.
                 log.exception("rpc batch failed; its requests will be redelivered")
+                done = False
+            await _settle(batch, done=done)
 
-    async def _serve(self, batch: list[_Call]) -> None:
-        live = sorted([call for call in batch if await self._admit(call)], key=lambda c: str(c.key))
+    async def _serve(self, batch: list[_Call]) -> bool:
+        """Answer the batch; False if the database was lost and the batch must come again."""
+        live = sorted([call for call in batch if await self._admit(call)], key=lambda c: c.order)
         if not live:
-            return
+            return True
         try:
             try:
                 await self._answer(live, careful=False)
@@ -216,27 +247,26 @@ class RpcServer:
                 await self._answer(live, careful=True)
         except CONNECTION_LOST as exc:
             log.warning("rpc batch lost its database connection: %s", exc)
-            await asyncio.gather(*(c.message.nack(requeue=True) for c in live))
-            return
-        await asyncio.gather(*(self._respond(call) for call in live))
+            return False
+        await asyncio.gather(*(self._reply(call) for call in live))
+        return True
 
     async def _admit(self, call: _Call) -> bool:
         """Parse the request; drop it if unreadable or if its caller has given up already."""
         message = call.message
         deadline_ms = int((message.headers or {}).get(DEADLINE_HEADER, 0) or 0)
         if deadline_ms and deadline_ms < time.time() * 1000:
-            await message.ack()
             return False
         try:
             call.envelope = Envelope.model_validate_json(message.body)
             request = call.envelope.open()
         except (ValidationError, UnknownMessage) as exc:
             call.answer = _error(422, "Invalid request", str(exc))
-            await self._respond(call)
+            await self._reply(call)
             return False
         if not isinstance(request, Request) or type(request) not in self.handlers:
             call.answer = _error(404, "Unknown request", f"{message.type} is not served here")
-            await self._respond(call)
+            await self._reply(call)
             return False
         call.request = request
         return True
@@ -246,66 +276,116 @@ class RpcServer:
         async with self.db.transaction() as conn:
             await _lock_keys(conn, calls)
             known = await _earlier_replies(conn, calls)
-            fresh: dict[tuple[str, UUID, str], dict[str, Any]] = {}
+            first: dict[tuple[str, UUID, str], _Call] = {}
             for call in calls:
                 if call.key in known:
                     call.answer = {"ok": known[call.key]}
-                    continue
-                if call.key in fresh:
-                    call.answer = {"ok": fresh[call.key]}
-                    continue
-                call.answer = await self._run(conn, call, careful)
-                if "ok" in call.answer:
-                    fresh[call.key] = call.answer["ok"]
-            await _store_replies(conn, fresh)
+                else:
+                    first.setdefault(call.key, call)
+            for _, run in groupby(first.values(), key=lambda c: c.run):
+                await self._run(conn, list(run), careful)
+            for call in calls:
+                if call.key not in known:
+                    call.answer = first[call.key].answer
+            replies = {key: c.answer["ok"] for key, c in first.items() if "ok" in c.answer}
+            await _store_replies(conn, replies)
 
-    async def _run(self, conn: Connection, call: _Call, careful: bool) -> dict[str, Any]:
-        assert call.request is not None
-        assert call.envelope is not None
-        handler = self.handlers[type(call.request)]
-        with tracer.start_as_current_span(
-            f"serve {call.request.type}",
-            context=extract_context(call.message.headers),
-            kind=trace.SpanKind.SERVER,
-        ):
-            if not careful:
-                try:
-                    reply = await handler(conn, call.request, call.envelope)
-                except CONNECTION_LOST:
-                    raise
-                except Exception as exc:
-                    raise _Retry from exc
-                return {"ok": reply.model_dump(mode="json")}
-            return await self._run_isolated(conn, call, handler)
-
-    async def _run_isolated(
-        self, conn: Connection, call: _Call, handler: RpcHandler
-    ) -> dict[str, Any]:
-        try:
-            async with conn.transaction():
-                reply = await handler(conn, call.request, call.envelope)
-            return {"ok": reply.model_dump(mode="json")}
-        except DomainError as exc:
-            return _error(exc.status, exc.title, exc.detail, exc.field)
-        except CONNECTION_LOST:
-            raise
-        except Exception:
-            log.exception("rpc %s failed", call.message.type)
-            return _error(500, "Internal error", "the request could not be served")
-
-    async def _respond(self, call: _Call) -> None:
-        message = call.message
-        if message.reply_to:
-            reply = aio_pika.Message(
-                json.dumps(call.answer).encode(),
-                correlation_id=message.correlation_id,
-                content_type="application/json",
-            )
+    async def _run(self, conn: Connection, run: list[_Call], careful: bool) -> None:
+        """Serve a run of one firm's requests of one type: together if the handler is
+        batched, else one by one; in the careful pass, each alone in a savepoint."""
+        assert run[0].request is not None
+        handler = self.handlers[type(run[0].request)]
+        if careful:
+            single = handler.one if isinstance(handler, Batched) else handler
+            for call in run:
+                with _serving(run[0].request.type, [call]):
+                    call.answer = await _run_isolated(conn, call, single)
+            return
+        with _serving(run[0].request.type, run):
             try:
-                await self.bus.send_direct(message.reply_to, reply)
+                if isinstance(handler, Batched):
+                    replies = await handler.handler(conn, [_pair(call) for call in run])
+                else:
+                    replies = [await handler(conn, *_pair(call)) for call in run]
+            except CONNECTION_LOST:
+                raise
             except Exception as exc:
-                log.warning("rpc reply not sent (the caller will retry): %s", exc)
-        await message.ack()
+                raise _Retry from exc
+        for call, reply in zip(run, replies, strict=True):
+            call.answer = {"ok": reply.model_dump(mode="json")}
+
+    async def _reply(self, call: _Call) -> None:
+        message = call.message
+        if not message.reply_to:
+            return
+        reply = aio_pika.Message(
+            json.dumps(call.answer).encode(),
+            correlation_id=message.correlation_id,
+            content_type="application/json",
+        )
+        try:
+            await self.bus.send_direct(message.reply_to, reply)
+        except Exception as exc:
+            log.warning("rpc reply not sent (the caller will retry): %s", exc)
+
+
+async def _deliver(inbox: asyncio.Queue[_Call], message: AbstractIncomingMessage) -> None:
+    await inbox.put(_Call(message))
+
+
+async def _settle(batch: list[_Call], *, done: bool) -> None:
+    """One ack (or requeue) per channel for the whole batch: a worker's channel delivers to it
+    alone and in tag order, so the batch's last tag on a channel covers the rest of it.
+    Messages of a channel that has closed meanwhile are redelivered by the broker anyway."""
+    last: dict[int, AbstractIncomingMessage] = {}
+    for call in batch:
+        with suppress(ChannelInvalidStateError):
+            last[id(call.message.channel)] = call.message
+    for message in last.values():
+        try:
+            if done:
+                await message.ack(multiple=True)
+            else:
+                await message.nack(multiple=True, requeue=True)
+        except (ChannelInvalidStateError, AMQPError) as exc:
+            log.warning("rpc batch not settled (the broker redelivers it): %s", exc)
+
+
+def _pair(call: _Call) -> tuple[Any, Envelope]:
+    assert call.envelope is not None
+    return call.request, call.envelope
+
+
+@contextmanager
+def _serving(request_type: str, calls: list[_Call]) -> Iterator[None]:
+    """A server span for what one handler call serves, linked to each caller's span."""
+    links = [
+        trace.Link(trace.get_current_span(extract_context(c.message.headers)).get_span_context())
+        for c in calls
+    ]
+    context = extract_context(calls[0].message.headers) if len(calls) == 1 else None
+    with tracer.start_as_current_span(
+        f"serve {request_type}",
+        context=context,
+        kind=trace.SpanKind.SERVER,
+        links=links,
+        attributes={"rpc.batch_size": len(calls)},
+    ):
+        yield
+
+
+async def _run_isolated(conn: Connection, call: _Call, handler: RpcHandler) -> dict[str, Any]:
+    try:
+        async with conn.transaction():
+            reply = await handler(conn, *_pair(call))
+        return {"ok": reply.model_dump(mode="json")}
+    except DomainError as exc:
+        return _error(exc.status, exc.title, exc.detail, exc.field)
+    except CONNECTION_LOST:
+        raise
+    except Exception:
+        log.exception("rpc %s failed", call.message.type)
+        return _error(500, "Internal error", "the request could not be served")
 
 
 async def _lock_keys(conn: Connection, calls: list[_Call]) -> None:

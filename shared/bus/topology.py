@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from aio_pika import ExchangeType
 from aio_pika.abc import AbstractChannel, AbstractQueue
 
+REQUESTS = "requests"
+
 
 @dataclass(frozen=True)
 class BusNames:
@@ -25,7 +27,8 @@ class BusNames:
         return f"{self.namespace}portal.dlx"
 
     def queue(self, service: str, purpose: str) -> str:
-        """A service's durable queue: `<service>.events`, `<service>.commands`, `<service>.rpc`."""
+        """A service's durable queue: `<service>.events`, `<service>.commands`,
+        `<service>.requests` (RPC)."""
         return f"{self.namespace}{service}.{purpose}"
 
 
@@ -57,3 +60,15 @@ async def declare_work_queue(
             "x-dead-letter-routing-key": f"{queue}.dlq",
         },
     )
+
+
+async def declare_request_queue(channel: AbstractChannel, queue: str) -> AbstractQueue:
+    """A service's RPC queue: durable, but classic and fed transient messages.
+
+    A request is worth nothing after its deadline (seconds): its caller has given up and will
+    retry with the same idempotency key. Keeping it through a broker restart, or replicating
+    it as a quorum queue does (a Raft log write per message), buys nothing and cost a fifth
+    of the ledger's throughput. The deadline also stops a request that kills its server
+    from looping, which is what a quorum queue's delivery limit does for events.
+    """
+    return await channel.declare_queue(queue, durable=True, arguments={"x-queue-type": "classic"})

@@ -4,6 +4,7 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
+from shared.bus.topology import REQUESTS
 from shared.events.base import Command, Envelope, Event, Message, Request, catalog
 
 REF = "#/components/schemas/{model}"
@@ -26,9 +27,9 @@ def document() -> dict[str, Any]:
             "description": (
                 "Events on the `portal.events` topic exchange (routing key = type), commands "
                 "on `portal.commands` (routing key = target service) and RPC requests to "
-                "`<service>.rpc` queues. Every message is an envelope whose `data` is the model "
-                "named by `type` and `version`; the envelope `id` is the idempotency key; W3C "
-                "`traceparent` travels in AMQP headers."
+                "`<service>.requests` queues. Every message is an envelope whose `data` is the "
+                "model named by `type` and `version`; the envelope `id` is the idempotency key; "
+                "W3C `traceparent` travels in AMQP headers."
             ),
         },
         "defaultContentType": "application/json",
@@ -81,7 +82,7 @@ def _add(doc: dict[str, Any], model: type[Message]) -> None:
 def _address(model: type[Message]) -> str:
     if issubclass(model, Event):
         return model.type
-    return f"{model.target}.rpc" if issubclass(model, Request) else model.target  # type: ignore[attr-defined]
+    return f"{model.target}.{REQUESTS}" if issubclass(model, Request) else model.target  # type: ignore[attr-defined]
 
 
 def _binding(model: type[Message]) -> dict[str, Any]:

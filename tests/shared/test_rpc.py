@@ -4,11 +4,13 @@ answered with the first answer without doing the work twice."""
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from itertools import accumulate
 
 import pytest
 
 from shared.bus import Bus, BusNames, RpcClient, RpcError, RpcServer, RpcTimeout, RpcUnavailable
-from shared.bus.topology import declare_work_queue
+from shared.bus.rpc import Batched
+from shared.bus.topology import REQUESTS, declare_request_queue
 from shared.database import Connection, Database
 from shared.errors import Conflict
 from shared.events.base import Envelope
@@ -24,17 +26,37 @@ async def add_to_counter(conn: Connection, request: AddToCounter, envelope: Enve
     return Total(total=total)
 
 
-@pytest.fixture
-async def counter(database, rabbit, namespace) -> AsyncIterator[tuple[RpcClient, Database, Bus]]:  # type: ignore[no-untyped-def]
+RUNS: list[set[uuid.UUID | None]] = []
+
+
+async def add_all_to_counter(
+    conn: Connection, calls: list[tuple[AddToCounter, Envelope]]
+) -> list[Total]:
+    """The batched form: one statement for the whole run, each reply its running total."""
+    RUNS.append({envelope.firm_id for _, envelope in calls})
+    amounts = [request.amount for request, _ in calls]
+    if min(amounts) < 0:
+        raise Conflict("The counter never goes down.", field="amount")
+    total = await conn.fetchval(
+        "UPDATE counter SET total = total + $1 RETURNING total", sum(amounts)
+    )
+    return [Total(total=running) for running in accumulate(amounts, initial=total - sum(amounts))][
+        1:
+    ]
+
+
+@pytest.fixture(params=["one by one", "batched"])
+async def counter(
+    request, database, rabbit, namespace
+) -> AsyncIterator[tuple[RpcClient, Database, Bus]]:  # type: ignore[no-untyped-def]
     async with kit_database(database) as db:
         async with db.transaction() as conn:
             await conn.execute(
                 "CREATE TABLE counter (total int NOT NULL); INSERT INTO counter VALUES (0)"
             )
         bus = Bus(rabbit.url, BusNames(namespace), name="rpc-test")
-        server = RpcServer(
-            bus=bus, db=db, service="counter", handlers={AddToCounter: add_to_counter}
-        )
+        handler = add_to_counter if request.param == "one by one" else Batched(add_all_to_counter)
+        server = RpcServer(bus=bus, db=db, service="counter", handlers={AddToCounter: handler})
         client = RpcClient(bus, timeout=5)
         await bus.start()
         yield client, db, bus
@@ -90,6 +112,22 @@ async def test_a_refusal_in_a_busy_batch_answers_only_that_request(counter) -> N
         assert await conn.fetchval("SELECT total FROM counter") == amounts.count(1)
 
 
+async def test_concurrent_calls_each_see_their_own_running_total(counter) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = counter
+    firms = [uuid.uuid4(), uuid.uuid4()]
+    RUNS.clear()
+    replies = await asyncio.gather(
+        *(
+            client.call(
+                AddToCounter(idempotency_key=f"r{i}", amount=1), firm_id=firms[i % 2], actor=None
+            )
+            for i in range(80)
+        )
+    )
+    assert sorted(reply.total for reply in replies) == list(range(1, 81))
+    assert all(len(firms_in_run) == 1 for firms_in_run in RUNS)
+
+
 async def test_refusal_is_raised_with_its_status(counter) -> None:  # type: ignore[no-untyped-def]
     client, _, _ = counter
     with pytest.raises(RpcError) as refused:
@@ -102,7 +140,7 @@ async def test_unanswered_call_times_out(counter) -> None:  # type: ignore[no-un
     connection = bus._connection
     assert connection is not None
     channel = await connection.channel()
-    await declare_work_queue(channel, bus.names, bus.names.queue("ghost", "rpc"), 5)
+    await declare_request_queue(channel, bus.names.queue("ghost", REQUESTS))
     await channel.close()
     started = asyncio.get_running_loop().time()
     with pytest.raises(RpcTimeout):

@@ -14,6 +14,18 @@ def test_limit_is_included_plus_blocks() -> None:
     assert domain.storage_limit(10**9, 3, 10 * 10**9) == 31 * 10**9
 
 
+def test_reservations_in_a_batch_are_granted_in_order_while_they_fit() -> None:
+    # 100 of 1000 bytes free: 60 fits, 50 no longer does, 40 still fits after it.
+    assert domain.grant_in_order(800, 100, 1000, [60, 50, 40, 1]) == [True, False, True, False]
+
+
+def test_a_batch_never_holds_more_than_the_limit() -> None:
+    sizes = [7, 13, 1, 30, 2, 2, 50]
+    granted = domain.grant_in_order(0, 0, 40, sizes)
+    assert sum(size for size, ok in zip(sizes, granted, strict=True) if ok) <= 40
+    assert granted == [True, True, True, False, True, True, False]
+
+
 def test_a_change_that_would_not_fit_usage_is_refused() -> None:
     domain.require_fits(600, 400, 1_000)
     with pytest.raises(Conflict):
