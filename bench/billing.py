@@ -13,18 +13,13 @@ line printed is the JSON result.
 import argparse
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
-from bench.support import AMQP_URL, scratch_database, scratch_namespace
-from deploy.local.ports import free_port
-from deploy.local.run import stop, wait_ready
+from bench.support import AMQP_URL, scratch_database, scratch_namespace, service_processes
 from services.billing import store
 from services.billing.consumers import reserve_storage
 from services.billing.settings import BillingSettings
@@ -40,7 +35,7 @@ OVERBOOKING = 1.1  # ask for 10 % more bytes than the limit, so the race for the
 async def main(count: int, in_flight: int) -> dict[str, object]:
     async with scratch_database("billing") as dsn, scratch_namespace("billing") as namespace:
         settings = BillingSettings(database_url=dsn, amqp_url=AMQP_URL, bus_namespace=namespace)
-        async with running_billing(settings, 1):
+        async with service_processes("billing", env(settings)):
             db = await Database.connect(dsn)
         try:
             results = {"sql": await sql_phase(db, settings, count, in_flight)}
@@ -120,7 +115,7 @@ async def sql_phase(db: Database, settings: BillingSettings, count: int, in_flig
 async def rpc_phase(
     db: Database, settings: BillingSettings, replicas: int, count: int, in_flight: int
 ) -> dict:
-    async with running_billing(settings, replicas), rpc_client(settings) as rpc:
+    async with service_processes("billing", env(settings), replicas), rpc_client(settings) as rpc:
         firm_id = await open_firm(db, limit_for(count))
 
         async def reserve(key: str) -> bool:
@@ -140,29 +135,8 @@ async def warm_up(rpc: RpcClient, firm_id: uuid.UUID) -> int:
     return int(reply.granted)
 
 
-@asynccontextmanager
-async def running_billing(settings: BillingSettings, replicas: int) -> AsyncIterator[None]:
-    """Billing replicas as processes of their own, each ready (migrated, consuming)."""
-    processes = []
-    try:
-        for _ in range(replicas):
-            port = free_port()
-            processes.append(start_replica(settings, port))
-            await wait_ready("billing", f"http://127.0.0.1:{port}/readyz", processes[-1])
-        yield
-    finally:
-        stop(processes)
-
-
-def start_replica(settings: BillingSettings, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": settings.database_url,
-        "BUS_NAMESPACE": settings.bus_namespace,
-        "BILLING_HTTP_PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen([sys.executable, "-m", "services.billing"], env=env)
+def env(settings: BillingSettings) -> dict[str, str]:
+    return {"DATABASE_URL": settings.database_url, "BUS_NAMESPACE": settings.bus_namespace}
 
 
 @asynccontextmanager

@@ -1,12 +1,19 @@
 """What every benchmark needs: a fresh database and bus namespace on the local servers."""
 
+import os
 import secrets
 import subprocess
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import aio_pika
 import asyncpg
+
+from deploy.local.ports import free_port
+from deploy.local.run import stop, wait_ready
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -58,3 +65,44 @@ def _broker_names(kind: str, namespace: str) -> list[str]:
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def rss_mb(self) -> float:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return next(int(line.split()[1]) / 1024 for line in status.splitlines() if "VmRSS" in line)
+
+
+@asynccontextmanager
+async def service_processes(
+    service: str, env: Mapping[str, str], replicas: int = 1
+) -> AsyncIterator[list[ServiceProcess]]:
+    """Replicas of `python -m services.<service>` as deployed, each a process of its own, each
+    ready (migrated, consuming) before this yields; `env` holds their settings."""
+    started: list[ServiceProcess] = []
+    try:
+        for _ in range(replicas):
+            started.append(_start(service, env, free_port()))
+            await wait_ready(service, f"{started[-1].url}/readyz", started[-1].process)
+        yield started
+    finally:
+        stop([one.process for one in started])
+
+
+def _start(service: str, env: Mapping[str, str], port: int) -> ServiceProcess:
+    settings = {
+        **os.environ,
+        "LOG_LEVEL": "WARNING",
+        **env,
+        f"{service.upper()}_HTTP_PORT": str(port),
+    }
+    process = subprocess.Popen([sys.executable, "-m", f"services.{service}"], env=settings)
+    return ServiceProcess(process, port)
