@@ -68,6 +68,8 @@ class FolderRow(BaseModel):
     audience_all: bool
     audience: list[UUID]
     primary_manages: bool
+    document_count: int
+    document_bytes: int
     created_at: datetime
     updated_at: datetime
 
@@ -82,16 +84,17 @@ class FolderOut(BaseModel):
     parent_id: UUID | None
     name: str
     rules: RulesOut
-    document_count: int = 0
-    total_size: int = 0
+    document_count: int = Field(description="Documents directly in this folder.")
+    total_size: int = Field(description="Bytes of their current versions.")
     created_at: datetime
     updated_at: datetime
 
     @classmethod
-    def of(cls, row: FolderRow, count: int = 0, size: int = 0) -> "FolderOut":
+    def of(cls, row: FolderRow) -> "FolderOut":
         return cls(
             id=row.id, client_id=row.client_id, parent_id=row.parent_id, name=row.name,
-            rules=RulesOut.of(row.rules), document_count=count, total_size=size,
+            rules=RulesOut.of(row.rules), document_count=row.document_count,
+            total_size=row.document_bytes,
             created_at=row.created_at, updated_at=row.updated_at,
         )  # fmt: skip
 

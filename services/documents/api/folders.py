@@ -41,8 +41,7 @@ async def list_folders(request: web.Request, *, principal: Principal) -> FolderL
         rows = await store.list_folders(conn, principal.firm_id, client_id)
         if standing is not None:
             rows = [r for r in rows if domain.contact_sees_folder(r.rules, standing)]
-        totals = await store.folder_totals(conn, principal.firm_id, [r.id for r in rows])
-    return FolderList(folders=[FolderOut.of(r, *totals.get(r.id, (0, 0))) for r in rows])
+    return FolderList(folders=[FolderOut.of(r) for r in rows])
 
 
 @api.post(
@@ -82,8 +81,7 @@ async def get_folder(request: web.Request, *, principal: Principal) -> FolderOut
     folder_id = path_uuid(request, "folder_id")
     async with request.app[DEPS].db.transaction(readonly=True) as conn:
         seen = await require_folder(conn, principal, folder_id, "see")
-        totals = await store.folder_totals(conn, principal.firm_id, [folder_id])
-    return FolderOut.of(seen.folder, *totals.get(folder_id, (0, 0)))
+    return FolderOut.of(seen.folder)
 
 
 @api.patch(
@@ -185,8 +183,7 @@ async def _save(
         raise Conflict(NAME_TAKEN, field="name")
     await put(conn, FolderUpdated(**_described(row)), firm_id=row.firm_id,
               actor=principal.user_id)  # fmt: skip
-    totals = await store.folder_totals(conn, principal.firm_id, [row.id])
-    return FolderOut.of(row, *totals.get(row.id, (0, 0)))
+    return FolderOut.of(row)
 
 
 def _described(row: FolderRow) -> dict[str, object]:

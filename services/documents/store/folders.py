@@ -7,7 +7,7 @@ from services.documents.models import FolderRow
 from shared.database import Connection
 
 _COLUMNS = """id, firm_id, client_id, parent_id, name, level, audience_all, audience,
-              primary_manages, created_at, updated_at"""
+              primary_manages, document_count, document_bytes, created_at, updated_at"""
 
 
 async def insert_folder(
@@ -48,18 +48,6 @@ async def list_folders(conn: Connection, firm_id: UUID, client_id: UUID) -> list
         firm_id, client_id,
     )  # fmt: skip
     return [FolderRow(**dict(r)) for r in rows]
-
-
-async def folder_totals(
-    conn: Connection, firm_id: UUID, folder_ids: list[UUID]
-) -> dict[UUID, tuple[int, int]]:
-    """Document count and bytes (current versions) per folder."""
-    rows = await conn.fetch(
-        """SELECT folder_id, count(*) AS n, coalesce(sum(size), 0) AS bytes FROM documents
-            WHERE firm_id = $1 AND folder_id = ANY($2::uuid[]) GROUP BY folder_id""",
-        firm_id, folder_ids,
-    )  # fmt: skip
-    return {r["folder_id"]: (r["n"], int(r["bytes"])) for r in rows}
 
 
 async def update_folder(

@@ -160,3 +160,28 @@ async def test_listing_pages_sorts_and_searches(portal: Portal) -> None:
                                headers=owner.headers) as response:  # fmt: skip
         listed = (await response.json())["folders"][0]
     assert (listed["document_count"], listed["total_size"]) == (4, 10 + 11 + 12 + 13)
+
+
+async def test_folder_counts_follow_new_versions_and_deletes(portal: Portal) -> None:
+    _, client, owner, folder = await setup(portal)
+    await portal.upload(owner, folder["id"], "kept.txt", b"x" * 10)
+    dropped = await portal.upload(owner, folder["id"], "dropped.txt", b"y" * 20)
+    await portal.upload(owner, folder["id"], "kept.txt", b"z" * 15)
+
+    async def totals() -> tuple[int, int]:
+        async with portal.http.get(f"/api/v1/folders/{folder['id']}",
+                                   headers=owner.headers) as response:  # fmt: skip
+            shown = await response.json()
+        async with portal.http.get(f"/api/v1/clients/{client}/folders",
+                                   headers=owner.headers) as response:  # fmt: skip
+            (listed,) = (await response.json())["folders"]
+        assert (listed["document_count"], listed["total_size"]) == (
+            shown["document_count"], shown["total_size"],
+        )  # fmt: skip
+        return shown["document_count"], shown["total_size"]
+
+    assert await totals() == (2, 15 + 20)
+    async with portal.http.delete(f"/api/v1/documents/{dropped['id']}",
+                                  headers=owner.headers) as response:  # fmt: skip
+        assert response.status == 204
+    assert await totals() == (1, 15)
