@@ -151,7 +151,7 @@ async def service_get(base: str, document: str, headers: dict[str, str]) -> int:
         http.get(f"{base}/api/v1/documents/{document}/content", headers=headers) as response,
     ):
         assert response.status == 200
-        async for chunk in response.content.iter_chunked(MIB):
+        async for chunk in response.content.iter_any():
             total += len(chunk)
     return total
 

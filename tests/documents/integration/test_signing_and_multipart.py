@@ -78,6 +78,33 @@ async def test_resumable_upload_reserves_at_start_and_joins_parts(portal: Portal
     await wait_until(lambda: _usage_is(portal, firm, (len(data), 0)))
 
 
+async def test_a_resumable_upload_that_outlives_its_reservation_still_completes(
+    portal: Portal,
+) -> None:
+    firm, _, owner, folder = await setup(portal)
+    data = pdf(portal.settings.part_size_bytes + 10)
+    url = f"/api/v1/folders/{folder['id']}/uploads"
+    start = {"name": "slow.pdf", "size": len(data)}
+    async with portal.http.post(url, headers=owner.headers, json=start) as response:
+        started = await response.json()
+    base = f"/api/v1/uploads/{started['id']}"
+    part = portal.settings.part_size_bytes
+    for number, chunk in ((1, data[:part]), (2, data[part:])):
+        async with portal.http.put(f"{base}/parts/{number}", data=chunk,
+                                   headers=owner.headers) as response:  # fmt: skip
+            assert response.status == 200
+    # The customer came back after the reservation's lifetime: billing no longer holds it.
+    (upload,) = await portal.sql("SELECT reservation_key FROM uploads")
+    await portal.billing_sql(
+        "UPDATE storage_reservations SET expires_at = now() - interval '1 minute' WHERE key = $1",
+        upload["reservation_key"],
+    )
+    async with portal.http.post(f"{base}/complete", headers=owner.headers) as response:
+        assert response.status == 201, await response.text()
+    # Counted once as used; the lapsed hold goes back when billing's expiry job runs.
+    await wait_until(lambda: _usage_is(portal, firm, (len(data), 0)), timeout=20)
+
+
 async def test_abandoned_resumable_upload_is_aborted_and_released(portal: Portal) -> None:
     firm, _, owner, folder = await setup(portal)
     async with portal.http.post(f"/api/v1/folders/{folder['id']}/uploads", headers=owner.headers,
