@@ -162,7 +162,7 @@ async def cancel_blocks(request: web.Request, *, principal: Principal, body: Blo
     "/api/v1/billing/credit-purchases",
     summary="Buy an e-signature credit pack (recorded as a statement line)",
     access="staff", roles=ADMINS, body=CreditPurchase, response=Purchase, status=201,
-    errors=(404, 422),
+    errors=(404, 409, 422),
 )  # fmt: skip
 async def buy_credits(
     request: web.Request, *, principal: Principal, body: CreditPurchase
@@ -175,8 +175,11 @@ async def buy_credits(
     )
     async with request.app[DB].transaction() as conn:
         account = await require_account(conn, principal, lock=True)
+        earlier = await _earlier_purchase(conn, account, body)
+        if earlier is not None:
+            return earlier
         purchase_id = await store.insert_credit_purchase(
-            conn, account.firm_id, bought, principal.user_id
+            conn, account.firm_id, bought, principal.user_id, body.idempotency_key
         )
         balance = await store.add_credits(conn, account.firm_id, pack.credits)
         await store.insert_ledger(
@@ -198,6 +201,22 @@ async def buy_credits(
         price_ore=pack.price_ore,
         balance=balance.credits,
     )
+
+
+async def _earlier_purchase(
+    conn: Connection, account: AccountRow, body: CreditPurchase
+) -> Purchase | None:
+    """The purchase already made under this key, answered again instead of buying twice."""
+    if body.idempotency_key is None:
+        return None
+    earlier = await store.get_keyed_purchase(conn, account.firm_id, body.idempotency_key)
+    if earlier is None:
+        return None
+    domain.require_same_pack(body.idempotency_key, earlier.pack, body.pack)
+    return Purchase(
+        id=earlier.id, pack=earlier.pack, credits=earlier.credits,
+        price_ore=earlier.price_ore, balance=account.credits,
+    )  # fmt: skip
 
 
 @api.get(

@@ -57,6 +57,15 @@ def grant_in_order(used: int, reserved: int, limit: int, sizes: Sequence[int]) -
     return granted
 
 
+def require_same_pack(key: str, earlier: str, now: str) -> None:
+    """A purchase key names one purchase: reused for another pack, it is a caller's mistake."""
+    if earlier != now:
+        raise Conflict(
+            f"The key {key!r} was used for a purchase of pack {earlier!r}, not {now!r}.",
+            field="idempotency_key",
+        )
+
+
 def require_fits(used: int, reserved: int, new_limit: int) -> None:
     """A plan change or block cancellation may not put usage over the new limit."""
     if not fits(used, reserved, new_limit):

@@ -51,6 +51,10 @@ class PurchaseRow(Row):
     purchased_at: datetime
 
 
+class KeyedPurchaseRow(PurchaseRow):
+    id: UUID
+
+
 class Storage(BaseModel):
     used: int = Field(description="Committed bytes (1 GB = 10^9 bytes).")
     reserved: int = Field(description="Bytes held by uploads in progress.")
@@ -87,6 +91,15 @@ class CreditPurchase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     pack: str = Field(description="Code of a configured credit pack, e.g. `10`.")
+    idempotency_key: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description=(
+            "A key of the caller's choosing: a purchase sent again with the same key (a "
+            "retried request, a double click) is made once and answered with the first one."
+        ),
+    )
 
 
 class Purchase(BaseModel):

@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 from services.billing.models import (
     AccountRow,
     CreditRow,
+    KeyedPurchaseRow,
     LedgerEntry,
     PurchaseRow,
     ReservationRow,
@@ -220,17 +221,27 @@ async def settle_credit(
 
 
 async def insert_credit_purchase(
-    conn: Connection, firm_id: UUID, purchase: PurchaseRow, buyer: UUID
+    conn: Connection, firm_id: UUID, purchase: PurchaseRow, buyer: UUID, key: str | None
 ) -> UUID:
     purchase_id = uuid4()
     await conn.execute(
         """INSERT INTO credit_purchases
-               (id, firm_id, pack, credits, price_ore, purchased_at, purchased_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)""",
+               (id, firm_id, pack, credits, price_ore, purchased_at, purchased_by,
+                idempotency_key)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
         purchase_id, firm_id, purchase.pack, purchase.credits, purchase.price_ore,
-        purchase.purchased_at, buyer,
+        purchase.purchased_at, buyer, key,
     )  # fmt: skip
     return purchase_id
+
+
+async def get_keyed_purchase(conn: Connection, firm_id: UUID, key: str) -> KeyedPurchaseRow | None:
+    row = await conn.fetchrow(
+        """SELECT id, pack, credits, price_ore, purchased_at FROM credit_purchases
+           WHERE firm_id = $1 AND idempotency_key = $2""",
+        firm_id, key,
+    )  # fmt: skip
+    return KeyedPurchaseRow(**row) if row else None
 
 
 async def add_credits(conn: Connection, firm_id: UUID, credits: int) -> CreditRow:

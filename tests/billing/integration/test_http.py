@@ -1,5 +1,6 @@
 """The billing HTTP API as a firm's owner or admin uses it, and as nobody else can."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -127,6 +128,31 @@ async def test_credit_purchase_tops_up_and_appears_on_the_statement_with_vat(
         78_375,
     )
     assert (statement["vat_sek"], statement["total_sek"]) == ("156.75", "783.75")
+
+
+async def test_a_purchase_sent_twice_with_one_key_is_bought_once(billing: Billing) -> None:
+    firm = await billing.open_firm()
+    headers = billing.token(firm)
+
+    async def buy(pack: str, key: str | None) -> tuple[int, dict]:
+        body = {"pack": pack} if key is None else {"pack": pack, "idempotency_key": key}
+        async with billing.http.post(
+            "/api/v1/billing/credit-purchases", json=body, headers=headers
+        ) as answer:
+            return answer.status, await answer.json()
+
+    double_click = await asyncio.gather(buy("10", "click-1"), buy("10", "click-1"))
+    assert [status for status, _ in double_click] == [201, 201]
+    assert double_click[0][1]["id"] == double_click[1][1]["id"]
+    status, misuse = await buy("50", "click-1")
+    assert (status, misuse["field"]) == (409, "idempotency_key")
+    assert (await buy("10", None))[1]["balance"] == 2 + 10 + 10
+    async with billing.http.get("/api/v1/billing/account", headers=headers) as answer:
+        assert (await answer.json())["balance"]["credits"] == 22
+    bought = await billing.sql(
+        "SELECT count(*) AS n FROM credit_purchases WHERE firm_id = $1", firm
+    )
+    assert bought["n"] == 2
 
 
 async def test_a_month_with_nothing_bought_is_an_empty_statement(billing: Billing) -> None:
