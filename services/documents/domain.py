@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 from uuid import UUID
 
-from shared.errors import Conflict, DomainError, PaymentRequired, TooLarge
+from shared.errors import Conflict, DomainError, Invalid, PaymentRequired, TooLarge
 
 Level = Literal["none", "read", "upload"]
 Answer = Literal["accepted", "rejected"]
@@ -188,10 +188,17 @@ def unique_name(wanted: str, taken: set[str]) -> str:
 
 
 def approval_askees(named: Sequence[UUID] | None, can_see: Sequence[UUID]) -> list[UUID]:
-    """Who is asked: the named contacts (each must see the document) or all who see it."""
-    if named is None:
-        return sorted(can_see)
-    return sorted(set(named))
+    """Who is asked: the named contacts (each must see the document) or all who see it. A
+    request that nobody could answer would stay pending for ever, so it is refused."""
+    if named is not None and not set(named) <= set(can_see):
+        raise Invalid("Every named contact must be able to see the document.", field="contacts")
+    if named is not None and not named:
+        raise Invalid("Name at least one contact, or none to ask all who see it.", field="contacts")
+    if not can_see:
+        raise Conflict(
+            "No contact of the client can see this document yet: share its folder first."
+        )
+    return sorted(can_see) if named is None else sorted(set(named))
 
 
 def approval_status(named: Sequence[UUID] | None, answers: dict[UUID, Answer]) -> ApprovalStatus:

@@ -24,7 +24,7 @@ from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from shared.auth import Principal
 from shared.bus import put
-from shared.errors import Conflict, Invalid, NotFound
+from shared.errors import Conflict, NotFound
 from shared.events.documents import ApprovalAnswered, ApprovalRequested, CommentAdded
 from shared.http.routing import Api, path_uuid
 
@@ -72,17 +72,14 @@ async def comments(request: web.Request, *, principal: Principal) -> CommentList
     body=ApprovalIn,
     response=ApprovalOut,
     status=201,
-    errors=(404, 422),
+    errors=(404, 409, 422),
 )
 async def request_approval(
     request: web.Request, *, principal: Principal, body: ApprovalIn
 ) -> ApprovalOut:
     async with request.app[DEPS].db.transaction() as conn:
         document, seen = await require_document(conn, principal, path_uuid(request, "document_id"))
-        can_see = await audience_of(conn, seen.folder)
-        if body.contacts is not None and not set(body.contacts) <= set(can_see):
-            raise Invalid("Every named contact must be able to see the document.", field="contacts")
-        asked = domain.approval_askees(body.contacts, can_see)
+        asked = domain.approval_askees(body.contacts, await audience_of(conn, seen.folder))
         approval = await store.insert_approval(
             conn, uuid4(), document, principal.user_id, body.message, body.contacts
         )

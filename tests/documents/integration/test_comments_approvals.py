@@ -255,15 +255,18 @@ async def test_named_contacts_must_be_able_to_see_the_document(portal: Portal) -
     assert await approvals(portal, s.owner, s.document) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="request_approval accepts `contacts: []`: a request that names nobody, which no "
-    "contact may answer, so it stays pending for ever",
-)
 async def test_a_request_naming_nobody_is_refused(portal: Portal) -> None:
     s = await scene(portal)
     assert_problem(await ask(portal, s.owner, s.document, contacts=[]), 422, "contacts")
     assert await approvals(portal, s.owner, s.document) == []
+
+
+async def test_a_request_nobody_could_answer_is_refused(portal: Portal) -> None:
+    s = await scene(portal)
+    hidden = await portal.folder(s.owner, s.client, level="none")
+    document = await portal.upload(s.owner, hidden["id"], "utkast.pdf", pdf(4_000))
+    assert_problem(await ask(portal, s.owner, document["id"]), 409)
+    assert await approvals(portal, s.owner, document["id"]) == []
 
 
 # Who may ask and answer, and what an answer is

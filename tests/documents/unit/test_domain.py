@@ -7,6 +7,7 @@ import pytest
 from services.documents import domain
 from services.documents.content import content_type, sniff
 from services.documents.domain import Rules, Standing
+from shared.errors import Conflict, Invalid
 
 A, B, C = UUID(int=1), UUID(int=2), UUID(int=3)
 
@@ -102,3 +103,17 @@ def test_sniffing_refuses_content_that_contradicts_the_name() -> None:
         content_type("x.pdf", b"MZ\x90\x00")
     with pytest.raises(domain.UnsupportedContent):
         content_type("photo.png", b"%PDF-1.4")
+
+
+def test_an_approval_asks_the_named_contacts_or_everyone_who_sees_the_document() -> None:
+    assert domain.approval_askees(None, [B, A]) == [A, B]
+    assert domain.approval_askees([B, B], [A, B]) == [B]
+    with pytest.raises(Invalid):
+        domain.approval_askees([C], [A, B])
+
+
+def test_an_approval_nobody_could_answer_is_refused() -> None:
+    with pytest.raises(Invalid):
+        domain.approval_askees([], [A])
+    with pytest.raises(Conflict):
+        domain.approval_askees(None, [])
