@@ -5,6 +5,7 @@ of their own, as deployed, nginx with the gateway template if installed) and mea
 same run:
 - upload and download of 100 MB and 1 GB (generated on the fly) through the service, direct
   and via the gateway, against a direct `minio` put/get of the same bytes to the same S3;
+  downloads both streamed through the service and by its 302 to a presigned URL;
 - the documents process's RSS while it streams;
 - folder listing as a contact with a restricted audience, 10,000 documents in 200 folders,
   against the bare SQL the listing runs.
@@ -30,6 +31,7 @@ from typing import Any
 
 import aio_pika
 import aiohttp
+import urllib3
 
 from bench.support import (
     AMQP_URL,
@@ -144,16 +146,22 @@ async def service_put(base: str, folder: str, headers: dict[str, str], size: int
         return str(document["id"])
 
 
-async def service_get(base: str, document: str, headers: dict[str, str]) -> int:
-    total = 0
-    async with (
-        aiohttp.ClientSession() as http,
-        http.get(f"{base}/api/v1/documents/{document}/content", headers=headers) as response,
-    ):
+async def service_get(
+    base: str, document: str, headers: dict[str, str], *, redirect: bool = False
+) -> int:
+    """Read as `direct_get` reads from S3 (urllib3, the client under minio, in a thread), so
+    that the two differ by the service alone and not by the client library. With `redirect`
+    the service answers 302 to a presigned URL, which urllib3 follows (without our token)."""
+    url = f"{base}/api/v1/documents/{document}/content" + ("?redirect=true" if redirect else "")
+
+    def read() -> int:
+        response = urllib3.request("GET", url, headers=headers, preload_content=False)
         assert response.status == 200
-        async for chunk in response.content.iter_any():
-            total += len(chunk)
-    return total
+        total = sum(len(chunk) for chunk in response.stream(MIB))
+        response.release_conn()
+        return total
+
+    return await asyncio.to_thread(read)
 
 
 def start_gateway(workdir: Path, documents_port: int) -> tuple[subprocess.Popen[bytes], int] | None:
@@ -321,6 +329,7 @@ async def transfer(
         key = await object_key(documents.db, document)
         direct_down, _ = await timed(direct_get(settings, s3, key))
         service_down, got = await timed(service_get(base, document, world.owner))
+        redirected, _ = await timed(service_get(base, document, world.owner, redirect=True))
         assert got == size
         out[name] = {
             "upload_mb_s": round(size / MIB / service_up, 1),
@@ -329,6 +338,7 @@ async def transfer(
             "download_mb_s": round(size / MIB / service_down, 1),
             "direct_download_mb_s": round(size / MIB / direct_down, 1),
             "download_ratio": round(direct_down / service_down, 3),
+            "redirect_download_ratio": round(direct_down / redirected, 3),
             "rss_growth_mb": round(sampler.peak - before, 1),
             "peak_rss_mb": round(sampler.peak, 1),
         }
@@ -382,6 +392,7 @@ async def run(workdir: Path, s3: S3Server) -> None:
         "bench": "documents",
         "upload_ratio": results["direct"]["1GB"]["upload_ratio"],
         "download_ratio": results["direct"]["1GB"]["download_ratio"],
+        "redirect_download_ratio": results["direct"]["1GB"]["redirect_download_ratio"],
         "peak_rss_mb": max(v["peak_rss_mb"] for v in results["direct"].values()),
         "listing_p50_ms": round(results["listing"]["listing_p50_ms"], 2),
         "listing_p99_ms": round(results["listing"]["listing_p99_ms"], 2),
