@@ -28,8 +28,10 @@ class DocumentsSettings(S3Settings):
     read_chunk_bytes: int = Field(
         256 * 1024, ge=4096, description="Bytes read from a request body at a time."
     )
+    # 4 MiB: measured on 1 GB downloads, the service spent 0.7 CPU-seconds per GB at 1 MiB,
+    # 0.5 at 2 MiB, 0.42 at 4 MiB and 0.5 at 8 MiB; a download holds about two chunks.
     download_chunk_bytes: int = Field(
-        1 * MIB, ge=4096, description="Bytes read from S3 at a time when streaming a download."
+        4 * MIB, ge=4096, description="Bytes read from S3 at a time when streaming a download."
     )
     presign_ttl_seconds: int = Field(
         300, ge=10, le=300, description="Lifetime of presigned download URLs (at most 5 min)."
