@@ -1,6 +1,7 @@
 """Fixtures over real servers: every run gets its own vhost, every test its own databases and
 bus namespace, so order never matters and nothing is shared."""
 
+import asyncio
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ from deploy.local.ports import free_port
 from deploy.local.s3 import S3Server
 from tests.support.infra import Postgres, Rabbit
 from tests.support.names import unique
-from tests.support.services import Environment
+from tests.support.services import Environment, drop_buckets
 from tests.support.tokens import JwksServer
 
 
@@ -77,10 +78,10 @@ async def database(postgres: Postgres) -> str:
 
 
 @pytest.fixture
-def env(
+async def env(
     postgres: Postgres, rabbit: Rabbit, s3: S3Server, jwks: JwksServer, namespace: str
-) -> Environment:
-    return Environment(
+) -> AsyncIterator[Environment]:
+    environment = Environment(
         amqp_url=rabbit.url,
         namespace=namespace,
         jwks_url=jwks.url,
@@ -89,3 +90,5 @@ def env(
         s3_secret_key=s3.secret_key,
         new_database=postgres.create_database,
     )
+    yield environment
+    await asyncio.to_thread(drop_buckets, s3.client(), environment.bucket_prefix)

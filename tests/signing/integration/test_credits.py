@@ -8,6 +8,7 @@ from shared.events.billing import ReserveCredit
 from shared.service import RPC
 from tests.signing.integration.conftest import World, party
 from tests.signing.integration.helpers import act
+from tests.support.infra import wait_until
 
 
 async def draft(world: World) -> tuple[uuid.UUID, dict[str, str], str]:
@@ -49,6 +50,7 @@ async def test_cancel_before_anyone_signed_returns_the_credit_exactly_once(world
     assert first.status == 200
     assert second.status == 409
     assert await world.credits(firm) == (2, 0)
+    await wait_until(lambda: world.captured.of("signing.request.cancelled"))
     (cancelled,) = world.captured.of("signing.request.cancelled")
     assert cancelled["credit_returned"] is True
 

@@ -9,6 +9,7 @@ from shared.service import STORE
 from tests.signing.integration.conftest import World, party
 from tests.signing.integration.helpers import act
 from tests.support.bus import settle
+from tests.support.infra import wait_until
 
 
 async def started(
@@ -94,6 +95,8 @@ async def test_links_answer_410_after_completion_and_the_copy_link_downloads_the
     a = await world.invitation("a@example.se")
     await act(world, a)
     after = await world.http.get(f"/api/v1/sign/{a}/document")
+    # The copies are commands relayed from the outbox: they arrive shortly after the answer.
+    await wait_until(lambda: len(world.captured.of("notify.send_signed_copy")) >= 2)
     copies = world.captured.of("notify.send_signed_copy")
     copy = await world.http.get("/api/v1/sign/" + copies[0]["link"].split("/sign/")[1])
     (stored,) = world.documents.stored.values()
