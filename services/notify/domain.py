@@ -23,7 +23,8 @@ CATEGORIES: tuple[Category, ...] = ("documents", "comments_and_approvals", "sign
 LANGUAGES = ("sv", "en", "de", "es")
 FALLBACK_LANGUAGE = "en"
 
-# Security messages carry a secret or let someone in: they ignore preferences (category None).
+# Security messages carry a secret or let someone in, and messages to a signing party reach
+# someone who may be no user at all: they ignore preferences (category None).
 KIND_CATEGORY: Mapping[str, Category | None] = {
     "staff_invitation": None,
     "customer_invitation": None,
@@ -33,6 +34,7 @@ KIND_CATEGORY: Mapping[str, Category | None] = {
     "signing_invitation": None,
     "signing_reminder": None,
     "signed_copy": None,
+    "signing_cancelled": None,
     "document_uploaded": "documents",
     "comment_added": "comments_and_approvals",
     "approval_requested": "comments_and_approvals",

@@ -171,6 +171,11 @@ def require_untampered(expected: str, found: str) -> None:
         raise Tampered(expected, found)
 
 
+def told_of_cancellation(parties: Sequence[PartyRow]) -> list[PartyRow]:
+    """Everyone who was sent a link: they must not wait for, or act on, a withdrawn request."""
+    return [p for p in parties if p.invited_at is not None]
+
+
 def returns_credit(signing: SigningRow, parties: Sequence[PartyRow]) -> bool:
     """Cancelling gives the credit back if one was taken and nobody has signed yet."""
     return signing.credit in ("reserving", "committed") and not anyone_signed(parties)

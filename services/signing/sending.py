@@ -15,7 +15,12 @@ from shared.auth import Principal
 from shared.bus import put
 from shared.database import Connection
 from shared.errors import Invalid
-from shared.events.signing import SigningCancelled, SigningCreated, SigningSent
+from shared.events.signing import (
+    SendSigningCancelled,
+    SigningCancelled,
+    SigningCreated,
+    SigningSent,
+)
 from shared.service import DB
 
 log = logging.getLogger(__name__)
@@ -145,6 +150,12 @@ async def cancel(
         signing_id=signing.id, client_id=signing.client_id, credit_returned=returning
     )
     await put(conn, event, firm_id=signing.firm_id, actor=principal.user_id)
+    for party in domain.told_of_cancellation(rows):
+        notice = SendSigningCancelled(
+            signing_id=signing.id, party_id=party.id, email=party.email, name=party.name,
+            language=signing.language, document_name=signing.document_name, reason=reason,
+        )  # fmt: skip
+        await put(conn, notice, firm_id=signing.firm_id, actor=principal.user_id)
     return returning
 
 

@@ -151,6 +151,14 @@ class SendSigningInvitation(_ToParty):
     expires_at: datetime
 
 
+@message("notify.send_signing_cancelled", 1, target="notify")
+class SendSigningCancelled(_ToParty):
+    """The request was withdrawn: the party's links no longer work and nothing is asked of
+    them any more."""
+
+    reason: str
+
+
 @message("notify.send_signing_reminder", 1, target="notify")
 class SendSigningReminder(_ToParty):
     """A reminder with a fresh link; earlier links keep working until they expire."""

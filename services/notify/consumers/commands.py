@@ -102,6 +102,15 @@ async def send_one_time_code(
     )
 
 
+async def send_signing_cancelled(
+    conn: Connection, c: signing.SendSigningCancelled, env: Envelope, tools: Tools
+) -> None:
+    sender = await _sender_name(conn, env, c.signing_id)
+    await _to_party(
+        conn, "signing_cancelled", c, env, tools, reason=c.reason, sender_name=sender or ""
+    )
+
+
 async def send_signed_copy(
     conn: Connection, c: signing.SendSignedCopy, env: Envelope, tools: Tools
 ) -> None:
@@ -118,4 +127,5 @@ HANDLERS = {
     signing.SendSigningReminder: send_signing_reminder,
     signing.SendOneTimeCode: send_one_time_code,
     signing.SendSignedCopy: send_signed_copy,
+    signing.SendSigningCancelled: send_signing_cancelled,
 }

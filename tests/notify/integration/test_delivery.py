@@ -189,3 +189,20 @@ async def test_no_secret_reaches_the_logs(
     for record in ours:
         assert token not in record.getMessage()
         assert code not in record.getMessage()
+
+
+async def test_a_withdrawn_signing_tells_the_party_in_their_language(notify: Notify) -> None:
+    await notify.firm("Revisorerna AB")
+    await wait_until(lambda: notify.sql("SELECT 1 FROM firms"))
+    withdrawn = signing.SendSigningCancelled(
+        signing_id=uuid.uuid4(), party_id=uuid.uuid4(), email="bo@kund.example", name="Bo Berg",
+        language="sv", document_name="Avtal.pdf", reason="Fel version av avtalet.",
+    )  # fmt: skip
+    await notify.command(withdrawn, firm_id=notify.firm_id)
+    await wait_until(lambda: notify.mails_to("bo@kund.example"))
+    (mail,) = notify.mails_to("bo@kund.example")
+    text = mail.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert mail["Subject"] == "Signering återkallad: Avtal.pdf"
+    assert "Hej Bo Berg,\n\nRevisorerna AB har återkallat" in text
+    assert "Fel version av avtalet." in text
+    assert "http" not in text.split("--")[0]  # no link: the old ones no longer work

@@ -26,6 +26,8 @@ SAMPLES: dict[str, dict[str, object]] = {
                            "message": "Please", "expires_at": EXPIRES},
     "signing_reminder": {"document_name": "Avtal.pdf", "expires_at": EXPIRES},
     "signed_copy": {"document_name": "Avtal.pdf", "expires_at": EXPIRES},
+    "signing_cancelled": {"document_name": "Avtal.pdf", "sender_name": "Bo",
+                          "reason": "Wrong version"},
     "document_uploaded": {"actor_name": "Bo", "document_name": "Q1.pdf",
                           "folder_name": "Bokslut", "client_name": "Kund AB"},
     "comment_added": {"actor_name": "Bo", "document_name": "Q1.pdf", "client_name": "Kund AB",

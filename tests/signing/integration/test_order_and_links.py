@@ -88,6 +88,21 @@ async def test_links_answer_410_after_decline_and_after_cancel(world: World) -> 
     assert after_cancel.status == 410
 
 
+async def test_a_cancelled_request_tells_the_parties_who_were_sent_a_link(world: World) -> None:
+    _, owner, created = await started(world, [
+        party("A", "a@example.se", order=1), party("B", "b@example.se", order=2),
+    ])  # fmt: skip
+    await world.invitation("a@example.se")
+    cancel = await world.http.post(f"/api/v1/signings/{created['id']}/cancel",
+                                   json={"reason": "Wrong version"}, headers=owner)  # fmt: skip
+    await wait_until(lambda: world.captured.of("notify.send_signing_cancelled"))
+    await settle()
+
+    assert cancel.status == 200
+    (told,) = world.captured.of("notify.send_signing_cancelled")
+    assert (told["email"], told["reason"]) == ("a@example.se", "Wrong version")
+
+
 async def test_links_answer_410_after_completion_and_the_copy_link_downloads_the_seal(
     world: World,
 ) -> None:
