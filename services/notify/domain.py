@@ -43,6 +43,7 @@ KIND_CATEGORY: Mapping[str, Category | None] = {
     "signing_declined": "signing",
     "signing_expired": "signing",
     "signing_waiting": "signing",
+    "contact_registered": "account",
     "storage_threshold_reached": "account",
     "balance_depleted": "account",
 }

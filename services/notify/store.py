@@ -82,6 +82,15 @@ async def upsert_link(
     )  # fmt: skip
 
 
+async def list_clients_of(conn: Connection, firm_id: UUID, contact_id: UUID) -> list[UUID]:
+    rows = await conn.fetch(
+        """SELECT client_id FROM links WHERE firm_id = $1 AND contact_id = $2 AND linked
+           ORDER BY client_id""",
+        firm_id, contact_id,
+    )  # fmt: skip
+    return [r["client_id"] for r in rows]
+
+
 async def upsert_assignment(
     conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID, assigned: bool, at: datetime
 ) -> None:

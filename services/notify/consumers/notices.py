@@ -2,8 +2,9 @@
 
 The rules of who hears about a client (ARCHITECTURE.md §8, issue 8): folder notices reach the
 document's audience and the client's staff; notices about the client as a whole reach its
-`operational` contacts; signing outcomes reach whoever started the signing; firm matters
-reach owners and admins. The actor is never told of their own action (domain.recipients).
+`operational` contacts; signing outcomes reach whoever started the signing; a customer who
+registers is announced to the staff serving their clients; firm matters reach owners and
+admins. The actor is never told of their own action (domain.recipients).
 """
 
 from uuid import UUID
@@ -13,7 +14,7 @@ from services.notify.domain import Reach
 from services.notify.fanout import Notice, Tools, fan_out
 from services.notify.models import Signing
 from shared.database import Connection
-from shared.events import billing, documents, signing
+from shared.events import billing, documents, identity, signing
 from shared.events.base import Envelope
 
 GB = 10**9
@@ -156,6 +157,18 @@ async def reminder_due(
     await fan_out(conn, notice, env, tools)
 
 
+async def contact_registered(
+    conn: Connection, e: identity.ContactRegistered, env: Envelope, tools: Tools
+) -> None:
+    """The staff who serve each of the contact's clients learn that the customer is in."""
+    assert env.firm_id is not None
+    name = await store.get_person_name(conn, env.firm_id, e.contact_id) or ""
+    for client_id in await store.list_clients_of(conn, env.firm_id, e.contact_id):
+        notice = Notice("contact_registered", Reach(client_staff=True), f"/clients/{client_id}",
+                        client_id, {"contact_name": name})  # fmt: skip
+        await fan_out(conn, notice, env, tools)
+
+
 async def storage_threshold(
     conn: Connection, e: billing.StorageThresholdReached, env: Envelope, tools: Tools
 ) -> None:
@@ -181,6 +194,7 @@ HANDLERS = {
     signing.PartyDeclined: party_declined,
     signing.SigningExpired: signing_expired,
     signing.SigningReminderDue: reminder_due,
+    identity.ContactRegistered: contact_registered,
     billing.StorageThresholdReached: storage_threshold,
     billing.BalanceDepleted: balance_depleted,
 }

@@ -3,7 +3,7 @@ replicas."""
 
 import uuid
 
-from shared.events import documents
+from shared.events import documents, identity
 from tests.notify.integration.conftest import Notify, StartNotify
 from tests.support.bus import settle
 from tests.support.infra import wait_until
@@ -17,6 +17,10 @@ def uploaded(
         folder_id=uuid.uuid4(), name=name, size=10, content_type="application/pdf",
         sha256="0" * 64, uploaded_by_kind="staff", audience=audience,
     )  # fmt: skip
+
+
+async def _count(notify: Notify, table: str, n: int) -> bool:
+    return len(await notify.sql(f"SELECT 1 FROM {table}")) >= n
 
 
 async def choose(notify: Notify, user: uuid.UUID, documents_choice: str) -> None:
@@ -110,3 +114,25 @@ async def choose_staff_immediate(notify: Notify, staff_id: uuid.UUID) -> None:
     headers = notify.auth(staff_id, kind="staff")
     async with notify.http.patch(url, json=body, headers=headers) as response:
         assert response.status == 200
+
+
+async def test_a_customer_who_registers_is_announced_to_the_staff_serving_their_client(
+    notify: Notify,
+) -> None:
+    await notify.firm()
+    served, other = await notify.client("Kund AB"), await notify.client("Annan AB")
+    serving, elsewhere = await notify.staff("member"), await notify.staff("member")
+    await notify.publish(identity.StaffAssigned(staff_id=serving, client_id=served))
+    await notify.publish(identity.StaffAssigned(staff_id=elsewhere, client_id=other))
+    contact = await notify.contact(served, ["employee"], name="Erik")
+    await notify.settled(people=3)
+    await wait_until(lambda: _count(notify, "assignments", 2))
+
+    await notify.publish(identity.ContactRegistered(contact_id=contact), actor=contact)
+
+    await wait_until(lambda: notify.mails_to(f"{serving}@firm.test"))
+    await settle(1.0)
+    (mail,) = notify.smtp.messages
+    assert mail["To"] == f"{serving}@firm.test"
+    assert mail["Subject"] == "Erik Kund has joined the portal"
+    assert "Erik Kund of Kund AB has accepted" in mail.get_body(("plain",)).get_content()

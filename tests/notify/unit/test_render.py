@@ -42,6 +42,7 @@ SAMPLES: dict[str, dict[str, object]] = {
     "signing_expired": {"document_name": "Avtal.pdf", "client_name": "Kund AB"},
     "signing_waiting": {"document_name": "Avtal.pdf", "client_name": "Kund AB",
                         "party_name": "Cy"},
+    "contact_registered": {"contact_name": "Ann Kund", "client_name": "Kund AB"},
     "storage_threshold_reached": {"threshold": 100, "used": "1.0 GB", "limit": "1.0 GB"},
     "balance_depleted": {},
     "daily_digest": {"count": 2, "entries": [{"title": "T1", "link": "https://l/1"}],
