@@ -116,15 +116,17 @@ async def test_concurrent_calls_each_see_their_own_running_total(counter) -> Non
     client, _, _ = counter
     firms = [uuid.uuid4(), uuid.uuid4()]
     RUNS.clear()
+    # More calls than the server's channels hold unacknowledged (2 workers x 100): the rest
+    # arrive only as batches are settled.
     replies = await asyncio.gather(
         *(
             client.call(
                 AddToCounter(idempotency_key=f"r{i}", amount=1), firm_id=firms[i % 2], actor=None
             )
-            for i in range(80)
+            for i in range(450)
         )
     )
-    assert sorted(reply.total for reply in replies) == list(range(1, 81))
+    assert sorted(reply.total for reply in replies) == list(range(1, 451))
     assert all(len(firms_in_run) == 1 for firms_in_run in RUNS)
 
 
