@@ -74,6 +74,11 @@ class PasswordTokenIn(Strict):
     password: str = secret_field()
 
 
+class PasswordChange(Strict):
+    current_password: str = secret_field()
+    new_password: str = secret_field()
+
+
 class FirmUpdate(Strict):
     name: str | None = text_field(None)
     default_language: Language | None = None

@@ -7,15 +7,24 @@ from aiohttp import web
 
 from services.identity.api.common import db, now
 from services.identity.api.totp import second_factor
-from services.identity.domain import retry_after
-from services.identity.models import Context, Jwks, Me, RefreshIn, SignIn, SwitchIn, Tokens
+from services.identity.domain import check_password, retry_after
+from services.identity.models import (
+    Context,
+    Jwks,
+    Me,
+    PasswordChange,
+    RefreshIn,
+    SignIn,
+    SwitchIn,
+    Tokens,
+)
 from services.identity.resources import KEYS, PASSWORDS, settings_of
 from services.identity.sessions import choose_context, memberships, open_session, refresh
 from services.identity.store import accounts
 from services.identity.tokens import session_of
 from shared.auth import Principal
 from shared.database import Connection
-from shared.errors import DomainError, TooManyRequests, Unauthorized
+from shared.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
 from shared.http.routing import Api
 
 api = Api("auth")
@@ -67,6 +76,16 @@ async def _attempt(
     The limit is checked before the password, so once reached even the right one is refused;
     the per-email lock serialises attempts on one account across replicas.
     """
+    account = await _checked(request, conn, email, source, password)
+    if isinstance(account, DomainError):
+        return account
+    return await second_factor(request.app, conn, account, code) or account
+
+
+async def _checked(
+    request: web.Request, conn: Connection, email: str, source: str, password: str
+) -> UUID | DomainError:
+    """The account id if the password is right and the failure limit not reached."""
     settings = settings_of(request.app)
     await accounts.lock_sign_in_key(conn, email)
     window = timedelta(seconds=settings.failure_window_seconds)
@@ -81,7 +100,7 @@ async def _attempt(
     stored = account.password_hash if account else None
     if account is None or not await request.app[PASSWORDS].verify(stored, password):
         return Unauthorized(WRONG)
-    return await second_factor(request.app, conn, account.id, code) or account.id
+    return account.id
 
 
 @api.post(
@@ -104,6 +123,43 @@ async def refresh_tokens(request: web.Request, *, body: RefreshIn) -> Tokens:
 async def sign_out(request: web.Request, *, principal: Principal) -> None:
     async with db(request).transaction() as conn:
         await accounts.revoke_session(conn, _session(principal))
+
+
+@api.put(
+    "/api/v1/me/password",
+    summary="Change my password; the current one is asked again and my other sessions end",
+    body=PasswordChange,
+    status=204,
+    errors=(403, 422, 429),
+)
+async def change_password(
+    request: web.Request, *, principal: Principal, body: PasswordChange
+) -> None:
+    source = request.remote or "unknown"
+    async with db(request).transaction() as conn:
+        session = await accounts.get_session(conn, _session(principal))
+        assert session is not None
+        account = await accounts.get_account(conn, session.account_id)
+        assert account is not None
+        checked = await _checked(request, conn, account.email, source, body.current_password)
+        if isinstance(checked, DomainError):
+            await accounts.insert_failure(conn, account.email, source, now())
+        else:
+            await _set_password(request, conn, account.id, body.new_password)
+            await accounts.revoke_other_sessions(conn, account.id, keep=session.id)
+            return
+    # Not 401: the session is fine, and a client would take 401 for "sign in again".
+    raise Forbidden("The current password is wrong.", field="current_password")
+
+
+async def _set_password(
+    request: web.Request, conn: Connection, account_id: UUID, password: str
+) -> None:
+    """With TOTP on, the password is not the only factor, so a shorter one is allowed."""
+    passwords = request.app[PASSWORDS]
+    _, totp_on, _ = await accounts.get_totp(conn, account_id)
+    check_password(password, passwords.common, second_factor=totp_on, field="new_password")
+    await accounts.update_password(conn, account_id, await passwords.hash(password))
 
 
 @api.post(

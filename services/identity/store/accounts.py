@@ -87,6 +87,14 @@ async def revoke_account_sessions(conn: Connection, account_id: UUID) -> None:
     )
 
 
+async def revoke_other_sessions(conn: Connection, account_id: UUID, keep: UUID) -> None:
+    await conn.execute(
+        """UPDATE sessions SET revoked_at = now()
+           WHERE account_id = $1 AND id <> $2 AND revoked_at IS NULL""",
+        account_id, keep,
+    )  # fmt: skip
+
+
 async def insert_refresh_token(
     conn: Connection, token_hash: bytes, session_id: UUID, expires_at: datetime
 ) -> None:

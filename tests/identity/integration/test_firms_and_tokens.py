@@ -1,5 +1,5 @@
-"""Firm sign-up, password sign-in, tokens (JWKS, expiry, tampering, refresh rotation,
-sign-out) and the failed sign-in limit."""
+"""Firm sign-up, password sign-in and change, tokens (JWKS, expiry, tampering, refresh
+rotation, sign-out) and the failed sign-in limit."""
 
 import time
 
@@ -107,6 +107,30 @@ async def test_sign_out_refuses_the_access_and_refresh_tokens(client: Client) ->
     assert (await client.as_(firm["token"]).get("/api/v1/me")).status == 401
     refresh = {"refresh_token": firm["tokens"]["refresh_token"]}
     assert (await client.post("/api/v1/auth/refresh", refresh)).status == 401
+
+
+async def test_a_signed_in_user_changes_their_password_and_other_sessions_end(
+    client: Client,
+) -> None:
+    firm = await sign_up(client)
+    other = await client.post(
+        "/api/v1/auth/sign-in", {"email": firm["email"], "password": PASSWORD}
+    )
+    me = client.as_(firm["token"])
+    new = "a brand new long passphrase"
+
+    wrong = await me.put("/api/v1/me/password", {"current_password": "nope", "new_password": new})
+    weak = await me.put("/api/v1/me/password", {"current_password": PASSWORD, "new_password": "x"})
+    done = await me.put("/api/v1/me/password", {"current_password": PASSWORD, "new_password": new})
+
+    assert (wrong.status, wrong.body["field"]) == (403, "current_password")
+    assert (weak.status, weak.body["field"]) == (422, "new_password")
+    assert done.status == 204
+    assert (await me.get("/api/v1/me")).status == 200
+    assert (await client.as_(other.body["access_token"]).get("/api/v1/me")).status == 401
+    old = await client.post("/api/v1/auth/sign-in", {"email": firm["email"], "password": PASSWORD})
+    fresh = await client.post("/api/v1/auth/sign-in", {"email": firm["email"], "password": new})
+    assert (old.status, fresh.status) == (401, 200)
 
 
 async def test_password_sign_in(client: Client) -> None:
