@@ -1,8 +1,9 @@
 """Settings every service extends: environment variables only, defaults for a developer machine."""
 
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any, ClassVar, Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_PORTS = {
@@ -85,6 +86,14 @@ class ServiceSettings(BaseSettings):
     token_audience: str = Field(
         "portal", validation_alias=shared("TOKEN_AUDIENCE"), description="JWT `aud`."
     )
+    trusted_proxies: list[str] = Field(
+        ["127.0.0.1/32", "::1/128"],
+        validation_alias=shared("TRUSTED_PROXIES"),
+        description=(
+            "Networks (CIDR, JSON list) of the gateway: only a request from these carries a "
+            "believed X-Real-IP, the caller's address for rate limits and audit."
+        ),
+    )
     public_url: str = Field(
         "http://127.0.0.1:8080",
         validation_alias=shared("PORTAL_PUBLIC_URL"),
@@ -102,6 +111,17 @@ class ServiceSettings(BaseSettings):
     shutdown_timeout_seconds: float = Field(
         10.0, description="Time in-flight requests and messages get to finish on SIGTERM."
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _are_networks(cls, cidrs: list[str]) -> list[str]:
+        for cidr in cidrs:
+            ip_network(cidr, strict=False)
+        return cidrs
+
+    @property
+    def proxies(self) -> list[IPv4Network | IPv6Network]:
+        return [ip_network(cidr, strict=False) for cidr in self.trusted_proxies]
 
     @property
     def port(self) -> int:

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from aiohttp import web
 
-from services.identity.api.common import db, now
+from services.identity.api.common import caller_address, db, now
 from services.identity.api.totp import second_factor
 from services.identity.domain import check_password, retry_after
 from services.identity.models import (
@@ -51,7 +51,7 @@ async def jwks(request: web.Request) -> Jwks:
     errors=(401, 403, 422, 429),
 )
 async def sign_in(request: web.Request, *, body: SignIn) -> Tokens:
-    email, source = body.email.strip().lower(), request.remote or "unknown"
+    email, source = body.email.strip().lower(), caller_address(request)
     async with db(request).transaction() as conn:
         outcome = await _attempt(request, conn, email, source, body.password, body.totp)
         if isinstance(outcome, DomainError):
@@ -135,7 +135,7 @@ async def sign_out(request: web.Request, *, principal: Principal) -> None:
 async def change_password(
     request: web.Request, *, principal: Principal, body: PasswordChange
 ) -> None:
-    source = request.remote or "unknown"
+    source = caller_address(request)
     async with db(request).transaction() as conn:
         session = await accounts.get_session(conn, _session(principal))
         assert session is not None

@@ -11,7 +11,8 @@ from services.identity.store import clients, contacts, firms
 from shared.auth import Principal
 from shared.database import Connection, Database
 from shared.errors import Invalid, NotFound
-from shared.service import DB
+from shared.http.peers import client_address
+from shared.service import DB, SETTINGS
 
 ADMINS = ("owner", "admin")
 
@@ -22,6 +23,11 @@ def now() -> datetime:
 
 def db(request: web.Request) -> Database:
     return request.app[DB]
+
+
+def caller_address(request: web.Request) -> str:
+    """Who is calling, for per-address limits: the gateway's X-Real-IP, else the peer."""
+    return client_address(request, request.app[SETTINGS].proxies)
 
 
 def sees_all_clients(principal: Principal) -> bool:

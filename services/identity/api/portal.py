@@ -8,7 +8,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from services.identity.api.bulk import BulkItem, grant_one
-from services.identity.api.common import ADMINS, db, require_contact
+from services.identity.api.common import ADMINS, caller_address, db, require_contact
 from services.identity.invitations import portal_url
 from services.identity.models import Contact, Strict, Tokens, secret_field
 from services.identity.resources import settings_of
@@ -157,7 +157,9 @@ async def secret_sign_in(request: web.Request, *, body: SecretSignIn) -> Tokens:
         contact = await contacts.get_contact(conn, *found) if found else None
         if contact is None or contact.email is None or not contact.portal_access:
             raise Gone(DEAD_LINK, field="token")
-        await portal.insert_secret_link_use(conn, contact.firm_id, contact.id, request.remote or "")
+        await portal.insert_secret_link_use(
+            conn, contact.firm_id, contact.id, caller_address(request)
+        )
         account_id = await _account_of(conn, contact)
         context = await choose_context(conn, account_id, contact.firm_id, None, "secret_link")
         return await open_session(request.app, conn, account_id, context)

@@ -23,6 +23,7 @@ from services.signing.store import replicas, signings
 from shared.auth import Principal
 from shared.database import Connection
 from shared.errors import NotFound
+from shared.http.peers import client_address
 from shared.service import SETTINGS
 
 ADMINS = ("owner", "admin")
@@ -39,8 +40,7 @@ def settings_of(request: web.Request) -> SigningSettings:
 
 
 def evidence_of(request: web.Request) -> Evidence:
-    # The gateway overwrites X-Real-IP with the peer it saw; without a gateway, the peer.
-    address = request.headers.get("X-Real-IP") or request.remote
+    address = client_address(request, settings_of(request).proxies)
     return Evidence(address=address, user_agent=request.headers.get("User-Agent", "")[:400])
 
 

@@ -174,3 +174,26 @@ async def test_failures_from_one_address_are_limited(env, tap: Tap) -> None:
             assert (await client.post("/api/v1/auth/sign-in", body)).status == 401
         right = {"email": firm["email"], "password": PASSWORD}
         assert (await client.post("/api/v1/auth/sign-in", right)).status == 429
+
+
+async def test_behind_the_gateway_each_caller_is_limited_on_its_own(env, tap: Tap) -> None:
+    async def sign_in(running, body: dict, caller: str) -> int:  # type: ignore[no-untyped-def]
+        url, headers = "/api/v1/auth/sign-in", {"X-Real-IP": caller}
+        async with running.http.post(url, json=body, headers=headers) as response:
+            return response.status
+
+    for trusted, limited_elsewhere in ((["127.0.0.1/32"], False), (["192.0.2.0/24"], True)):
+        settings = await env.settings(
+            IdentitySettings, argon2_time_cost=1, argon2_memory_kib=1024, failures_per_source=3,
+            trusted_proxies=trusted,
+        )  # fmt: skip
+        async with serve(create_app(settings)) as running:
+            firm = await sign_up(Client(running))
+            for _ in range(3):
+                wrong = {"email": new_email(), "password": "whatever it is"}
+                assert await sign_in(running, wrong, "203.0.113.9") == 401
+            right = {"email": firm["email"], "password": PASSWORD}
+            elsewhere = await sign_in(running, right, "198.51.100.7")
+        # Through a trusted gateway the other caller is let in; from an untrusted peer the
+        # header is a forgery anyone could send, so everybody shares the peer's count.
+        assert elsewhere == (429 if limited_elsewhere else 200)
