@@ -1,13 +1,12 @@
 """Sign-in with a password, refresh, sign-out, context switching, `me` and the key set."""
 
-from datetime import timedelta
 from uuid import UUID
 
 from aiohttp import web
 
-from services.identity.api.common import caller_address, db, now
+from services.identity.api.common import caller_address, checked_password, db, now
 from services.identity.api.totp import second_factor
-from services.identity.domain import check_password, retry_after
+from services.identity.domain import check_password
 from services.identity.models import (
     Context,
     Jwks,
@@ -18,18 +17,16 @@ from services.identity.models import (
     SwitchIn,
     Tokens,
 )
-from services.identity.resources import KEYS, PASSWORDS, settings_of
+from services.identity.resources import KEYS, PASSWORDS
 from services.identity.sessions import choose_context, memberships, open_session, refresh
 from services.identity.store import accounts
 from services.identity.tokens import session_of
 from shared.auth import Principal
 from shared.database import Connection
-from shared.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
+from shared.errors import DomainError, Forbidden, Unauthorized
 from shared.http.routing import Api
 
 api = Api("auth")
-
-WRONG = "Wrong email or password."
 
 
 @api.get(
@@ -76,31 +73,10 @@ async def _attempt(
     The limit is checked before the password, so once reached even the right one is refused;
     the per-email lock serialises attempts on one account across replicas.
     """
-    account = await _checked(request, conn, email, source, password)
+    account = await checked_password(request, conn, email, source, password)
     if isinstance(account, DomainError):
         return account
     return await second_factor(request.app, conn, account, code) or account
-
-
-async def _checked(
-    request: web.Request, conn: Connection, email: str, source: str, password: str
-) -> UUID | DomainError:
-    """The account id if the password is right and the failure limit not reached."""
-    settings = settings_of(request.app)
-    await accounts.lock_sign_in_key(conn, email)
-    window = timedelta(seconds=settings.failure_window_seconds)
-    by_email, by_source = await accounts.list_failures(conn, email, source, window)
-    wait = max(
-        retry_after(by_email, settings.failures_per_account, window, now()),
-        retry_after(by_source, settings.failures_per_source, window, now()),
-    )
-    if wait:
-        raise TooManyRequests("Too many failed sign-ins; try again later.", retry_after=wait)
-    account = await accounts.get_account_by_email(conn, email)
-    stored = account.password_hash if account else None
-    if account is None or not await request.app[PASSWORDS].verify(stored, password):
-        return Unauthorized(WRONG)
-    return account.id
 
 
 @api.post(
@@ -141,7 +117,9 @@ async def change_password(
         assert session is not None
         account = await accounts.get_account(conn, session.account_id)
         assert account is not None
-        checked = await _checked(request, conn, account.email, source, body.current_password)
+        checked = await checked_password(
+            request, conn, account.email, source, body.current_password
+        )
         if isinstance(checked, DomainError):
             await accounts.insert_failure(conn, account.email, source, now())
         else:

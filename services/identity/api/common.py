@@ -1,20 +1,24 @@
-"""Helpers every route shares: load-or-404 with "may this principal see it", and the clock."""
+"""Helpers every route shares: load-or-404 with "may this principal see it", the clock, the
+caller's address, and the rate-limited password check."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import asyncpg
 from aiohttp import web
 
+from services.identity.domain import retry_after
 from services.identity.models import Client, Contact, Firm, Staff
-from services.identity.store import clients, contacts, firms
+from services.identity.resources import PASSWORDS, settings_of
+from services.identity.store import accounts, clients, contacts, firms
 from shared.auth import Principal
 from shared.database import Connection, Database
-from shared.errors import Invalid, NotFound
+from shared.errors import DomainError, Invalid, NotFound, TooManyRequests, Unauthorized
 from shared.http.peers import client_address
 from shared.service import DB, SETTINGS
 
 ADMINS = ("owner", "admin")
+WRONG = "Wrong email or password."
 
 
 def now() -> datetime:
@@ -28,6 +32,28 @@ def db(request: web.Request) -> Database:
 def caller_address(request: web.Request) -> str:
     """Who is calling, for per-address limits: the gateway's X-Real-IP, else the peer."""
     return client_address(request, request.app[SETTINGS].proxies)
+
+
+async def checked_password(
+    request: web.Request, conn: Connection, email: str, source: str, password: str
+) -> UUID | DomainError:
+    """The account id if the password is right, or the refusal to raise after commit (so that
+    the failure a caller records stays). Refused outright once the failure limit is reached."""
+    settings = settings_of(request.app)
+    await accounts.lock_sign_in_key(conn, email)
+    window = timedelta(seconds=settings.failure_window_seconds)
+    by_email, by_source = await accounts.list_failures(conn, email, source, window)
+    wait = max(
+        retry_after(by_email, settings.failures_per_account, window, now()),
+        retry_after(by_source, settings.failures_per_source, window, now()),
+    )
+    if wait:
+        raise TooManyRequests("Too many failed sign-ins; try again later.", retry_after=wait)
+    account = await accounts.get_account_by_email(conn, email)
+    stored = account.password_hash if account else None
+    if account is None or not await request.app[PASSWORDS].verify(stored, password):
+        return Unauthorized(WRONG)
+    return account.id
 
 
 def sees_all_clients(principal: Principal) -> bool:

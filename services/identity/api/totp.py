@@ -1,4 +1,5 @@
-"""TOTP second factor for staff: enrol, confirm with a first code, then required at sign-in."""
+"""TOTP second factor for staff: enrol, confirm with a first code, then required at sign-in;
+turned off again with the password and a code."""
 
 import base64
 import os
@@ -7,15 +8,15 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from services.identity.api.common import db, now
-from services.identity.domain import totp_step, totp_uri
-from services.identity.models import Strict
-from services.identity.resources import KEYS, settings_of
+from services.identity.api.common import caller_address, checked_password, db, now
+from services.identity.domain import check_password, totp_step, totp_uri
+from services.identity.models import Strict, secret_field
+from services.identity.resources import KEYS, PASSWORDS, settings_of
 from services.identity.store import accounts
 from services.identity.tokens import session_of
 from shared.auth import Principal
 from shared.database import Connection
-from shared.errors import Conflict, Invalid, Unauthorized
+from shared.errors import Conflict, DomainError, Forbidden, Invalid, Unauthorized
 from shared.http.routing import Api
 
 api = Api("auth")
@@ -28,6 +29,10 @@ class TotpEnrolment(BaseModel):
 
 class TotpCode(Strict):
     code: str = Field(min_length=6, max_length=6, pattern=r"^\d{6}$")
+
+
+class TotpOff(TotpCode):
+    password: str = secret_field()
 
 
 def _aad(account_id: UUID) -> str:
@@ -79,6 +84,43 @@ async def confirm(request: web.Request, *, principal: Principal, body: TotpCode)
         if step is None:
             raise Invalid("The code does not match.", field="code")
         await accounts.update_totp(conn, account, sealed, True, step)
+
+
+@api.delete(
+    "/api/v1/auth/totp",
+    summary="Turn TOTP off; a current code and the password are asked for",
+    access="staff",
+    body=TotpOff,
+    status=204,
+    errors=(403, 409, 422, 429),
+)
+async def turn_off(request: web.Request, *, principal: Principal, body: TotpOff) -> None:
+    source = caller_address(request)
+    async with db(request).transaction() as conn:
+        account_id = await _account(conn, principal)
+        account = await accounts.get_account(conn, account_id)
+        assert account is not None
+        if not (await accounts.get_totp(conn, account_id))[1]:
+            raise Conflict("TOTP is not on for this account.")
+        refused = await _both_factors(request, conn, account.email, source, body)
+        if refused is None:
+            # Without the second factor the password is the only one: NIST asks 15 characters.
+            check_password(body.password, request.app[PASSWORDS].common, second_factor=False)
+            await accounts.update_totp(conn, account_id, None, False, None)
+            return
+        await accounts.insert_failure(conn, account.email, source, now())
+    raise refused
+
+
+async def _both_factors(
+    request: web.Request, conn: Connection, email: str, source: str, body: TotpOff
+) -> DomainError | None:
+    """None if the password and the code are right; counted like a sign-in attempt."""
+    checked = await checked_password(request, conn, email, source, body.password)
+    if isinstance(checked, DomainError):
+        return Forbidden("The password is wrong.", field="password")
+    wrong = await second_factor(request.app, conn, checked, body.code)
+    return Forbidden("The code does not match.", field="code") if wrong else None
 
 
 async def second_factor(
