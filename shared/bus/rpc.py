@@ -243,14 +243,16 @@ class RpcServer:
     async def _serve(self, batch: list[_Call]) -> bool:
         """Answer the batch; False if the database was lost and the batch must come again."""
         live = sorted([call for call in batch if self._admit(call)], key=lambda c: c.order)
-        try:
+        # A batch of refusals and expired requests only needs no transaction: just answers.
+        if live:
             try:
-                await self._answer(live, careful=False)
-            except _Retry:
-                await self._answer(live, careful=True)
-        except CONNECTION_LOST as exc:
-            log.warning("rpc batch lost its database connection: %s", exc)
-            return False
+                try:
+                    await self._answer(live, careful=False)
+                except _Retry:
+                    await self._answer(live, careful=True)
+            except CONNECTION_LOST as exc:
+                log.warning("rpc batch lost its database connection: %s", exc)
+                return False
         await self._reply([call for call in batch if call.answer])
         return True
 

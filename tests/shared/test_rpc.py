@@ -154,3 +154,20 @@ async def test_call_to_a_service_nobody_serves_is_unavailable(counter) -> None: 
     client, _, _ = counter
     with pytest.raises(RpcUnavailable):
         await client.call(AskGhost(idempotency_key="x"), firm_id=None, actor=None, timeout=2)
+
+
+async def test_a_request_the_server_does_not_serve_is_refused_at_once(counter) -> None:  # type: ignore[no-untyped-def]
+    client, db, bus = counter
+    # A server on the ghost queue that serves other requests: its batch is refusals only.
+    ghost_bus = Bus(bus.url, bus.names, name="ghost")
+    ghost = RpcServer(
+        bus=ghost_bus, db=db, service="ghost", handlers={AddToCounter: add_to_counter}
+    )
+    await ghost_bus.start()
+    try:
+        with pytest.raises(RpcError) as refused:
+            await client.call(AskGhost(idempotency_key="g"), firm_id=None, actor=None, timeout=3)
+    finally:
+        await ghost.stop()
+        await ghost_bus.stop()
+    assert refused.value.status == 404
