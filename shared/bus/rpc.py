@@ -363,14 +363,11 @@ def _pair(call: _Call) -> tuple[Any, Envelope]:
 @contextmanager
 def _serving(request_type: str, calls: list[_Call]) -> Iterator[None]:
     """A server span for what one handler call serves, linked to each caller's span."""
-    links = [
-        trace.Link(trace.get_current_span(extract_context(c.message.headers)).get_span_context())
-        for c in calls
-    ]
-    context = extract_context(calls[0].message.headers) if len(calls) == 1 else None
+    callers = [extract_context(c.message.headers) for c in calls]
+    links = [trace.Link(trace.get_current_span(c).get_span_context()) for c in callers]
     with tracer.start_as_current_span(
         f"serve {request_type}",
-        context=context,
+        context=callers[0] if len(callers) == 1 else None,
         kind=trace.SpanKind.SERVER,
         links=links,
         attributes={"rpc.batch_size": len(calls)},
