@@ -120,10 +120,16 @@ async def test_abandoned_resumable_upload_is_aborted_and_released(portal: Portal
         "UPDATE uploads SET heartbeat_at = now() - interval '2 days' WHERE id = $1",
         uuid.UUID(started["id"]),
     )
-    await wait_until(lambda: _usage_is(portal, firm, (0, 0)))
-    rows = await portal.sql("SELECT state FROM uploads WHERE id = $1", uuid.UUID(started["id"]))
-    assert rows[0]["state"] == "failed"
+    # The reaper releases the hold before its own transaction marks the upload failed, so wait
+    # for the mark: by then the release has been answered.
+    await wait_until(lambda: _upload_state_is(portal, started["id"], "failed"))
+    assert await portal.usage(firm) == (0, 0)
     assert portal.objects() == []
     client_s3 = portal.documents.app[DEPS].objects.client
     key = (await portal.sql("SELECT object_key FROM uploads"))[0]["object_key"]
     assert list(client_s3._list_multipart_uploads(portal.settings.bucket, prefix=key).uploads) == []
+
+
+async def _upload_state_is(portal: Portal, upload_id: str, state: str) -> bool:
+    rows = await portal.sql("SELECT state FROM uploads WHERE id = $1", uuid.UUID(upload_id))
+    return rows[0]["state"] == state
