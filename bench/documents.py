@@ -179,7 +179,9 @@ async def service_get(
     return await asyncio.to_thread(read)
 
 
-def start_gateway(workdir: Path, documents_port: int) -> tuple[subprocess.Popen[bytes], int] | None:
+def start_gateway(
+    workdir: Path, documents_port: int, s3_endpoint: str
+) -> tuple[subprocess.Popen[bytes], int] | None:
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     template = ROOT / "deploy" / "gateway" / "nginx.conf.template"
     if not Path(nginx).exists() or not template.exists():
@@ -190,7 +192,7 @@ def start_gateway(workdir: Path, documents_port: int) -> tuple[subprocess.Popen[
         for s in ("IDENTITY", "DOCUMENTS", "SIGNING", "NOTIFY", "BILLING")
     }
     config = string.Template(template.read_text()).safe_substitute(
-        GATEWAY_PORT=str(port), **upstreams
+        GATEWAY_PORT=str(port), S3_UPSTREAM=s3_endpoint, **upstreams
     )
     prefix = workdir / "gateway"
     (prefix / "logs").mkdir(parents=True, exist_ok=True)
@@ -428,11 +430,21 @@ async def run(workdir: Path, s3: S3Server) -> None:
         "download_ratio": results["direct"]["1GB"]["download_ratio"],
         "redirect_download_ratio": results["direct"]["1GB"]["redirect_download_ratio"],
         "peak_rss_mb": max(v["peak_rss_mb"] for v in results["direct"].values()),
+        **gateway_ratios(results["gateway"]),
         "listing_p50_ms": round(results["listing"]["listing_p50_ms"], 2),
         "listing_p99_ms": round(results["listing"]["listing_p99_ms"], 2),
     }
     print(json.dumps(results))
     print(json.dumps(summary))
+
+
+def gateway_ratios(gateway: dict[str, Any] | str) -> dict[str, float]:
+    if isinstance(gateway, str):
+        return {}
+    return {
+        "gateway_upload_ratio": gateway["1GB"]["upload_ratio"],
+        "gateway_download_ratio": gateway["1GB"]["download_ratio"],
+    }
 
 
 def environment(settings: DocumentsSettings | BillingSettings) -> dict[str, str]:
@@ -473,7 +485,7 @@ async def serve_and_measure(
             base = documents.process.url
             direct = await transfer("direct", base, world, documents, s3)
             results: dict[str, Any] = {"direct": direct}
-            gateway = start_gateway(workdir, documents.process.port)
+            gateway = start_gateway(workdir, documents.process.port, s3.endpoint)
             if gateway:
                 results["gateway"] = await transfer(
                     "gateway", f"http://127.0.0.1:{gateway[1]}", world, documents, s3

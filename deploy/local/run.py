@@ -83,12 +83,14 @@ async def wait_ready(
     raise RuntimeError(f"{name} not ready after {timeout:.0f}s; see .local/logs/{name}.log")
 
 
-def start_gateway() -> subprocess.Popen[bytes]:
+def start_gateway(s3: S3Server) -> subprocess.Popen[bytes]:
     prefix = STATE / "gateway"
     (prefix / "logs").mkdir(parents=True, exist_ok=True)
     template = Template((ROOT / "deploy" / "gateway" / "nginx.conf.template").read_text())
     upstreams = {f"{s.upper()}_UPSTREAM": f"127.0.0.1:{p}" for s, p in SERVICE_PORTS.items()}
-    config = template.safe_substitute(GATEWAY_PORT=str(GATEWAY_PORT), **upstreams)
+    config = template.safe_substitute(
+        GATEWAY_PORT=str(GATEWAY_PORT), S3_UPSTREAM=s3.endpoint, **upstreams
+    )
     (prefix / "nginx.conf").write_text(config)
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     log = (STATE / "logs" / "gateway.log").open("ab")
@@ -134,7 +136,7 @@ async def main() -> None:
             processes.append(start_service(service, service_env(service, dsns[service], s3)))
         for (service, port), process in zip(SERVICE_PORTS.items(), processes, strict=True):
             await wait_ready(service, f"http://127.0.0.1:{port}/readyz", process)
-        processes.append(start_gateway())
+        processes.append(start_gateway(s3))
         gateway = f"http://127.0.0.1:{GATEWAY_PORT}"
         await wait_ready("gateway", f"{gateway}/healthz", processes[-1])
         demo = await load_demo(gateway)

@@ -6,9 +6,10 @@ reaper can abort an upload whose process died.
 """
 
 import asyncio
+import io
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from minio.datatypes import Part
 from minio.error import S3Error
@@ -28,8 +29,6 @@ class Objects:
         self.bucket = store.bucket
 
     async def put_small(self, key: str, data: bytes, content_type: str) -> None:
-        import io
-
         await self.store.run(
             self.client.put_object, self.bucket, key, io.BytesIO(data), len(data),
             content_type=content_type,
@@ -78,6 +77,15 @@ class Objects:
         return await self.store.run(
             self.client.presigned_get_object, self.bucket, key, timedelta(seconds=ttl), headers
         )
+
+    async def presigned_path(self, key: str, ttl: int) -> str:
+        """Path and query of a presigned GET, for a proxy that reaches S3 at our endpoint."""
+        url = urlsplit(
+            await self.store.run(
+                self.client.presigned_get_object, self.bucket, key, timedelta(seconds=ttl)
+            )
+        )
+        return f"{url.path}?{url.query}"
 
     async def chunks(self, key: str, chunk_size: int) -> AsyncIterator[bytes]:
         """The object's bytes; the next chunk is fetched while the caller handles this one."""

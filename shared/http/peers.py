@@ -19,6 +19,15 @@ def client_address(request: web.Request, trusted: Networks) -> str:
     return peer or "unknown"
 
 
+def gateway_s3_prefix(request: web.Request, trusted: Networks) -> str | None:
+    """Where the gateway fetches S3 objects itself, when it offers to (header X-Gateway-S3): a
+    download may then answer X-Accel-Redirect to a presigned object under this prefix."""
+    prefix = request.headers.get("X-Gateway-S3", "")
+    if prefix.startswith("/") and is_trusted(request.remote or "", trusted):
+        return prefix
+    return None
+
+
 def is_trusted(peer: str, trusted: Networks) -> bool:
     if not _is_address(peer):
         return False

@@ -1,10 +1,18 @@
 """Reading the gateway template: render it as the local run does, parse its upstreams and
-locations, and pick the location nginx would pick for a path."""
+locations, and pick the location nginx would pick for a path; and run it in a real nginx."""
 
 import re
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "gateway" / "nginx.conf.template"
@@ -16,17 +24,22 @@ SERVICE_PORTS = {
     "notify": 8104,
     "billing": 8105,
 }
-PLACEHOLDERS = {"GATEWAY_PORT"} | {f"{name.upper()}_UPSTREAM" for name in SERVICE_PORTS}
+S3_PORT = 8333
+PLACEHOLDERS = {"GATEWAY_PORT", "S3_UPSTREAM"} | {
+    f"{name.upper()}_UPSTREAM" for name in SERVICE_PORTS
+}
 
 _LOCATION = re.compile(r"^\s*location\s+(?:(=|~\*|~|\^~)\s+)?(\S+)\s*\{", re.MULTILINE)
 _UPSTREAM = re.compile(r"^\s*upstream\s+(\w+)\s*\{([^}]*)\}", re.MULTILINE)
 _PROXY_PASS = re.compile(r"^\s*proxy_pass\s+http://([\w.:-]+)\s*;", re.MULTILINE)
 
 
-def local_values(port: int, upstreams: dict[str, int] | None = None) -> dict[str, str]:
+def local_values(
+    port: int, upstreams: dict[str, int] | None = None, s3: str = f"127.0.0.1:{S3_PORT}"
+) -> dict[str, str]:
     ports = upstreams or SERVICE_PORTS
     values = {f"{name.upper()}_UPSTREAM": f"127.0.0.1:{ports[name]}" for name in SERVICE_PORTS}
-    return {**values, "GATEWAY_PORT": f"127.0.0.1:{port}"}
+    return {**values, "GATEWAY_PORT": f"127.0.0.1:{port}", "S3_UPSTREAM": s3}
 
 
 def render(values: dict[str, str]) -> str:
@@ -92,3 +105,54 @@ def choose(config: str, path: str) -> Location | None:
         if loc.modifier in ("~", "~*") and re.search(loc.pattern, path, flags):
             return loc
     return longest
+
+
+def nginx_binary() -> str:
+    binary = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
+    )
+    if binary is None:
+        pytest.skip("nginx is not installed (apt-get install -y nginx)")
+    return binary
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(prefix: Path, values: dict[str, str]) -> Path:
+    prefix.mkdir(parents=True, exist_ok=True)
+    config = prefix / "nginx.conf"
+    config.write_text(render(values))
+    return config
+
+
+@contextmanager
+def nginx_running(prefix: Path, values: dict[str, str], port: int) -> Iterator[Path]:
+    """nginx with the rendered template under `prefix`, listening on `port`; yields the prefix
+    (its access.log and error.log are there)."""
+    nginx = nginx_binary()
+    config = write_config(prefix, values)
+    process = subprocess.Popen(
+        [nginx, "-p", str(prefix), "-e", "error.log", "-c", str(config), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            assert process.poll() is None, (prefix / "error.log").read_text(errors="replace")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "nginx did not start listening"
+                time.sleep(0.05)
+        yield prefix
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stderr:
+            process.stderr.close()

@@ -4,11 +4,8 @@ ARCHITECTURE.md §1, nginx accepting it, and a real nginx routing to stand-in se
 import http.client
 import json
 import re
-import shutil
-import socket
 import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -22,10 +19,14 @@ from tests.deploy.gateway import (
     SERVICE_PORTS,
     TEMPLATE,
     choose,
+    free_port,
     local_values,
     locations,
+    nginx_binary,
+    nginx_running,
     render,
     upstreams,
+    write_config,
 )
 
 # path → the service that answers it (ARCHITECTURE.md §1)
@@ -75,6 +76,8 @@ UNKNOWN = [
     "/api/v1/clientsX/c1/folders",
     "/api/v2/firms",
     "/healthz/extra",
+    # The gateway's own S3 reads are reached only from a service's X-Accel-Redirect.
+    "/_s3/" + "ab" * 32 + "/portal-documents/some/object",
 ]
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
@@ -114,11 +117,15 @@ def test_every_public_prefix_reaches_its_service(path: str, service: str) -> Non
 
 @pytest.mark.parametrize("path", UNKNOWN)
 def test_unknown_paths_answer_a_problem_404(path: str) -> None:
-    location = choose(render(local_values(8080)), path)
+    config = render(local_values(8080))
+    location = choose(config, path)
     assert location is not None
     assert location.upstream is None
-    assert "default_type application/problem+json;" in location.body
-    assert re.search(r"return 404 '\{.*\"status\":404", location.body)
+    assert "return 404;" in location.body or "internal;" in location.body
+    assert re.search(r"^\s*error_page 404 @not_found;", config, re.MULTILINE)
+    not_found = next(loc for loc in locations(config) if loc.pattern == "@not_found")
+    assert "default_type application/problem+json;" in not_found.body
+    assert re.search(r"return 404 '\{.*\"status\":404", not_found.body)
 
 
 @pytest.mark.parametrize(
@@ -150,8 +157,14 @@ def test_forwarded_headers_are_set() -> None:
         "traceparent": "$http_traceparent",
     }.items():
         assert f"proxy_set_header {header} {value};" in config
-    # Locations that set their own proxy_set_header would drop the server-level ones.
-    assert all("proxy_set_header" not in loc.body for loc in locations(config))
+    assert "proxy_set_header X-Gateway-S3 /_s3/;" in config
+    # Locations that set their own proxy_set_header would drop the server-level ones; only the
+    # internal S3 read means to, so that no caller header (a bearer token) reaches S3.
+    for location in locations(config):
+        if "internal;" in location.body:
+            assert "proxy_pass_request_headers off;" in location.body
+        else:
+            assert "proxy_set_header" not in location.body, location.pattern
 
 
 def test_kubernetes_configmap_holds_the_template() -> None:
@@ -163,31 +176,9 @@ def test_kubernetes_configmap_holds_the_template() -> None:
     assert "".join(line[4:] if line != "\n" else line for line in lines) == TEMPLATE.read_text()
 
 
-def _nginx() -> str:
-    binary = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
-    )
-    if binary is None:
-        pytest.skip("nginx is not installed (apt-get install -y nginx)")
-    return binary
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _write_config(prefix: Path, values: dict[str, str]) -> Path:
-    prefix.mkdir(parents=True, exist_ok=True)
-    config = prefix / "nginx.conf"
-    config.write_text(render(values))
-    return config
-
-
 def test_nginx_accepts_the_rendered_template(tmp_path: Path) -> None:
-    nginx = _nginx()
-    config = _write_config(tmp_path / "gw", local_values(_free_port()))
+    nginx = nginx_binary()
+    config = write_config(tmp_path / "gw", local_values(free_port()))
     result = subprocess.run(
         [nginx, "-t", "-p", str(config.parent), "-e", "error.log", "-c", str(config)],
         capture_output=True,
@@ -247,31 +238,9 @@ def stand_ins() -> Iterator[dict[str, int]]:
 
 @pytest.fixture
 def gateway(tmp_path: Path, stand_ins: dict[str, int]) -> Iterator[int]:
-    nginx = _nginx()
-    port = _free_port()
-    prefix = tmp_path / "gw"
-    config = _write_config(prefix, local_values(port, stand_ins))
-    process = subprocess.Popen(
-        [nginx, "-p", str(prefix), "-e", "error.log", "-c", str(config), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            assert process.poll() is None, (prefix / "error.log").read_text(errors="replace")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "nginx did not start listening"
-                time.sleep(0.05)
+    port = free_port()
+    with nginx_running(tmp_path / "gw", local_values(port, stand_ins), port):
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stderr:
-            process.stderr.close()
 
 
 def _request(
@@ -299,6 +268,7 @@ def test_real_nginx_routes_and_forwards(gateway: int) -> None:
         assert answer["headers"]["traceparent"] == TRACEPARENT
         assert answer["headers"]["x-forwarded-for"] == "127.0.0.1"
         assert answer["headers"]["x-forwarded-proto"] == "http"
+        assert answer["headers"]["x-gateway-s3"] == "/_s3/"
 
 
 def test_real_nginx_makes_a_request_id(gateway: int) -> None:

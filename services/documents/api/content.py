@@ -13,6 +13,7 @@ from shared.bus import put
 from shared.database import Connection
 from shared.errors import NotFound
 from shared.events.documents import DocumentDownloaded
+from shared.http.peers import gateway_s3_prefix
 from shared.http.routing import Api, path_uuid
 
 api = Api("documents")
@@ -60,14 +61,20 @@ async def _stream(
     request: web.Request, document: DocumentRow, version: VersionRow
 ) -> web.StreamResponse:
     deps = request.app[DEPS]
-    response = web.StreamResponse(
-        headers={
-            "Content-Type": version.content_type,
-            "Content-Disposition": disposition(document.name),
-            "ETag": f'"{version.sha256}"',
-            "Cache-Control": "private, no-store",
-        }
-    )
+    headers = {
+        "Content-Type": version.content_type,
+        "Content-Disposition": disposition(document.name),
+        "Cache-Control": "private, no-store",
+    }
+    if prefix := gateway_s3_prefix(request, deps.settings.proxies):
+        # The gateway reads S3 itself; it keeps the headers above and takes the ETag from the
+        # path.
+        path = await deps.objects.presigned_path(
+            version.object_key, deps.settings.presign_ttl_seconds
+        )
+        accel = f"{prefix.rstrip('/')}/{version.sha256}{path}"
+        return web.Response(headers={**headers, "X-Accel-Redirect": accel})
+    response = web.StreamResponse(headers={**headers, "ETag": f'"{version.sha256}"'})
     response.content_length = version.size
     chunks = deps.objects.chunks(version.object_key, deps.settings.download_chunk_bytes)
     first = await anext(chunks, b"")  # S3 errors surface before the 200 is sent
