@@ -2,6 +2,7 @@
 
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -155,6 +156,28 @@ class S3Settings(ServiceSettings):
     s3_secure: bool = Field(False, validation_alias=shared("S3_SECURE"), description="Use TLS.")
     s3_region: str = Field("us-east-1", validation_alias=shared("S3_REGION"), description="Region.")
     s3_bucket: str = Field("", description="Bucket of this service; empty = `portal-<service>`.")
+    s3_public_url: str = Field(
+        "",
+        validation_alias=shared("S3_PUBLIC_URL"),
+        description=(
+            "Where browsers reach the same S3 (`scheme://host[:port]`), for the presigned links "
+            "of download redirects; empty = S3_ENDPOINT, when browsers can reach that."
+        ),
+    )
+
+    @field_validator("s3_public_url")
+    @classmethod
+    def _is_an_origin(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if url and (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or parts.path not in ("", "/")
+            or parts.query
+            or parts.username
+        ):
+            raise ValueError("must be http(s)://host[:port], with no path, query or credentials")
+        return url
 
     @property
     def bucket(self) -> str:

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from minio import Minio
 
@@ -19,13 +20,11 @@ T = TypeVar("T")
 class ObjectStore:
     def __init__(self, settings: S3Settings, *, threads: int = 16) -> None:
         self.bucket = settings.bucket
-        self.client = Minio(
-            settings.s3_endpoint,
-            access_key=settings.s3_access_key,
-            secret_key=settings.s3_secret_key,
-            secure=settings.s3_secure,
-            region=settings.s3_region,
-        )
+        self.client = _client(settings, settings.s3_endpoint, settings.s3_secure)
+        self.public_client = self.client
+        if settings.s3_public_url:
+            public = urlsplit(settings.s3_public_url)
+            self.public_client = _client(settings, public.netloc, public.scheme == "https")
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="s3")
 
     async def run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -43,3 +42,15 @@ class ObjectStore:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _client(settings: S3Settings, endpoint: str, secure: bool) -> Minio:
+    """A client of the store. The region is given so that presigning never asks the server:
+    the public endpoint may be one only browsers can reach."""
+    return Minio(
+        endpoint,
+        access_key=settings.s3_access_key,
+        secret_key=settings.s3_secret_key,
+        secure=secure,
+        region=settings.s3_region,
+    )

@@ -69,13 +69,18 @@ class Objects:
             raise
         return True
 
-    async def presigned_get(self, key: str, ttl: int, name: str, content_type: str) -> str:
+    async def presigned_get(
+        self, key: str, ttl: int, name: str, content_type: str, *, for_browser: bool = False
+    ) -> str:
+        """A link to the bytes under the document's name and type: at the public S3 address
+        for a browser, else at the one our peers share."""
+        client = self.store.public_client if for_browser else self.client
         headers = {
             "response-content-disposition": disposition(name),
             "response-content-type": content_type,
         }
         return await self.store.run(
-            self.client.presigned_get_object, self.bucket, key, timedelta(seconds=ttl), headers
+            client.presigned_get_object, self.bucket, key, timedelta(seconds=ttl), headers
         )
 
     async def presigned_path(self, key: str, ttl: int) -> str:

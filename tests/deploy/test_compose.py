@@ -129,3 +129,36 @@ def test_signing_seals_with_a_certificate_made_for_the_stack() -> None:
     assert "services.signing.certificates" in config
     assert "SIGNING_SEALING_CERTIFICATE: /certs/sealing-cert.pem" in config
     assert "SIGNING_SEALING_KEY: /certs/sealing-key.pem" in config
+
+
+def _shared_variables() -> set[str]:
+    """Unprefixed names the services read (shared.settings.shared)."""
+    names = set()
+    for name in SERVICE_PORTS:
+        for field in _settings_class(name).model_fields.values():
+            if isinstance(field.validation_alias, AliasChoices):
+                names.update(str(choice) for choice in field.validation_alias.choices)
+    return names
+
+
+def _block(text: str, start: str) -> set[str]:
+    """The keys of the mapping that follows `start`, up to the first line outside it."""
+    body = text[text.index(start) + len(start) :]
+    keys = set()
+    for line in body.splitlines():
+        if not line.startswith("  "):
+            break
+        if match := re.match(r"^  ([A-Z][A-Z0-9_]+):", line):
+            keys.add(match.group(1))
+    return keys
+
+
+def test_every_shared_variable_the_deployments_set_is_read_by_the_services() -> None:
+    """A misspelt variable would be ignored in silence, leaving the development default."""
+    known = _shared_variables()
+    compose = _block((ROOT / "docker-compose.yml").read_text(), "x-portal-env: &portal-env\n")
+    configmap = _block((ROOT / "deploy" / "k8s" / "configmap.yaml").read_text(), "\ndata:\n")
+    for source, names in (("docker-compose.yml", compose), ("configmap.yaml", configmap)):
+        assert "S3_PUBLIC_URL" in names, source
+        unread = {n for n in names - known if not n.startswith("OTEL_EXPORTER_OTLP_")}
+        assert not unread, f"{source} sets what no service reads: {sorted(unread)}"

@@ -36,3 +36,13 @@ def test_optional_secret_without_development_value_need_not_be_set(monkeypatch) 
     monkeypatch.setenv("PORTAL_ENVIRONMENT", "production")
     monkeypatch.setenv("AMQP_URL", "amqp://svc:pw@rabbit/")
     assert NotifySettings().smtp_password == ""
+
+
+def test_the_public_s3_address_is_an_origin(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("S3_PUBLIC_URL", "https://files.example.com")
+    assert DocumentsSettings().s3_public_url == "https://files.example.com"
+    for wrong in ("files.example.com", "ftp://files.example.com", "https://x.example/bucket",
+                  "https://key:secret@files.example.com", "https://"):  # fmt: skip
+        monkeypatch.setenv("S3_PUBLIC_URL", wrong)
+        with pytest.raises(ValidationError, match="S3_PUBLIC_URL"):
+            DocumentsSettings()

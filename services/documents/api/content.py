@@ -43,7 +43,7 @@ async def download(
     if query.redirect:
         url = await deps.objects.presigned_get(
             version.object_key, deps.settings.presign_ttl_seconds, document.name,
-            version.content_type,
+            version.content_type, for_browser=True,
         )  # fmt: skip
         raise web.HTTPFound(url, headers={"Cache-Control": "no-store"})
     return await _stream(request, document, version)

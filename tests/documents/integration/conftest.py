@@ -32,6 +32,8 @@ from tests.support.services import Environment, Running, serve
 from tests.support.tokens import JwksServer, mint
 
 PLANS = {"partner": 50_000_000, "bureau": 500_000_000}
+# Browsers are sent to S3 by another name than the services use, as behind a real deployment.
+PUBLIC_S3_HOST = "localhost"
 
 
 @dataclass
@@ -192,6 +194,7 @@ async def portal(env: Environment, jwks: JwksServer) -> AsyncIterator[Portal]:
         settings = await env.settings(
             DocumentsSettings, max_upload_bytes=30_000_000, reaper_interval_seconds=0.5,
             upload_idle_seconds=2.0, heartbeat_seconds=0.5,
+            s3_public_url=f"http://{PUBLIC_S3_HOST}:{env.s3_endpoint.rsplit(':', 1)[1]}",
         )  # fmt: skip
         documents = await stack.enter_async_context(serve(documents_app(settings)))
         bus = Bus(settings.amqp_url, BusNames(settings.bus_namespace), name="test")

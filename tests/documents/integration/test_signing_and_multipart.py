@@ -4,6 +4,7 @@ import hashlib
 import io
 import os
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -28,6 +29,8 @@ async def test_signing_reads_a_visible_document_and_stores_the_sealed_copy(porta
     source = await portal.rpc.call(ask, firm_id=firm, actor=owner.user_id, timeout=20)
     assert source.size == 3000
     assert not source.finalised
+    # Signing fetches it inside the platform: the link is at the services' S3 address.
+    assert urlsplit(source.download_url).netloc == portal.settings.s3_endpoint
     sealed = pdf(4500)
     client_s3 = portal.documents.app[DEPS].objects.client
     client_s3.put_object(portal.settings.bucket, "signing/sealed", io.BytesIO(sealed), len(sealed))

@@ -4,10 +4,11 @@ a real billing service."""
 
 import hashlib
 import os
+from urllib.parse import urlsplit
 
 import aiohttp
 
-from tests.documents.integration.conftest import Portal
+from tests.documents.integration.conftest import PUBLIC_S3_HOST, Portal
 from tests.support.infra import wait_until
 
 
@@ -112,6 +113,7 @@ async def test_download_redirects_to_a_short_lived_url_and_is_logged(portal: Por
         assert response.status == 302
         location = response.headers["Location"]
     assert "X-Amz-Expires=300" in location
+    assert urlsplit(location).hostname == PUBLIC_S3_HOST
     async with aiohttp.ClientSession() as plain, plain.get(location) as s3:
         assert s3.status == 200
         assert await s3.read() == data
