@@ -115,47 +115,65 @@ async def _set_blocks(
 
 @api.post(
     "/api/v1/billing/storage-blocks",
-    summary="Buy storage blocks (10 GB = 10^10 bytes each, billed per month held)",
-    access="staff", roles=ADMINS, body=Blocks, response=Account, errors=(404, 422),
+    summary=(
+        "Buy storage blocks (10 GB = 10^10 bytes each, billed per month held); once per "
+        "`idempotency_key`, a repeat answering the account as it is"
+    ),
+    access="staff", roles=ADMINS, body=Blocks, response=Account, errors=(404, 409, 422),
 )  # fmt: skip
 async def buy_blocks(request: web.Request, *, principal: Principal, body: Blocks) -> Account:
     settings = settings_of(request)
     async with request.app[DB].transaction() as conn:
         account = await require_account(conn, principal, lock=True)
-        at = now()
-        await store.insert_blocks(
-            conn, account.firm_id, body.quantity, settings.block_price_ore, at
-        )
-        await store.insert_ledger(
-            conn, account.firm_id, at, "blocks.bought", bytes_=body.quantity * settings.block_bytes
-        )
-        await _set_blocks(conn, account, account.blocks + body.quantity, principal, settings)
+        if await _first_block_change(conn, account, principal, body, body.quantity):
+            at = now()
+            await store.insert_blocks(
+                conn, account.firm_id, body.quantity, settings.block_price_ore, at
+            )
+            bought = body.quantity * settings.block_bytes
+            await store.insert_ledger(conn, account.firm_id, at, "blocks.bought", bytes_=bought)
+            await _set_blocks(conn, account, account.blocks + body.quantity, principal, settings)
         account = await require_account(conn, principal, lock=False)
     return account_view(account, settings)
 
 
 @api.post(
     "/api/v1/billing/storage-blocks/cancellations",
-    summary="Cancel storage blocks; refused (409) if usage would exceed the new limit",
+    summary=(
+        "Cancel storage blocks; refused (409) if usage would exceed the new limit; once per "
+        "`idempotency_key`"
+    ),
     access="staff", roles=ADMINS, body=Blocks, response=Account, errors=(404, 409, 422),
 )  # fmt: skip
 async def cancel_blocks(request: web.Request, *, principal: Principal, body: Blocks) -> Account:
     settings = settings_of(request)
     async with request.app[DB].transaction() as conn:
         account = await require_account(conn, principal, lock=True)
-        domain.require_blocks_to_cancel(account.blocks, body.quantity)
-        at = now()
-        await _set_blocks(conn, account, account.blocks - body.quantity, principal, settings)
-        await store.end_blocks(conn, account.firm_id, body.quantity, at)
-        await store.insert_ledger(
-            conn,
-            account.firm_id,
-            at,
-            "blocks.cancelled",
-            bytes_=-body.quantity * settings.block_bytes,
-        )
+        if await _first_block_change(conn, account, principal, body, -body.quantity):
+            domain.require_blocks_to_cancel(account.blocks, body.quantity)
+            at = now()
+            await _set_blocks(conn, account, account.blocks - body.quantity, principal, settings)
+            await store.end_blocks(conn, account.firm_id, body.quantity, at)
+            freed = -body.quantity * settings.block_bytes
+            await store.insert_ledger(conn, account.firm_id, at, "blocks.cancelled", bytes_=freed)
         account = await require_account(conn, principal, lock=False)
     return account_view(account, settings)
+
+
+async def _first_block_change(
+    conn: Connection, account: AccountRow, principal: Principal, body: Blocks, change: int
+) -> bool:
+    """Whether this change is to be made now: not when its key already made it (the account
+    lock serialises two sendings of one key). The key is recorded in the change's transaction."""
+    key = body.idempotency_key
+    if key is None:
+        return True
+    earlier = await store.get_block_change(conn, account.firm_id, key)
+    if earlier is not None:
+        domain.require_same_request(key, domain.block_change(earlier), domain.block_change(change))
+        return False
+    await store.insert_block_change(conn, account.firm_id, key, change, now(), principal.user_id)
+    return True
 
 
 @api.post(
@@ -212,7 +230,9 @@ async def _earlier_purchase(
     earlier = await store.get_keyed_purchase(conn, account.firm_id, body.idempotency_key)
     if earlier is None:
         return None
-    domain.require_same_pack(body.idempotency_key, earlier.pack, body.pack)
+    domain.require_same_request(
+        body.idempotency_key, domain.pack_purchase(earlier.pack), domain.pack_purchase(body.pack)
+    )
     return Purchase(
         id=earlier.id, pack=earlier.pack, credits=earlier.credits,
         price_ore=earlier.price_ore, balance=account.credits,

@@ -57,13 +57,20 @@ def grant_in_order(used: int, reserved: int, limit: int, sizes: Sequence[int]) -
     return granted
 
 
-def require_same_pack(key: str, earlier: str, now: str) -> None:
-    """A purchase key names one purchase: reused for another pack, it is a caller's mistake."""
+def require_same_request(key: str, earlier: str, now: str) -> None:
+    """A key names one request: reused for another one, it is a caller's mistake."""
     if earlier != now:
-        raise Conflict(
-            f"The key {key!r} was used for a purchase of pack {earlier!r}, not {now!r}.",
-            field="idempotency_key",
-        )
+        message = f"The key {key!r} was used for {earlier}, not {now}."
+        raise Conflict(message, field="idempotency_key")
+
+
+def pack_purchase(pack: str) -> str:
+    return f"a purchase of pack {pack!r}"
+
+
+def block_change(change: int) -> str:
+    verb = "buying" if change > 0 else "cancelling"
+    return f"{verb} {abs(change)} storage block{'s' if abs(change) != 1 else ''}"
 
 
 def require_fits(used: int, reserved: int, new_limit: int) -> None:

@@ -81,25 +81,29 @@ class PlanChange(BaseModel):
     plan: Plan
 
 
-class Blocks(BaseModel):
+class Keyed(BaseModel):
+    """A request that costs money, made once however often it is sent under one key."""
+
     model_config = ConfigDict(extra="forbid")
 
-    quantity: int = Field(1, ge=1, le=1000, description="Number of 10 GB blocks.")
-
-
-class CreditPurchase(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    pack: str = Field(description="Code of a configured credit pack, e.g. `10`.")
     idempotency_key: str | None = Field(
         None,
         min_length=1,
         max_length=200,
         description=(
-            "A key of the caller's choosing: a purchase sent again with the same key (a "
-            "retried request, a double click) is made once and answered with the first one."
+            "A key of the caller's choosing: the request sent again with the same key (a "
+            "retried request, a double click) is made once; a key reused for a different "
+            "request is refused (409)."
         ),
     )
+
+
+class Blocks(Keyed):
+    quantity: int = Field(1, ge=1, le=1000, description="Number of 10 GB blocks.")
+
+
+class CreditPurchase(Keyed):
+    pack: str = Field(description="Code of a configured credit pack, e.g. `10`.")
 
 
 class Purchase(BaseModel):

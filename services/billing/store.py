@@ -276,6 +276,24 @@ async def insert_blocks(
     )  # fmt: skip
 
 
+async def get_block_change(conn: Connection, firm_id: UUID, key: str) -> int | None:
+    """The change in blocks made under this key, if one was."""
+    return await conn.fetchval(
+        "SELECT change FROM block_changes WHERE firm_id = $1 AND idempotency_key = $2",
+        firm_id, key,
+    )  # fmt: skip
+
+
+async def insert_block_change(
+    conn: Connection, firm_id: UUID, key: str, change: int, now: datetime, by: UUID
+) -> None:
+    await conn.execute(
+        """INSERT INTO block_changes (firm_id, idempotency_key, change, made_at, made_by)
+           VALUES ($1, $2, $3, $4, $5)""",
+        firm_id, key, change, now, by,
+    )  # fmt: skip
+
+
 async def end_blocks(conn: Connection, firm_id: UUID, quantity: int, now: datetime) -> None:
     """End the most recently started blocks first."""
     await conn.execute(

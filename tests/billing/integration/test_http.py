@@ -155,6 +155,41 @@ async def test_a_purchase_sent_twice_with_one_key_is_bought_once(billing: Billin
     assert bought["n"] == 2
 
 
+async def test_blocks_bought_or_cancelled_twice_with_one_key_change_once(billing: Billing) -> None:
+    firm = await billing.open_firm()
+    headers = billing.token(firm)
+
+    async def send(path: str, quantity: int, key: str) -> tuple[int, dict]:
+        body = {"quantity": quantity, "idempotency_key": key}
+        async with billing.http.post(
+            f"/api/v1/billing/storage-blocks{path}", json=body, headers=headers
+        ) as answer:
+            return answer.status, await answer.json()
+
+    double_click = await asyncio.gather(send("", 2, "buy-1"), send("", 2, "buy-1"))
+    assert [(status, body["storage"]["blocks"]) for status, body in double_click] == [
+        (200, 2),
+        (200, 2),
+    ]
+    status, misuse = await send("/cancellations", 1, "buy-1")
+    assert (status, misuse["field"]) == (409, "idempotency_key")
+    assert "buying 2 storage blocks" in misuse["detail"]
+    for _ in range(3):  # a retried cancellation, even once no block would be left to cancel
+        status, answer = await send("/cancellations", 2, "cancel-1")
+        assert (status, answer["storage"]["blocks"]) == (200, 0)
+    assert (await send("", 1, "buy-2"))[1]["storage"]["blocks"] == 1
+    held = await billing.sql(
+        """SELECT count(*) AS bought, count(ended_at) AS ended
+           FROM storage_blocks WHERE firm_id = $1""",
+        firm,
+    )
+    assert (held["bought"], held["ended"]) == (3, 2)
+    ledger = await billing.sql(
+        "SELECT count(*) AS n FROM ledger WHERE firm_id = $1 AND kind LIKE 'blocks.%'", firm
+    )
+    assert ledger["n"] == 3
+
+
 async def test_a_month_with_nothing_bought_is_an_empty_statement(billing: Billing) -> None:
     firm = await billing.open_firm()
     async with billing.http.get(

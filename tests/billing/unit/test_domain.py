@@ -97,3 +97,11 @@ def test_cannot_cancel_more_blocks_than_held() -> None:
     domain.require_blocks_to_cancel(2, 2)
     with pytest.raises(Conflict):
         domain.require_blocks_to_cancel(2, 3)
+
+
+def test_a_key_reused_for_another_request_is_refused_with_both_named() -> None:
+    domain.require_same_request("k", domain.block_change(2), domain.block_change(2))
+    with pytest.raises(Conflict, match="buying 2 storage blocks, not cancelling 1 storage block"):
+        domain.require_same_request("k", domain.block_change(2), domain.block_change(-1))
+    with pytest.raises(Conflict, match="pack '10', not a purchase of pack '50'"):
+        domain.require_same_request("k", domain.pack_purchase("10"), domain.pack_purchase("50"))
