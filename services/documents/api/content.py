@@ -65,6 +65,7 @@ async def _stream(
         "Content-Type": version.content_type,
         "Content-Disposition": disposition(document.name),
         "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
     }
     if prefix := gateway_s3_prefix(request, deps.settings.proxies):
         # The gateway reads S3 itself; it keeps the headers above and takes the ETag from the
