@@ -5,8 +5,9 @@ event loop.
 """
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -39,6 +40,29 @@ class ObjectStore:
     async def ping(self) -> None:
         if not await self.run(self.client.bucket_exists, self.bucket):
             raise ConnectionError(f"bucket {self.bucket} is missing")
+
+    async def chunks(self, key: str, chunk_size: int) -> AsyncIterator[bytes]:
+        """The object's bytes; the next chunk is fetched while the caller handles this one."""
+        response = await self.run(self.client.get_object, self.bucket, key)
+        try:
+            pending = asyncio.ensure_future(self.run(response.read, chunk_size))
+            while data := await pending:
+                pending = asyncio.ensure_future(self.run(response.read, chunk_size))
+                yield data
+        finally:
+            if not pending.done():
+                pending.cancel()
+            response.close()
+            response.release_conn()
+
+    async def presigned_path(self, key: str, ttl: int) -> str:
+        """Path and query of a presigned GET, for a proxy that reaches S3 at our endpoint."""
+        url = urlsplit(
+            await self.run(
+                self.client.presigned_get_object, self.bucket, key, timedelta(seconds=ttl)
+            )
+        )
+        return f"{url.path}?{url.query}"
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

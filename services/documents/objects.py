@@ -5,21 +5,14 @@ library, knows each S3 upload id: it is recorded before the first part is sent, 
 reaper can abort an upload whose process died.
 """
 
-import asyncio
 import io
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from urllib.parse import quote, urlsplit
 
 from minio.datatypes import Part
 from minio.error import S3Error
 
+from shared.http.downloads import disposition
 from shared.storage import ObjectStore
-
-
-def disposition(name: str) -> str:
-    ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
 
 
 class Objects:
@@ -82,26 +75,3 @@ class Objects:
         return await self.store.run(
             client.presigned_get_object, self.bucket, key, timedelta(seconds=ttl), headers
         )
-
-    async def presigned_path(self, key: str, ttl: int) -> str:
-        """Path and query of a presigned GET, for a proxy that reaches S3 at our endpoint."""
-        url = urlsplit(
-            await self.store.run(
-                self.client.presigned_get_object, self.bucket, key, timedelta(seconds=ttl)
-            )
-        )
-        return f"{url.path}?{url.query}"
-
-    async def chunks(self, key: str, chunk_size: int) -> AsyncIterator[bytes]:
-        """The object's bytes; the next chunk is fetched while the caller handles this one."""
-        response = await self.store.run(self.client.get_object, self.bucket, key)
-        try:
-            pending = asyncio.ensure_future(self.store.run(response.read, chunk_size))
-            while data := await pending:
-                pending = asyncio.ensure_future(self.store.run(response.read, chunk_size))
-                yield data
-        finally:
-            if not pending.done():
-                pending.cancel()
-            response.close()
-            response.release_conn()

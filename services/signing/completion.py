@@ -117,11 +117,6 @@ def _sha256(spool: files.Spool) -> str:
     return digest
 
 
-def signed_name(name: str) -> str:
-    stem = name[:-4] if name.lower().endswith(".pdf") else name
-    return f"{stem} (signed).pdf"[:255]
-
-
 async def _store_request(app: web.Application, signing: SigningRow) -> StoreSignedDocument:
     settings = remote.settings_of(app)
     url = await files.presign(
@@ -131,7 +126,7 @@ async def _store_request(app: web.Application, signing: SigningRow) -> StoreSign
     assert signing.sealed_size is not None
     return StoreSignedDocument(
         idempotency_key=f"signing-store:{signing.id}", original_document_id=signing.document_id,
-        name=signed_name(signing.document_name), size=signing.sealed_size,
+        name=files.signed_name(signing.document_name), size=signing.sealed_size,
         sha256=signing.sealed_sha256, source_url=url, signing_id=signing.id,
     )  # fmt: skip
 

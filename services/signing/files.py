@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from tempfile import SpooledTemporaryFile
 from typing import IO
-from urllib.parse import quote
 from uuid import UUID
 
 import aiohttp
@@ -20,7 +19,11 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from services.signing.domain import NotPdf
-from shared.errors import TooLarge, Unavailable
+from services.signing.models import SigningRow
+from shared.errors import NotFound, TooLarge, Unavailable
+from shared.http import downloads
+from shared.http.downloads import Download
+from shared.service import SETTINGS, STORE
 from shared.storage import ObjectStore
 
 CHUNK = 1024 * 1024
@@ -46,6 +49,45 @@ def attachment_key(signing_id: UUID, index: int) -> str:
 
 def signed_key(signing_id: UUID) -> str:
     return f"signings/{signing_id}/signed.pdf"
+
+
+def original(signing: SigningRow) -> Download:
+    """The PDF as sent, shown in the browser's viewer."""
+    return Download(
+        key=original_key(signing.id), name=signing.document_name, content_type="application/pdf",
+        sha256=signing.document_sha256, size=signing.document_size, inline=True,
+    )  # fmt: skip
+
+
+def attachment(signing: SigningRow, index: int) -> Download:
+    item = signing.attachments[index]
+    return Download(
+        key=attachment_key(signing.id, index), name=item.name,
+        content_type="application/octet-stream", sha256=item.sha256, size=item.size,
+    )  # fmt: skip
+
+
+def signed(signing: SigningRow) -> Download:
+    """The sealed PDF of a completed request."""
+    if signing.sealed_sha256 is None or signing.sealed_size is None:
+        raise NotFound("This request has no signed PDF (yet).")
+    return Download(
+        key=signed_key(signing.id), name=signed_name(signing.document_name),
+        content_type="application/pdf", sha256=signing.sealed_sha256, size=signing.sealed_size,
+        inline=True,
+    )  # fmt: skip
+
+
+def signed_name(name: str) -> str:
+    stem = name[:-4] if name.lower().endswith(".pdf") else name
+    return f"{stem} (signed).pdf"[:255]
+
+
+async def send(request: web.Request, download: Download) -> web.StreamResponse:
+    settings = request.app[SETTINGS]
+    return await downloads.send(
+        request, request.app[STORE], download, proxies=settings.proxies, chunk_bytes=CHUNK
+    )
 
 
 def new_spool() -> Spool:
@@ -136,26 +178,3 @@ async def presign(store: ObjectStore, key: str, seconds: int) -> str:
     return await store.run(
         store.client.presigned_get_object, store.bucket, key, expires=timedelta(seconds=seconds)
     )
-
-
-async def stream(
-    request: web.Request, store: ObjectStore, key: str, content_type: str, filename: str
-) -> web.StreamResponse:
-    """Pipe an object to the client chunk by chunk."""
-    source = await store.run(store.client.get_object, store.bucket, key)
-    try:
-        response = web.StreamResponse(
-            headers={
-                "Content-Type": content_type,
-                "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename, safe='')}",
-                "Cache-Control": "no-store",
-            }
-        )
-        await response.prepare(request)
-        while chunk := await store.run(source.read, CHUNK):
-            await response.write(chunk)
-        await response.write_eof()
-        return response
-    finally:
-        source.close()
-        source.release_conn()

@@ -4,7 +4,6 @@ from aiohttp import web
 
 from services.documents.access import require_document
 from services.documents.models import AccessLog, DocumentRow, DownloadQuery, VersionRow
-from services.documents.objects import disposition
 from services.documents.resources import DEPS
 from services.documents.store import activity
 from services.documents.store import documents as store
@@ -13,7 +12,7 @@ from shared.bus import put
 from shared.database import Connection
 from shared.errors import NotFound
 from shared.events.documents import DocumentDownloaded
-from shared.http.peers import gateway_s3_prefix
+from shared.http.downloads import Download, send
 from shared.http.routing import Api, path_uuid
 
 api = Api("documents")
@@ -61,30 +60,14 @@ async def _stream(
     request: web.Request, document: DocumentRow, version: VersionRow
 ) -> web.StreamResponse:
     deps = request.app[DEPS]
-    headers = {
-        "Content-Type": version.content_type,
-        "Content-Disposition": disposition(document.name),
-        "Cache-Control": "private, no-store",
-        "X-Content-Type-Options": "nosniff",
-    }
-    if prefix := gateway_s3_prefix(request, deps.settings.proxies):
-        # The gateway reads S3 itself; it keeps the headers above and takes the ETag from the
-        # path.
-        path = await deps.objects.presigned_path(
-            version.object_key, deps.settings.presign_ttl_seconds
-        )
-        accel = f"{prefix.rstrip('/')}/{version.sha256}{path}"
-        return web.Response(headers={**headers, "X-Accel-Redirect": accel})
-    response = web.StreamResponse(headers={**headers, "ETag": f'"{version.sha256}"'})
-    response.content_length = version.size
-    chunks = deps.objects.chunks(version.object_key, deps.settings.download_chunk_bytes)
-    first = await anext(chunks, b"")  # S3 errors surface before the 200 is sent
-    await response.prepare(request)
-    await response.write(first)
-    async for chunk in chunks:
-        await response.write(chunk)
-    await response.write_eof()
-    return response
+    download = Download(
+        key=version.object_key, name=document.name, content_type=version.content_type,
+        sha256=version.sha256, size=version.size,
+    )  # fmt: skip
+    return await send(
+        request, deps.objects.store, download,
+        proxies=deps.settings.proxies, chunk_bytes=deps.settings.download_chunk_bytes,
+    )  # fmt: skip
 
 
 @api.get(

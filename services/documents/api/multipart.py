@@ -158,7 +158,9 @@ def _part_length(upload: UploadRow, number: int, request: web.Request) -> int:
 async def _read_back(deps: Deps, upload: UploadRow) -> Received:
     """Parts may have come in any order and from several processes: hash the joined object."""
     hasher, head, size = hashlib.sha256(), b"", 0
-    async for chunk in deps.objects.chunks(upload.object_key, deps.settings.download_chunk_bytes):
+    async for chunk in deps.objects.store.chunks(
+        upload.object_key, deps.settings.download_chunk_bytes
+    ):
         if len(head) < SNIFF_BYTES:
             head += chunk[: SNIFF_BYTES - len(head)]
         hasher.update(chunk)

@@ -67,10 +67,7 @@ async def _viewed(conn: Connection, request: web.Request, ctx: PartyContext) -> 
 async def party_document(request: web.Request) -> web.StreamResponse:
     async with request.app[DB].transaction(readonly=True) as conn:
         ctx = await load_party(conn, request.match_info["token"], now(), lock=False)
-    key = files.original_key(ctx.signing.id)
-    return await files.stream(
-        request, request.app[STORE], key, "application/pdf", ctx.signing.document_name
-    )
+    return await files.send(request, files.original(ctx.signing))
 
 
 @api.get(
@@ -84,11 +81,7 @@ async def party_attachment(request: web.Request) -> web.StreamResponse:
     index = request.match_info["index"]
     if not index.isdigit() or int(index) >= len(ctx.signing.attachments):
         raise NotFound("No such attachment.")
-    attachment = ctx.signing.attachments[int(index)]
-    key = files.attachment_key(ctx.signing.id, int(index))
-    return await files.stream(
-        request, request.app[STORE], key, "application/octet-stream", attachment.name
-    )
+    return await files.send(request, files.attachment(ctx.signing, int(index)))
 
 
 def _drawn(body: SignIn) -> bytes | None:
@@ -193,6 +186,4 @@ async def decline(request: web.Request, *, body: DeclineIn) -> Acted:
 async def signed_copy(request: web.Request) -> web.StreamResponse:
     async with request.app[DB].transaction(readonly=True) as conn:
         ctx = await load_copy(conn, request.match_info["token"])
-    name = completion.signed_name(ctx.signing.document_name)
-    key = files.signed_key(ctx.signing.id)
-    return await files.stream(request, request.app[STORE], key, "application/pdf", name)
+    return await files.send(request, files.signed(ctx.signing))

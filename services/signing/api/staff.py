@@ -14,7 +14,7 @@ from services.signing.store import audit, parties, signings
 from shared.auth import Principal
 from shared.errors import NotFound
 from shared.http.routing import path_uuid
-from shared.service import DB, STORE
+from shared.service import DB
 
 
 async def _view(request: web.Request, principal: Principal, signing_id: UUID) -> SigningOut:
@@ -132,6 +132,4 @@ async def signed_pdf(request: web.Request, *, principal: Principal) -> web.Strea
         signing = await require_signing(conn, principal, signing_id)
     if signing.state != "completed":
         raise NotFound("This request has no signed PDF (yet).")
-    key = files.signed_key(signing_id)
-    name = f"{signing.document_name.removesuffix('.pdf')} (signed).pdf"
-    return await files.stream(request, request.app[STORE], key, "application/pdf", name)
+    return await files.send(request, files.signed(signing))

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from services.documents.objects import disposition
+from shared.http.downloads import disposition
 from tests.deploy.gateway import free_port, local_values, nginx_running
 from tests.documents.integration.conftest import Portal
 from tests.documents.integration.test_uploads import pdf, setup

@@ -1,5 +1,6 @@
 """Order of parties, and what a link may do: only its party, only while the request is active."""
 
+import hashlib
 import io
 import uuid
 from typing import Any
@@ -106,7 +107,9 @@ async def test_a_cancelled_request_tells_the_parties_who_were_sent_a_link(world:
 async def test_links_answer_410_after_completion_and_the_copy_link_downloads_the_seal(
     world: World,
 ) -> None:
-    await started(world, [party("A", "a@example.se"), party("V", "v@example.se", role="viewer")])
+    _, owner, created = await started(
+        world, [party("A", "a@example.se"), party("V", "v@example.se", role="viewer")]
+    )
     a = await world.invitation("a@example.se")
     await act(world, a)
     after = await world.http.get(f"/api/v1/sign/{a}/document")
@@ -120,6 +123,13 @@ async def test_links_answer_410_after_completion_and_the_copy_link_downloads_the
     assert {c["email"] for c in copies} == {"a@example.se", "v@example.se"}
     assert copy.status == 200
     assert await copy.read() == stored
+    assert copy.headers["ETag"] == f'"{hashlib.sha256(stored).hexdigest()}"'
+    assert copy.headers["Content-Length"] == str(len(stored))
+    assert copy.headers["Content-Disposition"].startswith('inline; filename="')
+    # Staff download the same sealed PDF, under the same name.
+    staff = await world.http.get(f"/api/v1/signings/{created['id']}/signed.pdf", headers=owner)
+    assert await staff.read() == stored
+    assert staff.headers["Content-Disposition"] == copy.headers["Content-Disposition"]
 
 
 async def test_tampered_bytes_stop_signing_with_a_clear_error(world: World) -> None:
