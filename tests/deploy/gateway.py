@@ -1,6 +1,7 @@
 """Reading the gateway template: render it as the local run does, parse its upstreams and
 locations, and pick the location nginx would pick for a path; and run it in a real nginx."""
 
+import json
 import re
 import shutil
 import socket
@@ -11,8 +12,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
+from typing import Any
 
 import pytest
+
+from tests.support.infra import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "deploy" / "gateway" / "nginx.conf.template"
@@ -156,3 +160,16 @@ def nginx_running(prefix: Path, values: dict[str, str], port: int) -> Iterator[P
         process.wait(timeout=10)
         if process.stderr:
             process.stderr.close()
+
+
+async def logged_requests(prefix: Path, count: int) -> list[dict[str, Any]]:
+    """The access log's entries once it holds `count`: nginx writes a request's line after the
+    response has gone, so a caller that has read the response may be ahead of it."""
+
+    def entries() -> list[dict[str, Any]]:
+        log = prefix / "access.log"
+        lines = log.read_text().splitlines() if log.exists() else []
+        return [json.loads(line) for line in lines]
+
+    await wait_until(lambda: len(entries()) >= count)
+    return entries()

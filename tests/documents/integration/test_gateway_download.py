@@ -3,7 +3,6 @@ access, nginx reads the object from S3 itself (X-Accel-Redirect), and the caller
 bytes and headers as from the service. Real nginx, PostgreSQL, RabbitMQ, S3."""
 
 import hashlib
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ import aiohttp
 import pytest
 
 from shared.http.downloads import disposition
-from tests.deploy.gateway import free_port, local_values, nginx_running
+from tests.deploy.gateway import free_port, local_values, logged_requests, nginx_running
 from tests.documents.integration.conftest import Portal
 from tests.documents.integration.test_uploads import pdf, setup
 
@@ -33,12 +32,6 @@ def gateway(portal: Portal, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     values = local_values(port, upstreams, s3=portal.settings.s3_endpoint)
     with nginx_running(tmp_path / "gw", values, port) as prefix:
         yield f"http://127.0.0.1:{port}", prefix
-
-
-def _upstreams(prefix: Path) -> list[str]:
-    """The upstream addresses of each logged request, in order."""
-    lines = (prefix / "access.log").read_text().splitlines()
-    return [json.loads(line)["upstream"] for line in lines]
 
 
 async def _get(url: str, headers: dict[str, str]) -> tuple[int, Any, bytes]:
@@ -69,7 +62,8 @@ async def test_the_gateway_reads_the_bytes_from_s3_after_the_service_allowed_it(
     # Nothing of S3's own (its ids, validators, vendor headers) nor the redirect reaches out.
     assert {name.lower() for name in headers} <= SENT_HEADERS
     # Two upstreams served it: the service (access) and then S3 (bytes).
-    served_by = _upstreams(prefix)[-1].split(" : ")
+    (logged,) = await logged_requests(prefix, 1)
+    served_by = logged["upstream"].split(" : ")
     assert served_by[-1] == portal.settings.s3_endpoint
     assert len(served_by) == 2
     async with portal.http.get(f"/api/v1/documents/{doc['id']}/access-log",

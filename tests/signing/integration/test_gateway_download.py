@@ -3,7 +3,6 @@ signing has checked the link, nginx reads the bytes from S3 itself. Real nginx, 
 RabbitMQ, S3."""
 
 import hashlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from services.signing import files
 from shared.http.downloads import disposition
 from shared.service import SETTINGS, STORE
-from tests.deploy.gateway import free_port, local_values, nginx_running
+from tests.deploy.gateway import free_port, local_values, logged_requests, nginx_running
 from tests.signing.integration.conftest import World, party
 from tests.signing.integration.test_order_and_links import started
 
@@ -49,5 +48,5 @@ async def test_a_party_reads_the_pdf_to_sign_from_s3_through_the_gateway(
         created["document_name"], inline=True
     )
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    last = json.loads((prefix / "access.log").read_text().splitlines()[-1])
-    assert last["upstream"].split(" : ")[-1] == world.signing.app[SETTINGS].s3_endpoint
+    (logged,) = await logged_requests(prefix, 1)
+    assert logged["upstream"].split(" : ")[-1] == world.signing.app[SETTINGS].s3_endpoint
