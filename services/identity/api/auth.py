@@ -4,7 +4,13 @@ from uuid import UUID
 
 from aiohttp import web
 
-from services.identity.api.common import caller_address, checked_password, db, now
+from services.identity.api.common import (
+    caller_address,
+    checked_password,
+    current_session,
+    db,
+    now,
+)
 from services.identity.api.totp import second_factor
 from services.identity.domain import check_password
 from services.identity.models import (
@@ -20,10 +26,9 @@ from services.identity.models import (
 from services.identity.resources import KEYS, PASSWORDS
 from services.identity.sessions import choose_context, memberships, open_session, refresh
 from services.identity.store import accounts
-from services.identity.tokens import session_of
 from shared.auth import Principal
 from shared.database import Connection
-from shared.errors import DomainError, Forbidden, Unauthorized
+from shared.errors import DomainError, Forbidden
 from shared.http.routing import Api
 
 api = Api("auth")
@@ -98,7 +103,7 @@ async def refresh_tokens(request: web.Request, *, body: RefreshIn) -> Tokens:
 @api.post("/api/v1/auth/sign-out", summary="End this session", status=204)
 async def sign_out(request: web.Request, *, principal: Principal) -> None:
     async with db(request).transaction() as conn:
-        await accounts.revoke_session(conn, _session(principal))
+        await accounts.revoke_session(conn, (await current_session(conn, principal)).id)
 
 
 @api.put(
@@ -113,8 +118,7 @@ async def change_password(
 ) -> None:
     source = caller_address(request)
     async with db(request).transaction() as conn:
-        session = await accounts.get_session(conn, _session(principal))
-        assert session is not None
+        session = await current_session(conn, principal)
         account = await accounts.get_account(conn, session.account_id)
         assert account is not None
         checked = await checked_password(
@@ -149,8 +153,7 @@ async def _set_password(
 )
 async def switch(request: web.Request, *, principal: Principal, body: SwitchIn) -> Tokens:
     async with db(request).transaction() as conn:
-        session = await accounts.get_session(conn, _session(principal))
-        assert session is not None
+        session = await current_session(conn, principal)
         context = await choose_context(conn, session.account_id, body.firm_id, body.client_id)
         await accounts.revoke_session(conn, session.id)
         return await open_session(request.app, conn, session.account_id, context)
@@ -159,8 +162,7 @@ async def switch(request: web.Request, *, principal: Principal, body: SwitchIn) 
 @api.get("/api/v1/me", summary="Who I am, where I am, and where else I may go", response=Me)
 async def me(request: web.Request, *, principal: Principal) -> Me:
     async with db(request).transaction(readonly=True) as conn:
-        session = await accounts.get_session(conn, _session(principal))
-        assert session is not None
+        session = await current_session(conn, principal)
         account = await accounts.get_account(conn, session.account_id)
         assert account is not None
         return Me(
@@ -169,13 +171,6 @@ async def me(request: web.Request, *, principal: Principal) -> Me:
             context=_context(principal),
             memberships=await memberships(conn, account.id),
         )
-
-
-def _session(principal: Principal) -> UUID:
-    session_id = session_of(principal.token_id)
-    if session_id is None:
-        raise Unauthorized("The session has been signed out.")
-    return session_id
 
 
 def _context(principal: Principal) -> Context:

@@ -8,9 +8,10 @@ import asyncpg
 from aiohttp import web
 
 from services.identity.domain import retry_after
-from services.identity.models import Client, Contact, Firm, Staff
+from services.identity.models import Client, Contact, Firm, Session, Staff
 from services.identity.resources import PASSWORDS, settings_of
 from services.identity.store import accounts, clients, contacts, firms
+from services.identity.tokens import session_of
 from shared.auth import Principal
 from shared.database import Connection, Database
 from shared.errors import DomainError, Invalid, NotFound, TooManyRequests, Unauthorized
@@ -120,3 +121,13 @@ def unique_violation(error: asyncpg.UniqueViolationError, prefix: str = "") -> I
     constraint = error.constraint_name or ""
     field = "personal_number" if "personal_number" in constraint else "email"
     return Invalid(f"Another record already has this {field}.", field=prefix + field)
+
+
+async def current_session(conn: Connection, principal: Principal) -> Session:
+    """The session the caller's token belongs to. Revoked ones were refused before the handler
+    ran; this refuses a token that names no session."""
+    session_id = session_of(principal.token_id)
+    session = await accounts.get_session(conn, session_id) if session_id else None
+    if session is None:
+        raise Unauthorized("The session has been signed out.")
+    return session

@@ -8,12 +8,17 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from services.identity.api.common import caller_address, checked_password, db, now
+from services.identity.api.common import (
+    caller_address,
+    checked_password,
+    current_session,
+    db,
+    now,
+)
 from services.identity.domain import check_password, totp_step, totp_uri
 from services.identity.models import Strict, secret_field
 from services.identity.resources import KEYS, PASSWORDS, settings_of
 from services.identity.store import accounts
-from services.identity.tokens import session_of
 from shared.auth import Principal
 from shared.database import Connection
 from shared.errors import Conflict, DomainError, Forbidden, Invalid, Unauthorized
@@ -140,8 +145,4 @@ async def second_factor(
 
 
 async def _account(conn: Connection, principal: Principal) -> UUID:
-    session_id = session_of(principal.token_id)
-    session = await accounts.get_session(conn, session_id) if session_id else None
-    if session is None:
-        raise Unauthorized("The session has been signed out.")
-    return session.account_id
+    return (await current_session(conn, principal)).account_id
