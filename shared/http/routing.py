@@ -151,16 +151,39 @@ async def _parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel
     if not raw:
         raise Invalid("A JSON body is required.", field="body")
     try:
-        return model.model_validate_json(raw)
+        parsed = model.model_validate_json(raw)
     except ValidationError as error:
         raise _invalid(error, "body") from None
+    _refuse_nul(parsed, ())
+    return parsed
 
 
 def _validate(model: type[BaseModel], data: dict[str, Any], where: str) -> BaseModel:
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as error:
         raise _invalid(error, where) from None
+    _refuse_nul(parsed, ())
+    return parsed
+
+
+def _refuse_nul(value: Any, path: tuple[str | int, ...]) -> None:
+    """PostgreSQL text cannot hold the NUL character: refuse it here, by field, rather than
+    fail on the way into the database."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            field = ".".join(str(p) for p in path)
+            raise Invalid(f"{field}: text may not contain the NUL character.", field=field)
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            _refuse_nul(getattr(value, name), (*path, name))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_nul(key, (*path, str(key)))
+            _refuse_nul(item, (*path, str(key)))
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            _refuse_nul(item, (*path, index))
 
 
 def _invalid(error: ValidationError, where: str) -> Invalid:

@@ -161,7 +161,7 @@ def test_forwarded_headers_are_set() -> None:
     # Locations that set their own proxy_set_header would drop the server-level ones; only the
     # internal S3 read means to, so that no caller header (a bearer token) reaches S3.
     for location in locations(config):
-        if "internal;" in location.body:
+        if "internal;" in location.body and "proxy_pass" in location.body:
             assert "proxy_pass_request_headers off;" in location.body
         else:
             assert "proxy_set_header" not in location.body, location.pattern
@@ -282,6 +282,13 @@ def test_real_nginx_answers_unknown_paths_with_problem_json(gateway: int) -> Non
         assert status == 404, path
         assert headers["content-type"] == "application/problem+json"
         assert json.loads(body)["status"] == 404
+
+
+def test_real_nginx_answers_a_malformed_path_with_problem_json(gateway: int) -> None:
+    status, headers, body = _request(gateway, "GET", "/api/v1/sign/ab%00cd/document")
+    assert status == 400
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["status"] == 400
 
 
 def test_real_nginx_passes_large_uploads_only_where_files_go(gateway: int) -> None:

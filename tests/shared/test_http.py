@@ -26,6 +26,7 @@ api = Api("things")
 class ThingIn(BaseModel):
     name: str = Field(min_length=1)
     count: int = Field(ge=0)
+    tags: list[str] = []
 
 
 class ThingOut(BaseModel):
@@ -36,6 +37,7 @@ class ThingOut(BaseModel):
 
 class Paging(BaseModel):
     limit: int = Field(20, ge=1, le=100)
+    q: str = ""
 
 
 @api.post(
@@ -106,6 +108,21 @@ async def test_invalid_query_is_422_naming_the_parameter(things: Running) -> Non
     async with things.http.get("/things", params={"limit": "1000"}) as r:
         assert r.status == 422
         assert (await problem(r))["field"] == "limit"
+
+
+async def test_text_with_a_nul_character_is_422_naming_the_field(
+    things: Running, jwks: JwksServer
+) -> None:
+    """PostgreSQL text cannot store NUL: it is refused before any handler sees it."""
+    token = mint(jwks.keys[0])
+    for body, field in (({"name": "a\x00b", "count": 1}, "name"),
+                        ({"name": "a", "count": 1, "tags": ["x", "\x00"]}, "tags.1")):  # fmt: skip
+        async with things.http.post("/things", json=body, headers=bearer(token)) as r:
+            assert r.status == 422
+            assert (await problem(r))["field"] == field
+    async with things.http.get("/things", params={"q": "a\x00"}) as r:
+        assert r.status == 422
+        assert (await problem(r))["field"] == "q"
 
 
 async def test_domain_refusal_and_unknown_routes_are_problems(
