@@ -17,6 +17,7 @@ from shared.errors import Forbidden, Invalid, NotFound, Unauthorized
 
 Access = Literal["public", "signed_in", "staff", "contact"]
 Endpoint = Callable[..., Awaitable[Any]]
+INT64 = (-(2**63), 2**63 - 1)  # PostgreSQL's bigint
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ async def _parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel
         parsed = model.model_validate_json(raw)
     except ValidationError as error:
         raise _invalid(error, "body") from None
-    _refuse_nul(parsed, ())
+    _refuse_unstorable(parsed, ())
     return parsed
 
 
@@ -163,27 +164,28 @@ def _validate(model: type[BaseModel], data: dict[str, Any], where: str) -> BaseM
         parsed = model.model_validate(data)
     except ValidationError as error:
         raise _invalid(error, where) from None
-    _refuse_nul(parsed, ())
+    _refuse_unstorable(parsed, ())
     return parsed
 
 
-def _refuse_nul(value: Any, path: tuple[str | int, ...]) -> None:
-    """PostgreSQL text cannot hold the NUL character: refuse it here, by field, rather than
-    fail on the way into the database."""
-    if isinstance(value, str):
-        if "\x00" in value:
-            field = ".".join(str(p) for p in path)
-            raise Invalid(f"{field}: text may not contain the NUL character.", field=field)
-    elif isinstance(value, BaseModel):
+def _refuse_unstorable(value: Any, path: tuple[str | int, ...]) -> None:
+    """What PostgreSQL cannot hold, text with a NUL character or an integer beyond 64 bits,
+    is refused here, by field, rather than fail on its way into the database."""
+    field = ".".join(str(p) for p in path)
+    if isinstance(value, str) and "\x00" in value:
+        raise Invalid(f"{field}: text may not contain the NUL character.", field=field)
+    if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
+        raise Invalid(f"{field}: the number is out of range.", field=field)
+    if isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            _refuse_nul(getattr(value, name), (*path, name))
+            _refuse_unstorable(getattr(value, name), (*path, name))
     elif isinstance(value, dict):
         for key, item in value.items():
-            _refuse_nul(key, (*path, str(key)))
-            _refuse_nul(item, (*path, str(key)))
+            _refuse_unstorable(key, (*path, str(key)))
+            _refuse_unstorable(item, (*path, str(key)))
     elif isinstance(value, list | tuple | set | frozenset):
         for index, item in enumerate(value):
-            _refuse_nul(item, (*path, index))
+            _refuse_unstorable(item, (*path, index))
 
 
 def _invalid(error: ValidationError, where: str) -> Invalid:

@@ -284,11 +284,24 @@ def test_real_nginx_answers_unknown_paths_with_problem_json(gateway: int) -> Non
         assert json.loads(body)["status"] == 404
 
 
-def test_real_nginx_answers_a_malformed_path_with_problem_json(gateway: int) -> None:
-    status, headers, body = _request(gateway, "GET", "/api/v1/sign/ab%00cd/document")
-    assert status == 400
-    assert headers["content-type"] == "application/problem+json"
-    assert json.loads(body)["status"] == 400
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "status"),
+    [
+        ("GET", "/api/v1/sign/ab%00cd/document", {}, 400),
+        ("GET", "/api/v1/me", {"X-Big": "x" * 20_000}, 400),
+        ("GET", "/api/v1/clients?q=" + "a" * 20_000, {}, 414),
+        ("BREW", "/api/v1/me", {}, 405),
+    ],
+)
+def test_real_nginx_answers_what_it_refuses_with_problem_json(
+    gateway: int, method: str, path: str, headers: dict[str, str], status: int
+) -> None:
+    """A malformed request line, oversized headers or URI, an unknown method: nginx refuses
+    them itself, and answers like the services do, never with its HTML pages."""
+    answered, answer_headers, body = _request(gateway, method, path, **headers)
+    assert answered == status
+    assert answer_headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["status"] == status
 
 
 def test_real_nginx_passes_large_uploads_only_where_files_go(gateway: int) -> None:

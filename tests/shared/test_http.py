@@ -125,6 +125,21 @@ async def test_text_with_a_nul_character_is_422_naming_the_field(
         assert (await problem(r))["field"] == "q"
 
 
+async def test_a_number_beyond_64_bits_is_422_naming_the_field(
+    things: Running, jwks: JwksServer
+) -> None:
+    token = mint(jwks.keys[0])
+    async with things.http.post(
+        "/things", json={"name": "a", "count": 2**63}, headers=bearer(token)
+    ) as r:
+        assert r.status == 422
+        assert (await problem(r))["field"] == "count"
+    async with things.http.post(
+        "/things", json={"name": "a", "count": 2**63 - 1}, headers=bearer(token)
+    ) as r:
+        assert r.status == 201
+
+
 async def test_domain_refusal_and_unknown_routes_are_problems(
     things: Running, jwks: JwksServer
 ) -> None:
