@@ -38,7 +38,10 @@ class LocalEidProvider:
         return base64.urlsafe_b64encode(mac + facts).decode()
 
     async def collect(self, order_ref: str) -> Collected:
-        raw = base64.urlsafe_b64decode(order_ref.encode())
+        try:
+            raw = base64.urlsafe_b64decode(order_ref.encode())
+        except ValueError:
+            return Collected("failed")
         mac, facts = raw[:32], raw[32:]
         if not hmac.compare_digest(mac, hmac.new(self._key, facts, hashlib.sha256).digest()):
             return Collected("failed")

@@ -1,7 +1,6 @@
 """The party's side (`/api/v1/sign/{token}/...`, no account): open, read, sign or decline."""
 
 import base64
-import binascii
 import logging
 
 from aiohttp import web
@@ -89,7 +88,7 @@ def _drawn(body: SignIn) -> bytes | None:
         return None
     try:
         image = base64.b64decode(body.drawn_signature, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or text that is not even ASCII
         raise Invalid("The drawn signature is not base64.", field="drawn_signature") from None
     if not image.startswith(b"\x89PNG\r\n\x1a\n"):
         raise Invalid("The drawn signature must be a PNG image.", field="drawn_signature")

@@ -60,3 +60,6 @@ async def test_eid_for_nobody_with_access_is_refused(client: Client) -> None:
         "/api/v1/auth/eid/collect", {"order_ref": "AAAA" + ref["order_ref"][4:]}
     )
     assert forged.status == 410
+    for garbled in ("not-a-reference", "A", "ä" * 10):
+        answer = await client.post("/api/v1/auth/eid/collect", {"order_ref": garbled})
+        assert (answer.status, answer.body["field"]) == (410, "order_ref")

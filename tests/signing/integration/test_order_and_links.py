@@ -1,8 +1,11 @@
 """Order of parties, and what a link may do: only its party, only while the request is active."""
 
+import base64
 import hashlib
 import io
+import struct
 import uuid
+import zlib
 from typing import Any
 
 from services.signing import files
@@ -153,3 +156,28 @@ async def test_tampered_bytes_stop_signing_with_a_clear_error(world: World) -> N
     assert created["document_sha256"] in problem["detail"]
     assert [(i["id"], i["reason"]) for i in attention["items"]] == [(created["id"], "halted")]
     assert not world.documents.stored
+
+
+def _png(width: int = 4, height: int = 2) -> bytes:
+    """A real (greyscale) PNG, as a signing pad would send."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )  # fmt: skip
+
+
+async def test_a_drawn_signature_must_be_a_base64_png(world: World) -> None:
+    await started(world, [party("A", "a@example.se")])
+    token = await world.invitation("a@example.se")
+    for drawn in ("not base64!", "ä" * 12, base64.b64encode(b"GIF89a...").decode()):
+        refused = await act(world, token, body={"drawn_signature": drawn}, expect=422)
+        assert refused["field"] == "drawn_signature"
+    signed = await act(world, token, body={"drawn_signature": base64.b64encode(_png()).decode()})
+    assert signed["request_state"] == "completed"
