@@ -22,7 +22,7 @@ from services.documents.store import documents as store
 from shared.auth import Principal
 from shared.bus import put
 from shared.database import Connection
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events.documents import DocumentDeleted, DocumentFinalised
 from shared.http.routing import Api, path_uuid
 
@@ -59,6 +59,9 @@ def _declared_size(request: web.Request, limit: int) -> int:
         raise domain.LengthRequired(
             "Send Content-Length, or use a resumable upload for a body of unknown length."
         )
+    if size == 0:
+        # As a resumable upload's declared size, a file must have bytes: billing holds none.
+        raise Invalid("The file is empty: there is nothing to store.", field="body")
     if size > limit:
         raise domain.FileTooLarge(size, limit)
     return size

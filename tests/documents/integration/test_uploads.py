@@ -61,6 +61,16 @@ async def test_a_pdf_that_is_not_a_pdf_is_refused_and_nothing_is_kept(portal: Po
     assert portal.objects() == []
 
 
+async def test_an_empty_file_is_refused_and_nothing_is_kept(portal: Portal) -> None:
+    firm, _, owner, folder = await setup(portal)
+    body = await portal.upload(owner, folder["id"], "empty.txt", b"", expect=422)
+    assert body["field"] == "body"
+    assert body["detail"] == "The file is empty: there is nothing to store."
+    assert await portal.sql("SELECT 1 FROM uploads") == []
+    assert portal.objects() == []
+    assert await portal.usage(firm) == (0, 0)
+
+
 async def test_too_large_and_over_quota_are_refused_with_numbers(portal: Portal) -> None:
     firm, _, owner, folder = await setup(portal)
     body = await portal.upload(owner, folder["id"], "huge.bin", b"\0" * 30_000_001, expect=413)
