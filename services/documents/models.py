@@ -1,14 +1,26 @@
 """Request and response models of the HTTP API, and the rows the store returns."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.documents.domain import Level, Rules
 
-Name = Field(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$")
+
+def _not_only_dots(name: str) -> str:
+    """`.` and `..` name no file anywhere; a browser saving one would have to invent a name."""
+    if not name.strip(". "):
+        raise ValueError("a name must hold more than dots and spaces")
+    return name
+
+
+Name = Annotated[
+    str,
+    Field(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$"),
+    AfterValidator(_not_only_dots),
+]
 
 
 class Strict(BaseModel):
@@ -26,12 +38,12 @@ class RulesIn(Strict):
 
 
 class FolderCreate(RulesIn):
-    name: str = Name
+    name: Name
     parent_id: UUID | None = Field(None, description="Parent folder (same client); none = top.")
 
 
 class FolderChange(RulesIn):
-    name: str | None = Field(None, min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$")
+    name: Name | None = None
     parent_id: UUID | None = Field(None, description="Move under this folder (same client).")
     to_top: bool = Field(False, description="Move to the top level of the client.")
 
@@ -157,11 +169,11 @@ class DocumentQuery(Strict):
 
 
 class UploadQuery(Strict):
-    name: str = Name
+    name: Name
 
 
 class DocumentChange(Strict):
-    name: str = Name
+    name: Name
 
 
 class VersionRow(BaseModel):
@@ -264,7 +276,7 @@ class NewDocuments(BaseModel):
 
 
 class MultipartCreate(Strict):
-    name: str = Name
+    name: Name
     size: int = Field(gt=0, description="Total bytes; reserved in billing now.")
 
 

@@ -20,6 +20,12 @@ from shared.http.routing import Api, path_uuid
 
 api = Api("uploads")
 
+CLOSED = {
+    "stored": "This upload is being completed.",
+    "done": "This upload is already complete.",
+    "failed": "This upload was aborted or lapsed; start a new one.",
+}
+
 
 @api.post(
     "/api/v1/folders/{folder_id}/uploads",
@@ -133,7 +139,7 @@ async def _own(
     if upload is None or upload.kind != "multipart" or upload.created_by != principal.user_id:
         raise NotFound("No such upload.")
     if open_only and upload.state != "open":
-        raise Conflict(f"This upload is {upload.state}.")
+        raise Conflict(CLOSED[upload.state])
     return upload
 
 

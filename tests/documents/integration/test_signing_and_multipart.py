@@ -79,6 +79,35 @@ async def test_resumable_upload_reserves_at_start_and_joins_parts(portal: Portal
     assert doc["size"] == len(data)
     assert doc["content_type"] == "application/pdf"
     await wait_until(lambda: _usage_is(portal, firm, (len(data), 0)))
+    async with portal.http.put(f"{base}/parts/2", data=data[part : 2 * part],
+                               headers=owner.headers) as response:  # fmt: skip
+        assert response.status == 409
+        assert (await response.json())["detail"] == "This upload is already complete."
+
+
+async def test_an_aborted_resumable_upload_keeps_nothing_and_takes_no_more_parts(
+    portal: Portal,
+) -> None:
+    firm, _, owner, folder = await setup(portal)
+    part = portal.settings.part_size_bytes
+    data = pdf(part + 500)
+    url = f"/api/v1/folders/{folder['id']}/uploads"
+    start = {"name": "cancelled.pdf", "size": len(data)}
+    async with portal.http.post(url, headers=owner.headers, json=start) as response:
+        base = f"/api/v1/uploads/{(await response.json())['id']}"
+    async with portal.http.put(f"{base}/parts/1", data=data[:part],
+                               headers=owner.headers) as response:  # fmt: skip
+        assert response.status == 200
+    async with portal.http.delete(base, headers=owner.headers) as response:
+        assert response.status == 204
+    await wait_until(lambda: _usage_is(portal, firm, (0, 0)))
+    assert portal.objects() == []
+    for method, path in (("DELETE", base), ("PUT", f"{base}/parts/2")):
+        async with portal.http.request(method, path, data=data[part:],
+                                       headers=owner.headers) as response:  # fmt: skip
+            assert response.status == 409
+            body = await response.json()
+        assert body["detail"] == "This upload was aborted or lapsed; start a new one."
 
 
 async def test_a_resumable_upload_that_outlives_its_reservation_still_completes(

@@ -3,10 +3,12 @@
 from uuid import UUID
 
 import pytest
+from pydantic import ValidationError
 
 from services.documents import domain
 from services.documents.content import content_type, sniff
 from services.documents.domain import Rules, Standing
+from services.documents.models import DocumentChange, FolderCreate
 from shared.errors import Conflict, Invalid
 
 A, B, C = UUID(int=1), UUID(int=2), UUID(int=3)
@@ -117,3 +119,15 @@ def test_an_approval_nobody_could_answer_is_refused() -> None:
         domain.approval_askees([], [A])
     with pytest.raises(Conflict):
         domain.approval_askees(None, [])
+
+
+@pytest.mark.parametrize("name", [".", "..", "...", " . "])
+def test_a_name_of_only_dots_is_refused(name: str) -> None:
+    for model in (DocumentChange, FolderCreate):
+        with pytest.raises(ValidationError, match="more than dots"):
+            model(name=name)
+
+
+def test_names_with_dots_are_fine() -> None:
+    assert DocumentChange(name=".env.pdf").name == ".env.pdf"
+    assert FolderCreate(name="Bokslut 2026...").name == "Bokslut 2026..."
