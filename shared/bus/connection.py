@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 Setup = Callable[[AbstractConnection], Awaitable[None]]
 
 
+CLOSE_TIMEOUT_SECONDS = 5.0
+
+
 class BusUnavailable(ConnectionError):
     """The broker could not be reached in time."""
 
@@ -66,8 +69,7 @@ class Bus:
     async def stop(self) -> None:
         self._stopping = True
         if self._connection:
-            with suppress(Exception):
-                await self._connection.close()
+            await _close(self._connection)
         if self._task:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
@@ -119,8 +121,7 @@ class Bus:
             self._connected.clear()
             self._publisher = None
             self._unconfirmed = None
-            with suppress(Exception):
-                await connection.close()
+            await _close(connection)
 
     async def _open(self, connection: AbstractConnection) -> None:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -157,3 +158,10 @@ class Bus:
         if not name:
             return channel.default_exchange
         return await channel.get_exchange(name, ensure=False)
+
+
+async def _close(connection: AbstractConnection) -> None:
+    """Close with a bounded wait: a broker that stops answering the close handshake must not
+    hold a shutdown (SIGTERM's grace period, a test's teardown) for ever."""
+    with suppress(Exception):
+        await asyncio.wait_for(connection.close(), CLOSE_TIMEOUT_SECONDS)
