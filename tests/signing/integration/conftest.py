@@ -5,7 +5,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -159,7 +159,13 @@ def party(name: str, email: str, **extra: Any) -> dict[str, Any]:
 
 async def _capture(url: str, names: BusNames, stack: AsyncExitStack) -> Capture:
     connection = await aio_pika.connect(url)
-    stack.push_async_callback(connection.close)
+
+    async def close() -> None:
+        # Bounded like the kit's own close: a broker slow to answer must not hold teardown.
+        with suppress(TimeoutError):
+            await asyncio.wait_for(connection.close(), 5)
+
+    stack.push_async_callback(close)
     channel = await connection.channel()
     await declare_exchanges(channel, names)
     queue = await channel.declare_queue(exclusive=True)
