@@ -55,13 +55,15 @@ class ObjectStore:
             response.close()
             response.release_conn()
 
+    async def presigned_url(self, key: str, ttl: int) -> str:
+        """A presigned GET at our endpoint, for a peer or proxy that reaches S3 there."""
+        return await self.run(
+            self.client.presigned_get_object, self.bucket, key, timedelta(seconds=ttl)
+        )
+
     async def presigned_path(self, key: str, ttl: int) -> str:
         """Path and query of a presigned GET, for a proxy that reaches S3 at our endpoint."""
-        url = urlsplit(
-            await self.run(
-                self.client.presigned_get_object, self.bucket, key, timedelta(seconds=ttl)
-            )
-        )
+        url = urlsplit(await self.presigned_url(key, ttl))
         return f"{url.path}?{url.query}"
 
     def close(self) -> None:

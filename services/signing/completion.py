@@ -119,8 +119,8 @@ def _sha256(spool: files.Spool) -> str:
 
 async def _store_request(app: web.Application, signing: SigningRow) -> StoreSignedDocument:
     settings = remote.settings_of(app)
-    url = await files.presign(
-        app[STORE], files.signed_key(signing.id), settings.source_url_ttl_seconds
+    url = await app[STORE].presigned_url(
+        files.signed_key(signing.id), settings.source_url_ttl_seconds
     )
     assert signing.sealed_sha256 is not None
     assert signing.sealed_size is not None

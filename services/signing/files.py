@@ -8,7 +8,6 @@ minio call runs in the store's thread pool.
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from tempfile import SpooledTemporaryFile
 from typing import IO
 from uuid import UUID
@@ -172,9 +171,3 @@ async def sha256_of(store: ObjectStore, key: str) -> str:
     spool, digest = await fetch(store, key)
     spool.close()
     return digest
-
-
-async def presign(store: ObjectStore, key: str, seconds: int) -> str:
-    return await store.run(
-        store.client.presigned_get_object, store.bucket, key, expires=timedelta(seconds=seconds)
-    )

@@ -69,7 +69,7 @@ class Bus:
     async def stop(self) -> None:
         self._stopping = True
         if self._connection:
-            await _close(self._connection)
+            await close_connection(self._connection)
         if self._task:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
@@ -121,7 +121,7 @@ class Bus:
             self._connected.clear()
             self._publisher = None
             self._unconfirmed = None
-            await _close(connection)
+            await close_connection(connection)
 
     async def _open(self, connection: AbstractConnection) -> None:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -160,7 +160,7 @@ class Bus:
         return await channel.get_exchange(name, ensure=False)
 
 
-async def _close(connection: AbstractConnection) -> None:
+async def close_connection(connection: AbstractConnection) -> None:
     """Close with a bounded wait: a broker that stops answering the close handshake must not
     hold a shutdown (SIGTERM's grace period, a test's teardown) for ever."""
     with suppress(Exception):

@@ -171,11 +171,10 @@ def _validate(model: type[BaseModel], data: dict[str, Any], where: str) -> BaseM
 def _refuse_unstorable(value: Any, path: tuple[str | int, ...]) -> None:
     """What PostgreSQL cannot hold, text with a NUL character or an integer beyond 64 bits,
     is refused here, by field, rather than fail on its way into the database."""
-    field = ".".join(str(p) for p in path)
     if isinstance(value, str) and "\x00" in value:
-        raise Invalid(f"{field}: text may not contain the NUL character.", field=field)
+        raise _unstorable(path, "text may not contain the NUL character")
     if isinstance(value, int) and not isinstance(value, bool) and not INT64[0] <= value <= INT64[1]:
-        raise Invalid(f"{field}: the number is out of range.", field=field)
+        raise _unstorable(path, "the number is out of range")
     if isinstance(value, BaseModel):
         for name in type(value).model_fields:
             _refuse_unstorable(getattr(value, name), (*path, name))
@@ -186,6 +185,11 @@ def _refuse_unstorable(value: Any, path: tuple[str | int, ...]) -> None:
     elif isinstance(value, list | tuple | set | frozenset):
         for index, item in enumerate(value):
             _refuse_unstorable(item, (*path, index))
+
+
+def _unstorable(path: tuple[str | int, ...], why: str) -> Invalid:
+    field = ".".join(str(p) for p in path)
+    return Invalid(f"{field}: {why}.", field=field)
 
 
 def _invalid(error: ValidationError, where: str) -> Invalid:

@@ -5,7 +5,7 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, suppress
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,7 @@ from services.signing.app import create_app as signing_app
 from services.signing.certificates import SEALER
 from services.signing.settings import SigningSettings
 from shared.bus import Bus, BusNames
+from shared.bus.connection import close_connection
 from shared.bus.topology import declare_exchanges
 from shared.events.base import Envelope, Event
 from shared.events.identity import FirmCreated
@@ -159,13 +160,7 @@ def party(name: str, email: str, **extra: Any) -> dict[str, Any]:
 
 async def _capture(url: str, names: BusNames, stack: AsyncExitStack) -> Capture:
     connection = await aio_pika.connect(url)
-
-    async def close() -> None:
-        # Bounded like the kit's own close: a broker slow to answer must not hold teardown.
-        with suppress(TimeoutError):
-            await asyncio.wait_for(connection.close(), 5)
-
-    stack.push_async_callback(close)
+    stack.push_async_callback(close_connection, connection)
     channel = await connection.channel()
     await declare_exchanges(channel, names)
     queue = await channel.declare_queue(exclusive=True)
