@@ -29,6 +29,7 @@ KIND_CATEGORY: Mapping[str, Category | None] = {
     "staff_invitation": None,
     "customer_invitation": None,
     "magic_link": None,
+    "sign_up_link": None,
     "password_reset": None,
     "one_time_code": None,
     "signing_invitation": None,

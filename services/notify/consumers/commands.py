@@ -1,5 +1,5 @@
-"""Secret-bearing messages from notify's private command queue (invitations, sign-in and
-reset links, signing links and one-time codes). They ignore preferences, never enter the
+"""Secret-bearing messages from notify's private command queue (invitations, sign-up, sign-in
+and reset links, signing links and one-time codes). They ignore preferences, never enter the
 feed, and nothing here logs them: their bodies are erased once the email is settled."""
 
 from datetime import UTC, datetime
@@ -37,6 +37,21 @@ async def send_magic_link(
     context = {"action_url": c.link, "expires_at": when(c.expires_at)}
     await queue_security(
         conn, "magic_link", envelope=env, tools=tools, email=c.email, language=c.language,
+        recipient=c.email.lower(), firm_name=None, context=context, now=_now(),
+    )  # fmt: skip
+
+
+async def send_sign_up_link(
+    conn: Connection, c: notify.SendSignUpLink, env: Envelope, tools: Tools
+) -> None:
+    # Anyone may sign up with any firm name for any email, so the name is only quoted in the
+    # body: the mail comes from the product, not dressed as a firm that does not exist yet.
+    context = {
+        "action_url": c.link, "expires_at": when(c.expires_at), "new_firm_name": c.firm_name,
+        "existing_account": c.existing_account,
+    }  # fmt: skip
+    await queue_security(
+        conn, "sign_up_link", envelope=env, tools=tools, email=c.email, language=c.language,
         recipient=c.email.lower(), firm_name=None, context=context, now=_now(),
     )  # fmt: skip
 
@@ -122,6 +137,7 @@ async def send_signed_copy(
 HANDLERS = {
     notify.SendInvitation: send_invitation,
     notify.SendMagicLink: send_magic_link,
+    notify.SendSignUpLink: send_sign_up_link,
     notify.SendPasswordReset: send_password_reset,
     signing.SendSigningInvitation: send_signing_invitation,
     signing.SendSigningReminder: send_signing_reminder,

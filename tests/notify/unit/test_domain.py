@@ -94,8 +94,9 @@ def test_defaults_differ_per_kind_of_user_and_choices_override_them() -> None:
     assert domain.delivery_for("comment_added", "contact", {"documents": "off"}) == "immediate"
 
 
-@pytest.mark.parametrize("kind", ["magic_link", "password_reset", "customer_invitation",
-                                  "one_time_code", "signing_invitation"])  # fmt: skip
+@pytest.mark.parametrize("kind", ["magic_link", "sign_up_link", "password_reset",
+                                  "customer_invitation", "one_time_code",
+                                  "signing_invitation"])  # fmt: skip
 def test_security_messages_ignore_preferences(kind: str) -> None:
     everything_off = dict.fromkeys(domain.CATEGORIES, "off")
     assert domain.delivery_for(kind, "contact", everything_off) == "immediate"

@@ -20,6 +20,8 @@ SAMPLES: dict[str, dict[str, object]] = {
     "staff_invitation": {"email": "a@b.se", "link": "https://l/1", "expires_at": EXPIRES},
     "customer_invitation": {"email": "a@b.se", "link": "https://l/1", "expires_at": EXPIRES},
     "magic_link": {"expires_at": EXPIRES},
+    "sign_up_link": {"expires_at": EXPIRES, "new_firm_name": "Ny Byrå AB",
+                     "existing_account": False},
     "password_reset": {"expires_at": EXPIRES},
     "one_time_code": {"code": "123456", "document_name": "Avtal.pdf", "expires_at": EXPIRES},
     "signing_invitation": {"document_name": "Avtal.pdf", "sender_name": "Bo",
