@@ -24,6 +24,7 @@ async def send_invitation(
     context = {
         "recipient_name": c.name, "email": c.email, "link": c.link,
         "action_url": c.link or c.sign_in_url, "expires_at": when(c.expires_at),
+        "existing_account": c.existing_account,
     }  # fmt: skip
     await queue_security(
         conn, kind, envelope=env, tools=tools, email=c.email, language=c.language,

@@ -17,8 +17,10 @@ COMMON = {
     "recipient_name": "Ann Kund", "action_url": "https://portal.example/x/1",
 }  # fmt: skip
 SAMPLES: dict[str, dict[str, object]] = {
-    "staff_invitation": {"email": "a@b.se", "link": "https://l/1", "expires_at": EXPIRES},
-    "customer_invitation": {"email": "a@b.se", "link": "https://l/1", "expires_at": EXPIRES},
+    "staff_invitation": {"email": "a@b.se", "link": "https://l/1", "expires_at": EXPIRES,
+                         "existing_account": False},
+    "customer_invitation": {"email": "a@b.se", "link": "https://l/1", "expires_at": EXPIRES,
+                            "existing_account": False},
     "magic_link": {"expires_at": EXPIRES},
     "sign_up_link": {"expires_at": EXPIRES, "new_firm_name": "Ny Byrå AB",
                      "existing_account": False},
