@@ -7,8 +7,18 @@ from aiohttp import web
 from services.identity import invitations
 from services.identity.api import APIS
 from services.identity.eid import LocalEidProvider
+from services.identity.numbers import PersonalNumbers
 from services.identity.passwords import Passwords
-from services.identity.resources import EID, KEYS, PASSWORDS, key_rotation, revoked, signing_keys
+from services.identity.resources import (
+    EID,
+    KEYS,
+    NUMBERS,
+    PASSWORDS,
+    key_rotation,
+    revoked,
+    sealed_numbers,
+    signing_keys,
+)
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import KeyStore
 from shared.service import ServiceSpec, build_app
@@ -20,7 +30,7 @@ SPEC = ServiceSpec(
     apis=APIS,
     migrations=Path(__file__).parent / "migrations",
     jobs=lambda app: [invitations.sender(app), key_rotation(app)],
-    resources=[signing_keys],
+    resources=[signing_keys, sealed_numbers],
     revoked=revoked,
 )
 
@@ -39,5 +49,6 @@ def create_app(settings: IdentitySettings) -> web.Application:
         memory_kib=settings.argon2_memory_kib,
         parallelism=settings.argon2_parallelism,
     )
+    app[NUMBERS] = PersonalNumbers(settings.key_secret)
     app[EID] = LocalEidProvider(settings.key_secret, confirm_after=settings.eid_confirm_seconds)
     return app

@@ -115,6 +115,21 @@ def retry_after(failures: list[datetime], limit: int, window: timedelta, now: da
     return max(1, int((frees_at - now).total_seconds() + 0.999))
 
 
+# The ways in that prove the account itself, and so may enter its staff memberships.
+STAFF_METHODS = ("password", "magic_link")
+
+
+def slowdown(failures: list[datetime], threshold: int, now: datetime) -> int:
+    """Seconds until an account with these recent failures (from every source) may be tried
+    again: free up to `threshold`, then one second more per failure past it, at most 30, from
+    the latest failure. Slows a distributed guesser down without locking the owner out."""
+    if len(failures) <= threshold:
+        return 0
+    pause = timedelta(seconds=min(len(failures) - threshold, 30))
+    left = (max(failures) + pause - now).total_seconds()
+    return max(0, int(left + 0.999))
+
+
 @dataclass(frozen=True)
 class InvitationState:
     send_at: datetime

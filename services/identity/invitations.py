@@ -1,6 +1,7 @@
 """Invitations: scheduled in the business transaction, sent (now or by the job) with a fresh
 single-use token whose hash alone is stored; the link itself only travels to notify."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -15,7 +16,6 @@ from services.identity.store import accounts, contacts, firms
 from services.identity.tokens import digest, new_secret
 from shared.bus.outbox import put
 from shared.database import Connection
-from shared.events.identity import ContactRegistered
 from shared.events.notify import SendInvitation
 from shared.jobs import Periodic
 from shared.service import DB
@@ -54,27 +54,34 @@ async def send_due(
 
 
 async def _send(app: web.Application, conn: Connection, row: dict[str, Any], now: datetime) -> None:
+    """Every invitation carries a link, bound to the address it is mailed to: whoever opens it
+    proves that address, which is the only thing that may link the membership to an account
+    (ARCHITECTURE §4). Nothing is linked on sending, whatever account the address has."""
     firm = await firms.get_firm(conn, row["firm_id"])
     assert firm is not None
     if row["contact_id"] is not None:
         contact = await contacts.get_contact(conn, firm.id, row["contact_id"])
         assert contact is not None
         assert contact.email is not None
-        person = (contact.id, "contact", contact.email, _full_name(contact), contact.language)
-        existing = await accounts.get_account_by_email(conn, contact.email)
-        if existing is not None and existing.password_hash is not None:
-            await contacts.link_account(conn, contact.id, existing.id, registered=True)
-            await put(conn, ContactRegistered(contact_id=contact.id), firm_id=firm.id, actor=None)
-            return await _notify(app, conn, row["id"], firm, person, now, linked=True)
+        person = Invitee(
+            contact.id, "contact", contact.email, _full_name(contact), contact.language
+        )
     else:
         staff = await firms.get_staff(conn, firm.id, row["staff_id"])
         assert staff is not None
-        person = (staff.id, "staff", staff.email, staff.name, staff.language)
-        account = await accounts.get_account(conn, staff.account_id)
-        if account is not None and account.password_hash is not None:
-            await firms.mark_staff_registered(conn, staff.id)
-            return await _notify(app, conn, row["id"], firm, person, now, linked=True)
-    await _notify(app, conn, row["id"], firm, person, now, linked=False)
+        person = Invitee(staff.id, "staff", staff.email, staff.name, staff.language)
+    existing = await accounts.get_account_by_email(conn, person.email)
+    has_password = existing is not None and existing.password_hash is not None
+    await _notify(app, conn, row["id"], firm, person, now, existing_account=has_password)
+
+
+@dataclass(frozen=True)
+class Invitee:
+    id: UUID
+    kind: str
+    email: str
+    name: str
+    language: str
 
 
 async def _notify(
@@ -82,29 +89,31 @@ async def _notify(
     conn: Connection,
     invitation_id: UUID,
     firm: Firm,
-    person: tuple[UUID, str, str, str, str],
+    person: Invitee,
     now: datetime,
     *,
-    linked: bool,
+    existing_account: bool,
 ) -> None:
-    """Someone who already has an account is told, not sent a registration link."""
+    """Someone who already has an account accepts with it; anyone else chooses a password."""
     settings = settings_of(app)
-    token = None if linked else new_secret()
-    expires = now if linked else invitation_expiry(now, settings.invitation_days)
-    hashed = digest(token) if token else None
-    await contacts.mark_invitation_sent(conn, invitation_id, hashed, now, expires)
-    person_id, kind, email, name, language = person
+    token = new_secret()
+    expires = invitation_expiry(now, settings.invitation_days)
+    await contacts.mark_invitation_sent(
+        conn, invitation_id, digest(token), person.email, now, expires
+    )
+    page = "invitation" if existing_account else "register"
     command = SendInvitation(
         firm_id=firm.id,
         firm_name=firm.name,
-        recipient_id=person_id,
-        recipient_kind=kind,  # type: ignore[arg-type]
-        email=email,
-        name=name,
-        language=language,  # type: ignore[arg-type]
-        link=f"{settings.public_url}/register#token={token}" if token else None,
-        sign_in_url=portal_url(settings.public_url, email),
-        expires_at=None if linked else expires,
+        recipient_id=person.id,
+        recipient_kind=person.kind,  # type: ignore[arg-type]
+        email=person.email,
+        name=person.name,
+        language=person.language,  # type: ignore[arg-type]
+        link=f"{settings.public_url}/{page}#token={token}",
+        sign_in_url=portal_url(settings.public_url, person.email),
+        expires_at=expires,
+        existing_account=existing_account,
     )
     await put(conn, command, firm_id=firm.id, actor=None)
 

@@ -12,6 +12,7 @@ StaffRole = Literal["owner", "admin", "member"]
 RelationshipRole = Literal["commercial", "operational", "employee"]
 ClientKind = Literal["company", "individual"]
 Kind = Literal["staff", "contact"]
+Method = Literal["password", "magic_link", "secret_link", "eid"]
 PortalStatus = Literal["not_invited", "scheduled", "sent", "registered", "expired"]
 
 
@@ -41,7 +42,16 @@ class SignUp(Strict):
     default_language: Language | None = None
     owner_name: str = text_field()
     owner_email: str = email_field()
-    owner_password: str = secret_field()
+
+
+class SignUpConfirm(Strict):
+    token: str = secret_field()
+    password: str = Field(
+        min_length=1,
+        max_length=1024,
+        description="A new password, or the existing account's own password if it has one.",
+    )
+    totp: str | None = Field(None, max_length=6, description="Code, if the account uses TOTP.")
 
 
 class SignIn(Strict):
@@ -59,6 +69,9 @@ class RefreshIn(Strict):
 class SwitchIn(Strict):
     firm_id: UUID
     client_id: UUID | None = None
+    totp: str | None = Field(
+        None, max_length=6, description="Code, when entering a staff membership that uses TOTP."
+    )
 
 
 class EmailIn(Strict):
@@ -244,6 +257,9 @@ class ClientPage(BaseModel):
 
 
 class Contact(BaseModel):
+    """A contact row. The personal identity number is only ever here sealed and as a keyed
+    digest (lookups, uniqueness); no response carries either."""
+
     id: UUID
     firm_id: UUID
     account_id: UUID | None
@@ -251,10 +267,15 @@ class Contact(BaseModel):
     last_name: str
     email: str | None
     phone: str | None
-    personal_number: str | None
+    personal_number_sealed: bytes | None
+    personal_number_digest: bytes | None
     language: Language
     portal_access: bool
     registered: bool
+
+    @property
+    def has_personal_number(self) -> bool:
+        return self.personal_number_digest is not None
 
 
 class ContactOut(BaseModel):
@@ -303,14 +324,46 @@ class PortalAccess(BaseModel):
     expires_at: datetime | None = None
 
 
+class Proof(BaseModel):
+    """What a way in proves (ARCHITECTURE §4). Password and magic link prove the account and so
+    its memberships, staff ones with the TOTP code where the account has it on; an eID proves a
+    personal number (contacts carrying it, and an account that verified it itself); a secret
+    link proves its one contact and nothing else."""
+
+    model_config = ConfigDict(frozen=True)
+
+    method: Method
+    account_id: UUID | None = None
+    second_factor: bool = False
+    personal_number_digest: bytes | None = None
+    contact_id: UUID | None = None
+    firm_id: UUID | None = None
+
+
 class Session(BaseModel):
     id: UUID
-    account_id: UUID
+    account_id: UUID | None
     firm_id: UUID
     kind: Kind
     person_id: UUID
     client_id: UUID | None
+    method: Method
+    second_factor: bool
+    personal_number_digest: bytes | None
+    expires_at: datetime
     revoked: bool
+
+    @property
+    def proof(self) -> Proof:
+        confined = self.method == "secret_link"
+        return Proof(
+            method=self.method,
+            account_id=self.account_id,
+            second_factor=self.second_factor,
+            personal_number_digest=self.personal_number_digest,
+            contact_id=self.person_id if confined else None,
+            firm_id=self.firm_id if confined else None,
+        )
 
 
 class ClientMembership(BaseModel):
@@ -330,13 +383,27 @@ class Membership(BaseModel):
 
 
 class Me(BaseModel):
-    account_id: UUID
-    email: str
+    account_id: UUID | None = Field(
+        description="Null for a session an eID or a secret link opened without an account."
+    )
+    email: str | None
+    method: Method = Field(description="How this session was opened.")
     context: Context
-    memberships: list[Membership]
+    memberships: list[Membership] = Field(description="Where this session may switch to.")
 
 
 class MagicSignIn(Strict):
     token: str = secret_field()
     firm_id: UUID | None = None
     client_id: UUID | None = None
+    totp: str | None = Field(None, max_length=6, description="Code, if the account uses TOTP.")
+
+
+class InvitationAccept(Strict):
+    token: str = secret_field()
+    totp: str | None = Field(None, max_length=6, description="Code, if the account uses TOTP.")
+
+
+class TotpChallengeIn(Strict):
+    challenge: str = secret_field()
+    code: str = Field(min_length=6, max_length=6, pattern=r"^\d{6}$")

@@ -26,6 +26,10 @@ class Passwords:
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self.hasher.hash, password)
 
+    def needs_rehash(self, stored: str | None) -> bool:
+        """A hash made with other argon2 parameters than today's is renewed at sign-in."""
+        return stored is not None and self.hasher.check_needs_rehash(stored)
+
     async def verify(self, stored: str | None, password: str) -> bool:
         return await asyncio.to_thread(self._verify, stored or self._decoy, password, stored)
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from services.identity.eid import EidProvider
+from services.identity.numbers import CONVERT_BATCH, PersonalNumbers
 from services.identity.passwords import Passwords
 from services.identity.settings import IdentitySettings
-from services.identity.store import accounts
+from services.identity.store import accounts, contacts
 from services.identity.tokens import KeyStore, session_of
 from shared.auth import Principal
 from shared.jobs import Periodic
@@ -17,6 +18,7 @@ from shared.service import DB, SETTINGS
 KEYS = web.AppKey("identity_keys", KeyStore)
 PASSWORDS = web.AppKey("identity_passwords", Passwords)
 EID = web.AppKey("identity_eid", EidProvider)
+NUMBERS = web.AppKey("identity_numbers", PersonalNumbers)
 
 
 def settings_of(app: web.Application) -> IdentitySettings:
@@ -32,6 +34,20 @@ async def signing_keys(app: web.Application) -> AsyncIterator[None]:
     async with app[DB].transaction() as conn:
         await keys.rotate_if_due(conn, datetime.now(UTC))
     await keys.load()
+    yield
+
+
+async def sealed_numbers(app: web.Application) -> AsyncIterator[None]:
+    """Seal the personal numbers of rows written before they were sealed (migration 0005).
+    Replicas starting together share the work: SKIP LOCKED hands each row to one of them."""
+    while True:
+        async with app[DB].transaction() as conn:
+            plain = await contacts.list_plain_numbers(conn, CONVERT_BATCH)
+            for contact_id, firm_id, number in plain:
+                sealed = app[NUMBERS].seal(firm_id, number)
+                await contacts.seal_number(conn, contact_id, sealed, app[NUMBERS].digest(number))
+        if len(plain) < CONVERT_BATCH:
+            break
     yield
 
 

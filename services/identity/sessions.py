@@ -1,28 +1,73 @@
-"""Sessions: choosing a context, issuing access and rotating refresh tokens."""
+"""Sessions: what a way in proves, choosing a context within that, the TOTP step a staff
+context may still need, issuing access tokens and rotating refresh tokens."""
 
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from aiohttp import web
 
-from services.identity.models import Context, Membership, Session, Tokens
+from services.identity.domain import STAFF_METHODS
+from services.identity.models import Contact, Context, Membership, Proof, Session, Tokens
 from services.identity.resources import KEYS, settings_of
-from services.identity.store import accounts, clients, contacts, firms, portal
+from services.identity.second_factor import totp_matches
+from services.identity.store import accounts, challenges, clients, contacts, firms, portal
 from services.identity.tokens import access_claims, digest, new_secret
 from shared.database import Connection
 from shared.errors import DomainError, Forbidden, Unauthorized
 
 REFRESH_REFUSED = "The refresh token is not valid; sign in again."
+NEEDS_CODE = "This account needs a one-time code from its app."
+CHALLENGE_MINUTES = 5
+
+
+class TotpRequired(Unauthorized):
+    """The first factor was right; the staff context waits for the code. `challenge` is a
+    short-lived, single-use token for POST /api/v1/auth/totp/verify."""
+
+    def __init__(self, detail: str, challenge: str) -> None:
+        super().__init__(detail, field="totp", challenge=challenge)
 
 
 async def memberships(conn: Connection, account_id: UUID) -> list[Membership]:
+    """Everything the account itself belongs to (what a password or magic link proves)."""
     found = [
         Membership(
             firm_id=staff.firm_id, firm_name=name, kind="staff", person_id=staff.id, role=staff.role
         )
         for staff, name in await firms.list_staff_memberships(conn, account_id)
     ]
-    for contact, name in await contacts.list_contact_memberships(conn, account_id):
+    pairs = await contacts.list_contact_memberships(conn, account_id)
+    return found + await _contact_memberships(conn, pairs)
+
+
+async def proven(conn: Connection, proof: Proof) -> list[Membership]:
+    """The memberships a way in proves, and no other."""
+    if proof.method == "secret_link":
+        assert proof.firm_id is not None
+        assert proof.contact_id is not None
+        pair = await contacts.get_contact_membership(conn, proof.firm_id, proof.contact_id)
+        return await _contact_memberships(conn, [pair] if pair else [])
+    if proof.method == "eid":
+        return await _eid_memberships(conn, proof)
+    assert proof.account_id is not None
+    return await memberships(conn, proof.account_id)
+
+
+async def _eid_memberships(conn: Connection, proof: Proof) -> list[Membership]:
+    """Contacts carrying the proven number, plus those of an account that verified it."""
+    assert proof.personal_number_digest is not None
+    pairs = await contacts.list_number_memberships(conn, proof.personal_number_digest)
+    if proof.account_id is not None:
+        pairs += await contacts.list_contact_memberships(conn, proof.account_id)
+    unique = {contact.id: (contact, name) for contact, name in pairs}
+    return await _contact_memberships(conn, list(unique.values()))
+
+
+async def _contact_memberships(
+    conn: Connection, pairs: list[tuple[Contact, str]]
+) -> list[Membership]:
+    found = []
+    for contact, name in pairs:
         linked = await clients.list_contact_clients(conn, contact.id)
         if linked:
             found.append(
@@ -38,23 +83,16 @@ async def memberships(conn: Connection, account_id: UUID) -> list[Membership]:
 
 
 async def choose_context(
-    conn: Connection,
-    account_id: UUID,
-    firm_id: UUID | None,
-    client_id: UUID | None,
-    method: str | None = None,
+    conn: Connection, proof: Proof, firm_id: UUID | None, client_id: UUID | None
 ) -> Context:
-    """The asked-for context, or the first one; refuses one the person does not belong to.
-
-    A contact's context also needs `method` (how they signed in) among the firm's allowed
-    sign-in methods; switching within a session passes None.
-    """
-    for member in await memberships(conn, account_id):
+    """The asked-for context among what the proof opens, or the first one. A contact context
+    needs the firm to allow the method; a staff one needs password or magic link."""
+    for member in await proven(conn, proof):
         if firm_id is not None and member.firm_id != firm_id:
             continue
-        if member.kind == "contact" and method and not await _allowed(conn, member, method):
+        if member.kind == "contact" and not await _allowed(conn, member, proof.method):
             continue
-        if member.kind == "staff" and client_id is None:
+        if member.kind == "staff" and client_id is None and proof.method in STAFF_METHODS:
             return Context(
                 firm_id=member.firm_id, kind="staff", person_id=member.person_id, role=member.role
             )
@@ -82,20 +120,63 @@ def _client(member: Membership, client_id: UUID | None) -> UUID | None:
     return client_id if client_id in ids else None
 
 
+async def enter(
+    app: web.Application,
+    conn: Connection,
+    proof: Proof,
+    wanted: tuple[UUID | None, UUID | None],
+    code: str | None,
+) -> Tokens | DomainError:
+    """Open a session in the wanted (firm, client) context, or return why not (raised by the
+    caller after commit, so that a used link, a counted failure or a challenge stays).
+
+    Whatever the first factor, a staff context of an account with TOTP on needs the code:
+    with none, or a wrong one, the answer is a challenge to finish with the code alone."""
+    context = await choose_context(conn, proof, *wanted)
+    if context.kind == "staff" and not proof.second_factor:
+        assert proof.account_id is not None
+        checked = await check_code(app, conn, proof.account_id, code)
+        if checked is False:
+            return await _challenge(conn, proof, wanted)
+        proof = proof.model_copy(update={"second_factor": checked is True})
+    return await open_session(app, conn, proof, context)
+
+
+async def check_code(
+    app: web.Application, conn: Connection, account_id: UUID, code: str | None
+) -> bool | None:
+    """None when the account has no TOTP; True when the code is right (and now used up)."""
+    return await totp_matches(app, conn, account_id, code)
+
+
+async def _challenge(
+    conn: Connection, proof: Proof, wanted: tuple[UUID | None, UUID | None]
+) -> TotpRequired:
+    assert proof.account_id is not None
+    token = new_secret()
+    expires = datetime.now(UTC) + timedelta(minutes=CHALLENGE_MINUTES)
+    await challenges.insert_challenge(
+        conn, digest(token), proof.account_id, proof.method, *wanted, expires
+    )
+    return TotpRequired(NEEDS_CODE, token)
+
+
 async def open_session(
-    app: web.Application, conn: Connection, account_id: UUID, context: Context
+    app: web.Application, conn: Connection, proof: Proof, context: Context
 ) -> Tokens:
-    session_id = await accounts.insert_session(conn, account_id, context)
-    return await _issue(app, conn, session_id, context)
+    expires = datetime.now(UTC) + timedelta(days=settings_of(app).session_days)
+    session_id = await accounts.insert_session(conn, proof, context, expires)
+    return await _issue(app, conn, session_id, context, expires)
 
 
 async def _issue(
-    app: web.Application, conn: Connection, session_id: UUID, context: Context
+    app: web.Application, conn: Connection, session_id: UUID, context: Context, ends: datetime
 ) -> Tokens:
+    """The refresh token never outlives the session's absolute end."""
     settings = settings_of(app)
     now = datetime.now(UTC)
     refresh = new_secret()
-    expires = now + timedelta(days=settings.refresh_token_days)
+    expires = min(now + timedelta(days=settings.refresh_token_days), ends)
     await accounts.insert_refresh_token(conn, digest(refresh), session_id, expires)
     claims = access_claims(
         context,
@@ -128,12 +209,12 @@ async def refresh(app: web.Application, conn: Connection, token: str) -> Tokens 
     if expired or session is None or context is None:
         return Unauthorized(REFRESH_REFUSED)
     await accounts.use_refresh_token(conn, digest(token))
-    return await _issue(app, conn, session_id, context)
+    return await _issue(app, conn, session_id, context, session.expires_at)
 
 
 async def current_context(conn: Connection, session: Session) -> Context | None:
     """The session's context as it stands now (roles re-read), or None if it is gone."""
-    if session.revoked:
+    if session.revoked or session.expires_at <= datetime.now(UTC):
         return None
     if session.kind == "staff":
         staff = await firms.get_staff(conn, session.firm_id, session.person_id)

@@ -21,15 +21,47 @@ class IdentitySettings(ServiceSettings):
     key_rotation_days: int = Field(30, ge=1, description="Age at which a new signing key starts.")
     invitation_days: int = Field(7, ge=1, description="How long an invitation link works.")
     magic_link_minutes: int = Field(15, ge=1, description="How long a sign-in link works.")
+    sign_up_link_minutes: int = Field(
+        60, ge=1, description="How long a firm sign-up's confirmation link works."
+    )
     reset_link_minutes: int = Field(30, ge=1, description="How long a password-reset link works.")
     failure_window_seconds: int = Field(
         900, ge=1, description="Window in which failed sign-ins are counted."
     )
     failures_per_account: int = Field(
-        5, ge=1, description="Failed sign-ins for one email in the window before refusing."
+        5,
+        ge=1,
+        description="Failed sign-ins for one email from one address in the window before that "
+        "address is refused for that email.",
+    )
+    failures_before_slowdown: int = Field(
+        10,
+        ge=1,
+        description="Failed sign-ins for one email from all addresses in the window before "
+        "each further attempt on it is slowed down (never refused for everyone).",
+    )
+    session_days: int = Field(
+        30, ge=1, description="Absolute lifetime of a session, however often it is refreshed."
     )
     failures_per_source: int = Field(
         50, ge=1, description="Failed sign-ins from one address in the window before refusing."
+    )
+    mail_per_address: int = Field(
+        30, ge=1, description="Public requests that send mail, per caller address per hour."
+    )
+    mail_per_target: int = Field(
+        5, ge=1, description="Public requests that send mail, per email address per hour."
+    )
+    hashing_per_address: int = Field(
+        60,
+        ge=1,
+        description="Public requests that hash a new password, per caller address per hour.",
+    )
+    eid_per_address: int = Field(
+        30, ge=1, description="eID sign-ins started, per caller address per hour."
+    )
+    eid_per_number: int = Field(
+        10, ge=1, description="eID sign-ins started, per personal number per hour."
     )
     argon2_time_cost: int = Field(2, ge=1, description="argon2id iterations.")
     argon2_memory_kib: int = Field(19456, ge=8, description="argon2id memory (OWASP minimum).")

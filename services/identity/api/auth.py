@@ -7,24 +7,25 @@ from aiohttp import web
 from services.identity.api.common import (
     caller_address,
     checked_password,
+    credentials_holder,
     current_session,
     db,
     now,
 )
-from services.identity.api.totp import second_factor
 from services.identity.domain import check_password
 from services.identity.models import (
     Context,
     Jwks,
     Me,
     PasswordChange,
+    Proof,
     RefreshIn,
     SignIn,
     SwitchIn,
     Tokens,
 )
 from services.identity.resources import KEYS, PASSWORDS
-from services.identity.sessions import choose_context, memberships, open_session, refresh
+from services.identity.sessions import TotpRequired, enter, proven, refresh
 from services.identity.store import accounts
 from shared.auth import Principal
 from shared.database import Connection
@@ -53,35 +54,34 @@ async def jwks(request: web.Request) -> Jwks:
     errors=(401, 403, 422, 429),
 )
 async def sign_in(request: web.Request, *, body: SignIn) -> Tokens:
+    """A staff context of an account with TOTP on needs `totp`; without it (or with a wrong one)
+    the 401 carries a `challenge` to finish at /api/v1/auth/totp/verify."""
     email, source = body.email.strip().lower(), caller_address(request)
     async with db(request).transaction() as conn:
-        outcome = await _attempt(request, conn, email, source, body.password, body.totp)
-        if isinstance(outcome, DomainError):
+        outcome = await _attempt(request, conn, email, source, body)
+        if isinstance(outcome, Tokens):
+            await accounts.delete_failures(conn, email, source)
+            return outcome
+        # A missing code is the expected second step, not a failed guess.
+        if body.totp or not isinstance(outcome, TotpRequired):
             await accounts.insert_failure(conn, email, source, now())
-        else:
-            await accounts.delete_failures(conn, email)
-            context = await choose_context(conn, outcome, body.firm_id, body.client_id, "password")
-            return await open_session(request.app, conn, outcome, context)
     raise outcome
 
 
 async def _attempt(
-    request: web.Request,
-    conn: Connection,
-    email: str,
-    source: str,
-    password: str,
-    code: str | None,
-) -> UUID | DomainError:
-    """The account id if the password is right; the refusal otherwise (raised after commit).
+    request: web.Request, conn: Connection, email: str, source: str, body: SignIn
+) -> Tokens | DomainError:
+    """The tokens if the password (and, for a staff context with TOTP, the code) are right;
+    the refusal otherwise, raised after commit.
 
     The limit is checked before the password, so once reached even the right one is refused;
     the per-email lock serialises attempts on one account across replicas.
     """
-    account = await checked_password(request, conn, email, source, password)
+    account = await checked_password(request, conn, email, source, body.password)
     if isinstance(account, DomainError):
         return account
-    return await second_factor(request.app, conn, account, code) or account
+    proof = Proof(method="password", account_id=account)
+    return await enter(request.app, conn, proof, (body.firm_id, body.client_id), body.totp)
 
 
 @api.post(
@@ -118,9 +118,8 @@ async def change_password(
 ) -> None:
     source = caller_address(request)
     async with db(request).transaction() as conn:
+        account = await credentials_holder(conn, principal)
         session = await current_session(conn, principal)
-        account = await accounts.get_account(conn, session.account_id)
-        assert account is not None
         checked = await checked_password(
             request, conn, account.email, source, body.current_password
         )
@@ -146,30 +145,39 @@ async def _set_password(
 
 @api.post(
     "/api/v1/auth/switch",
-    summary="Switch to another firm (or, for a contact, client): new tokens for it",
+    summary="Switch to another firm (or, for a contact, client) this session's sign-in proves",
     body=SwitchIn,
     response=Tokens,
-    errors=(403, 422),
+    errors=(401, 403, 422),
 )
 async def switch(request: web.Request, *, principal: Principal, body: SwitchIn) -> Tokens:
+    """A secret-link session cannot switch; an eID session reaches only contacts; a staff
+    membership needs password or magic link, and `totp` where the account uses it."""
     async with db(request).transaction() as conn:
         session = await current_session(conn, principal)
-        context = await choose_context(conn, session.account_id, body.firm_id, body.client_id)
-        await accounts.revoke_session(conn, session.id)
-        return await open_session(request.app, conn, session.account_id, context)
+        if session.method == "secret_link":
+            raise Forbidden("A secret link opens only its own portal.", field="firm_id")
+        wanted = (body.firm_id, body.client_id)
+        outcome = await enter(request.app, conn, session.proof, wanted, body.totp)
+        if isinstance(outcome, Tokens):
+            await accounts.revoke_session(conn, session.id)
+            return outcome
+    raise outcome
 
 
 @api.get("/api/v1/me", summary="Who I am, where I am, and where else I may go", response=Me)
 async def me(request: web.Request, *, principal: Principal) -> Me:
     async with db(request).transaction(readonly=True) as conn:
         session = await current_session(conn, principal)
-        account = await accounts.get_account(conn, session.account_id)
-        assert account is not None
+        account = (
+            await accounts.get_account(conn, session.account_id) if session.account_id else None
+        )
         return Me(
-            account_id=account.id,
-            email=account.email,
+            account_id=account.id if account else None,
+            email=account.email if account else None,
+            method=session.method,
             context=_context(principal),
-            memberships=await memberships(conn, account.id),
+            memberships=await proven(conn, session.proof),
         )
 
 

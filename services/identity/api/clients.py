@@ -29,6 +29,7 @@ from services.identity.models import (
     Relationship,
     RelationshipList,
 )
+from services.identity.resources import NUMBERS
 from services.identity.store import clients, contacts
 from shared.auth import Principal
 from shared.bus.outbox import put
@@ -75,9 +76,10 @@ async def _create(
     people = []
     for index, given in enumerate(body.contacts):
         prefix = f"contacts.{index}."
-        fields = clean_contact(
+        cleaned = clean_contact(
             given.model_dump(), firm.country, firm.default_language, now().date(), prefix
         )
+        fields = app[NUMBERS].stored(firm.id, cleaned)
         await no_duplicate_contact(conn, firm.id, fields, prefix, client.id)
         contact = await created_contact(conn, principal, fields)
         roles = LinkIn(roles=given.roles, primary=given.primary)

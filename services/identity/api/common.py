@@ -2,19 +2,27 @@
 caller's address, and the rate-limited password check."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 import asyncpg
 from aiohttp import web
 
-from services.identity.domain import retry_after
-from services.identity.models import Client, Contact, Firm, Session, Staff
+from services.identity.domain import STAFF_METHODS, retry_after, slowdown
+from services.identity.models import Account, Client, Contact, Firm, Session, Staff
 from services.identity.resources import PASSWORDS, settings_of
 from services.identity.store import accounts, clients, contacts, firms
 from services.identity.tokens import session_of
 from shared.auth import Principal
 from shared.database import Connection, Database
-from shared.errors import DomainError, Invalid, NotFound, TooManyRequests, Unauthorized
+from shared.errors import (
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 from shared.http.peers import client_address
 from shared.service import DB, SETTINGS
 
@@ -39,21 +47,30 @@ async def checked_password(
     request: web.Request, conn: Connection, email: str, source: str, password: str
 ) -> UUID | DomainError:
     """The account id if the password is right, or the refusal to raise after commit (so that
-    the failure a caller records stays). Refused outright once the failure limit is reached."""
+    the failure a caller records stays).
+
+    Failures are counted per (account, source) and per source: a stranger who guesses wrong
+    locks out only themselves, never the account's owner elsewhere. Across all sources an
+    account under attack is slowed down instead: after each failure past a threshold, a few
+    seconds pass before the next attempt on it, from anywhere."""
     settings = settings_of(request.app)
     await accounts.lock_sign_in_key(conn, email)
     window = timedelta(seconds=settings.failure_window_seconds)
-    by_email, by_source = await accounts.list_failures(conn, email, source, window)
+    by_pair, by_source, by_account = await accounts.list_failures(conn, email, source, window)
     wait = max(
-        retry_after(by_email, settings.failures_per_account, window, now()),
+        retry_after(by_pair, settings.failures_per_account, window, now()),
         retry_after(by_source, settings.failures_per_source, window, now()),
+        slowdown(by_account, settings.failures_before_slowdown, now()),
     )
     if wait:
         raise TooManyRequests("Too many failed sign-ins; try again later.", retry_after=wait)
     account = await accounts.get_account_by_email(conn, email)
     stored = account.password_hash if account else None
-    if account is None or not await request.app[PASSWORDS].verify(stored, password):
+    passwords = request.app[PASSWORDS]
+    if account is None or not await passwords.verify(stored, password):
         return Unauthorized(WRONG)
+    if passwords.needs_rehash(stored):
+        await accounts.update_password(conn, account.id, await passwords.hash(password))
     return account.id
 
 
@@ -104,11 +121,11 @@ async def require_staff(
 
 
 async def no_duplicate_contact(
-    conn: Connection, firm_id: UUID, fields: dict[str, str | None], prefix: str, not_id: UUID
+    conn: Connection, firm_id: UUID, fields: dict[str, Any], prefix: str, not_id: UUID
 ) -> None:
     """Within a firm one contact record per person: same email or personal number is refused."""
     clash = await contacts.find_duplicate(
-        conn, firm_id, fields["email"], fields["personal_number"], not_id
+        conn, firm_id, fields["email"], fields["personal_number_digest"], not_id
     )
     if clash is not None:
         raise Invalid(
@@ -131,3 +148,14 @@ async def current_session(conn: Connection, principal: Principal) -> Session:
     if session is None:
         raise Unauthorized("The session has been signed out.")
     return session
+
+
+async def credentials_holder(conn: Connection, principal: Principal) -> Account:
+    """The account whose credentials this session may change: only one opened with the
+    account's own password or a link mailed to it. A secret link or an eID proves a contact or
+    a number, not the account, so it may not register or change credentials."""
+    session = await current_session(conn, principal)
+    account = await accounts.get_account(conn, session.account_id) if session.account_id else None
+    if account is None or session.method not in STAFF_METHODS:
+        raise Forbidden("Sign in with your password or an emailed link to change credentials.")
+    return account

@@ -30,6 +30,7 @@ from services.identity.models import (
     Relationship,
     ResendIn,
 )
+from services.identity.resources import NUMBERS
 from services.identity.store import accounts, clients, contacts, portal
 from shared.auth import Principal
 from shared.bus.outbox import put
@@ -50,7 +51,7 @@ api = Api("contacts")
 def contact_out(contact: Contact) -> ContactOut:
     return ContactOut(
         **contact.model_dump(include=set(ContactOut.model_fields) - {"has_personal_number"}),
-        has_personal_number=contact.personal_number is not None,
+        has_personal_number=contact.has_personal_number,
     )
 
 
@@ -90,7 +91,7 @@ async def default_access(
 ) -> Contact:
     """Firms that choose so give new contacts portal access (invited by the batch job)."""
     _methods, default = await portal.get_settings(conn, principal.firm_id)
-    reachable = contact.email is not None or contact.personal_number is not None
+    reachable = contact.email is not None or contact.has_personal_number
     if not (default and reachable and await clients.list_contact_clients(conn, contact.id)):
         return contact
     await grant(app, conn, principal, contact, None, send_now=False)
@@ -114,10 +115,11 @@ async def create_contact(
     try:
         async with db(request).transaction() as conn:
             firm = await require_firm(conn, principal)
-            fields = clean_contact(
+            cleaned = clean_contact(
                 body.model_dump(exclude={"clients"}), firm.country, firm.default_language,
                 now().date(),
             )  # fmt: skip
+            fields = request.app[NUMBERS].stored(firm.id, cleaned)
             await no_duplicate_contact(conn, firm.id, fields, "", firm.id)
             contact = await created_contact(conn, principal, fields)
             await _link_all(conn, principal, contact.id, body)
@@ -167,9 +169,17 @@ async def update_contact(
                 conn, principal, path_uuid(request, "contact_id"), lock=True
             )
             firm = await require_firm(conn, principal)
-            raw = contact.model_dump() | body.model_dump(exclude_unset=True)
-            fields = clean_contact(raw, firm.country, firm.default_language, now().date())
+            changes = body.model_dump(exclude_unset=True)
+            cleaned = clean_contact(
+                contact.model_dump() | changes, firm.country, firm.default_language, now().date()
+            )
+            if "personal_number" not in changes:
+                del cleaned["personal_number"]
+            fields = request.app[NUMBERS].stored(firm.id, cleaned, keep=contact)
             await no_duplicate_contact(conn, firm.id, fields, "", contact.id)
+            if fields["email"] != contact.email and not contact.registered:
+                # An invitation is bound to the address it went to; a new one needs its own.
+                await invitations.revoke(conn, contact_id=contact.id)
             contact = await contacts.update_contact(conn, contact.id, fields)
             event = ContactUpdated(**_public(contact))
             await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
@@ -218,7 +228,7 @@ async def grant(
     app: web.Application, conn: Connection, principal: Principal, contact: Contact,
     send_at: datetime | None, *, send_now: bool = True,
 ) -> None:  # fmt: skip
-    if contact.email is None and contact.personal_number is None:
+    if contact.email is None and not contact.has_personal_number:
         # Without an email only eID can sign them in, and that needs the personal number.
         raise Invalid("The contact needs an email address to be invited.", field="email")
     if not await clients.list_contact_clients(conn, contact.id):

@@ -1,4 +1,5 @@
-"""eID sign-in for contacts: start with a personal identity number, collect until confirmed.
+"""eID sign-in for contacts: start with a personal identity number, collect until confirmed;
+and an account verifying its own number, so that eID opens it too.
 
 A contact without an email gives one when collecting; the order stays open until they do.
 """
@@ -11,15 +12,18 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from services.identity.api.common import db, now, unique_violation
+from services.identity.api.common import credentials_holder, db, now, unique_violation
+from services.identity.api.limits import starting_eid
 from services.identity.domain import normal_email, normal_personal_number
-from services.identity.models import Account, Contact, Strict, Tokens, email_field
-from services.identity.resources import EID
+from services.identity.eid import EidProvider
+from services.identity.models import Contact, Proof, Strict, Tokens, email_field
+from services.identity.resources import EID, NUMBERS
 from services.identity.sessions import choose_context, open_session
 from services.identity.store import accounts, contacts
+from shared.auth import Principal
 from shared.bus.outbox import put
 from shared.database import Connection
-from shared.errors import Forbidden, Gone, Invalid
+from shared.errors import Conflict, Forbidden, Gone, Invalid
 from shared.events.identity import ContactRegistered, ContactUpdated
 from shared.http.routing import Api
 
@@ -56,15 +60,26 @@ class EidResult(BaseModel):
     body=EidStart,
     response=EidOrder,
     status=201,
-    errors=(422,),
+    errors=(409, 422, 429, 503),
 )
 async def start(request: web.Request, *, body: EidStart) -> EidOrder:
+    """Answers the same whether or not anyone carries the number."""
+    provider = _provider(request)
     number = normal_personal_number(body.personal_number, now().date())
-    order_ref = await request.app[EID].start(number)
+    number_digest = request.app[NUMBERS].digest(number)
+    await starting_eid(request, number_digest)
+    order_ref = await provider.start(number)
     async with db(request).transaction() as conn:
         expires = now() + timedelta(minutes=ORDER_MINUTES)
-        await accounts.insert_eid_order(conn, order_ref, number, expires)
+        await accounts.insert_eid_order(conn, order_ref, number_digest, expires)
     return EidOrder(order_ref=order_ref)
+
+
+def _provider(request: web.Request) -> EidProvider:
+    provider = request.app.get(EID)
+    if provider is None:
+        raise Conflict("eID sign-in is not available here.")
+    return provider
 
 
 @api.post(
@@ -73,56 +88,94 @@ async def start(request: web.Request, *, body: EidStart) -> EidOrder:
     access="public",
     body=EidCollect,
     response=EidResult,
-    errors=(403, 410, 422),
+    errors=(403, 409, 410, 422),
 )
 async def collect(request: web.Request, *, body: EidCollect) -> EidResult:
-    result = await request.app[EID].collect(body.order_ref)
-    if result.status == "failed":
-        raise Gone(DEAD_ORDER, field="order_ref")
-    if result.status == "pending":
+    """The eID proves the personal number and nothing else: the session opens the contacts with
+    portal access that carry it, and an account that verified it itself."""
+    number = await _confirmed(request, body.order_ref)
+    if number is None:
         return EidResult(status="pending")
     try:
         async with db(request).transaction() as conn:
-            return EidResult(status="complete", tokens=await _complete(request, conn, body))
+            tokens = await _complete(request, conn, body, number)
     except asyncpg.UniqueViolationError as error:
         raise unique_violation(error) from None
+    return EidResult(status="complete", tokens=tokens)
 
 
-async def _complete(request: web.Request, conn: Connection, body: EidCollect) -> Tokens:
-    number = await accounts.lock_eid_order(conn, body.order_ref)
-    if number is None:
+async def _confirmed(request: web.Request, order_ref: str) -> bytes | None:
+    """The digest of the number the provider vouches for; None while the person has not yet
+    confirmed; 410 for a failed, unknown or forged order."""
+    result = await _provider(request).collect(order_ref)
+    if result.status == "failed" or (result.status == "complete" and not result.personal_number):
         raise Gone(DEAD_ORDER, field="order_ref")
-    people = await contacts.list_by_personal_number(conn, number)
+    if result.status == "pending":
+        return None
+    assert result.personal_number is not None
+    return request.app[NUMBERS].digest(result.personal_number)
+
+
+async def _complete(
+    request: web.Request, conn: Connection, body: EidCollect, number: bytes
+) -> Tokens:
+    if await accounts.lock_eid_order(conn, body.order_ref) != number:
+        raise Gone(DEAD_ORDER, field="order_ref")
+    people = [c for c, _firm in await contacts.list_number_memberships(conn, number)]
     if not people:
         raise Forbidden("No portal access is linked to this person.")
-    account = await _account(conn, people, body.email)
+    given = normal_email(body.email) if body.email else None
     for contact in people:
-        await _link(conn, contact, account)
+        await _first_sign_in(conn, contact, given)
     await accounts.use_eid_order(conn, body.order_ref)
-    context = await choose_context(conn, account.id, body.firm_id, body.client_id, "eid")
-    return await open_session(request.app, conn, account.id, context)
+    account = await accounts.get_account_by_number(conn, number)
+    proof = Proof(
+        method="eid", account_id=account.id if account else None, personal_number_digest=number
+    )
+    context = await choose_context(conn, proof, body.firm_id, body.client_id)
+    return await open_session(request.app, conn, proof, context)
 
 
-async def _account(conn: Connection, people: list[Contact], given: str | None) -> Account:
-    """The person's one account: found by any email their contacts hold, or the given one."""
-    emails = [c.email for c in people if c.email] or ([normal_email(given)] if given else [])
-    if not emails:
-        raise Invalid("Give an email address to go on.", field="email")
-    for email in emails:
-        found = await accounts.get_account_by_email(conn, email)
-        if found is not None:
-            return found
-    return await accounts.insert_account(conn, emails[0], None)
-
-
-async def _link(conn: Connection, contact: Contact, account: Account) -> None:
+async def _first_sign_in(conn: Connection, contact: Contact, given: str | None) -> None:
+    """A contact without an email gives one (kept on the contact, for mail; it links no
+    account); a first sign-in counts as registering."""
     if contact.email is None:
-        await contacts.set_email(conn, contact.id, account.email)
-        updated = contact.model_copy(update={"email": account.email})
+        if given is None:
+            raise Invalid("Give an email address to go on.", field="email")
+        await contacts.set_email(conn, contact.id, given)
+        updated = contact.model_copy(update={"email": given})
         keep = {"first_name", "last_name", "email", "phone", "language"}
         event = ContactUpdated(contact_id=contact.id, **updated.model_dump(include=keep))
         await put(conn, event, firm_id=contact.firm_id, actor=contact.id)
-    if contact.account_id is None or not contact.registered:
-        await contacts.link_account(conn, contact.id, account.id, registered=True)
+    if not contact.registered:
+        await contacts.mark_registered(conn, contact.id)
         event = ContactRegistered(contact_id=contact.id)
         await put(conn, event, firm_id=contact.firm_id, actor=contact.id)
+
+
+class NumberProof(Strict):
+    order_ref: str = Field(min_length=1, max_length=2000)
+
+
+@api.put(
+    "/api/v1/me/personal-number",
+    summary="Verify my personal number with a confirmed eID order, so eID opens my account",
+    body=NumberProof,
+    status=204,
+    errors=(403, 409, 410, 422),
+)
+async def verify_number(request: web.Request, *, principal: Principal, body: NumberProof) -> None:
+    """Needs a session opened with the account's own password or an emailed link; start the
+    order at /api/v1/auth/eid/start. The number itself is never stored."""
+    number = await _confirmed(request, body.order_ref)
+    if number is None:
+        raise Conflict("The eID order is not confirmed yet.", field="order_ref")
+    try:
+        async with db(request).transaction() as conn:
+            account = await credentials_holder(conn, principal)
+            if await accounts.lock_eid_order(conn, body.order_ref) != number:
+                raise Gone(DEAD_ORDER, field="order_ref")
+            await accounts.use_eid_order(conn, body.order_ref)
+            await accounts.set_personal_number(conn, account.id, number)
+    except asyncpg.UniqueViolationError:
+        raise Conflict("Another account has verified this personal number.") from None

@@ -1,20 +1,41 @@
-"""Firm sign-up and the firm's own settings."""
+"""Firm sign-up (confirmed from a link mailed to the owner) and the firm's own settings."""
 
+from datetime import timedelta
 from uuid import UUID
 
 from aiohttp import web
 
-from services.identity.api.common import ADMINS, db, require_firm
+from services.identity.api.common import (
+    ADMINS,
+    caller_address,
+    checked_password,
+    db,
+    now,
+    require_firm,
+)
+from services.identity.api.limits import hashing, sending_mail
+from services.identity.api.links import DEAD_LINK, Accepted
 from services.identity.domain import check_password, language_for, normal_email
-from services.identity.models import Account, Context, Firm, FirmUpdate, SignedUp, SignUp
-from services.identity.resources import PASSWORDS
+from services.identity.models import (
+    Context,
+    Firm,
+    FirmUpdate,
+    Proof,
+    SignedUp,
+    SignUp,
+    SignUpConfirm,
+)
+from services.identity.resources import PASSWORDS, settings_of
+from services.identity.second_factor import totp_matches
 from services.identity.sessions import open_session
 from services.identity.store import accounts, firms
+from services.identity.tokens import digest, new_secret
 from shared.auth import Principal
 from shared.bus.outbox import put
 from shared.database import Connection
-from shared.errors import Conflict
+from shared.errors import DomainError, Forbidden, Gone, Unauthorized
 from shared.events.identity import FirmCreated, FirmUpdated, StaffCreated
+from shared.events.notify import SendSignUpLink
 from shared.http.routing import Api
 
 api = Api("firms")
@@ -22,47 +43,100 @@ api = Api("firms")
 
 @api.post(
     "/api/v1/firms",
-    summary="Sign a firm up: the firm and its owner's account",
+    summary="Sign a firm up: a confirmation link goes to the owner's email",
     access="public",
     body=SignUp,
+    response=Accepted,
+    status=202,
+    errors=(422, 429),
+)
+async def sign_up(request: web.Request, *, body: SignUp) -> Accepted:
+    """Answers 202 the same whether or not the email has an account, and creates nothing until
+    the link is opened (POST /api/v1/firms/confirm)."""
+    email = normal_email(body.owner_email, "owner_email")
+    await sending_mail(request, email)
+    token, settings = new_secret(), settings_of(request.app)
+    expires = now() + timedelta(minutes=settings.sign_up_link_minutes)
+    details = body.model_dump(exclude={"owner_email"}) | {"owner_email": email}
+    language = body.default_language or language_for(body.country)
+    async with db(request).transaction() as conn:
+        await firms.insert_sign_up(conn, digest(token), email, details, expires)
+        existing = await accounts.get_account_by_email(conn, email)
+        command = SendSignUpLink(
+            email=email, language=language, firm_name=body.name.strip(),  # type: ignore[arg-type]
+            link=f"{settings.public_url}/sign-up/confirm#token={token}", expires_at=expires,
+            existing_account=existing is not None and existing.password_hash is not None,
+        )  # fmt: skip
+        await put(conn, command, firm_id=None, actor=None)
+    return Accepted()
+
+
+@api.post(
+    "/api/v1/firms/confirm",
+    summary="Create the firm from a sign-up link: a new password, or the existing account's own",
+    access="public",
+    body=SignUpConfirm,
     response=SignedUp,
     status=201,
-    errors=(409, 422),
+    errors=(401, 403, 410, 422, 429),
 )
-async def sign_up(request: web.Request, *, body: SignUp) -> SignedUp:
-    email = normal_email(body.owner_email, "owner_email")
-    passwords = request.app[PASSWORDS]
-    check_password(
-        body.owner_password, passwords.common, second_factor=False, field="owner_password"
-    )
-    hashed = await passwords.hash(body.owner_password)
+async def confirm_sign_up(request: web.Request, *, body: SignUpConfirm) -> SignedUp:
+    source = caller_address(request)
+    await hashing(request)
     async with db(request).transaction() as conn:
-        account = await _owner_account(request, conn, email, body.owner_password, hashed)
-        language = body.default_language or language_for(body.country)
-        firm = await firms.insert_firm(conn, body.name.strip(), body.country, body.plan, language)
-        owner_id = await firms.insert_staff(
-            conn, firm.id, account.id, name=body.owner_name.strip(), role="owner",
-            language=language, registered=True,
-        )  # fmt: skip
-        await _announce(conn, firm, owner_id, body.owner_name.strip(), email)
-        context = Context(firm_id=firm.id, kind="staff", person_id=owner_id, role="owner")
-        tokens = await open_session(request.app, conn, account.id, context)
-    return SignedUp(firm=firm, owner_id=owner_id, tokens=tokens)
+        signing_up = await firms.use_sign_up(conn, digest(body.token))
+        if signing_up is None:
+            raise Gone(DEAD_LINK, field="token")
+        outcome = await _owner(request, conn, signing_up["email"], source, body)
+        if isinstance(outcome, DomainError):
+            await accounts.insert_failure(conn, signing_up["email"], source, now())
+        else:
+            return await _create_firm(request, conn, SignUp(**signing_up["details"]), outcome)
+    raise outcome
 
 
-async def _owner_account(
-    request: web.Request, conn: Connection, email: str, password: str, hashed: str
-) -> Account:
-    """One account per email: someone who already has one proves it with its password."""
+async def _owner(
+    request: web.Request, conn: Connection, email: str, source: str, body: SignUpConfirm
+) -> Proof | DomainError:
+    """The owner's account: a new one with the chosen password, or, for an email that has
+    one, that account proven by its own password (and TOTP code, if on). The link proved the
+    email either way; an existing account is never entered by the link alone."""
+    passwords = request.app[PASSWORDS]
     existing = await accounts.get_account_by_email(conn, email)
-    if existing is None:
-        return await accounts.insert_account(conn, email, hashed)
-    if not await request.app[PASSWORDS].verify(existing.password_hash, password):
-        raise Conflict(
-            "This email already has an account; sign up with that account's password.",
-            field="owner_email",
-        )
-    return existing
+    if existing is None or existing.password_hash is None:
+        check_password(body.password, passwords.common, second_factor=False)
+        hashed = await passwords.hash(body.password)
+        if existing is None:
+            existing = await accounts.insert_account(conn, email, hashed)
+        else:
+            await accounts.update_password(conn, existing.id, hashed)
+        return Proof(method="password", account_id=existing.id)
+    checked = await checked_password(request, conn, email, source, body.password)
+    if isinstance(checked, DomainError):
+        return Forbidden("Confirm with this account's own password.", field="password")
+    code = await totp_matches(request.app, conn, checked, body.totp)
+    if code is False:
+        return Unauthorized("This account needs a current one-time code.", field="totp")
+    return Proof(method="password", account_id=checked, second_factor=bool(code))
+
+
+async def _create_firm(
+    request: web.Request, conn: Connection, details: SignUp, proof: Proof
+) -> SignedUp:
+    assert proof.account_id is not None
+    account = await accounts.get_account(conn, proof.account_id)
+    assert account is not None
+    language = details.default_language or language_for(details.country)
+    name, owner_name = details.name.strip(), details.owner_name.strip()
+    firm = await firms.insert_firm(conn, name, details.country, details.plan, language)
+    owner_id = await firms.insert_staff(
+        conn, firm.id, account.id, name=owner_name, role="owner", language=language,
+        registered=True,
+    )  # fmt: skip
+    await _announce(conn, firm, owner_id, owner_name, account.email)
+    context = Context(firm_id=firm.id, kind="staff", person_id=owner_id, role="owner")
+    tokens = await open_session(request.app, conn, proof, context)
+    return SignedUp(firm=firm, owner_id=owner_id, tokens=tokens)
 
 
 async def _announce(conn: Connection, firm: Firm, owner_id: UUID, name: str, email: str) -> None:

@@ -3,30 +3,35 @@
 Unknown, used and expired tokens all answer the same 410, so a link's fate never leaks.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel
 
 from services.identity.api.common import db, now
+from services.identity.api.limits import hashing, sending_mail
 from services.identity.domain import check_password, normal_email
 from services.identity.models import (
     Account,
-    Context,
+    Contact,
     EmailIn,
+    InvitationAccept,
     MagicSignIn,
     Membership,
     PasswordTokenIn,
+    Proof,
+    Staff,
     Tokens,
 )
 from services.identity.resources import PASSWORDS, settings_of
-from services.identity.sessions import choose_context, memberships, open_session
+from services.identity.sessions import enter, memberships
 from services.identity.store import accounts, clients, contacts, firms
 from services.identity.tokens import digest, new_secret
 from shared.bus.outbox import put
 from shared.database import Connection
-from shared.errors import Gone
+from shared.errors import Conflict, DomainError, Gone
 from shared.events.identity import ContactRegistered
 from shared.events.notify import SendMagicLink, SendPasswordReset
 from shared.http.routing import Api
@@ -46,59 +51,99 @@ class Accepted(BaseModel):
     access="public",
     body=PasswordTokenIn,
     response=Tokens,
-    errors=(410, 422),
+    errors=(401, 409, 410, 422, 429),
 )
 async def register(request: web.Request, *, body: PasswordTokenIn) -> Tokens:
+    """For an email with no password yet. One that already has an account accepts at
+    /api/v1/auth/invitation/accept instead (409 here)."""
     passwords = request.app[PASSWORDS]
     check_password(body.password, passwords.common, second_factor=False)
-    hashed = await passwords.hash(body.password)
+    await hashing(request)
     async with db(request).transaction() as conn:
-        invitation = await contacts.use_invitation(conn, digest(body.token))
-        if invitation is None:
+        invitee = await _invitee(conn, body.token)
+        if invitee.account.password_hash is not None:
+            raise Conflict(
+                "This email already has an account; accept the invitation with it instead.",
+                field="token",
+            )
+        await accounts.update_password(
+            conn, invitee.account.id, await passwords.hash(body.password)
+        )
+        outcome = await _accept(request, conn, invitee, Proof(method="password"), None)
+    return _raised(outcome)
+
+
+@api.post(
+    "/api/v1/auth/invitation/accept",
+    summary="Accept an invitation with the account this email already has, and sign in",
+    access="public",
+    body=InvitationAccept,
+    response=Tokens,
+    errors=(401, 403, 409, 410, 422),
+)
+async def accept(request: web.Request, *, body: InvitationAccept) -> Tokens:
+    """Opening the mailed link proves the email, which links the invitation to the account; a
+    staff membership with TOTP on asks for `totp` (or answers with a challenge)."""
+    async with db(request).transaction() as conn:
+        invitee = await _invitee(conn, body.token)
+        if invitee.account.password_hash is None:
+            raise Conflict("Choose a password first: register with this link.", field="token")
+        outcome = await _accept(request, conn, invitee, Proof(method="magic_link"), body.totp)
+    return _raised(outcome)
+
+
+def _raised(outcome: Tokens | DomainError) -> Tokens:
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+@dataclass(frozen=True)
+class Invitee:
+    firm_id: UUID
+    account: Account
+    contact: Contact | None = None
+    staff: Staff | None = None
+
+
+async def _invitee(conn: Connection, token: str) -> Invitee:
+    """Who a live invitation was mailed to. It is bound to that address: one whose contact has
+    since been given another email is dead, so no link ever opens an address it was not sent
+    to (a firm cannot send a link to itself, then point the contact at someone's account)."""
+    invitation = await contacts.use_invitation(conn, digest(token))
+    if invitation is None or invitation["email"] is None:
+        raise Gone(DEAD_LINK, field="token")
+    email, firm_id = invitation["email"], invitation["firm_id"]
+    if invitation["contact_id"] is not None:
+        contact = await contacts.get_contact(conn, firm_id, invitation["contact_id"])
+        if contact is None or (contact.email or "").lower() != email.lower():
             raise Gone(DEAD_LINK, field="token")
-        if invitation["contact_id"] is not None:
-            account, context = await _register_contact(conn, invitation, hashed)
-        else:
-            account, context = await _register_staff(conn, invitation, hashed)
-        return await open_session(request.app, conn, account.id, context)
-
-
-async def _register_contact(
-    conn: Connection, invitation: dict[str, Any], hashed: str
-) -> tuple[Account, Context]:
-    firm_id, contact_id = invitation["firm_id"], invitation["contact_id"]
-    contact = await contacts.get_contact(conn, firm_id, contact_id)
-    assert contact is not None
-    assert contact.email is not None
-    account = await accounts.get_account_by_email(conn, contact.email)
-    if account is None:
-        account = await accounts.insert_account(conn, contact.email, hashed)
-    elif account.password_hash is None:
-        await accounts.update_password(conn, account.id, hashed)
-    await contacts.link_account(conn, contact.id, account.id, registered=True)
-    await put(conn, ContactRegistered(contact_id=contact.id), firm_id=firm_id, actor=contact.id)
-    linked = await clients.list_contact_clients(conn, contact.id)
-    if not linked:
+        account = await accounts.get_account_by_email(conn, email)
+        account = account or await accounts.insert_account(conn, email, None)
+        return Invitee(firm_id, account, contact=contact)
+    staff = await firms.get_staff(conn, firm_id, invitation["staff_id"])
+    account = await accounts.get_account(conn, staff.account_id) if staff else None
+    if staff is None or account is None or not staff.active:
         raise Gone(DEAD_LINK, field="token")
-    context = Context(
-        firm_id=firm_id, kind="contact", person_id=contact.id, client_id=linked[0].client_id
-    )
-    return account, context
+    return Invitee(firm_id, account, staff=staff)
 
 
-async def _register_staff(
-    conn: Connection, invitation: dict[str, Any], hashed: str
-) -> tuple[Account, Context]:
-    staff = await firms.get_staff(conn, invitation["firm_id"], invitation["staff_id"])
-    assert staff is not None
-    if not staff.active:
-        raise Gone(DEAD_LINK, field="token")
-    await accounts.update_password(conn, staff.account_id, hashed)
-    await firms.mark_staff_registered(conn, staff.id)
-    account = await accounts.get_account(conn, staff.account_id)
-    assert account is not None
-    context = Context(firm_id=staff.firm_id, kind="staff", person_id=staff.id, role=staff.role)
-    return account, context
+async def _accept(
+    request: web.Request, conn: Connection, invitee: Invitee, proof: Proof, code: str | None
+) -> Tokens | DomainError:
+    """Attach the membership to the account that proved the email, then enter it."""
+    proof = proof.model_copy(update={"account_id": invitee.account.id})
+    if invitee.contact is not None:
+        await contacts.link_account(conn, invitee.contact.id, invitee.account.id)
+        event = ContactRegistered(contact_id=invitee.contact.id)
+        await put(conn, event, firm_id=invitee.firm_id, actor=invitee.contact.id)
+        linked = await clients.list_contact_clients(conn, invitee.contact.id)
+        if not linked:
+            raise Gone(DEAD_LINK, field="token")
+        return await enter(request.app, conn, proof, (invitee.firm_id, linked[0].client_id), None)
+    assert invitee.staff is not None
+    await firms.mark_staff_registered(conn, invitee.staff.id)
+    return await enter(request.app, conn, proof, (invitee.firm_id, None), code)
 
 
 @api.post(
@@ -108,10 +153,11 @@ async def _register_staff(
     body=EmailIn,
     response=Accepted,
     status=202,
-    errors=(422,),
+    errors=(422, 429),
 )
 async def request_magic_link(request: web.Request, *, body: EmailIn) -> Accepted:
     email = normal_email(body.email)
+    await sending_mail(request, email)
     minutes = settings_of(request.app).magic_link_minutes
     async with db(request).transaction() as conn:
         found = await _issue_link(conn, email, "magic_link", timedelta(minutes=minutes))
@@ -128,15 +174,18 @@ async def request_magic_link(request: web.Request, *, body: EmailIn) -> Accepted
     access="public",
     body=MagicSignIn,
     response=Tokens,
-    errors=(403, 410, 422),
+    errors=(401, 403, 410, 422),
 )
 async def magic_sign_in(request: web.Request, *, body: MagicSignIn) -> Tokens:
+    """A staff context with TOTP on needs `totp`; without it the 401 carries a `challenge` for
+    /api/v1/auth/totp/verify (the link itself is used up either way)."""
     async with db(request).transaction() as conn:
         account_id = await accounts.use_one_time_token(conn, digest(body.token), "magic_link")
         if account_id is None:
             raise Gone(DEAD_LINK, field="token")
-        context = await choose_context(conn, account_id, body.firm_id, body.client_id, "magic_link")
-        return await open_session(request.app, conn, account_id, context)
+        proof = Proof(method="magic_link", account_id=account_id)
+        outcome = await enter(request.app, conn, proof, (body.firm_id, body.client_id), body.totp)
+    return _raised(outcome)
 
 
 @api.post(
@@ -146,10 +195,11 @@ async def magic_sign_in(request: web.Request, *, body: MagicSignIn) -> Tokens:
     body=EmailIn,
     response=Accepted,
     status=202,
-    errors=(422,),
+    errors=(422, 429),
 )
 async def request_reset(request: web.Request, *, body: EmailIn) -> Accepted:
     email = normal_email(body.email)
+    await sending_mail(request, email)
     minutes = settings_of(request.app).reset_link_minutes
     async with db(request).transaction() as conn:
         found = await _issue_link(conn, email, "password_reset", timedelta(minutes=minutes))
@@ -168,17 +218,18 @@ async def request_reset(request: web.Request, *, body: EmailIn) -> Accepted:
     access="public",
     body=PasswordTokenIn,
     status=204,
-    errors=(410, 422),
+    errors=(410, 422, 429),
 )
 async def complete_reset(request: web.Request, *, body: PasswordTokenIn) -> None:
+    """The token is checked before anything is hashed, so dead tokens cost no hashing."""
     passwords = request.app[PASSWORDS]
     check_password(body.password, passwords.common, second_factor=False)
-    hashed = await passwords.hash(body.password)
+    await hashing(request)
     async with db(request).transaction() as conn:
         account_id = await accounts.use_one_time_token(conn, digest(body.token), "password_reset")
         if account_id is None:
             raise Gone(DEAD_LINK, field="token")
-        await accounts.update_password(conn, account_id, hashed)
+        await accounts.update_password(conn, account_id, await passwords.hash(body.password))
         await accounts.revoke_account_sessions(conn, account_id)
         account = await accounts.get_account(conn, account_id)
         assert account is not None

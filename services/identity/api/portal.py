@@ -2,7 +2,6 @@
 
 from datetime import datetime
 from typing import Literal
-from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -10,10 +9,10 @@ from pydantic import BaseModel, Field
 from services.identity.api.bulk import BulkItem, grant_one
 from services.identity.api.common import ADMINS, caller_address, db, require_contact
 from services.identity.invitations import portal_url
-from services.identity.models import Contact, Strict, Tokens, secret_field
-from services.identity.resources import settings_of
+from services.identity.models import Contact, Proof, Strict, Tokens, secret_field
+from services.identity.resources import EID, settings_of
 from services.identity.sessions import choose_context, open_session
-from services.identity.store import accounts, contacts, portal
+from services.identity.store import contacts, portal
 from services.identity.tokens import digest, new_secret
 from shared.auth import Principal
 from shared.bus.outbox import put
@@ -74,12 +73,17 @@ async def get_settings(request: web.Request, *, principal: Principal) -> PortalS
     roles=ADMINS,
     body=PortalSettingsIn,
     response=PortalSettingsOut,
-    errors=(403, 422),
+    errors=(403, 409, 422),
 )
 async def put_settings(
     request: web.Request, *, principal: Principal, body: PortalSettingsIn
 ) -> PortalSettingsOut:
     methods = sorted(set(body.sign_in_methods))
+    if "eid" in methods and request.app.get(EID) is None:
+        raise Conflict(
+            "eID sign-in is not available: the platform has no eID provider configured.",
+            field="sign_in_methods",
+        )
     enabled: list[BulkItem] = []
     async with db(request).transaction() as conn:
         await portal.update_settings(conn, principal.firm_id, methods, body.portal_access_default)
@@ -152,27 +156,27 @@ async def revoke_secret_link(request: web.Request, *, principal: Principal) -> N
     errors=(403, 410, 422),
 )
 async def secret_sign_in(request: web.Request, *, body: SecretSignIn) -> Tokens:
+    """The session is confined to the link's one contact at its firm: it cannot switch, see
+    other memberships or change credentials, and no account is linked by it."""
     async with db(request).transaction() as conn:
         found = await portal.find_secret_link(conn, digest(body.token))
         contact = await contacts.get_contact(conn, *found) if found else None
-        if contact is None or contact.email is None or not contact.portal_access:
+        if contact is None or not contact.portal_access:
             raise Gone(DEAD_LINK, field="token")
         await portal.insert_secret_link_use(
             conn, contact.firm_id, contact.id, caller_address(request)
         )
-        account_id = await _account_of(conn, contact)
-        context = await choose_context(conn, account_id, contact.firm_id, None, "secret_link")
-        return await open_session(request.app, conn, account_id, context)
+        await _first_use(conn, contact)
+        proof = Proof(method="secret_link", contact_id=contact.id, firm_id=contact.firm_id)
+        context = await choose_context(conn, proof, contact.firm_id, None)
+        return await open_session(request.app, conn, proof, context)
 
 
-async def _account_of(conn: Connection, contact: Contact) -> UUID:
-    """The link stands in for registration: the contact gets their account if they had none."""
-    if contact.account_id is not None and contact.registered:
-        return contact.account_id
-    assert contact.email is not None
-    account = await accounts.get_account_by_email(conn, contact.email)
-    account = account or await accounts.insert_account(conn, contact.email, None)
-    await contacts.link_account(conn, contact.id, account.id, registered=True)
+async def _first_use(conn: Connection, contact: Contact) -> None:
+    """The link stands in for registration; the firm made it, so it proves the contact and
+    never an account, whatever account the contact's email may have."""
+    if contact.registered:
+        return
+    await contacts.mark_registered(conn, contact.id)
     event = ContactRegistered(contact_id=contact.id)
     await put(conn, event, firm_id=contact.firm_id, actor=contact.id)
-    return account.id

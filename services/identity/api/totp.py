@@ -11,20 +11,25 @@ from pydantic import BaseModel, Field
 from services.identity.api.common import (
     caller_address,
     checked_password,
-    current_session,
+    credentials_holder,
     db,
     now,
 )
 from services.identity.domain import check_password, totp_step, totp_uri
-from services.identity.models import Strict, secret_field
+from services.identity.models import Proof, Strict, Tokens, TotpChallengeIn, secret_field
 from services.identity.resources import KEYS, PASSWORDS, settings_of
-from services.identity.store import accounts
+from services.identity.second_factor import totp_aad, totp_matches
+from services.identity.sessions import enter
+from services.identity.store import accounts, challenges
+from services.identity.tokens import digest
 from shared.auth import Principal
 from shared.database import Connection
-from shared.errors import Conflict, DomainError, Forbidden, Invalid, Unauthorized
+from shared.errors import Conflict, DomainError, Forbidden, Gone, Invalid, Unauthorized
 from shared.http.routing import Api
 
 api = Api("auth")
+
+CHALLENGE_TRIES = 5
 
 
 class TotpEnrolment(BaseModel):
@@ -38,10 +43,6 @@ class TotpCode(Strict):
 
 class TotpOff(TotpCode):
     password: str = secret_field()
-
-
-def _aad(account_id: UUID) -> str:
-    return f"totp:{account_id}"
 
 
 @api.post(
@@ -59,7 +60,7 @@ async def enrol(request: web.Request, *, principal: Principal) -> TotpEnrolment:
         _sealed, enabled, _step = await accounts.get_totp(conn, account)
         if enabled:
             raise Conflict("TOTP is already on for this account.")
-        sealed = request.app[KEYS].sealer.seal(_aad(account), secret)
+        sealed = request.app[KEYS].sealer.seal(totp_aad(account), secret)
         await accounts.update_totp(conn, account, sealed, False, None)
         found = await accounts.get_account(conn, account)
     assert found is not None
@@ -84,7 +85,7 @@ async def confirm(request: web.Request, *, principal: Principal, body: TotpCode)
         sealed, enabled, last = await accounts.get_totp(conn, account)
         if sealed is None or enabled:
             raise Conflict("Start an enrolment first.")
-        secret = request.app[KEYS].sealer.open(_aad(account), sealed)
+        secret = request.app[KEYS].sealer.open(totp_aad(account), sealed)
         step = totp_step(secret, body.code, now(), last)
         if step is None:
             raise Invalid("The code does not match.", field="code")
@@ -124,25 +125,47 @@ async def _both_factors(
     checked = await checked_password(request, conn, email, source, body.password)
     if isinstance(checked, DomainError):
         return Forbidden("The password is wrong.", field="password")
-    wrong = await second_factor(request.app, conn, checked, body.code)
-    return Forbidden("The code does not match.", field="code") if wrong else None
-
-
-async def second_factor(
-    app: web.Application, conn: Connection, account_id: UUID, code: str | None
-) -> Unauthorized | None:
-    """None when the account needs no code or the code is right (and now used up)."""
-    sealed, enabled, last = await accounts.get_totp(conn, account_id)
-    if not enabled or sealed is None:
-        return None
-    if not code:
-        return Unauthorized("This account needs a one-time code from its app.", field="totp")
-    step = totp_step(app[KEYS].sealer.open(_aad(account_id), sealed), code, now(), last)
-    if step is None:
-        return Unauthorized("Wrong email, password or code.", field="totp")
-    await accounts.use_totp_step(conn, account_id, step)
-    return None
+    right = await totp_matches(request.app, conn, checked, body.code)
+    return None if right else Forbidden("The code does not match.", field="code")
 
 
 async def _account(conn: Connection, principal: Principal) -> UUID:
-    return (await current_session(conn, principal)).account_id
+    return (await credentials_holder(conn, principal)).id
+
+
+@api.post(
+    "/api/v1/auth/totp/verify",
+    summary="Finish a sign-in that is waiting for the TOTP code (the `challenge` of its 401)",
+    access="public",
+    body=TotpChallengeIn,
+    response=Tokens,
+    errors=(401, 403, 410, 422, 429),
+)
+async def verify(request: web.Request, *, body: TotpChallengeIn) -> Tokens:
+    source = caller_address(request)
+    async with db(request).transaction() as conn:
+        outcome = await _finish(request, conn, body, source)
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+async def _finish(
+    request: web.Request, conn: Connection, body: TotpChallengeIn, source: str
+) -> Tokens | DomainError:
+    """A wrong code counts against the challenge and as a failed sign-in of the account from
+    this source; the challenge dies after a few, and with it the first factor."""
+    hashed = digest(body.challenge)
+    pending = await challenges.lock_challenge(conn, hashed, CHALLENGE_TRIES)
+    if pending is None:
+        return Gone("This sign-in is no longer waiting for a code; start again.", field="challenge")
+    account = await accounts.get_account(conn, pending["account_id"])
+    assert account is not None
+    if not await totp_matches(request.app, conn, account.id, body.code):
+        await challenges.count_attempt(conn, hashed)
+        await accounts.insert_failure(conn, account.email, source, now())
+        return Unauthorized("The code does not match.", field="code")
+    await challenges.use_challenge(conn, hashed)
+    proof = Proof(method=pending["method"], account_id=account.id, second_factor=True)
+    wanted = (pending["firm_id"], pending["client_id"])
+    return await enter(request.app, conn, proof, wanted, None)

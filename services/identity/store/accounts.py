@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from services.identity.models import Account, Context, Session
+from services.identity.models import Account, Context, Proof, Session
 from shared.database import Connection
 
 
@@ -38,21 +38,29 @@ async def update_password(conn: Connection, account_id: UUID, password_hash: str
     )
 
 
-async def insert_session(conn: Connection, account_id: UUID, context: Context) -> UUID:
+async def insert_session(
+    conn: Connection, proof: Proof, context: Context, expires_at: datetime
+) -> UUID:
     return await conn.fetchval(
-        """INSERT INTO sessions (id, account_id, firm_id, kind, person_id, client_id)
-           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id""",
+        """INSERT INTO sessions (id, account_id, firm_id, kind, person_id, client_id, method,
+                                 second_factor, personal_number_digest, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id""",
         uuid4(),
-        account_id,
+        proof.account_id,
         context.firm_id,
         context.kind,
         context.person_id,
         context.client_id,
+        proof.method,
+        proof.second_factor,
+        proof.personal_number_digest,
+        expires_at,
     )
 
 
-_SESSION = """SELECT id, account_id, firm_id, kind, person_id, client_id,
-                     revoked_at IS NOT NULL AS revoked FROM sessions"""
+_SESSION = """SELECT id, account_id, firm_id, kind, person_id, client_id, method, second_factor,
+                     personal_number_digest, expires_at, revoked_at IS NOT NULL AS revoked
+              FROM sessions"""
 
 
 async def get_session(conn: Connection, session_id: UUID) -> Session | None:
@@ -61,8 +69,10 @@ async def get_session(conn: Connection, session_id: UUID) -> Session | None:
 
 
 async def is_session_revoked(conn: Connection, session_id: UUID) -> bool:
+    """Signed out, or past its absolute end; an unknown session counts as revoked."""
     revoked = await conn.fetchval(
-        "SELECT revoked_at IS NOT NULL FROM sessions WHERE id = $1", session_id
+        "SELECT revoked_at IS NOT NULL OR expires_at <= now() FROM sessions WHERE id = $1",
+        session_id,
     )
     return revoked is not False
 
@@ -153,7 +163,8 @@ async def lock_sign_in_key(conn: Connection, key: str) -> None:
 
 async def list_failures(
     conn: Connection, email: str, source: str, window: timedelta
-) -> tuple[list[datetime], list[datetime]]:
+) -> tuple[list[datetime], list[datetime], list[datetime]]:
+    """Recent failures (of this account from this source, from this source, of this account)."""
     rows = await conn.fetch(
         """SELECT lower(email) = lower($1) AS by_email, source = $2 AS by_source, failed_at
            FROM sign_in_failures
@@ -163,8 +174,9 @@ async def list_failures(
         window,
     )
     return (
-        [r["failed_at"] for r in rows if r["by_email"]],
+        [r["failed_at"] for r in rows if r["by_email"] and r["by_source"]],
         [r["failed_at"] for r in rows if r["by_source"]],
+        [r["failed_at"] for r in rows if r["by_email"]],
     )
 
 
@@ -177,8 +189,15 @@ async def insert_failure(conn: Connection, email: str, source: str, now: datetim
     )
 
 
-async def delete_failures(conn: Connection, email: str) -> None:
-    await conn.execute("DELETE FROM sign_in_failures WHERE lower(email) = lower($1)", email)
+async def delete_failures(conn: Connection, email: str, source: str | None = None) -> None:
+    """A right password forgives its own source's failures, not a stranger's elsewhere; a
+    password reset (which proved the email) forgives them all."""
+    await conn.execute(
+        """DELETE FROM sign_in_failures
+           WHERE lower(email) = lower($1) AND ($2::text IS NULL OR source = $2)""",
+        email,
+        source,
+    )
 
 
 async def get_totp(conn: Connection, account_id: UUID) -> tuple[bytes | None, bool, int | None]:
@@ -209,21 +228,21 @@ async def use_totp_step(conn: Connection, account_id: UUID, step: int) -> None:
 
 
 async def insert_eid_order(
-    conn: Connection, order_ref: str, personal_number: str, expires_at: datetime
+    conn: Connection, order_ref: str, number_digest: bytes, expires_at: datetime
 ) -> None:
     await conn.execute(
-        """INSERT INTO eid_orders (order_ref, personal_number, expires_at)
+        """INSERT INTO eid_orders (order_ref, personal_number_digest, expires_at)
            VALUES ($1, $2, $3)""",
         order_ref,
-        personal_number,
+        number_digest,
         expires_at,
     )
 
 
-async def lock_eid_order(conn: Connection, order_ref: str) -> str | None:
-    """The personal number of a live, unused order, locked; None otherwise."""
+async def lock_eid_order(conn: Connection, order_ref: str) -> bytes | None:
+    """The number digest of a live, unused order, locked; None otherwise."""
     return await conn.fetchval(
-        """SELECT personal_number FROM eid_orders
+        """SELECT personal_number_digest FROM eid_orders
            WHERE order_ref = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE""",
         order_ref,
     )
@@ -231,3 +250,18 @@ async def lock_eid_order(conn: Connection, order_ref: str) -> str | None:
 
 async def use_eid_order(conn: Connection, order_ref: str) -> None:
     await conn.execute("UPDATE eid_orders SET used_at = now() WHERE order_ref = $1", order_ref)
+
+
+async def get_account_by_number(conn: Connection, number_digest: bytes) -> Account | None:
+    """The account that verified this personal number itself, by eID while signed in."""
+    row = await conn.fetchrow(
+        "SELECT id, email, password_hash FROM accounts WHERE personal_number_digest = $1",
+        number_digest,
+    )
+    return Account(**row) if row else None
+
+
+async def set_personal_number(conn: Connection, account_id: UUID, number_digest: bytes) -> None:
+    await conn.execute(
+        "UPDATE accounts SET personal_number_digest = $2 WHERE id = $1", account_id, number_digest
+    )

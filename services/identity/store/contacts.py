@@ -7,18 +7,28 @@ from uuid import UUID, uuid4
 from services.identity.models import Contact, Invitation
 from shared.database import Connection
 
-_CONTACT = """SELECT id, firm_id, account_id, first_name, last_name, email, phone,
-                     personal_number, language, portal_access, registered FROM contacts"""
-_FIELDS = ("first_name", "last_name", "email", "phone", "personal_number", "language")
+_COLUMNS = """id, firm_id, account_id, first_name, last_name, email, phone,
+              personal_number_sealed, personal_number_digest, language, portal_access, registered"""
+_CONTACT = f"SELECT {_COLUMNS} FROM contacts"
+_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "personal_number_sealed",
+    "personal_number_digest",
+    "language",
+)
 
 
 async def insert_contact(conn: Connection, firm_id: UUID, fields: dict[str, Any]) -> Contact:
+    """`fields` carry the personal number only sealed and as its digest (see numbers.py)."""
     row = await conn.fetchrow(
-        """INSERT INTO contacts
-               (id, firm_id, first_name, last_name, email, phone, personal_number, language)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           RETURNING id, firm_id, account_id, first_name, last_name, email, phone,
-                     personal_number, language, portal_access, registered""",
+        f"""INSERT INTO contacts
+               (id, firm_id, first_name, last_name, email, phone, personal_number_sealed,
+                personal_number_digest, language)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+           RETURNING {_COLUMNS}""",
         uuid4(),
         firm_id,
         *(fields[name] for name in _FIELDS),
@@ -27,12 +37,13 @@ async def insert_contact(conn: Connection, firm_id: UUID, fields: dict[str, Any]
 
 
 async def update_contact(conn: Connection, contact_id: UUID, fields: dict[str, Any]) -> Contact:
+    """Reached through `require_contact`, which loaded the row by firm."""
     row = await conn.fetchrow(
-        """UPDATE contacts SET first_name = $2, last_name = $3, email = $4, phone = $5,
-                  personal_number = $6, language = $7, updated_at = now()
+        f"""UPDATE contacts SET first_name = $2, last_name = $3, email = $4, phone = $5,
+                  personal_number_sealed = $6, personal_number_digest = $7, language = $8,
+                  updated_at = now()
            WHERE id = $1
-           RETURNING id, firm_id, account_id, first_name, last_name, email, phone,
-                     personal_number, language, portal_access, registered""",
+           RETURNING {_COLUMNS}""",
         contact_id,
         *(fields[name] for name in _FIELDS),
     )
@@ -52,16 +63,16 @@ async def lock_contact(conn: Connection, firm_id: UUID, contact_id: UUID) -> Con
 
 
 async def find_duplicate(
-    conn: Connection, firm_id: UUID, email: str | None, personal_number: str | None, not_id: UUID
+    conn: Connection, firm_id: UUID, email: str | None, number_digest: bytes | None, not_id: UUID
 ) -> str | None:
     """Which field (`email` or `personal_number`) another contact of the firm already has."""
     return await conn.fetchval(
         """SELECT CASE WHEN lower(email) = lower($2) THEN 'email' ELSE 'personal_number' END
            FROM contacts WHERE firm_id = $1 AND id <> $4
-             AND (lower(email) = lower($2) OR personal_number = $3) LIMIT 1""",
+             AND (lower(email) = lower($2) OR personal_number_digest = $3) LIMIT 1""",
         firm_id,
         email,
-        personal_number,
+        number_digest,
         not_id,
     )
 
@@ -74,29 +85,85 @@ async def set_portal_access(conn: Connection, contact_id: UUID, enabled: bool) -
     )
 
 
-async def link_account(
-    conn: Connection, contact_id: UUID, account_id: UUID, registered: bool
-) -> None:
+async def link_account(conn: Connection, contact_id: UUID, account_id: UUID) -> None:
+    """Only after the account's owner proved the contact's email (ARCHITECTURE §4)."""
     await conn.execute(
-        "UPDATE contacts SET account_id = $2, registered = $3 WHERE id = $1",
+        "UPDATE contacts SET account_id = $2, registered = true WHERE id = $1",
         contact_id,
         account_id,
-        registered,
     )
 
 
-async def list_contact_memberships(conn: Connection, account_id: UUID) -> list[tuple[Contact, str]]:
+async def mark_registered(conn: Connection, contact_id: UUID) -> None:
+    """The contact has signed in (by eID or secret link) without an account being linked."""
+    await conn.execute("UPDATE contacts SET registered = true WHERE id = $1", contact_id)
+
+
+async def list_plain_numbers(conn: Connection, limit: int) -> list[tuple[UUID, UUID, str]]:
+    """Across firms by design: rows from before numbers were sealed, for the one-time
+    conversion at start-up."""
     rows = await conn.fetch(
-        """SELECT c.id, c.firm_id, c.account_id, c.first_name, c.last_name, c.email, c.phone,
-                  c.personal_number, c.language, c.portal_access, c.registered,
-                  f.name AS firm_name
-           FROM contacts c JOIN firms f ON f.id = c.firm_id
-           WHERE c.account_id = $1 AND c.portal_access AND c.registered ORDER BY c.firm_id""",
-        account_id,
+        """SELECT id, firm_id, personal_number FROM contacts
+           WHERE personal_number IS NOT NULL LIMIT $1 FOR UPDATE SKIP LOCKED""",
+        limit,
     )
+    return [(r["id"], r["firm_id"], r["personal_number"]) for r in rows]
+
+
+async def seal_number(conn: Connection, contact_id: UUID, sealed: bytes, digest: bytes) -> None:
+    await conn.execute(
+        """UPDATE contacts SET personal_number_sealed = $2, personal_number_digest = $3,
+                  personal_number = NULL WHERE id = $1""",
+        contact_id,
+        sealed,
+        digest,
+    )
+
+
+_MEMBERSHIP = f"""SELECT {_COLUMNS}, (SELECT name FROM firms f WHERE f.id = c.firm_id) AS firm_name
+                  FROM contacts c"""
+
+
+def _memberships(rows: list[Any]) -> list[tuple[Contact, str]]:
     return [
         (Contact(**{k: v for k, v in r.items() if k != "firm_name"}), r["firm_name"]) for r in rows
     ]
+
+
+async def list_contact_memberships(conn: Connection, account_id: UUID) -> list[tuple[Contact, str]]:
+    """Across firms by design: the account's own memberships, each linked after the account
+    proved its email."""
+    rows = await conn.fetch(
+        f"""{_MEMBERSHIP} WHERE c.account_id = $1 AND c.portal_access AND c.registered
+            ORDER BY c.firm_id""",
+        account_id,
+    )
+    return _memberships(rows)
+
+
+async def list_number_memberships(
+    conn: Connection, number_digest: bytes
+) -> list[tuple[Contact, str]]:
+    """Across firms by design: the contacts with portal access that carry a personal number an
+    eID has just proved."""
+    rows = await conn.fetch(
+        f"""{_MEMBERSHIP} WHERE c.personal_number_digest = $1 AND c.portal_access
+            ORDER BY c.firm_id, c.created_at""",
+        number_digest,
+    )
+    return _memberships(rows)
+
+
+async def get_contact_membership(
+    conn: Connection, firm_id: UUID, contact_id: UUID
+) -> tuple[Contact, str] | None:
+    rows = await conn.fetch(
+        f"{_MEMBERSHIP} WHERE c.firm_id = $1 AND c.id = $2 AND c.portal_access",
+        firm_id,
+        contact_id,
+    )
+    found = _memberships(rows)
+    return found[0] if found else None
 
 
 _INVITATION = "SELECT id, send_at, sent_at, expires_at, used_at, revoked_at FROM invitations"
@@ -158,39 +225,30 @@ async def lock_due_invitations(
 async def mark_invitation_sent(
     conn: Connection,
     invitation_id: UUID,
-    token_hash: bytes | None,
+    token_hash: bytes,
+    email: str,
     now: datetime,
     expires: datetime,
 ) -> None:
+    """Reached through `lock_due_invitations`; the address the link goes to is kept with it."""
     await conn.execute(
-        """UPDATE invitations SET sent_at = $3, token_hash = $2, expires_at = $4
+        """UPDATE invitations SET sent_at = $4, token_hash = $2, email = $3, expires_at = $5
            WHERE id = $1""",
-        invitation_id,
-        token_hash,
-        now,
-        expires,
-    )
+        invitation_id, token_hash, email, now, expires,
+    )  # fmt: skip
 
 
 async def use_invitation(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
-    """Marks a live invitation used; used, expired, revoked or unknown → None."""
+    """Marks a live invitation used; used, expired, revoked or unknown → None. Found by its
+    token alone: the row names its firm, which the caller then loads by."""
     row = await conn.fetchrow(
         """UPDATE invitations SET used_at = now()
            WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL
              AND expires_at > now()
-           RETURNING firm_id, staff_id, contact_id""",
+           RETURNING firm_id, staff_id, contact_id, email""",
         token_hash,
     )
     return dict(row) if row else None
-
-
-async def list_by_personal_number(conn: Connection, personal_number: str) -> list[Contact]:
-    """Contacts with portal access, in any firm, who hold this personal identity number."""
-    rows = await conn.fetch(
-        f"{_CONTACT} WHERE personal_number = $1 AND portal_access ORDER BY created_at",
-        personal_number,
-    )
-    return [Contact(**row) for row in rows]
 
 
 async def set_email(conn: Connection, contact_id: UUID, email: str) -> None:

@@ -1,5 +1,8 @@
 """Firms, staff and their client assignments."""
 
+import json
+from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from services.identity.models import Firm, Staff
@@ -148,10 +151,33 @@ async def is_assigned(conn: Connection, staff_id: UUID, client_id: UUID) -> bool
 
 async def list_staff_memberships(conn: Connection, account_id: UUID) -> list[tuple[Staff, str]]:
     rows = await conn.fetch(
-        f"""SELECT q.*, f.name AS firm_name FROM ({_STAFF} WHERE s.account_id = $1 AND s.active) q
+        f"""SELECT q.*, f.name AS firm_name
+            FROM ({_STAFF} WHERE s.account_id = $1 AND s.active AND s.registered) q
             JOIN firms f ON f.id = q.firm_id ORDER BY q.firm_id""",
         account_id,
     )
     return [
         (Staff(**{k: v for k, v in r.items() if k != "firm_name"}), r["firm_name"]) for r in rows
     ]
+
+
+async def insert_sign_up(
+    conn: Connection, token_hash: bytes, email: str, details: dict[str, Any], expires_at: datetime
+) -> None:
+    """A sign-up waiting for its link to be opened; no firm exists yet."""
+    await conn.execute(
+        """INSERT INTO sign_ups (token_hash, email, details, expires_at)
+           VALUES ($1, $2, $3::jsonb, $4)""",
+        token_hash, email, json.dumps(details), expires_at,
+    )  # fmt: skip
+
+
+async def use_sign_up(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
+    """Marks a live sign-up used; used, expired or unknown → None."""
+    row = await conn.fetchrow(
+        """UPDATE sign_ups SET used_at = now()
+           WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+           RETURNING email, details""",
+        token_hash,
+    )
+    return {"email": row["email"], "details": json.loads(row["details"])} if row else None

@@ -27,7 +27,7 @@ async def update_settings(
 async def list_contacts_without_access(conn: Connection, firm_id: UUID) -> list[UUID]:
     rows = await conn.fetch(
         """SELECT id FROM contacts WHERE firm_id = $1 AND NOT portal_access
-             AND (email IS NOT NULL OR personal_number IS NOT NULL) ORDER BY created_at""",
+             AND (email IS NOT NULL OR personal_number_digest IS NOT NULL) ORDER BY created_at""",
         firm_id,
     )
     return [row["id"] for row in rows]

@@ -4,7 +4,7 @@ that records every event and every command to notify, as other services would re
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import aio_pika
 import asyncpg
@@ -24,6 +24,11 @@ FAST = {
     "argon2_memory_kib": 1024,
     "invitation_job_seconds": 0.2,
     "eid_confirm_seconds": 0.0,
+    # Every test calls from 127.0.0.1; the limits themselves have tests of their own.
+    "mail_per_address": 10_000,
+    "mail_per_target": 10_000,
+    "hashing_per_address": 10_000,
+    "eid_per_address": 10_000,
 }
 PASSWORD = "a long enough passphrase"
 
@@ -31,6 +36,8 @@ PASSWORD = "a long enough passphrase"
 @dataclass
 class Tap:
     messages: list[Envelope] = field(default_factory=list)
+    # The test's own tap, so helpers such as `sign_up` can read the mails it would get.
+    current: ClassVar["Tap | None"] = None
 
     def of(self, type_: str) -> list[dict[str, Any]]:
         return [m.data for m in self.messages if m.type == type_]
@@ -57,7 +64,9 @@ async def tap(env: Environment) -> AsyncIterator[Tap]:
         found.messages.append(Envelope.model_validate_json(message.body))
 
     await queue.consume(record, no_ack=True)
+    Tap.current = found
     yield found
+    Tap.current = None
     await connection.close()
 
 
@@ -130,21 +139,33 @@ def new_email(prefix: str = "person") -> str:
     return f"{unique(prefix)}@example.com".lower()
 
 
-async def sign_up(client: Client, **overrides: Any) -> dict[str, Any]:
+async def sign_up(client: Client, password: str = PASSWORD, **overrides: Any) -> dict[str, Any]:
+    """A firm signed up as its owner would: the form, then the link from the mail."""
     body = {
         "name": "Bokföring AB",
         "country": "SE",
         "plan": "bureau",
         "owner_name": "Olga Owner",
         "owner_email": new_email("owner"),
-        "owner_password": PASSWORD,
     } | overrides
     answer = await client.post("/api/v1/firms", body)
+    assert answer.status == 202, answer.body
+    token = await sign_up_token(body["owner_email"])
+    answer = await client.post("/api/v1/firms/confirm", {"token": token, "password": password})
     assert answer.status == 201, answer.body
     return answer.body | {
         "email": body["owner_email"],
         "token": answer.body["tokens"]["access_token"],
     }
+
+
+async def sign_up_token(email: str) -> str:
+    """The token of the newest sign-up link mailed to `email`."""
+    assert Tap.current is not None, "sign_up needs the tap fixture"
+    tap = Tap.current
+    await tap.next("notify.send_sign_up_link", lambda d: d["email"] == email)
+    mails = [d for d in tap.of("notify.send_sign_up_link") if d["email"] == email]
+    return token_from(mails[-1]["link"])
 
 
 def token_from(link: str) -> str:
@@ -163,3 +184,10 @@ async def sql_for() -> AsyncIterator[Callable[[IdentitySettings], Any]]:
     yield connect
     for conn in opened:
         await conn.close()
+
+
+async def allow_eid(client: Client, owner_token: str) -> None:
+    """eID is off for a new firm; the local provider of the tests counts as configured."""
+    methods = {"sign_in_methods": ["password", "magic_link", "eid"]}
+    answer = await client.as_(owner_token).put("/api/v1/firms/current/portal-settings", methods)
+    assert answer.status == 200, answer.body

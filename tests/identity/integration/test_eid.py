@@ -3,7 +3,7 @@ contact without an email gives one before going on."""
 
 from services.identity.app import create_app
 from services.identity.settings import IdentitySettings
-from tests.identity.integration.conftest import FAST, Client, Tap, sign_up
+from tests.identity.integration.conftest import FAST, Client, Tap, allow_eid, sign_up
 from tests.support.infra import wait_until
 from tests.support.services import serve
 
@@ -15,6 +15,7 @@ async def test_eid_sign_in_asks_an_email_once_then_signs_in(env, tap: Tap, sql_f
     async with serve(create_app(settings)) as running:
         client = Client(running)
         owner = await sign_up(client)
+        await allow_eid(client, owner["token"])
         person = {"first_name": "Eva", "last_name": "Id", "personal_number": NUMBER}
         created = (await client.as_(owner["token"]).post(
             "/api/v1/clients", {"kind": "individual", "name": "Eva Id", "contacts": [person]}

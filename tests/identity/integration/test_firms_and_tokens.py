@@ -9,7 +9,14 @@ from services.identity.app import create_app
 from services.identity.resources import KEYS
 from services.identity.settings import IdentitySettings
 from shared.auth import JwksKeys, TokenVerifier
-from tests.identity.integration.conftest import PASSWORD, Client, Tap, new_email, sign_up
+from tests.identity.integration.conftest import (
+    PASSWORD,
+    Client,
+    Tap,
+    new_email,
+    sign_up,
+    sign_up_token,
+)
 from tests.support.services import serve
 
 
@@ -38,22 +45,35 @@ async def test_sign_up_creates_firm_and_owner_and_announces_it(client: Client, t
 async def test_sign_up_refuses_bad_input_and_creates_nothing(client: Client, sql) -> None:
     cases = [
         ({"owner_email": "not-an-email"}, "owner_email"),
-        ({"owner_password": "short pass"}, "owner_password"),
-        ({"owner_password": "correct horse battery staple"}, "owner_password"),
+        # The password is chosen only from the mailed link, never sent with the form.
+        ({"owner_password": PASSWORD}, "owner_password"),
         ({"plan": "gold"}, "plan"),
         ({"country": "Sweden"}, "country"),
     ]
     for change, field in cases:
         body = {
             "name": "X AB", "country": "SE", "plan": "bureau", "owner_name": "O",
-            "owner_email": new_email(), "owner_password": PASSWORD,
+            "owner_email": new_email(),
         } | change  # fmt: skip
         answer = await client.post("/api/v1/firms", body)
         assert answer.status == 422, (change, answer.body)
         assert answer.headers["Content-Type"].startswith("application/problem+json")
         assert answer.body["field"] == field
+    email = new_email()
+    form = {"name": "X AB", "country": "SE", "plan": "bureau", "owner_name": "O"}
+    assert (await client.post("/api/v1/firms", form | {"owner_email": email})).status == 202
+    token = await sign_up_token(email)
+    for password in ("short pass", "correct horse battery staple"):
+        answer = await client.post("/api/v1/firms/confirm", {"token": token, "password": password})
+        assert answer.status == 422, answer.body
+        assert answer.body["field"] == "password"
+    dead = await client.post("/api/v1/firms/confirm", {"token": "x" * 43, "password": PASSWORD})
+    assert dead.status == 410
     assert await sql.fetchval("SELECT count(*) FROM firms") == 0
     assert await sql.fetchval("SELECT count(*) FROM accounts") == 0
+    # A refused password leaves the link usable.
+    done = await client.post("/api/v1/firms/confirm", {"token": token, "password": PASSWORD})
+    assert done.status == 201
 
 
 async def test_another_service_verifies_tokens_from_the_jwks(client: Client, identity) -> None:

@@ -2,6 +2,7 @@
 registration, contacts' own view, magic links and password resets."""
 
 import asyncio
+import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -76,10 +77,15 @@ async def test_contact_fields_are_validated_and_unique_in_the_firm(client: Clien
     first = await as_owner.post("/api/v1/contacts", base | {"personal_number": "8112189876"})
     assert first.status == 201
     assert "personal_number" not in first.body
-    stored = await sql.fetchval(
-        "SELECT personal_number FROM contacts WHERE id = $1::uuid", first.body["id"]
+    stored = await sql.fetchrow(
+        """SELECT personal_number, personal_number_sealed, personal_number_digest
+           FROM contacts WHERE id = $1::uuid""",
+        first.body["id"],
     )
-    assert stored == "198112189876"
+    # At rest only sealed and as a keyed digest: the plain number is in no column.
+    assert stored["personal_number"] is None
+    assert b"198112189876" not in stored["personal_number_sealed"]
+    assert stored["personal_number_digest"] != hashlib.sha256(b"198112189876").digest()
     twin = await as_owner.post("/api/v1/contacts", base | {"personal_number": "19811218-9876"})
     assert twin.status == 422
     assert twin.body["field"] == "personal_number"
@@ -194,19 +200,30 @@ async def wait_for_count(tap: Tap, contact: dict, count: int) -> None:
     await wait_until(enough)
 
 
-async def test_inviting_someone_with_an_account_links_it(client: Client, tap: Tap) -> None:
+async def test_inviting_someone_with_an_account_links_it_once_they_accept(
+    client: Client, tap: Tap
+) -> None:
     other_firm = await sign_up(client)
     owner, created, contact = await customer(client, email=other_firm["email"])
     access = await switch_on(client, owner, contact)
-    assert access["status"] == "registered"
+    assert access["status"] == "sent"
     command = await tap.next("notify.send_invitation", lambda d: d["recipient_id"] == contact["id"])
-    assert command["link"] is None
-    signed_in = await client.post(
-        "/api/v1/auth/sign-in",
-        {"email": other_firm["email"], "password": PASSWORD, "firm_id": owner["firm"]["id"]},
-    )
+    assert command["existing_account"] is True
+    assert command["link"].startswith("http://127.0.0.1:8080/invitation#token=")
+    sign_in = {"email": other_firm["email"], "password": PASSWORD, "firm_id": owner["firm"]["id"]}
+    # Nothing is linked before the mailed link is opened.
+    assert (await client.post("/api/v1/auth/sign-in", sign_in)).status == 403
+    token = token_from(command["link"])
+    refused = await client.post("/api/v1/auth/register", {"token": token, "password": PASSWORD})
+    assert refused.status == 409
+    accepted = await client.post("/api/v1/auth/invitation/accept", {"token": token})
+    assert accepted.status == 200, accepted.body
+    assert accepted.body["context"]["client_id"] == created["id"]
+    signed_in = await client.post("/api/v1/auth/sign-in", sign_in)
     assert signed_in.status == 200
     assert signed_in.body["context"]["client_id"] == created["id"]
+    shown = await client.as_(owner["token"]).get(f"/api/v1/contacts/{contact['id']}/portal-access")
+    assert shown.body["status"] == "registered"
 
 
 async def test_magic_link_is_single_use_and_expires(client: Client, tap: Tap, sql) -> None:

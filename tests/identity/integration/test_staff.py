@@ -119,8 +119,13 @@ async def test_deactivation_ends_sessions_at_once(client: Client, tap: Tap) -> N
 async def test_one_account_two_firms_and_context_switching(client: Client, tap: Tap) -> None:
     first, second = await sign_up(client, name="First AB"), await sign_up(client, name="Second AB")
     staff, command = await invite(client, tap, second, "member", email=first["email"])
-    assert command["link"] is None
-    assert staff["registered"] is True
+    assert command["existing_account"] is True
+    assert staff["registered"] is False
+    accepted = await client.post(
+        "/api/v1/auth/invitation/accept", {"token": token_from(command["link"])}
+    )
+    assert accepted.status == 200, accepted.body
+    assert accepted.body["context"]["role"] == "member"
     signed_in = await client.post(
         "/api/v1/auth/sign-in", {"email": first["email"], "password": PASSWORD}
     )

@@ -20,4 +20,4 @@ async def test_migrations_apply_once_in_order(database: str) -> None:
         )
     finally:
         await conn.close()
-    assert columns == 7
+    assert columns == 8
