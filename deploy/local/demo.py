@@ -4,11 +4,14 @@ client with two people (the primary one invited to the portal), a shared folder 
 
 import asyncio
 import io
+import re
 from typing import Any
 
 import aiohttp
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
+
+from deploy.local.mail import MailCatcher
 
 OWNER_EMAIL = "anna@demo-redovisning.example"
 OWNER_PASSWORD = "demo-portal-password-2026"
@@ -21,7 +24,6 @@ FIRM = {
     "default_language": "sv",
     "owner_name": "Anna Andersson",
     "owner_email": OWNER_EMAIL,
-    "owner_password": OWNER_PASSWORD,
 }
 CLIENT = {
     "kind": "company",
@@ -40,14 +42,15 @@ class DemoError(RuntimeError):
     pass
 
 
-async def load_demo(gateway: str) -> list[str]:
+async def load_demo(gateway: str, mail: MailCatcher) -> list[str]:
     """Load the demo once (a second run finds the owner can sign in and leaves it be); returns
-    lines telling a person how to use it."""
+    lines telling a person how to use it. Sign-up is confirmed from the mail the owner gets,
+    read from the local mail catcher as the owner would open it."""
     async with aiohttp.ClientSession(base_url=gateway) as http:
         owner = {"email": OWNER_EMAIL, "password": OWNER_PASSWORD}
         signed_in = await _call(http, "POST", "/api/v1/auth/sign-in", json=owner, expect=(200, 401))
         if "access_token" not in signed_in:
-            await _create(http)
+            await _create(http, mail)
     return [
         "  Demo firm:           Demo Redovisning AB (plan bureau)",
         f"  Staff sign-in:       POST {gateway}/api/v1/auth/sign-in",
@@ -57,8 +60,11 @@ async def load_demo(gateway: str) -> list[str]:
     ]
 
 
-async def _create(http: aiohttp.ClientSession) -> None:
-    signed_up = await _call(http, "POST", "/api/v1/firms", json=FIRM, expect=(201,))
+async def _create(http: aiohttp.ClientSession, mail: MailCatcher) -> None:
+    await _call(http, "POST", "/api/v1/firms", json=FIRM, expect=(202,))
+    token = await _sign_up_token(mail)
+    confirm = {"token": token, "password": OWNER_PASSWORD}
+    signed_up = await _call(http, "POST", "/api/v1/firms/confirm", json=confirm, expect=(201,))
     auth = {"Authorization": f"Bearer {signed_up['tokens']['access_token']}"}
     client = await _call(http, "POST", "/api/v1/clients", json=CLIENT, headers=auth, expect=(201,))
     links = await _call(http, "GET", f"/api/v1/clients/{client['id']}/contacts", headers=auth)
@@ -73,6 +79,19 @@ async def _create(http: aiohttp.ClientSession) -> None:
         http, "POST", f"/api/v1/folders/{folder['id']}/documents", headers=auth, expect=(201,),
         params={"name": "Årsredovisning 2026.pdf"}, data=_sample_pdf(),
     )  # fmt: skip
+
+
+async def _sign_up_token(mail: MailCatcher) -> str:
+    """The token of the newest sign-up link mailed to the demo owner."""
+    for _ in range(100):
+        for message in reversed(mail.messages):
+            if OWNER_EMAIL in message.get("To", ""):
+                text = message.get_body(preferencelist=("plain",)).get_content()
+                found = re.search(r"/sign-up/confirm#token=([\w-]+)", text)
+                if found:
+                    return found.group(1)
+        await asyncio.sleep(0.1)
+    raise DemoError(f"no sign-up mail reached {OWNER_EMAIL}")
 
 
 async def _eventually(http: aiohttp.ClientSession, method: str, path: str, **kw: Any) -> Any:

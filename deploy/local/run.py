@@ -139,7 +139,7 @@ async def main() -> None:
         processes.append(start_gateway(s3))
         gateway = f"http://127.0.0.1:{GATEWAY_PORT}"
         await wait_ready("gateway", f"{gateway}/healthz", processes[-1])
-        demo = await load_demo(gateway)
+        demo = await load_demo(gateway, mail)
         print_welcome(gateway, s3, demo)
         await wait_for_stop(processes)
     finally:

@@ -128,10 +128,15 @@ async def test_a_firm_invites_a_customer_shares_documents_and_has_one_signed(
     owner_email, customer_email = f"owner-{tag}@firm.example", f"erik-{tag}@kund.example"
     platform.mail.clear()
 
-    firm = await call(platform.identity, "POST", "/api/v1/firms", expect=201, json={
+    # Signing up mails the owner a link; the firm exists once it is opened.
+    await call(platform.identity, "POST", "/api/v1/firms", expect=202, json={
         "name": "Byrå & Co", "country": "SE", "plan": "partner", "default_language": "sv",
-        "owner_name": "Anna Ägare", "owner_email": owner_email, "owner_password": PASSWORD,
+        "owner_name": "Anna Ägare", "owner_email": owner_email,
     })  # fmt: skip
+    await wait_until(lambda: platform.mails_to(owner_email), timeout=20)
+    confirmation = link_in(platform.mails_to(owner_email)[0], r"#token=([\w-]+)")
+    firm = await call(platform.identity, "POST", "/api/v1/firms/confirm", expect=201,
+                      json={"token": confirmation, "password": PASSWORD})  # fmt: skip
     staff = firm["tokens"]["access_token"]
     client = await call(platform.identity, "POST", "/api/v1/clients", staff, expect=201, json={
         "kind": "company", "name": "Kund AB", "contacts": [{
