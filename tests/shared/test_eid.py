@@ -38,17 +38,9 @@ class Settings(EidSettings):
     service: ClassVar[str] = "identity"
 
 
-def bankid_settings(pki: Pki, url: str, **extra: object) -> Settings:
-    return Settings(
-        eid_provider="bankid", eid_bankid_url=url,
-        eid_bankid_certificate=str(pki.client.certificate), eid_bankid_key=str(pki.client.key),
-        eid_bankid_ca=str(pki.ca), **extra,
-    )  # fmt: skip
-
-
 @pytest.fixture
 async def provider(bankid: BankIdServer) -> AsyncIterator[BankIdProvider]:
-    made = make_eid_provider(bankid_settings(bankid.pki, bankid.url), "unused")
+    made = make_eid_provider(Settings(**bankid.client_settings()), "unused")
     assert isinstance(made, BankIdProvider)
     yield made
     await made.close()
@@ -237,14 +229,16 @@ async def test_two_replicas_of_the_local_provider_collect_each_others_orders() -
 
 
 def test_production_refuses_the_local_provider_and_bankid_without_its_files(
-    bankid_pki: Pki,
+    bankid: BankIdServer,
 ) -> None:
     production = {"environment": "production", "amqp_url": "amqp://svc:pw@rabbit/"}
     with pytest.raises(ValidationError, match="not in production"):
         Settings(**production)
     with pytest.raises(ValidationError, match="needs eid_bankid_url"):
         Settings(**production, eid_provider="bankid", eid_bankid_url="https://bankid.example")
-    accepted = bankid_settings(bankid_pki, "https://appapi2.bankid.com/rp/v6.0", **production)
+    with pytest.raises(ValidationError, match="needs eid_bankid_url"):
+        Settings(**production | bankid.client_settings() | {"eid_bankid_url": "http://x"})
+    accepted = Settings(**production | bankid.client_settings())
     assert Settings(**production, eid_provider="none").eid_provider == "none"
     assert Settings().eid_provider == "local"  # development
     assert accepted.eid_provider == "bankid"

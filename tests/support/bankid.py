@@ -166,6 +166,14 @@ class BankIdServer:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
+    def client_settings(self) -> dict[str, str]:
+        """`EidSettings` fields of a relying party of this server."""
+        return {
+            "eid_provider": "bankid", "eid_bankid_url": self.url,
+            "eid_bankid_certificate": str(self.pki.client.certificate),
+            "eid_bankid_key": str(self.pki.client.key), "eid_bankid_ca": str(self.pki.ca),
+        }  # fmt: skip
+
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
