@@ -47,9 +47,9 @@ async def provider(bankid: BankIdServer) -> AsyncIterator[BankIdProvider]:
 
 
 def client(
-    pki: Pki, url: str, *, ca: str | None = None, rp: str = "client", timeout: float = 2.0
+    pki: Pki, url: str, *, ca: str | None = None, stranger: bool = False, timeout: float = 2.0
 ) -> BankIdProvider:
-    pem = pki.stranger if rp == "stranger" else pki.client
+    pem = pki.stranger if stranger else pki.client
     return BankIdProvider(
         url, certificate=str(pem.certificate), key=str(pem.key), ca=ca or str(pki.ca),
         timeout=timeout,
@@ -127,7 +127,7 @@ async def test_a_second_order_for_the_same_person_is_busy(
 async def test_a_client_without_the_relying_partys_certificate_is_refused(
     bankid: BankIdServer, bankid_pki: Pki
 ) -> None:
-    stranger = client(bankid_pki, bankid.url, rp="stranger")
+    stranger = client(bankid_pki, bankid.url, stranger=True)
     with pytest.raises(EidUnavailable) as refused:
         await stranger.start(end_user_ip=IP, personal_number=NUMBER)
     await stranger.close()
@@ -203,7 +203,7 @@ async def test_the_local_provider_refuses_a_forged_or_garbled_order() -> None:
     local = LocalEidProvider("secret")
     order = (await local.start(end_user_ip=IP, personal_number=NUMBER)).order_ref
     raw = bytearray(binascii.a2b_base64(order.replace("-", "+").replace("_", "/")))
-    raw[-5] ^= 1  # one bit of the signed facts
+    raw[-5] ^= 1  # one bit of the sealed facts
     forged = binascii.b2a_base64(bytes(raw), newline=False).decode()
     elsewhere = LocalEidProvider("another secret", confirm_after=0)
     answers = [
