@@ -11,6 +11,7 @@ import pytest
 from deploy.local.mail import MailCatcher
 from deploy.local.ports import free_port
 from deploy.local.s3 import S3Server
+from tests.support.bankid import BankIdServer, Pki, make_pki
 from tests.support.infra import Postgres, Rabbit
 from tests.support.names import unique
 from tests.support.services import Environment, drop_buckets
@@ -60,6 +61,20 @@ def smtp() -> Iterator[MailCatcher]:
 @pytest.fixture(scope="session")
 async def jwks() -> AsyncIterator[JwksServer]:
     server = JwksServer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(scope="session")
+def bankid_pki(workdir: Path) -> Pki:
+    return make_pki(workdir / "bankid")
+
+
+@pytest.fixture
+async def bankid(bankid_pki: Pki) -> AsyncIterator[BankIdServer]:
+    """A BankID RP API v6 stand-in of this test's own (tests/support/bankid.py)."""
+    server = BankIdServer(bankid_pki)
     await server.start()
     yield server
     await server.stop()

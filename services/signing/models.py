@@ -260,7 +260,8 @@ class EidStarted(BaseModel):
 class EidCollectIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    order_ref: str = Field(min_length=1, max_length=100)
+    # BankID's are UUIDs; the local provider's carry their sealed facts (about 100).
+    order_ref: str = Field(min_length=1, max_length=200)
 
 
 class EidStatus(BaseModel):

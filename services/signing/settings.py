@@ -1,14 +1,18 @@
 """Settings of the signing service (env prefix `SIGNING_`)."""
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from shared.eid import EidSettings
 from shared.settings import S3Settings, secret
 
 
-class SigningSettings(S3Settings):
+class SigningSettings(S3Settings, EidSettings):
+    """eID comes from the kit's `EidSettings`: `SIGNING_EID_PROVIDER` (`none`, `local`,
+    `bankid`) and `SIGNING_EID_BANKID_*`; production refuses `local`."""
+
     model_config = SettingsConfigDict(env_prefix="SIGNING_")
 
     service: ClassVar[str] = "signing"
@@ -52,9 +56,12 @@ class SigningSettings(S3Settings):
     rpc_attempts: int = Field(3, ge=1, description="Tries of one RPC (same key) on a timeout.")
     rpc_timeout_seconds: float = Field(10.0, gt=0, description="Wait for one RPC answer.")
     max_pdf_bytes: int = Field(100 * 1024**2, gt=0, description="Largest PDF accepted.")
-    eid_provider: Literal["none", "test"] = Field(
-        "test",
-        description="eID adapter; `test` is a local provider for development and tests only.",
+    eid_local_secret: str = Field(
+        "development-only-local-eid-secret",
+        description=(
+            "Local eID provider: key of its signed order references, the same on every replica."
+            " Development and tests only: production refuses the local provider."
+        ),
     )
 
     @model_validator(mode="after")
@@ -63,6 +70,4 @@ class SigningSettings(S3Settings):
             return self
         if not (self.sealing_certificate and self.sealing_key):
             raise ValueError("sealing_certificate and sealing_key must be set in production")
-        if self.eid_provider == "test":
-            raise ValueError("the test eID provider cannot run in production")
         return self

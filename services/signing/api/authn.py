@@ -14,8 +14,10 @@ from services.signing.models import CodeIn, CodeSent, EidCollectIn, EidStarted, 
 from services.signing.store import audit, parties
 from shared.bus import put
 from shared.database import Connection
+from shared.eid import EidProvider
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, TooManyRequests
 from shared.events.signing import SendOneTimeCode
+from shared.http.peers import client_address
 from shared.service import DB
 
 
@@ -104,36 +106,43 @@ async def _authenticated(
 
 @api.post(
     "/api/v1/sign/{token}/eid",
-    summary="Start an eID authentication (method eid)",
-    access="public", response=EidStarted, status=201, errors=(404, 409, 410),
+    summary="Start an eID authentication (method eid); a restart replaces the open order",
+    access="public", response=EidStarted, status=201, errors=(404, 409, 410, 503),
 )  # fmt: skip
 async def start_eid(request: web.Request) -> EidStarted:
+    ctx = await _eid_party(request)
     provider = request.app.get(EID)
+    if provider is None:
+        raise Conflict("eID is not available on this platform right now.")
+    if ctx.party.eid_order:
+        # BankID refuses a second open order for one person (alreadyInProgress).
+        await provider.cancel(ctx.party.eid_order)
+    order = await provider.start(
+        end_user_ip=client_address(request, settings_of(request).proxies),
+        personal_number=ctx.party.personal_number,
+    )
     async with request.app[DB].transaction() as conn:
         ctx = await load_party(conn, request.match_info["token"], now())
         _require_method(ctx, "eid")
-        if provider is None:
-            raise Conflict("eID is not available on this platform right now.")
-        order_ref = await provider.start(end_user_address=evidence_of(request).address)
-        await parties.update_eid_order(conn, ctx.party.id, order_ref)
-    return EidStarted(order_ref=order_ref)
+        await parties.update_eid_order(conn, ctx.party.id, order.order_ref)
+    return EidStarted(order_ref=order.order_ref)
 
 
 @api.post(
     "/api/v1/sign/{token}/eid/collect",
     summary="Collect the eID result; the personal number must be the party's",
-    access="public", body=EidCollectIn, response=EidStatus, errors=(403, 404, 409, 410),
+    access="public", body=EidCollectIn, response=EidStatus, errors=(403, 404, 409, 410, 503),
 )  # fmt: skip
 async def collect_eid(request: web.Request, *, body: EidCollectIn) -> EidStatus:
-    provider, at = request.app.get(EID), now()
+    provider = _collecting(await _eid_party(request), body.order_ref, request.app.get(EID))
+    result = await provider.collect(body.order_ref)
+    if result.status == "pending":
+        return EidStatus(status="pending")
+    at = now()
     async with request.app[DB].transaction() as conn:
         ctx = await load_party(conn, request.match_info["token"], at)
         _require_method(ctx, "eid")
-        if provider is None or ctx.party.eid_order != body.order_ref:
-            raise NotFound("No such eID order.")
-        result = await provider.collect(body.order_ref)
-        if result.status == "pending":
-            return EidStatus(status="pending")
+        _collecting(ctx, body.order_ref, provider)  # a parallel collect may have used it
         await parties.update_eid_order(conn, ctx.party.id, None)
         mine = result.status == "complete" and domain.eid_matches(
             ctx.party, result.personal_number or ""
@@ -143,3 +152,19 @@ async def collect_eid(request: web.Request, *, body: EidCollectIn) -> EidStatus:
     if not mine:
         raise Forbidden("The eID did not confirm this party's identity.")
     return EidStatus(status="complete", session=session)
+
+
+async def _eid_party(request: web.Request) -> PartyContext:
+    """The party, read without locking the request: the provider is called between
+    transactions, so a slow eID provider holds neither a connection nor other parties' turn."""
+    async with request.app[DB].transaction() as conn:
+        ctx = await load_party(conn, request.match_info["token"], now(), lock=False)
+    _require_method(ctx, "eid")
+    return ctx
+
+
+def _collecting(ctx: PartyContext, order_ref: str, provider: EidProvider | None) -> EidProvider:
+    """The provider to collect the party's open order from, or 404 for any other order."""
+    if provider is None or ctx.party.eid_order != order_ref:
+        raise NotFound("No such eID order.")
+    return provider

@@ -26,6 +26,7 @@ from shared.events.identity import FirmCreated
 from shared.service import DB
 from tests.signing.integration.documents_double import DocumentsDouble
 from tests.signing.pdfs import make_pdf
+from tests.support.bankid import BankIdServer
 from tests.support.bus import kit_database
 from tests.support.infra import wait_until
 from tests.support.services import Environment, Running, serve
@@ -179,6 +180,24 @@ async def _capture(url: str, names: BusNames, stack: AsyncExitStack) -> Capture:
 async def world(env: Environment, jwks: JwksServer, postgres: Any) -> AsyncIterator[World]:
     async with AsyncExitStack() as stack:
         yield await start_world(env, jwks, postgres, stack)
+
+
+@pytest.fixture
+async def local_eid_world(
+    env: Environment, jwks: JwksServer, postgres: Any
+) -> AsyncIterator[World]:
+    """Signing with the kit's local eID provider, confirming a fifth of a second after start."""
+    async with AsyncExitStack() as stack:
+        yield await start_world(env, jwks, postgres, stack, eid_confirm_seconds=0.2)
+
+
+@pytest.fixture
+async def bankid_world(
+    env: Environment, jwks: JwksServer, postgres: Any, bankid: BankIdServer
+) -> AsyncIterator[World]:
+    """Signing as a relying party of the test's BankID stand-in (`bankid`)."""
+    async with AsyncExitStack() as stack:
+        yield await start_world(env, jwks, postgres, stack, **bankid.client_settings())
 
 
 async def start_world(

@@ -2,9 +2,15 @@
 
 import uuid
 
-from services.signing.eid import EID
+from services.signing.app import create_app
+from services.signing.settings import SigningSettings
+from shared.http.problems import PROBLEM
+from shared.service import SETTINGS
 from tests.signing.integration.conftest import World, party
 from tests.signing.integration.helpers import act, otp_session
+from tests.support.bankid import BankIdServer
+from tests.support.infra import wait_until
+from tests.support.services import serve
 
 
 async def invited(world: World, **extra: str) -> str:
@@ -44,15 +50,19 @@ async def test_email_otp_signs_with_the_session_and_not_without(world: World) ->
     assert done["request_state"] == "completed"
 
 
-async def test_eid_must_prove_the_partys_own_personal_number(world: World) -> None:
+async def test_eid_must_prove_the_partys_own_personal_number(
+    bankid_world: World, bankid: BankIdServer
+) -> None:
+    # BankID itself holds an order to its required person; its stand-in can vouch for another,
+    # which signing must refuse all the same.
+    world = bankid_world
     token = await invited(world, method="eid", personal_number="19800101-1234")
-    provider = world.signing.app[EID]
 
     async def attempt(number: str) -> tuple[int, dict]:  # type: ignore[type-arg]
         started = await (await world.http.post(f"/api/v1/sign/{token}/eid")).json()
         pending = await world.http.post(f"/api/v1/sign/{token}/eid/collect", json=started)
         assert (await pending.json())["status"] == "pending"
-        provider.confirm(started["order_ref"], number, "Test Person")
+        bankid.complete(started["order_ref"], number, "Test Person")
         collected = await world.http.post(f"/api/v1/sign/{token}/eid/collect", json=started)
         return collected.status, await collected.json()
 
@@ -63,3 +73,58 @@ async def test_eid_must_prove_the_partys_own_personal_number(world: World) -> No
     assert stranger == 403
     assert status == 200
     assert done["request_state"] == "completed"
+
+
+async def test_eid_with_the_local_provider_confirms_the_party_on_any_replica(
+    local_eid_world: World,
+) -> None:
+    world = local_eid_world
+    token = await invited(world, method="eid", personal_number="19800101-1234")
+    settings = world.signing.app[SETTINGS]
+    assert isinstance(settings, SigningSettings)
+    async with serve(create_app(settings)) as other:
+        started = await (await world.http.post(f"/api/v1/sign/{token}/eid")).json()
+        collect = f"/api/v1/sign/{token}/eid/collect"
+        pending = await (await other.http.post(collect, json=started)).json()
+
+        async def confirmed() -> bool:
+            answer = await (await other.http.post(collect, json=started)).json()
+            return bool(answer["status"] == "complete" and answer["session"])
+
+        await wait_until(confirmed)
+        used = await world.http.post(collect, json=started)
+    assert pending["status"] == "pending"
+    assert used.status == 404  # the order opened one session, once
+
+
+async def test_eid_requires_the_party_and_a_restart_replaces_the_open_order(
+    bankid_world: World, bankid: BankIdServer
+) -> None:
+    world = bankid_world
+    token = await invited(world, method="eid", personal_number="19800101-1234")
+    first = await (await world.http.post(f"/api/v1/sign/{token}/eid")).json()
+    required = bankid.orders[first["order_ref"]].personal_number
+    restarted = await world.http.post(f"/api/v1/sign/{token}/eid")
+    second = await restarted.json()
+    stale = await world.http.post(f"/api/v1/sign/{token}/eid/collect", json=first)
+    bankid.fail(second["order_ref"], "userCancel")
+    cancelled = await world.http.post(f"/api/v1/sign/{token}/eid/collect", json=second)
+
+    assert required == "198001011234"
+    assert restarted.status == 201
+    assert first["order_ref"] not in bankid.orders
+    assert stale.status == 404
+    assert cancelled.status == 403
+    await act(world, token, expect=403)
+
+
+async def test_eid_while_bankid_is_down_is_a_503_problem(
+    bankid_world: World, bankid: BankIdServer
+) -> None:
+    token = await invited(bankid_world, method="eid", personal_number="19800101-1234")
+    bankid.fault = 503
+    started = await bankid_world.http.post(f"/api/v1/sign/{token}/eid")
+    assert started.status == 503
+    assert started.content_type == PROBLEM
+    bankid.fault = None
+    assert (await bankid_world.http.post(f"/api/v1/sign/{token}/eid")).status == 201
