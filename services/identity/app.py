@@ -6,14 +6,13 @@ from aiohttp import web
 
 from services.identity import invitations
 from services.identity.api import APIS
-from services.identity.eid import LocalEidProvider
 from services.identity.numbers import PersonalNumbers
 from services.identity.passwords import Passwords
 from services.identity.resources import (
-    EID,
     KEYS,
     NUMBERS,
     PASSWORDS,
+    eid_provider,
     key_rotation,
     revoked,
     sealed_numbers,
@@ -30,7 +29,7 @@ SPEC = ServiceSpec(
     apis=APIS,
     migrations=Path(__file__).parent / "migrations",
     jobs=lambda app: [invitations.sender(app), key_rotation(app)],
-    resources=[signing_keys, sealed_numbers],
+    resources=[signing_keys, sealed_numbers, eid_provider],
     revoked=revoked,
 )
 
@@ -50,5 +49,4 @@ def create_app(settings: IdentitySettings) -> web.Application:
         parallelism=settings.argon2_parallelism,
     )
     app[NUMBERS] = PersonalNumbers(settings.key_secret)
-    app[EID] = LocalEidProvider(settings.key_secret, confirm_after=settings.eid_confirm_seconds)
     return app

@@ -5,13 +5,13 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from services.identity.eid import EidProvider
 from services.identity.numbers import CONVERT_BATCH, PersonalNumbers
 from services.identity.passwords import Passwords
 from services.identity.settings import IdentitySettings
 from services.identity.store import accounts, contacts
 from services.identity.tokens import KeyStore, session_of
 from shared.auth import Principal
+from shared.eid import EidProvider, make_eid_provider
 from shared.jobs import Periodic
 from shared.service import DB, SETTINGS
 
@@ -49,6 +49,17 @@ async def sealed_numbers(app: web.Application) -> AsyncIterator[None]:
         if len(plain) < CONVERT_BATCH:
             break
     yield
+
+
+async def eid_provider(app: web.Application) -> AsyncIterator[None]:
+    """No provider under `EID` when eID is off (`none`): eID routes and settings say so."""
+    settings = settings_of(app)
+    provider = make_eid_provider(settings, settings.key_secret)
+    if provider is not None:
+        app[EID] = provider
+    yield
+    if provider is not None:
+        await provider.close()
 
 
 def key_rotation(app: web.Application) -> Periodic:

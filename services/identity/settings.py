@@ -1,14 +1,15 @@
 """Settings of the identity service (env prefix `IDENTITY_`)."""
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings, secret
+from shared.eid import EidSettings
+from shared.settings import secret
 
 
-class IdentitySettings(ServiceSettings):
+class IdentitySettings(EidSettings):
     model_config = SettingsConfigDict(env_prefix="IDENTITY_")
 
     service: ClassVar[str] = "identity"
@@ -68,12 +69,6 @@ class IdentitySettings(ServiceSettings):
     argon2_parallelism: int = Field(1, ge=1, description="argon2id lanes.")
     key_check_seconds: float = Field(
         60.0, gt=0, description="How often keys are reloaded and rotated when due."
-    )
-    eid_provider: Literal["local"] = Field(
-        "local", description="eID provider adapter; `local` confirms by itself (tests, dev)."
-    )
-    eid_confirm_seconds: float = Field(
-        2.0, ge=0, description="Local provider: seconds until an order confirms."
     )
     invitation_job_seconds: float = Field(
         10.0, gt=0, description="How often due scheduled invitations are sent."

@@ -12,10 +12,15 @@ import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from services.identity.api.common import credentials_holder, db, now, unique_violation
+from services.identity.api.common import (
+    caller_address,
+    credentials_holder,
+    db,
+    now,
+    unique_violation,
+)
 from services.identity.api.limits import starting_eid
 from services.identity.domain import normal_email, normal_personal_number
-from services.identity.eid import EidProvider
 from services.identity.models import Contact, Proof, Strict, Tokens, email_field
 from services.identity.resources import EID, NUMBERS
 from services.identity.sessions import choose_context, open_session
@@ -23,6 +28,7 @@ from services.identity.store import accounts, contacts
 from shared.auth import Principal
 from shared.bus.outbox import put
 from shared.database import Connection
+from shared.eid import EidProvider
 from shared.errors import Conflict, Forbidden, Gone, Invalid
 from shared.events.identity import ContactRegistered, ContactUpdated
 from shared.http.routing import Api
@@ -68,11 +74,11 @@ async def start(request: web.Request, *, body: EidStart) -> EidOrder:
     number = normal_personal_number(body.personal_number, now().date())
     number_digest = request.app[NUMBERS].digest(number)
     await starting_eid(request, number_digest)
-    order_ref = await provider.start(number)
+    order = await provider.start(end_user_ip=caller_address(request), personal_number=number)
     async with db(request).transaction() as conn:
         expires = now() + timedelta(minutes=ORDER_MINUTES)
-        await accounts.insert_eid_order(conn, order_ref, number_digest, expires)
-    return EidOrder(order_ref=order_ref)
+        await accounts.insert_eid_order(conn, order.order_ref, number_digest, expires)
+    return EidOrder(order_ref=order.order_ref)
 
 
 def _provider(request: web.Request) -> EidProvider:
@@ -105,15 +111,28 @@ async def collect(request: web.Request, *, body: EidCollect) -> EidResult:
 
 
 async def _confirmed(request: web.Request, order_ref: str) -> bytes | None:
-    """The digest of the number the provider vouches for; None while the person has not yet
-    confirmed; 410 for a failed, unknown or forged order."""
-    result = await _provider(request).collect(order_ref)
-    if result.status == "failed" or (result.status == "complete" and not result.personal_number):
+    """The digest of the number the provider vouched for; None while the person has not yet
+    confirmed; 410 for a failed, unknown, used or forged order.
+
+    The confirmation is kept with the order, since a real provider answers a completed order
+    only once and the sign-in may still wait for an email; the provider must vouch for the
+    very number the order was started for."""
+    async with db(request).transaction(readonly=True) as conn:
+        order = await accounts.get_eid_order(conn, order_ref)
+    if order is None:
         raise Gone(DEAD_ORDER, field="order_ref")
+    number, confirmed = order
+    if confirmed:
+        return number
+    result = await _provider(request).collect(order_ref)
     if result.status == "pending":
         return None
-    assert result.personal_number is not None
-    return request.app[NUMBERS].digest(result.personal_number)
+    vouched = request.app[NUMBERS].digest(result.personal_number or "")
+    if result.status == "failed" or not result.personal_number or vouched != number:
+        raise Gone(DEAD_ORDER, field="order_ref")
+    async with db(request).transaction() as conn:
+        await accounts.confirm_eid_order(conn, order_ref)
+    return number
 
 
 async def _complete(

@@ -29,11 +29,13 @@ CREATE UNIQUE INDEX contacts_firm_personal_number_digest
 CREATE INDEX contacts_personal_number_digest ON contacts (personal_number_digest)
     WHERE portal_access;
 
--- eID orders keep only the digest of the number they were started for.
+-- eID orders keep only the digest of the number they were started for, and when the provider
+-- confirmed it: BankID answers a completed order once, and the person may still have to give
+-- an email before the sign-in goes on.
 ALTER TABLE eid_orders
     ALTER COLUMN personal_number DROP NOT NULL,
     ADD COLUMN personal_number_digest bytea,
-    ADD COLUMN firm_id uuid;
+    ADD COLUMN confirmed_at timestamptz;
 UPDATE eid_orders SET personal_number = NULL, expires_at = least(expires_at, now());
 
 -- Firm sign-up waits for the owner to open the link mailed to them; nothing else is created

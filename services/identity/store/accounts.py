@@ -239,11 +239,29 @@ async def insert_eid_order(
     )
 
 
+async def get_eid_order(conn: Connection, order_ref: str) -> tuple[bytes, bool] | None:
+    """(number digest, confirmed by the provider) of a live, unused order; None otherwise."""
+    row = await conn.fetchrow(
+        """SELECT personal_number_digest, confirmed_at IS NOT NULL AS confirmed FROM eid_orders
+           WHERE order_ref = $1 AND used_at IS NULL AND expires_at > now()""",
+        order_ref,
+    )
+    return (row["personal_number_digest"], row["confirmed"]) if row else None
+
+
+async def confirm_eid_order(conn: Connection, order_ref: str) -> None:
+    await conn.execute(
+        "UPDATE eid_orders SET confirmed_at = now() WHERE order_ref = $1 AND confirmed_at IS NULL",
+        order_ref,
+    )
+
+
 async def lock_eid_order(conn: Connection, order_ref: str) -> bytes | None:
-    """The number digest of a live, unused order, locked; None otherwise."""
+    """The number digest of a live, unused, confirmed order, locked; None otherwise."""
     return await conn.fetchval(
         """SELECT personal_number_digest FROM eid_orders
-           WHERE order_ref = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE""",
+           WHERE order_ref = $1 AND used_at IS NULL AND expires_at > now()
+             AND confirmed_at IS NOT NULL FOR UPDATE""",
         order_ref,
     )
 
