@@ -22,13 +22,13 @@ from services.identity.api.common import (
 from services.identity.api.limits import starting_eid
 from services.identity.domain import normal_email, normal_personal_number
 from services.identity.models import Contact, Proof, Strict, Tokens, email_field
-from services.identity.resources import EID, NUMBERS
+from services.identity.resources import EID, KEYS, NUMBERS
 from services.identity.sessions import choose_context, open_session
 from services.identity.store import accounts, contacts
 from shared.auth import Principal
 from shared.bus.outbox import put
 from shared.database import Connection
-from shared.eid import EidProvider
+from shared.eid import EidProvider, qr_data
 from shared.errors import Conflict, Forbidden, Gone, Invalid
 from shared.events.identity import ContactRegistered, ContactUpdated
 from shared.http.routing import Api
@@ -45,6 +45,20 @@ class EidStart(Strict):
 
 class EidOrder(BaseModel):
     order_ref: str
+    auto_start_token: str | None = Field(
+        None, description="Opens the eID app on this device (BankID's autoStartToken)."
+    )
+
+
+class EidOrderRef(Strict):
+    order_ref: str = Field(min_length=1, max_length=2000)
+
+
+class EidQr(BaseModel):
+    qr_data: str | None = Field(
+        description="What the QR code shows now; it changes every second, so ask again each "
+        "second. Null when the provider has no QR code or the order is no longer waiting."
+    )
 
 
 class EidCollect(Strict):
@@ -75,10 +89,32 @@ async def start(request: web.Request, *, body: EidStart) -> EidOrder:
     number_digest = request.app[NUMBERS].digest(number)
     await starting_eid(request, number_digest)
     order = await provider.start(end_user_ip=caller_address(request), personal_number=number)
+    qr = None
+    if order.qr_start_token and order.qr_start_secret:
+        sealed = request.app[KEYS].sealer.seal(order.order_ref, order.qr_start_secret.encode())
+        qr = (order.qr_start_token, sealed)
     async with db(request).transaction() as conn:
         expires = now() + timedelta(minutes=ORDER_MINUTES)
-        await accounts.insert_eid_order(conn, order.order_ref, number_digest, expires)
-    return EidOrder(order_ref=order.order_ref)
+        await accounts.insert_eid_order(conn, order.order_ref, number_digest, qr, expires)
+    return EidOrder(order_ref=order.order_ref, auto_start_token=order.auto_start_token)
+
+
+@api.post(
+    "/api/v1/auth/eid/qr",
+    summary="The animated QR code's data for an eID order, for another device to scan",
+    access="public",
+    body=EidOrderRef,
+    response=EidQr,
+    errors=(422,),
+)
+async def qr(request: web.Request, *, body: EidOrderRef) -> EidQr:
+    """Made here from the order's secret and its age, so the secret never leaves the server."""
+    async with db(request).transaction(readonly=True) as conn:
+        token, sealed, seconds = await accounts.get_eid_qr(conn, body.order_ref)
+    if token is None or sealed is None:
+        return EidQr(qr_data=None)
+    secret = request.app[KEYS].sealer.open(body.order_ref, sealed).decode()
+    return EidQr(qr_data=qr_data(token, secret, seconds))
 
 
 def _provider(request: web.Request) -> EidProvider:
@@ -141,13 +177,13 @@ async def _complete(
     if await accounts.lock_eid_order(conn, body.order_ref) != number:
         raise Gone(DEAD_ORDER, field="order_ref")
     people = [c for c, _firm in await contacts.list_number_memberships(conn, number)]
-    if not people:
+    account = await accounts.get_account_by_number(conn, number)
+    if not people and account is None:
         raise Forbidden("No portal access is linked to this person.")
     given = normal_email(body.email) if body.email else None
     for contact in people:
         await _first_sign_in(conn, contact, given)
     await accounts.use_eid_order(conn, body.order_ref)
-    account = await accounts.get_account_by_number(conn, number)
     proof = Proof(
         method="eid", account_id=account.id if account else None, personal_number_digest=number
     )
@@ -172,18 +208,14 @@ async def _first_sign_in(conn: Connection, contact: Contact, given: str | None) 
         await put(conn, event, firm_id=contact.firm_id, actor=contact.id)
 
 
-class NumberProof(Strict):
-    order_ref: str = Field(min_length=1, max_length=2000)
-
-
 @api.put(
     "/api/v1/me/personal-number",
     summary="Verify my personal number with a confirmed eID order, so eID opens my account",
-    body=NumberProof,
+    body=EidOrderRef,
     status=204,
     errors=(403, 409, 410, 422),
 )
-async def verify_number(request: web.Request, *, principal: Principal, body: NumberProof) -> None:
+async def verify_number(request: web.Request, *, principal: Principal, body: EidOrderRef) -> None:
     """Needs a session opened with the account's own password or an emailed link; start the
     order at /api/v1/auth/eid/start. The number itself is never stored."""
     number = await _confirmed(request, body.order_ref)

@@ -31,11 +31,15 @@ CREATE INDEX contacts_personal_number_digest ON contacts (personal_number_digest
 
 -- eID orders keep only the digest of the number they were started for, and when the provider
 -- confirmed it: BankID answers a completed order once, and the person may still have to give
--- an email before the sign-in goes on.
+-- an email before the sign-in goes on. The QR pair animates the code another device scans; its
+-- secret stays here, sealed, and only the QR data made from it leaves.
 ALTER TABLE eid_orders
     ALTER COLUMN personal_number DROP NOT NULL,
     ADD COLUMN personal_number_digest bytea,
-    ADD COLUMN confirmed_at timestamptz;
+    ADD COLUMN confirmed_at timestamptz,
+    ADD COLUMN qr_start_token text,
+    ADD COLUMN qr_start_secret bytea,
+    ADD COLUMN started_at timestamptz NOT NULL DEFAULT now();
 UPDATE eid_orders SET personal_number = NULL, expires_at = least(expires_at, now());
 
 -- Firm sign-up waits for the owner to open the link mailed to them; nothing else is created

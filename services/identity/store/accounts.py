@@ -228,14 +228,35 @@ async def use_totp_step(conn: Connection, account_id: UUID, step: int) -> None:
 
 
 async def insert_eid_order(
-    conn: Connection, order_ref: str, number_digest: bytes, expires_at: datetime
+    conn: Connection,
+    order_ref: str,
+    number_digest: bytes,
+    qr: tuple[str, bytes] | None,
+    expires_at: datetime,
 ) -> None:
+    """`qr` is the provider's QR start token and its sealed secret, if it gave them."""
+    token, sealed = qr or (None, None)
     await conn.execute(
-        """INSERT INTO eid_orders (order_ref, personal_number_digest, expires_at)
-           VALUES ($1, $2, $3)""",
+        """INSERT INTO eid_orders (order_ref, personal_number_digest, qr_start_token,
+                                   qr_start_secret, expires_at)
+           VALUES ($1, $2, $3, $4, $5)""",
+        order_ref, number_digest, token, sealed, expires_at,
+    )  # fmt: skip
+
+
+async def get_eid_qr(conn: Connection, order_ref: str) -> tuple[str | None, bytes | None, int]:
+    """(QR start token, sealed secret, whole seconds since the start) of a live, unconfirmed
+    order; the token is None when there is no such order or its provider has no QR."""
+    row = await conn.fetchrow(
+        """SELECT qr_start_token, qr_start_secret,
+                  floor(extract(epoch FROM now() - started_at))::int AS seconds
+           FROM eid_orders
+           WHERE order_ref = $1 AND used_at IS NULL AND confirmed_at IS NULL
+             AND expires_at > now()""",
         order_ref,
-        number_digest,
-        expires_at,
+    )
+    return (
+        (row["qr_start_token"], row["qr_start_secret"], row["seconds"]) if row else (None, None, 0)
     )
 
 

@@ -3,7 +3,14 @@ contact without an email gives one before going on."""
 
 from services.identity.app import create_app
 from services.identity.settings import IdentitySettings
-from tests.identity.integration.conftest import FAST, Client, Tap, allow_eid, sign_up
+from tests.identity.integration.conftest import (
+    FAST,
+    Client,
+    Tap,
+    allow_eid,
+    sign_up,
+    token_from,
+)
 from tests.support.infra import wait_until
 from tests.support.services import serve
 
@@ -64,3 +71,89 @@ async def test_eid_for_nobody_with_access_is_refused(client: Client) -> None:
     for garbled in ("not-a-reference", "A", "ä" * 10):
         answer = await client.post("/api/v1/auth/eid/collect", {"order_ref": garbled})
         assert (answer.status, answer.body["field"]) == (410, "order_ref")
+
+
+async def test_eid_sign_in_against_bankid_with_qr_and_a_late_email(env, tap: Tap, bankid) -> None:
+    """The real adapter over mutual TLS: the app opens from the autostart token or the QR data,
+    BankID answers the completed order once, and the sign-in still waits for an email."""
+    settings = await env.settings(IdentitySettings, **FAST, **bankid.client_settings())
+    async with serve(create_app(settings)) as running:
+        client = Client(running)
+        owner = await sign_up(client)
+        await allow_eid(client, owner["token"])
+        person = {"first_name": "Eva", "last_name": "Id", "personal_number": NUMBER}
+        created = (await client.as_(owner["token"]).post(
+            "/api/v1/clients", {"kind": "individual", "name": "Eva Id", "contacts": [person]}
+        )).body  # fmt: skip
+        contact = created["contacts"][0]
+        await client.as_(owner["token"]).put(
+            f"/api/v1/contacts/{contact['id']}/portal-access", {"enabled": True}
+        )
+        order = await client.post("/api/v1/auth/eid/start", {"personal_number": NUMBER})
+        assert order.status == 201
+        assert order.body["auto_start_token"]
+        ref = {"order_ref": order.body["order_ref"]}
+        assert bankid.orders[ref["order_ref"]].personal_number == "198112189876"
+        shown = await client.post("/api/v1/auth/eid/qr", ref)
+        assert shown.body["qr_data"].startswith("bankid.")
+        assert (await client.post("/api/v1/auth/eid/collect", ref)).body["status"] == "pending"
+        bankid.complete(ref["order_ref"])
+        asked = await client.post("/api/v1/auth/eid/collect", ref)
+        assert asked.status == 422
+        assert asked.body["field"] == "email"
+        assert (await client.post("/api/v1/auth/eid/qr", ref)).body["qr_data"] is None
+        done = await client.post("/api/v1/auth/eid/collect", ref | {"email": "eva@example.com"})
+        assert done.status == 200, done.body
+        assert done.body["tokens"]["context"]["client_id"] == created["id"]
+
+
+async def test_bankid_vouching_for_someone_else_opens_nothing(env, tap: Tap, bankid) -> None:
+    settings = await env.settings(IdentitySettings, **FAST, **bankid.client_settings())
+    async with serve(create_app(settings)) as running:
+        client = Client(running)
+        order = await client.post("/api/v1/auth/eid/start", {"personal_number": NUMBER})
+        ref = {"order_ref": order.body["order_ref"]}
+        bankid.complete(ref["order_ref"], personal_number="199001010017")
+        assert (await client.post("/api/v1/auth/eid/collect", ref)).status == 410
+
+
+async def test_an_account_that_verified_its_number_is_opened_by_eid_for_contacts_only(
+    client: Client, tap: Tap
+) -> None:
+    bureau, person = await sign_up(client, name="Bureau AB"), await sign_up(client, name="Own AB")
+    await allow_eid(client, bureau["token"])
+    # The person is a customer of the bureau (accepted by mail), with no number on that record.
+    answer = await client.as_(bureau["token"]).post("/api/v1/clients", {
+        "kind": "individual", "name": "Customer",
+        "contacts": [{"first_name": "Per", "last_name": "Son", "email": person["email"]}],
+    })  # fmt: skip
+    contact = answer.body["contacts"][0]
+    await client.as_(bureau["token"]).put(
+        f"/api/v1/contacts/{contact['id']}/portal-access", {"enabled": True}
+    )
+    sent = await tap.next("notify.send_invitation", lambda d: d["recipient_id"] == contact["id"])
+    accept = {"token": token_from(sent["link"])}
+    assert (await client.post("/api/v1/auth/invitation/accept", accept)).status == 200
+    # Signed in with the password, the person verifies their own number by eID.
+    order = await start_order(client)
+    verified = await client.as_(person["token"]).put("/api/v1/me/personal-number", order)
+    assert verified.status == 204, verified.body
+    again = await client.as_(person["token"]).put("/api/v1/me/personal-number", order)
+    assert again.status == 410
+    signed_in = await client.post("/api/v1/auth/eid/collect", await start_order(client))
+    assert signed_in.status == 200, signed_in.body
+    tokens = signed_in.body["tokens"]
+    assert tokens["context"]["person_id"] == contact["id"]
+    # eID proves a person, not the account's staff memberships.
+    me = await client.as_(tokens["access_token"]).get("/api/v1/me")
+    assert [m["kind"] for m in me.body["memberships"]] == ["contact"]
+    into_own = {"firm_id": person["firm"]["id"]}
+    assert (
+        await client.as_(tokens["access_token"]).post("/api/v1/auth/switch", into_own)
+    ).status == 403
+
+
+async def start_order(client: Client) -> dict:
+    started = await client.post("/api/v1/auth/eid/start", {"personal_number": NUMBER})
+    assert started.status == 201, started.body
+    return {"order_ref": started.body["order_ref"]}
