@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from shared.filenames import without_bidi_controls
 from shared.http.peers import Networks, gateway_s3_prefix
 from shared.storage import ObjectStore
 
@@ -29,7 +30,9 @@ class Download:
 
 
 def disposition(name: str, *, inline: bool = False) -> str:
-    """The file name twice: plain ASCII for old clients, and exact UTF-8 (RFC 6266)."""
+    """The file name twice: plain ASCII for old clients, and exact UTF-8 (RFC 6266), without
+    bidirectional controls (a name stored before they were refused would show reordered)."""
+    name = without_bidi_controls(name)
     ascii_name = name.encode("ascii", "replace").decode().replace('"', "'")
     kind = "inline" if inline else "attachment"
     return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
