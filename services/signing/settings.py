@@ -57,10 +57,11 @@ class SigningSettings(S3Settings, EidSettings):
     rpc_timeout_seconds: float = Field(10.0, gt=0, description="Wait for one RPC answer.")
     max_pdf_bytes: int = Field(100 * 1024**2, gt=0, description="Largest PDF accepted.")
     eid_local_secret: str = Field(
-        "development-only-local-eid-secret",
+        "local-eid-order-references",
         description=(
-            "Local eID provider: key of its signed order references, the same on every replica."
-            " Development and tests only: production refuses the local provider."
+            "Local eID provider: key of its sealed order references, the same on every replica."
+            " Development and tests only: production refuses the local provider, so this is"
+            " never a production secret."
         ),
     )
 

@@ -9,6 +9,7 @@ from services.documents.settings import DocumentsSettings
 from services.identity.settings import IdentitySettings
 from services.notify.settings import NotifySettings
 from services.signing.settings import SigningSettings
+from shared.eid import EidSettings
 from shared.settings import SERVICE_PORTS, ServiceSettings, is_secret
 
 EVERY_SERVICE = [BillingSettings, DocumentsSettings, IdentitySettings, NotifySettings,
@@ -37,10 +38,11 @@ def production(monkeypatch, cls: type[ServiceSettings]) -> None:  # type: ignore
         monkeypatch.setenv(variable, f"k7Qz-{variable.lower()}-9fX2")
     monkeypatch.setenv("AMQP_URL", "amqp://portal:k7Qz9fX2@rabbit.internal:5672/")
     monkeypatch.setenv("DATABASE_URL", "postgresql://portal:k7Qz9fX2@db.internal/portal")
-    if cls is SigningSettings:  # signing's own rule: a real sealing key, no test eID
+    if issubclass(cls, EidSettings):  # the local eID provider vouches for anyone
+        monkeypatch.setenv(f"{cls.service.upper()}_EID_PROVIDER", "none")
+    if cls is SigningSettings:  # signing's own rule: a real sealing key
         monkeypatch.setenv("SIGNING_SEALING_CERTIFICATE", "/certs/sealing-cert.pem")
         monkeypatch.setenv("SIGNING_SEALING_KEY", "/certs/sealing-key.pem")
-        monkeypatch.setenv("SIGNING_EID_PROVIDER", "none")
 
 
 def refused(cls: type[ServiceSettings]) -> str:
