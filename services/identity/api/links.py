@@ -5,6 +5,7 @@ Unknown, used and expired tokens all answer the same 410, so a link's fate never
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 from aiohttp import web
@@ -69,8 +70,8 @@ async def register(request: web.Request, *, body: PasswordTokenIn) -> Tokens:
         await accounts.update_password(
             conn, invitee.account.id, await passwords.hash(body.password)
         )
-        outcome = await _accept(request, conn, invitee, Proof(method="password"), None)
-    return _raised(outcome)
+        outcome = await accept_invitation(request, conn, invitee, Proof(method="password"), None)
+    return raised(outcome)
 
 
 @api.post(
@@ -88,11 +89,13 @@ async def accept(request: web.Request, *, body: InvitationAccept) -> Tokens:
         invitee = await _invitee(conn, body.token)
         if invitee.account.password_hash is None:
             raise Conflict("Choose a password first: register with this link.", field="token")
-        outcome = await _accept(request, conn, invitee, Proof(method="magic_link"), body.totp)
-    return _raised(outcome)
+        outcome = await accept_invitation(
+            request, conn, invitee, Proof(method="magic_link"), body.totp
+        )
+    return raised(outcome)
 
 
-def _raised(outcome: Tokens | DomainError) -> Tokens:
+def raised(outcome: Tokens | DomainError) -> Tokens:
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
@@ -107,28 +110,33 @@ class Invitee:
 
 
 async def _invitee(conn: Connection, token: str) -> Invitee:
-    """Who a live invitation was mailed to. It is bound to that address: one whose contact has
-    since been given another email is dead, so no link ever opens an address it was not sent
-    to (a firm cannot send a link to itself, then point the contact at someone's account)."""
     invitation = await contacts.use_invitation(conn, digest(token))
+    return await invitee_of(conn, invitation, "token")
+
+
+async def invitee_of(conn: Connection, invitation: dict[str, Any] | None, field: str) -> Invitee:
+    """Who a live (just used) invitation was mailed to. It is bound to that address: one whose
+    contact has since been given another email is dead, so no link ever opens an address it
+    was not sent to (a firm cannot send a link to itself, then point the contact at someone's
+    account)."""
     if invitation is None or invitation["email"] is None:
-        raise Gone(DEAD_LINK, field="token")
+        raise Gone(DEAD_LINK, field=field)
     email, firm_id = invitation["email"], invitation["firm_id"]
     if invitation["contact_id"] is not None:
         contact = await contacts.get_contact(conn, firm_id, invitation["contact_id"])
         if contact is None or (contact.email or "").lower() != email.lower():
-            raise Gone(DEAD_LINK, field="token")
+            raise Gone(DEAD_LINK, field=field)
         account = await accounts.get_account_by_email(conn, email)
         account = account or await accounts.insert_account(conn, email, None)
         return Invitee(firm_id, account, contact=contact)
     staff = await firms.get_staff(conn, firm_id, invitation["staff_id"])
     account = await accounts.get_account(conn, staff.account_id) if staff else None
     if staff is None or account is None or not staff.active:
-        raise Gone(DEAD_LINK, field="token")
+        raise Gone(DEAD_LINK, field=field)
     return Invitee(firm_id, account, staff=staff)
 
 
-async def _accept(
+async def accept_invitation(
     request: web.Request, conn: Connection, invitee: Invitee, proof: Proof, code: str | None
 ) -> Tokens | DomainError:
     """Attach the membership to the account that proved the email, then enter it."""
@@ -185,7 +193,7 @@ async def magic_sign_in(request: web.Request, *, body: MagicSignIn) -> Tokens:
             raise Gone(DEAD_LINK, field="token")
         proof = Proof(method="magic_link", account_id=account_id)
         outcome = await enter(request.app, conn, proof, (body.firm_id, body.client_id), body.totp)
-    return _raised(outcome)
+    return raised(outcome)
 
 
 @api.post(

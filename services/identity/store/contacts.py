@@ -255,3 +255,34 @@ async def set_email(conn: Connection, contact_id: UUID, email: str) -> None:
     await conn.execute(
         "UPDATE contacts SET email = $2, updated_at = now() WHERE id = $1", contact_id, email
     )
+
+
+async def list_pending_invitations(conn: Connection, email: str) -> list[dict[str, Any]]:
+    """Across firms by design: what was mailed to this address and is still open, for the
+    account that holds the address."""
+    rows = await conn.fetch(
+        """SELECT i.id, i.firm_id, f.name AS firm_name, i.expires_at,
+                  CASE WHEN i.staff_id IS NULL THEN 'contact' ELSE 'staff' END AS kind
+           FROM invitations i JOIN firms f ON f.id = i.firm_id
+           WHERE lower(i.email) = lower($1) AND i.used_at IS NULL AND i.revoked_at IS NULL
+             AND i.expires_at > now()
+           ORDER BY i.sent_at""",
+        email,
+    )
+    return [dict(row) for row in rows]
+
+
+async def use_invitation_for(
+    conn: Connection, invitation_id: UUID, email: str
+) -> dict[str, Any] | None:
+    """Marks a live invitation used by the account holding the address it went to; any other
+    invitation → None. The row names its firm, which the caller then loads by."""
+    row = await conn.fetchrow(
+        """UPDATE invitations SET used_at = now()
+           WHERE id = $1 AND lower(email) = lower($2) AND used_at IS NULL
+             AND revoked_at IS NULL AND expires_at > now()
+           RETURNING firm_id, staff_id, contact_id, email""",
+        invitation_id,
+        email,
+    )
+    return dict(row) if row else None

@@ -325,3 +325,22 @@ async def test_a_password_is_rehashed_when_the_argon2_parameters_change(
     after = await sql.fetchval("SELECT password_hash FROM accounts")
     assert "t=1" in before
     assert "t=2" in after
+
+
+async def test_an_account_accepts_an_invitation_to_its_own_address_from_inside(
+    client: Client, tap: Tap
+) -> None:
+    person, bureau = await sign_up(client, name="Own AB"), await sign_up(client, name="Bureau AB")
+    contact = await planted_contact(client, bureau, email=person["email"])
+    await tap.next("notify.send_invitation", lambda d: d["recipient_id"] == contact["id"])
+    as_person = client.as_(person["token"])
+    pending = (await as_person.get("/api/v1/me/invitations")).body["items"]
+    assert [(p["firm_name"], p["kind"]) for p in pending] == [("Bureau AB", "contact")]
+    # Someone else's session cannot take it, whatever id it names.
+    stranger = await sign_up(client, name="Stranger AB")
+    path = f"/api/v1/me/invitations/{pending[0]['id']}/accept"
+    assert (await client.as_(stranger["token"]).post(path, {})).status == 410
+    accepted = await as_person.post(path, {})
+    assert accepted.status == 200, accepted.body
+    assert accepted.body["context"]["person_id"] == contact["id"]
+    assert (await as_person.get("/api/v1/me/invitations")).body["items"] == []
