@@ -26,6 +26,8 @@ GATEWAY_PORT = int(os.environ.get("GATEWAY_PORT", "8080"))
 SMTP_PORT = int(os.environ.get("SMTP_PORT", "2525"))
 ADMIN_DSN = os.environ.get("POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 S3_ACCESS_KEY, S3_SECRET_KEY = "portal-dev", "portal-dev-secret"
+# signing's secrets (the digests of one-time codes), development values like the ones above.
+SIGNING_SECRETS = {"SIGNING_OTP_SECRET": "portal-dev-signing-otp-secret"}
 
 
 async def create_databases() -> dict[str, str]:
@@ -50,6 +52,7 @@ def service_env(service: str, dsn: str, s3: S3Server) -> dict[str, str]:
         "S3_ENDPOINT": s3.endpoint,
         "S3_ACCESS_KEY": S3_ACCESS_KEY,
         "S3_SECRET_KEY": S3_SECRET_KEY,
+        **SIGNING_SECRETS,
         "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{GATEWAY_PORT}",
         "NOTIFY_SMTP_HOST": "127.0.0.1",
         "NOTIFY_SMTP_PORT": str(SMTP_PORT),

@@ -32,6 +32,11 @@ class SigningSettings(S3Settings):
         30, ge=1, description="How long the link to the signed copy sent at completion works."
     )
     default_expiry_days: int = Field(30, ge=1, description="Expiry of a request that names none.")
+    otp_secret: str = secret(
+        "development-only-otp-secret",
+        "Keys the digest (HMAC-SHA256) of the one-time codes at rest; changing it voids the "
+        "codes in flight.",
+    )
     otp_ttl_seconds: int = Field(600, ge=30, description="Life of an emailed one-time code.")
     otp_max_attempts: int = Field(5, ge=1, description="Wrong tries before a code is void.")
     otp_resend_seconds: int = Field(30, ge=0, description="Least time between two codes.")

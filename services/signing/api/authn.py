@@ -37,9 +37,8 @@ async def send_code(request: web.Request) -> CodeSent:
         _require_method(ctx, "email_otp")
         domain.require_code_resendable(ctx.party, at, settings.otp_resend_seconds)
         code, expires = tokens.new_code(), at + timedelta(seconds=settings.otp_ttl_seconds)
-        await parties.update_code(
-            conn, ctx.party.id, tokens.hash_code(ctx.party.id, code), expires, at
-        )
+        digest = tokens.hash_code(settings.otp_secret, ctx.party.id, code)
+        await parties.update_code(conn, ctx.party.id, digest, expires, at)
         await _code_sent(conn, request, ctx, code, expires)
     return CodeSent(expires_at=expires)
 
@@ -69,7 +68,8 @@ async def verify_code(request: web.Request, *, body: CodeIn) -> Session:
     async with request.app[DB].transaction() as conn:
         ctx = await load_party(conn, request.match_info["token"], at)
         _require_method(ctx, "email_otp")
-        matches = tokens.same_hash(ctx.party.otp_hash, tokens.hash_code(ctx.party.id, body.code))
+        given = tokens.hash_code(settings.otp_secret, ctx.party.id, body.code)
+        matches = tokens.same_hash(ctx.party.otp_hash, given)
         outcome = domain.check_code(ctx.party, matches, at, settings.otp_max_attempts)
         if outcome == "wrong":
             await parties.update_code_attempted(conn, ctx.party.id)
