@@ -37,6 +37,11 @@ class SigningSettings(S3Settings):
         "Keys the digest (HMAC-SHA256) of the one-time codes at rest; changing it voids the "
         "codes in flight.",
     )
+    personal_number_key: str = secret(
+        "development-only-personal-number-key",
+        "Long random text that the key sealing parties' personal numbers at rest (AES-256-GCM) "
+        "is derived from; the numbers sealed under it open with it only.",
+    )
     otp_ttl_seconds: int = Field(600, ge=30, description="Life of an emailed one-time code.")
     otp_max_attempts: int = Field(5, ge=1, description="Wrong tries before a code is void.")
     otp_resend_seconds: int = Field(30, ge=0, description="Least time between two codes.")

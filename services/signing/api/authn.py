@@ -11,6 +11,7 @@ from services.signing.api.common import evidence_of, now, settings_of
 from services.signing.api.links import PartyContext, load_party, open_session
 from services.signing.eid import EID
 from services.signing.models import CodeIn, CodeSent, EidCollectIn, EidStarted, EidStatus, Session
+from services.signing.personal_numbers import PERSONAL_NUMBERS
 from services.signing.store import audit, parties
 from shared.bus import put
 from shared.database import Connection
@@ -136,7 +137,7 @@ async def collect_eid(request: web.Request, *, body: EidCollectIn) -> EidStatus:
             return EidStatus(status="pending")
         await parties.update_eid_order(conn, ctx.party.id, None)
         mine = result.status == "complete" and domain.eid_matches(
-            ctx.party, result.personal_number or ""
+            request.app[PERSONAL_NUMBERS].of(ctx.party), result.personal_number or ""
         )
         if mine:
             session = await _authenticated(conn, request, ctx, at)
