@@ -36,6 +36,7 @@ from shared.http.routing import Api
 from shared.http.tracing import tracing
 from shared.jobs import Periodic, Scheduler
 from shared.logs import configure_logging
+from shared.ratelimit import delete_expired
 from shared.settings import S3Settings, ServiceSettings
 from shared.storage import ObjectStore
 from shared.telemetry import setup_tracing
@@ -205,14 +206,15 @@ def _jobs(spec: ServiceSpec) -> CleanupContext:
 
 
 def _housekeeping(db: Database) -> Periodic:
-    async def forget_old_messages() -> None:
+    async def forget_old_rows() -> None:
         async with db.transaction() as conn:
             await conn.execute("DELETE FROM inbox WHERE received_at < now() - interval '30 days'")
             await conn.execute(
                 "DELETE FROM rpc_replies WHERE created_at < now() - interval '7 days'"
             )
+            await delete_expired(conn)
 
-    return Periodic("kit-housekeeping", 3600, forget_old_messages)
+    return Periodic("kit-housekeeping", 3600, forget_old_rows)
 
 
 async def _key_cache(app: web.Application) -> AsyncIterator[None]:

@@ -1,10 +1,12 @@
 """Settings every service extends: environment variables only, defaults for a developer machine."""
 
+import re
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any, ClassVar, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE_PORTS = {
@@ -22,8 +24,9 @@ def shared(name: str) -> AliasChoices:
 
 
 def secret(default: str, description: str, env: str | None = None) -> Any:
-    """A secret field. A non-empty default serves development only and production must set
-    it; an empty default means "unused unless set" (an optional password)."""
+    """A secret field. A non-empty default serves development only and production refuses
+    it, even set explicitly; an empty default means "unused unless set" (an optional
+    password)."""
     alias = shared(env) if env else None
     return Field(
         default,
@@ -33,10 +36,45 @@ def secret(default: str, description: str, env: str | None = None) -> Any:
     )
 
 
+# What a value written to be replaced looks like (deploy/k8s/secret.yaml says REPLACE-ME).
+PLACEHOLDER = re.compile(r"replace[-_ ]?me|change[-_ ]?me|development[-_ ]?only", re.IGNORECASE)
+
+
+def is_secret(field: FieldInfo) -> bool:
+    extra = field.json_schema_extra
+    return isinstance(extra, dict) and bool(extra.get("secret"))
+
+
+def development_value(field: FieldInfo, value: object) -> str | None:
+    """Why production must not run with `value` in `field`, or None. The reason never repeats
+    the value: it is a secret, and the refusal ends up in a log."""
+    if not isinstance(value, str):
+        return None
+    if is_secret(field) and field.default and value == field.default:
+        return "still has its development default"
+    if _has_guest_credentials(value):
+        return "carries RabbitMQ's development credentials guest:guest"
+    if match := PLACEHOLDER.search(value):
+        return f"holds the placeholder {match.group(0)!r}"
+    return None
+
+
+def _has_guest_credentials(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # not a URL at all
+        return False
+    credentials = (unquote(parts.username or ""), unquote(parts.password or ""))
+    return credentials == ("guest", "guest")
+
+
 class ServiceSettings(BaseSettings):
     """What every service reads; each service subclasses it with its own env prefix."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    # Inputs stay out of validation errors: they hold secrets, and a refusal is logged.
+    model_config = SettingsConfigDict(
+        extra="ignore", frozen=True, populate_by_name=True, hide_input_in_errors=True
+    )
 
     service: ClassVar[str]
 
@@ -132,16 +170,27 @@ class ServiceSettings(BaseSettings):
     def dsn(self) -> str:
         return self.database_url or f"postgresql://postgres@127.0.0.1:5432/portal_{self.service}"
 
+    @classmethod
+    def variable(cls, name: str) -> str:
+        """The environment variable the field `name` is read from."""
+        alias = cls.model_fields[name].validation_alias
+        if isinstance(alias, AliasChoices):
+            return str(alias.choices[0])
+        return f"{cls.model_config.get('env_prefix', '')}{name}".upper()
+
     @model_validator(mode="after")
-    def _production_has_secrets(self) -> "ServiceSettings":
+    def _production_has_real_secrets(self) -> "ServiceSettings":
+        """Production refuses a development value even when it was set explicitly (copied from
+        an example), naming every field at fault at once."""
         if self.environment != "production":
             return self
-        for name, field in type(self).model_fields.items():
-            marked = isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get(
-                "secret"
-            )
-            if marked and field.default and name not in self.model_fields_set:
-                raise ValueError(f"{name} must be set explicitly in production")
+        refused = [
+            f"{self.variable(name)} ({name}) {why}"
+            for name, field in type(self).model_fields.items()
+            if (why := development_value(field, getattr(self, name)))
+        ]
+        if refused:
+            raise ValueError(f"production needs real values: {'; '.join(refused)}")
         return self
 
 

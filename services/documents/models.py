@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.documents.domain import Level, Rules
+from shared.filenames import refuse_bidi_controls
 
 
 def _not_only_dots(name: str) -> str:
@@ -19,6 +20,7 @@ def _not_only_dots(name: str) -> str:
 Name = Annotated[
     str,
     Field(min_length=1, max_length=255, pattern=r"^[^/\\\x00-\x1f]+$"),
+    AfterValidator(refuse_bidi_controls),
     AfterValidator(_not_only_dots),
 ]
 

@@ -7,10 +7,13 @@ import shutil
 import subprocess
 
 import pytest
-from pydantic import AliasChoices
+import yaml
+from pydantic import AliasChoices, ValidationError
 
-from shared.settings import ServiceSettings
+from shared.settings import ServiceSettings, is_secret
 from tests.deploy.gateway import PLACEHOLDERS, ROOT, SERVICE_PORTS
+
+K8S = ROOT / "deploy" / "k8s"
 
 SERVICES = set(SERVICE_PORTS) | {
     "postgres",
@@ -93,18 +96,11 @@ def _settings_class(name: str) -> type[ServiceSettings]:
 
 def _secret_variables(settings: type[ServiceSettings]) -> set[str]:
     """Environment names of the fields production refuses to take from their defaults."""
-    names = set()
-    prefix = settings.model_config.get("env_prefix", "")
-    for field_name, field in settings.model_fields.items():
-        extra = field.json_schema_extra
-        if not (isinstance(extra, dict) and extra.get("secret")) or not field.default:
-            continue
-        alias = field.validation_alias
-        if isinstance(alias, AliasChoices):
-            names.add(str(alias.choices[0]))
-        else:
-            names.add(f"{prefix}{field_name}".upper())
-    return names
+    return {
+        settings.variable(name)
+        for name, field in settings.model_fields.items()
+        if is_secret(field) and field.default
+    }
 
 
 @pytest.mark.parametrize("name", SERVICE_PORTS)
@@ -118,6 +114,54 @@ def test_production_secrets_are_provided(name: str) -> None:
             f"{name}: {variable} missing from deploy/compose.env"
         )
         assert f"- name: {variable}\n" in manifest, f"{name}: {variable} missing from k8s"
+
+
+@pytest.fixture(scope="module")
+def compose_services() -> dict[str, dict]:  # type: ignore[type-arg]
+    result = _compose("config")
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)["services"]
+
+
+def _settings_from(monkeypatch, name: str, env: dict[str, object]) -> ServiceSettings:  # type: ignore[no-untyped-def]
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, str(value))
+    return _settings_class(name)()
+
+
+@pytest.mark.parametrize("name", SERVICE_PORTS)
+def test_compose_passes_the_production_checks(monkeypatch, compose_services, name: str) -> None:  # type: ignore[no-untyped-def]
+    """compose runs production mode on its own development secrets (deploy/compose.env):
+    none is a default, a guest login or a placeholder, so every service starts."""
+    settings = _settings_from(monkeypatch, name, compose_services[name]["environment"])
+    assert settings.environment == "production"
+
+
+def _k8s_environment(name: str) -> dict[str, object]:
+    """What a service's container gets in Kubernetes: the ConfigMap, then its own env, with
+    the values of the example Secret."""
+    secret = yaml.safe_load((K8S / "secret.yaml").read_text())["stringData"]
+    config = yaml.safe_load((K8S / "configmap.yaml").read_text())["data"]
+    documents = yaml.safe_load_all((K8S / f"{name}.yaml").read_text())
+    deployment = next(d for d in documents if d["kind"] == "Deployment")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["envFrom"] == [{"configMapRef": {"name": "portal-settings"}}]
+    env = dict(config)
+    for item in container["env"]:
+        if "value" in item:
+            env[item["name"]] = item["value"]
+        else:
+            env[item["name"]] = secret[item["valueFrom"]["secretKeyRef"]["key"]]
+    return env
+
+
+@pytest.mark.parametrize("name", SERVICE_PORTS)
+def test_the_example_kubernetes_secret_is_refused_until_replaced(monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
+    env = _k8s_environment(name)
+    with pytest.raises(ValidationError, match="holds the placeholder 'REPLACE-ME'"):
+        _settings_from(monkeypatch, name, env)
+    replaced = {k: str(v).replace("REPLACE-ME", "k7Qz9fX2") for k, v in env.items()}
+    assert _settings_from(monkeypatch, name, replaced).environment == "production"
 
 
 def test_signing_seals_with_a_certificate_made_for_the_stack() -> None:

@@ -1,15 +1,20 @@
 """The gateway template: its placeholders, its routing of every public prefix of
 ARCHITECTURE.md §1, nginx accepting it, and a real nginx routing to stand-in services."""
 
+import http.client
 import json
 import re
 import subprocess
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from string import Template
 
 import pytest
 
+from shared.http.downloads import disposition, protection
 from tests.deploy.gateway import (
     PLACEHOLDERS,
     ROOT,
@@ -252,3 +257,99 @@ def test_real_nginx_passes_large_uploads_only_where_files_go(gateway: int) -> No
     assert status == 413
     assert headers["content-type"] == "application/problem+json"
     assert json.loads(body)["status"] == 413
+
+
+# A stand-in object → the type and disposition the service answers it with.
+DOWNLOADS = {
+    "page.html": ("text/html", False),
+    "drawing.svg": ("image/svg+xml", True),
+    "invoice.pdf": ("application/pdf", False),
+    "contract.pdf": ("application/pdf", True),
+}
+ETAG = "ab" * 32
+
+
+class _Downloads(BaseHTTPRequestHandler):
+    """A stand-in documents: allows every download and hands it to the gateway to read, with
+    the headers shared/http/downloads.py gives (nginx keeps some of them)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        name = self.path.split("/")[4]
+        content_type, inline = DOWNLOADS[name]
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Disposition", disposition(name, inline=inline))
+        self.send_header("Cache-Control", "private, no-store")
+        for header, value in protection(content_type, inline=inline).items():
+            self.send_header(header, value)
+        self.send_header("X-Accel-Redirect", f"/_s3/{ETAG}/bucket/{name}?X-Amz-Signature=x")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+class _S3(BaseHTTPRequestHandler):
+    """A stand-in S3, with headers of its own as MinIO sends them."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        name = self.path.split("?")[0].rsplit("/", 1)[1]
+        body = f"bytes of {name}".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", DOWNLOADS[name][0])
+        self.send_header("Content-Security-Policy", "block-all-mixed-content")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("ETag", '"s3-etag"')
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def download_gateway(tmp_path: Path) -> Iterator[int]:
+    port = free_port()
+    with _serving(_Downloads) as service, _serving(_S3) as s3:
+        values = local_values(port, dict.fromkeys(SERVICE_PORTS, service), s3=f"127.0.0.1:{s3}")
+        with nginx_running(tmp_path / "gw", values, port):
+            yield port
+
+
+@pytest.mark.parametrize("name", DOWNLOADS)
+def test_real_nginx_protects_what_it_reads_from_s3(download_gateway: int, name: str) -> None:
+    """nginx drops the service's own protection headers on X-Accel-Redirect and S3's: the
+    caller gets the kit's, once each, sandboxed but for a PDF shown inline."""
+    content_type, inline = DOWNLOADS[name]
+    connection = http.client.HTTPConnection("127.0.0.1", download_gateway, timeout=10)
+    try:
+        connection.request("GET", f"/api/v1/documents/{name}/content")
+        response = connection.getresponse()
+        headers = [(k.lower(), v) for k, v in response.getheaders()]
+        body = response.read()
+    finally:
+        connection.close()
+    assert (response.status, body) == (200, f"bytes of {name}".encode())
+    policies = [v for k, v in headers if k == "content-security-policy"]
+    assert policies == [protection(content_type, inline=inline)["Content-Security-Policy"]]
+    assert ("sandbox" in policies[0]) == (not (inline and content_type == "application/pdf"))
+    assert [v for k, v in headers if k == "x-content-type-options"] == ["nosniff"]
+    assert dict(headers)["content-disposition"] == disposition(name, inline=inline)
+    assert dict(headers)["etag"] == f'"{ETAG}"'

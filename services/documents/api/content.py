@@ -12,7 +12,7 @@ from shared.bus import put
 from shared.database import Connection
 from shared.errors import NotFound
 from shared.events.documents import DocumentDownloaded
-from shared.http.downloads import Download, send
+from shared.http.downloads import Download, protection, send
 from shared.http.routing import Api, path_uuid
 
 api = Api("documents")
@@ -44,7 +44,11 @@ async def download(
             version.object_key, deps.settings.presign_ttl_seconds, document.name,
             version.content_type, for_browser=True,
         )  # fmt: skip
-        raise web.HTTPFound(url, headers={"Cache-Control": "no-store"})
+        # S3 serves the link with its own headers: a presigned GET can change the type,
+        # disposition and caching of its answer, not add these. There the link's attachment
+        # disposition and S3's other origin keep the bytes from running in ours.
+        protect = protection(version.content_type)
+        raise web.HTTPFound(url, headers={"Cache-Control": "no-store", **protect})
     return await _stream(request, document, version)
 
 

@@ -19,7 +19,7 @@ from tests.documents.integration.test_uploads import pdf, setup
 SENT_HEADERS = {
     "server", "date", "connection", "keep-alive", "content-length", "content-range",
     "accept-ranges", "content-type", "content-disposition", "cache-control", "etag",
-    "x-content-type-options", "x-request-id",
+    "x-content-type-options", "content-security-policy", "x-request-id",
 }  # fmt: skip
 
 
@@ -58,6 +58,9 @@ async def test_the_gateway_reads_the_bytes_from_s3_after_the_service_allowed_it(
     assert headers["ETag"] == f'"{hashlib.sha256(data).hexdigest()}"'
     assert headers["Cache-Control"] == "private, no-store"
     assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers.getall("Content-Security-Policy") == [
+        "sandbox; default-src 'none'; frame-ancestors 'none'"
+    ]
     assert headers["X-Request-Id"]
     # Nothing of S3's own (its ids, validators, vendor headers) nor the redirect reaches out.
     assert {name.lower() for name in headers} <= SENT_HEADERS

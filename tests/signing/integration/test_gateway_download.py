@@ -48,6 +48,10 @@ async def test_a_party_reads_the_pdf_to_sign_from_s3_through_the_gateway(
         created["document_name"], inline=True
     )
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # Inline, so no `sandbox`: Chromium's PDF viewer does not start in a sandboxed document.
+    assert (
+        response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'self'"
+    )
     (logged,) = await logged_requests(prefix, 1)
     assert logged["upstream"].split(" : ")[-1] == world.signing.app[SETTINGS].s3_endpoint
     assert logged["uri"] == "/api/v1/sign/[redacted]/document"
