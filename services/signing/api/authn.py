@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from services.signing import domain, tokens
-from services.signing.api import api
+from services.signing.api import api, limits
 from services.signing.api.common import evidence_of, now, settings_of
 from services.signing.api.links import PartyContext, load_party, open_session
 from services.signing.eid import EID
@@ -32,6 +32,7 @@ def _require_method(ctx: PartyContext, method: str) -> None:
     access="public", response=CodeSent, status=201, errors=(404, 409, 410, 429),
 )  # fmt: skip
 async def send_code(request: web.Request) -> CodeSent:
+    await limits.count(request, "code")
     settings, at = settings_of(request), now()
     async with request.app[DB].transaction() as conn:
         ctx = await load_party(conn, request.match_info["token"], at)
@@ -106,9 +107,10 @@ async def _authenticated(
 @api.post(
     "/api/v1/sign/{token}/eid",
     summary="Start an eID authentication (method eid)",
-    access="public", response=EidStarted, status=201, errors=(404, 409, 410),
+    access="public", response=EidStarted, status=201, errors=(404, 409, 410, 429),
 )  # fmt: skip
 async def start_eid(request: web.Request) -> EidStarted:
+    await limits.count(request, "eid")
     provider = request.app.get(EID)
     async with request.app[DB].transaction() as conn:
         ctx = await load_party(conn, request.match_info["token"], now())
