@@ -100,7 +100,7 @@ class Links:
         if body["type"] == "notify.send_signing_invitation":
             future = self.wait(body["data"]["email"])
             if not future.done():
-                future.set_result(body["data"]["link"].rsplit("/", 1)[1])
+                future.set_result(body["data"]["link"].split("#token=", 1)[1])
 
 
 @asynccontextmanager

@@ -1,13 +1,27 @@
-"""Structured JSON logs, one object per line, with the trace id of the current span."""
+"""Structured JSON logs, one object per line, with the trace id of the current span; and the
+one way a request path goes into a log line or a span: with its secrets redacted."""
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
 from shared.telemetry import current_trace_id
 
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+
+REDACTED = "[redacted]"
+# The segment after `/sign/` is a signing link's token (`/api/v1/sign/{token}/...`, the only
+# public paths that carry a secret). The gateway's log format redacts the same paths
+# (deploy/gateway/nginx.conf.template). Any case and repeated slashes, so that a path that
+# matches no route (and so reaches a span as it came) is redacted too.
+_SECRET_SEGMENT = re.compile(r"(/sign/+)[^/?]+", re.IGNORECASE)
+
+
+def redact_path(path: str) -> str:
+    """`path` fit for a log line or a span attribute: every secret segment replaced."""
+    return _SECRET_SEGMENT.sub(rf"\g<1>{REDACTED}", path)
 
 
 class JsonFormatter(logging.Formatter):

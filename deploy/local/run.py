@@ -26,6 +26,11 @@ GATEWAY_PORT = int(os.environ.get("GATEWAY_PORT", "8080"))
 SMTP_PORT = int(os.environ.get("SMTP_PORT", "2525"))
 ADMIN_DSN = os.environ.get("POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 S3_ACCESS_KEY, S3_SECRET_KEY = "portal-dev", "portal-dev-secret"
+# signing's secrets (one-time codes' digests, personal numbers at rest), development values.
+SIGNING_SECRETS = {
+    "SIGNING_OTP_SECRET": "portal-dev-signing-otp-secret",
+    "SIGNING_PERSONAL_NUMBER_KEY": "portal-dev-signing-personal-number-key",
+}
 
 
 async def create_databases() -> dict[str, str]:
@@ -50,6 +55,7 @@ def service_env(service: str, dsn: str, s3: S3Server) -> dict[str, str]:
         "S3_ENDPOINT": s3.endpoint,
         "S3_ACCESS_KEY": S3_ACCESS_KEY,
         "S3_SECRET_KEY": S3_SECRET_KEY,
+        **SIGNING_SECRETS,
         "PORTAL_PUBLIC_URL": f"http://127.0.0.1:{GATEWAY_PORT}",
         "NOTIFY_SMTP_HOST": "127.0.0.1",
         "NOTIFY_SMTP_PORT": str(SMTP_PORT),

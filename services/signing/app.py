@@ -10,6 +10,7 @@ from services.signing.consumers import HANDLERS
 from services.signing.eid import eid_resource
 from services.signing.files import http_client
 from services.signing.jobs import signing_jobs
+from services.signing.personal_numbers import personal_numbers_resource
 from services.signing.settings import SigningSettings
 from shared.service import ServiceSpec, build_app
 
@@ -21,7 +22,7 @@ SPEC = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     events=HANDLERS,
     jobs=signing_jobs,
-    resources=[sealer_resource, http_client, eid_resource],
+    resources=[sealer_resource, http_client, eid_resource, personal_numbers_resource],
     uses_s3=True,
     calls_rpc=True,
 )

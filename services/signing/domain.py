@@ -6,6 +6,7 @@ lower order has; parties of one order act in parallel. Viewers only receive the 
 """
 
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -221,11 +222,12 @@ def is_authenticated(party: PartyRow, session_matches: bool, now: datetime) -> b
     )
 
 
-def eid_matches(party: PartyRow, personal_number: str) -> bool:
-    if party.personal_number is None:
+def eid_matches(mine: str | None, vouched: str) -> bool:
+    """Whether the number eID vouches for is the party's own (`mine`, None if they have none)."""
+    if mine is None:
         return False
-    mine = normalise_personal_number(party.personal_number)
-    return mine == normalise_personal_number(personal_number)
+    given = normalise_personal_number(vouched).encode()
+    return secrets.compare_digest(normalise_personal_number(mine).encode(), given)
 
 
 # --- time-driven -------------------------------------------------------------------------------

@@ -29,14 +29,20 @@ def summaries(rows: list[PartyRow]) -> list[PartySummary]:
     ]  # fmt: skip
 
 
+def _page(settings: SigningSettings, page: str, token: str) -> str:
+    """A page of the web client with the token in the fragment, which a browser never sends:
+    no server, proxy or access log on the way sees it. The page calls the API with it."""
+    return f"{settings.public_url.rstrip('/')}/{page}#token={token}"
+
+
 def party_url(settings: SigningSettings, token: str) -> str:
-    """The web client's signing page; it calls `/api/v1/sign/{token}/...`."""
-    return f"{settings.public_url.rstrip('/')}/sign/{token}"
+    """The signing page; it calls `/api/v1/sign/{token}/...`."""
+    return _page(settings, "sign", token)
 
 
 def copy_url(settings: SigningSettings, token: str) -> str:
-    """Straight to the API: the link downloads the sealed PDF."""
-    return f"{settings.public_url.rstrip('/')}/api/v1/sign/{token}/copy"
+    """The page that downloads the sealed PDF from `/api/v1/sign/{token}/copy`."""
+    return _page(settings, "signed-copy", token)
 
 
 async def new_link(

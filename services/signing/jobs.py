@@ -1,6 +1,6 @@
-"""Time-driven work, in every replica: expiry, reminders, unfinished completions and credits
-whose return was not confirmed. Each request is taken under its row lock with SKIP LOCKED, so
-replicas never do one twice and never wait on each other."""
+"""Time-driven work, in every replica: expiry, reminders, unfinished completions, credits
+whose return was not confirmed, and personal numbers still in plain text. Each row is taken
+under its lock with SKIP LOCKED, so replicas never do one twice and never wait on each other."""
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -9,7 +9,7 @@ from uuid import UUID
 
 from aiohttp import web
 
-from services.signing import completion, domain, flow, remote, sending
+from services.signing import completion, domain, flow, personal_numbers, remote, sending
 from services.signing.store import audit, parties, signings
 from shared.bus import put
 from shared.events.signing import SigningExpired
@@ -73,6 +73,10 @@ async def release_due(app: web.Application) -> int:
     return len(due)
 
 
+async def seal_due(app: web.Application) -> int:
+    return await personal_numbers.seal_plain(app[DB], app[personal_numbers.PERSONAL_NUMBERS])
+
+
 def _logged(
     name: str, work: Callable[[web.Application], Awaitable[int]], app: web.Application
 ) -> Callable[[], Awaitable[None]]:
@@ -91,5 +95,6 @@ def signing_jobs(app: web.Application) -> Sequence[Periodic]:
         ("signing-reminders", s.reminder_job_seconds, remind_due),
         ("signing-completion", s.completion_job_seconds, complete_due),
         ("signing-credit-returns", s.completion_job_seconds, release_due),
+        ("signing-personal-numbers", personal_numbers.SEALING_SECONDS, seal_due),
     ]
     return [Periodic(name, every, _logged(name, work, app)) for name, every, work in table]

@@ -59,7 +59,7 @@ class PartyRow(Row):
     name: str
     email: str
     phone: str | None
-    personal_number: str | None
+    personal_number_sealed: bytes | None
     role: Role
     sign_order: int
     method: Method

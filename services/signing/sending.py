@@ -10,6 +10,7 @@ from aiohttp import web
 
 from services.signing import domain, flow, originals, remote
 from services.signing.models import PartyIn, PartyRow, SigningRow
+from services.signing.personal_numbers import PersonalNumbers
 from services.signing.store import audit, parties, replicas, signings
 from shared.auth import Principal
 from shared.bus import put
@@ -26,20 +27,23 @@ from shared.service import DB
 log = logging.getLogger(__name__)
 
 
-def party_rows(signing_id: UUID, given: list[PartyIn]) -> list[PartyRow]:
-    return [
-        PartyRow(
-            id=uuid4(), signing_id=signing_id, position=i, name=p.name, email=str(p.email),
-            phone=p.phone, personal_number=p.personal_number and
-            domain.normalise_personal_number(p.personal_number),
-            role=p.role, sign_order=p.order, method=p.method, contact_id=p.contact_id,
-            status="waiting", invited_at=None, viewed_at=None, acted_at=None, reminded_at=None,
-            decline_reason=None, typed_name=None, otp_hash=None, otp_expires_at=None,
-            otp_sent_at=None, otp_attempts=0, eid_order=None, session_hash=None,
-            session_expires_at=None,
-        )
-        for i, p in enumerate(given)
-    ]  # fmt: skip
+def party_rows(signing_id: UUID, given: list[PartyIn], numbers: PersonalNumbers) -> list[PartyRow]:
+    return [_party_row(signing_id, i, p, uuid4(), numbers) for i, p in enumerate(given)]
+
+
+def _party_row(
+    signing_id: UUID, position: int, p: PartyIn, party_id: UUID, numbers: PersonalNumbers
+) -> PartyRow:
+    number = p.personal_number and domain.normalise_personal_number(p.personal_number)
+    return PartyRow(
+        id=party_id, signing_id=signing_id, position=position, name=p.name, email=str(p.email),
+        phone=p.phone, personal_number_sealed=numbers.seal(party_id, number) if number else None,
+        role=p.role, sign_order=p.order, method=p.method, contact_id=p.contact_id,
+        status="waiting", invited_at=None, viewed_at=None, acted_at=None, reminded_at=None,
+        decline_reason=None, typed_name=None, otp_hash=None, otp_expires_at=None,
+        otp_sent_at=None, otp_attempts=0, eid_order=None, session_hash=None,
+        session_expires_at=None,
+    )  # fmt: skip
 
 
 async def require_contacts(conn: Connection, signing: SigningRow, rows: list[PartyRow]) -> None:

@@ -36,9 +36,34 @@ class SigningSettings(S3Settings, EidSettings):
         30, ge=1, description="How long the link to the signed copy sent at completion works."
     )
     default_expiry_days: int = Field(30, ge=1, description="Expiry of a request that names none.")
+    otp_secret: str = secret(
+        "development-only-otp-secret",
+        "Keys the digest (HMAC-SHA256) of the one-time codes at rest; changing it voids the "
+        "codes in flight.",
+    )
+    personal_number_key: str = secret(
+        "development-only-personal-number-key",
+        "Long random text that the key sealing parties' personal numbers at rest (AES-256-GCM) "
+        "is derived from; the numbers sealed under it open with it only.",
+    )
     otp_ttl_seconds: int = Field(600, ge=30, description="Life of an emailed one-time code.")
     otp_max_attempts: int = Field(5, ge=1, description="Wrong tries before a code is void.")
     otp_resend_seconds: int = Field(30, ge=0, description="Least time between two codes.")
+    limit_window_seconds: float = Field(
+        3600.0, gt=0, description="The window of the limits on sending codes and starting eID."
+    )
+    limit_codes_per_address: int = Field(
+        30, ge=1, description="Codes one source address may have sent (to any party) per window."
+    )
+    limit_codes_per_party: int = Field(
+        10, ge=1, description="Codes one party may be sent per window."
+    )
+    limit_eid_per_address: int = Field(
+        60, ge=1, description="eID authentications one source address may start per window."
+    )
+    limit_eid_per_party: int = Field(
+        20, ge=1, description="eID authentications one party may start per window."
+    )
     session_ttl_seconds: int = Field(
         1800, ge=60, description="How long an authenticated party may take to sign."
     )

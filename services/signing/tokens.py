@@ -1,6 +1,7 @@
 """Random secrets (links, sessions, one-time codes) and the hashes that are all we store."""
 
 import hashlib
+import hmac
 import secrets
 from uuid import UUID
 
@@ -19,9 +20,14 @@ def new_code() -> str:
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def hash_code(party_id: UUID, code: str) -> bytes:
-    # Salted with the party so one code's hash says nothing about another party's.
-    return hashlib.sha256(party_id.bytes + code.encode()).digest()
+def hash_code(secret: str, party_id: UUID, code: str) -> bytes:
+    """HMAC-SHA256 under the server's `otp_secret`: a six-digit code has a million values, so a
+    plain hash of it is read back from the table by trying them all; without the secret it is
+    not. Bound to the party, so one code's digest says nothing about another party's.
+
+    Codes sent before this keyed digest (a plain SHA-256) stop matching: a party who had one
+    in flight at the deploy asks for a new one."""
+    return hmac.new(secret.encode(), party_id.bytes + code.encode(), hashlib.sha256).digest()
 
 
 def same_hash(stored: bytes | None, given: bytes) -> bool:

@@ -178,7 +178,8 @@ class SendOneTimeCode(_ToParty):
 
 @message("notify.send_signed_copy", 1, target="notify")
 class SendSignedCopy(_ToParty):
-    """The request is complete; `link` downloads the sealed PDF until `expires_at`."""
+    """The request is complete; `link` opens the page that downloads the sealed PDF, until
+    `expires_at`."""
 
     link: str
     expires_at: datetime

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from shared.database import CONNECTION_LOST
 from shared.errors import DomainError, TooManyRequests, Unauthorized
+from shared.logs import redact_path
 from shared.telemetry import current_trace_id
 
 log = logging.getLogger(__name__)
@@ -74,10 +75,10 @@ async def _answer(request: web.Request, handler: Any) -> web.StreamResponse:
             raise
         return _from_http(error)
     except CONNECTION_LOST:
-        log.warning("database unreachable during %s %s", request.method, request.path)
+        log.warning("database unreachable during %s %s", request.method, redact_path(request.path))
         return problem_response(503, "Temporarily unavailable", headers={"Retry-After": "1"})
     except Exception:
-        log.exception("unexpected error in %s %s", request.method, request.path)
+        log.exception("unexpected error in %s %s", request.method, redact_path(request.path))
         return problem_response(
             500, "Internal error", "Something went wrong on our side.", trace_id=current_trace_id()
         )

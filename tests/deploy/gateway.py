@@ -1,6 +1,7 @@
 """Reading the gateway template: render it as the local run does, parse its upstreams and
 locations, and pick the location nginx would pick for a path; and run it in a real nginx."""
 
+import http.client
 import json
 import re
 import shutil
@@ -173,3 +174,16 @@ async def logged_requests(prefix: Path, count: int) -> list[dict[str, Any]]:
 
     await wait_until(lambda: len(entries()) >= count)
     return entries()
+
+
+def send(
+    port: int, method: str, path: str, body: bytes | None = None, **headers: str
+) -> tuple[int, dict[str, str], bytes]:
+    """One request to the gateway on `port`: its status, headers (lower-case names) and body."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, body=body, headers=headers)
+        response = connection.getresponse()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
+    finally:
+        connection.close()

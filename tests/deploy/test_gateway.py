@@ -27,6 +27,7 @@ from tests.deploy.gateway import (
     nginx_binary,
     nginx_running,
     render,
+    send,
     upstreams,
     write_config,
 )
@@ -190,54 +191,6 @@ def test_nginx_accepts_the_rendered_template(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
 
 
-class _Echo(BaseHTTPRequestHandler):
-    """A stand-in service: answers its name, the path and the headers it received."""
-
-    protocol_version = "HTTP/1.1"
-    service = ""
-
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        received = 0
-        while received < length:
-            chunk = self.rfile.read(min(65536, length - received))
-            if not chunk:
-                break
-            received += len(chunk)
-        body = json.dumps(
-            {
-                "service": self.service,
-                "path": self.path,
-                "received": received,
-                "headers": {k.lower(): v for k, v in self.headers.items()},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_GET = do_POST = do_PUT = _answer  # noqa: N815
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
-
-
-@pytest.fixture
-def stand_ins() -> Iterator[dict[str, int]]:
-    servers = {}
-    for name in SERVICE_PORTS:
-        handler = type(f"Echo_{name}", (_Echo,), {"service": name})
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers[name] = server
-    yield {name: server.server_address[1] for name, server in servers.items()}
-    for server in servers.values():
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture
 def gateway(tmp_path: Path, stand_ins: dict[str, int]) -> Iterator[int]:
     port = free_port()
@@ -245,21 +198,9 @@ def gateway(tmp_path: Path, stand_ins: dict[str, int]) -> Iterator[int]:
         yield port
 
 
-def _request(
-    port: int, method: str, path: str, body: bytes | None = None, **headers: str
-) -> tuple[int, dict[str, str], bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request(method, path, body=body, headers=headers)
-        response = connection.getresponse()
-        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-    finally:
-        connection.close()
-
-
 def test_real_nginx_routes_and_forwards(gateway: int) -> None:
     for path, service in ROUTES.items():
-        status, _, body = _request(
+        status, _, body = send(
             gateway, "GET", path + "?q=1", **{"X-Request-Id": "req-1", "traceparent": TRACEPARENT}
         )
         assert status == 200, path
@@ -274,13 +215,13 @@ def test_real_nginx_routes_and_forwards(gateway: int) -> None:
 
 
 def test_real_nginx_makes_a_request_id(gateway: int) -> None:
-    _, _, body = _request(gateway, "GET", "/api/v1/me")
+    _, _, body = send(gateway, "GET", "/api/v1/me")
     assert re.fullmatch(r"[0-9a-f]{32}", json.loads(body)["headers"]["x-request-id"])
 
 
 def test_real_nginx_answers_unknown_paths_with_problem_json(gateway: int) -> None:
     for path in UNKNOWN:
-        status, headers, body = _request(gateway, "GET", path)
+        status, headers, body = send(gateway, "GET", path)
         assert status == 404, path
         assert headers["content-type"] == "application/problem+json"
         assert json.loads(body)["status"] == 404
@@ -300,7 +241,7 @@ def test_real_nginx_answers_what_it_refuses_with_problem_json(
 ) -> None:
     """A malformed request line, oversized headers or URI, an unknown method: nginx refuses
     them itself, and answers like the services do, never with its HTML pages."""
-    answered, answer_headers, body = _request(gateway, method, path, **headers)
+    answered, answer_headers, body = send(gateway, method, path, **headers)
     assert answered == status
     assert answer_headers["content-type"] == "application/problem+json"
     assert json.loads(body)["status"] == status
@@ -308,11 +249,11 @@ def test_real_nginx_answers_what_it_refuses_with_problem_json(
 
 def test_real_nginx_passes_large_uploads_only_where_files_go(gateway: int) -> None:
     payload = b"x" * (3 * 1024 * 1024)
-    status, _, body = _request(gateway, "PUT", "/api/v1/documents/d1/content", payload)
+    status, _, body = send(gateway, "PUT", "/api/v1/documents/d1/content", payload)
     assert status == 200
     assert json.loads(body)["received"] == len(payload)
 
-    status, headers, body = _request(gateway, "POST", "/api/v1/contacts", payload)
+    status, headers, body = send(gateway, "POST", "/api/v1/contacts", payload)
     assert status == 413
     assert headers["content-type"] == "application/problem+json"
     assert json.loads(body)["status"] == 413

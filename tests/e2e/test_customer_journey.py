@@ -184,10 +184,10 @@ async def test_a_firm_invites_a_customer_shares_documents_and_has_one_signed(
 
     # The signing invitation arrives by mail; the customer opens it and signs.
     def signing_mail() -> list[Any]:
-        return [m for m in platform.mails_to(customer_email) if "/sign/" in str(m)]
+        return [m for m in platform.mails_to(customer_email) if "/sign#token" in str(m)]
 
     await wait_until(signing_mail, timeout=20)
-    sign_token = link_in(signing_mail()[0], r"/sign/([\w-]+)")
+    sign_token = link_in(signing_mail()[0], r"/sign#token=([\w-]+)")
     await call(platform.signing, "GET", f"/api/v1/sign/{sign_token}")
     await call(platform.signing, "POST", f"/api/v1/sign/{sign_token}/sign",
                json={"typed_name": "Erik Kund"})  # fmt: skip

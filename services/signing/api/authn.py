@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from services.signing import domain, tokens
-from services.signing.api import api
+from services.signing.api import api, limits
 from services.signing.api.common import evidence_of, now, settings_of
 from services.signing.api.links import PartyContext, load_party, open_session
 from services.signing.eid import EID
 from services.signing.models import CodeIn, CodeSent, EidCollectIn, EidStarted, EidStatus, Session
+from services.signing.personal_numbers import PERSONAL_NUMBERS
 from services.signing.store import audit, parties
 from shared.bus import put
 from shared.database import Connection
@@ -33,15 +34,15 @@ def _require_method(ctx: PartyContext, method: str) -> None:
     access="public", response=CodeSent, status=201, errors=(404, 409, 410, 429),
 )  # fmt: skip
 async def send_code(request: web.Request) -> CodeSent:
+    await limits.count(request, "code")
     settings, at = settings_of(request), now()
     async with request.app[DB].transaction() as conn:
         ctx = await load_party(conn, request.match_info["token"], at)
         _require_method(ctx, "email_otp")
         domain.require_code_resendable(ctx.party, at, settings.otp_resend_seconds)
         code, expires = tokens.new_code(), at + timedelta(seconds=settings.otp_ttl_seconds)
-        await parties.update_code(
-            conn, ctx.party.id, tokens.hash_code(ctx.party.id, code), expires, at
-        )
+        digest = tokens.hash_code(settings.otp_secret, ctx.party.id, code)
+        await parties.update_code(conn, ctx.party.id, digest, expires, at)
         await _code_sent(conn, request, ctx, code, expires)
     return CodeSent(expires_at=expires)
 
@@ -71,7 +72,8 @@ async def verify_code(request: web.Request, *, body: CodeIn) -> Session:
     async with request.app[DB].transaction() as conn:
         ctx = await load_party(conn, request.match_info["token"], at)
         _require_method(ctx, "email_otp")
-        matches = tokens.same_hash(ctx.party.otp_hash, tokens.hash_code(ctx.party.id, body.code))
+        given = tokens.hash_code(settings.otp_secret, ctx.party.id, body.code)
+        matches = tokens.same_hash(ctx.party.otp_hash, given)
         outcome = domain.check_code(ctx.party, matches, at, settings.otp_max_attempts)
         if outcome == "wrong":
             await parties.update_code_attempted(conn, ctx.party.id)
@@ -107,9 +109,10 @@ async def _authenticated(
 @api.post(
     "/api/v1/sign/{token}/eid",
     summary="Start an eID authentication (method eid); a restart replaces the open order",
-    access="public", response=EidStarted, status=201, errors=(404, 409, 410, 503),
+    access="public", response=EidStarted, status=201, errors=(404, 409, 410, 429, 503),
 )  # fmt: skip
 async def start_eid(request: web.Request) -> EidStarted:
+    await limits.count(request, "eid")
     ctx = await _eid_party(request)
     provider = request.app.get(EID)
     if provider is None:
@@ -119,7 +122,7 @@ async def start_eid(request: web.Request) -> EidStarted:
         await provider.cancel(ctx.party.eid_order)
     order = await provider.start(
         end_user_ip=client_address(request, settings_of(request).proxies),
-        personal_number=ctx.party.personal_number,
+        personal_number=request.app[PERSONAL_NUMBERS].of(ctx.party),
     )
     async with request.app[DB].transaction() as conn:
         ctx = await load_party(conn, request.match_info["token"], now())
@@ -145,7 +148,7 @@ async def collect_eid(request: web.Request, *, body: EidCollectIn) -> EidStatus:
         _collecting(ctx, body.order_ref, provider)  # a parallel collect may have used it
         await parties.update_eid_order(conn, ctx.party.id, None)
         mine = result.status == "complete" and domain.eid_matches(
-            ctx.party, result.personal_number or ""
+            request.app[PERSONAL_NUMBERS].of(ctx.party), result.personal_number or ""
         )
         if mine:
             session = await _authenticated(conn, request, ctx, at)

@@ -10,6 +10,7 @@ from services.signing import domain, files, originals, sending
 from services.signing.api import api
 from services.signing.api.common import now, require_signing, settings_of, signing_out
 from services.signing.models import Attachment, CancelIn, SigningIn, SigningOut, SigningRow
+from services.signing.personal_numbers import PERSONAL_NUMBERS
 from services.signing.store import audit, parties, signings
 from shared.auth import Principal
 from shared.errors import NotFound
@@ -68,7 +69,7 @@ async def create_signing(
         app, principal, source.client_id, body.attachment_ids, signing_id
     )
     signing = _draft(principal, body, copied, attachments, signing_id)
-    rows = sending.party_rows(signing_id, body.parties)
+    rows = sending.party_rows(signing_id, body.parties, app[PERSONAL_NUMBERS])
     try:
         async with app[DB].transaction() as conn:
             await sending.store_draft(conn, signing, rows)

@@ -6,19 +6,19 @@ from uuid import UUID
 from services.signing.models import PartyRow
 from shared.database import Connection
 
-COLUMNS = """id, signing_id, position, name, email, phone, personal_number, role, sign_order,
-    method, contact_id, status, invited_at, viewed_at, acted_at, reminded_at, decline_reason,
-    typed_name, otp_hash, otp_expires_at, otp_sent_at, otp_attempts, eid_order, session_hash,
-    session_expires_at"""
+COLUMNS = """id, signing_id, position, name, email, phone, personal_number_sealed, role,
+    sign_order, method, contact_id, status, invited_at, viewed_at, acted_at, reminded_at,
+    decline_reason, typed_name, otp_hash, otp_expires_at, otp_sent_at, otp_attempts, eid_order,
+    session_hash, session_expires_at"""
 
 
 async def insert_party(conn: Connection, firm_id: UUID, party: PartyRow) -> None:
     await conn.execute(
         """INSERT INTO parties (id, signing_id, firm_id, position, name, email, phone,
-               personal_number, role, sign_order, method, contact_id)
+               personal_number_sealed, role, sign_order, method, contact_id)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)""",
         party.id, party.signing_id, firm_id, party.position, party.name, party.email,
-        party.phone, party.personal_number, party.role, party.sign_order, party.method,
+        party.phone, party.personal_number_sealed, party.role, party.sign_order, party.method,
         party.contact_id,
     )  # fmt: skip
 
@@ -109,4 +109,24 @@ async def update_declined(conn: Connection, party_id: UUID, at: datetime, reason
         party_id,
         at,
         reason,
+    )
+
+
+async def lock_plain_personal_numbers(conn: Connection, limit: int) -> list[tuple[UUID, str]]:
+    """Parties whose number is still in plain text (written before numbers were sealed), of
+    every firm, locked; rows another transaction holds are skipped."""
+    records = await conn.fetch(
+        """SELECT id, personal_number FROM parties WHERE personal_number IS NOT NULL
+           LIMIT $1 FOR UPDATE SKIP LOCKED""",
+        limit,
+    )
+    return [(r["id"], r["personal_number"]) for r in records]
+
+
+async def update_personal_number_sealed(conn: Connection, party_id: UUID, sealed: bytes) -> None:
+    await conn.execute(
+        """UPDATE parties SET personal_number_sealed = $2, personal_number = NULL
+           WHERE id = $1""",
+        party_id,
+        sealed,
     )

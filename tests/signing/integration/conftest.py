@@ -141,7 +141,7 @@ class World:
             ]  # fmt: skip
 
         await wait_until(lambda: len(links()) >= count)
-        return links()[count - 1].rsplit("/", 1)[1]
+        return token_of(links()[count - 1])
 
     async def code(self, email: str, count: int = 1) -> str:
         def codes() -> list[str]:
@@ -153,6 +153,14 @@ class World:
 
     def certificate_pem(self) -> bytes:
         return self.signing.app[SEALER].certificate_pem
+
+
+def token_of(link: str) -> str:
+    """The token of a mailed link, which carries it in the fragment only."""
+    page, token = link.split("#token=")
+    assert "/api/" not in page
+    assert token not in page
+    return token
 
 
 def party(name: str, email: str, **extra: Any) -> dict[str, Any]:

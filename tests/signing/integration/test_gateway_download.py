@@ -54,3 +54,5 @@ async def test_a_party_reads_the_pdf_to_sign_from_s3_through_the_gateway(
     )
     (logged,) = await logged_requests(prefix, 1)
     assert logged["upstream"].split(" : ")[-1] == world.signing.app[SETTINGS].s3_endpoint
+    assert logged["uri"] == "/api/v1/sign/[redacted]/document"
+    assert token not in (prefix / "access.log").read_text() + (prefix / "error.log").read_text()

@@ -9,8 +9,8 @@ import zlib
 from typing import Any
 
 from services.signing import files
-from shared.service import STORE
-from tests.signing.integration.conftest import World, party
+from shared.service import SETTINGS, STORE
+from tests.signing.integration.conftest import World, party, token_of
 from tests.signing.integration.helpers import act
 from tests.support.bus import settle
 from tests.support.infra import wait_until
@@ -61,6 +61,17 @@ async def test_an_approver_of_order_one_acts_before_the_signer_of_order_two(worl
     actions = [a["action"] for a in detail["audit"]]
     assert actions.index("approved") < actions.index("signed")
     assert detail["state"] == "completed"
+
+
+async def test_the_mailed_link_carries_the_token_only_after_the_hash(world: World) -> None:
+    """Browsers never send a fragment: the token reaches no server's log by opening the mail."""
+    await started(world, [party("A", "a@example.se")])
+    token = await world.invitation("a@example.se")
+    (invitation,) = world.captured.of("notify.send_signing_invitation")
+    public_url = world.signing.app[SETTINGS].public_url.rstrip("/")
+
+    assert invitation["link"] == f"{public_url}/sign#token={token}"
+    assert (await world.http.get(f"/api/v1/sign/{token}")).status == 200
 
 
 async def test_a_link_is_dead_after_its_party_signed_and_unknown_links_are_404(
@@ -119,11 +130,13 @@ async def test_links_answer_410_after_completion_and_the_copy_link_downloads_the
     # The copies are commands relayed from the outbox: they arrive shortly after the answer.
     await wait_until(lambda: len(world.captured.of("notify.send_signed_copy")) >= 2)
     copies = world.captured.of("notify.send_signed_copy")
-    copy = await world.http.get("/api/v1/sign/" + copies[0]["link"].split("/sign/")[1])
+    copy = await world.http.get(f"/api/v1/sign/{token_of(copies[0]['link'])}/copy")
     (stored,) = world.documents.stored.values()
 
     assert after.status == 410
     assert {c["email"] for c in copies} == {"a@example.se", "v@example.se"}
+    public_url = world.signing.app[SETTINGS].public_url.rstrip("/")
+    assert {c["link"].split("#token=")[0] for c in copies} == {f"{public_url}/signed-copy"}
     assert copy.status == 200
     assert await copy.read() == stored
     assert copy.headers["ETag"] == f'"{hashlib.sha256(stored).hexdigest()}"'

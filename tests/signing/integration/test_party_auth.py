@@ -1,5 +1,6 @@
 """Methods: an emailed code (10 minutes, 5 tries) or eID with the party's own personal number."""
 
+import hashlib
 import uuid
 
 from services.signing.app import create_app
@@ -48,6 +49,26 @@ async def test_email_otp_signs_with_the_session_and_not_without(world: World) ->
     await act(world, token, session="forged-session", expect=403)
     done = await act(world, token, session=session)
     assert done["request_state"] == "completed"
+
+
+async def test_the_stored_code_cannot_be_found_by_trying_every_code(world: World) -> None:
+    """A million candidates: a plain hash of the code would be reversed in a second."""
+    token = await invited(world, method="email_otp")
+    assert (await world.http.post(f"/api/v1/sign/{token}/code")).status == 201
+    code = await world.code("p@example.se")
+    (row,) = await world.sql("SELECT id, otp_hash FROM parties")
+    salt, stored = row["id"].bytes, row["otp_hash"]
+
+    def reverse() -> list[str]:
+        candidates = (f"{n:06d}".encode() for n in range(10**6))
+        return [
+            c.decode() for c in candidates
+            if stored in (hashlib.sha256(salt + c).digest(), hashlib.sha256(c).digest())
+        ]  # fmt: skip
+
+    assert reverse() == []
+    verified = await world.http.post(f"/api/v1/sign/{token}/code/verify", json={"code": code})
+    assert verified.status == 200
 
 
 async def test_eid_must_prove_the_partys_own_personal_number(

@@ -1,0 +1,58 @@
+"""Stand-in services for the gateway's tests: each answers its name and what it received."""
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from tests.deploy.gateway import SERVICE_PORTS
+
+
+class _Echo(BaseHTTPRequestHandler):
+    """A stand-in service: answers its name, the path and the headers it received."""
+
+    protocol_version = "HTTP/1.1"
+    service = ""
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        received = 0
+        while received < length:
+            chunk = self.rfile.read(min(65536, length - received))
+            if not chunk:
+                break
+            received += len(chunk)
+        body = json.dumps(
+            {
+                "service": self.service,
+                "path": self.path,
+                "received": received,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = _answer  # noqa: N815
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
+
+
+@pytest.fixture
+def stand_ins() -> Iterator[dict[str, int]]:
+    servers = {}
+    for name in SERVICE_PORTS:
+        handler = type(f"Echo_{name}", (_Echo,), {"service": name})
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers[name] = server
+    yield {name: server.server_address[1] for name, server in servers.items()}
+    for server in servers.values():
+        server.shutdown()
+        server.server_close()
