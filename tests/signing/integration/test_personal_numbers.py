@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from services.signing.app import create_app as signing_app
-from services.signing.eid import EID
 from shared.service import SETTINGS
 from tests.signing.integration.conftest import World, party
 from tests.signing.integration.helpers import act
+from tests.support.bankid import BankIdServer
 from tests.support.services import serve
 
 TYPED, NUMBER = "19800101-1234", "198001011234"
@@ -30,11 +30,12 @@ async def _eid_signing(world: World) -> tuple[dict[str, str], dict[str, Any], st
     return owner, created, await world.invitation("e@example.se")
 
 
-async def _eid_session(world: World, token: str) -> tuple[int, list[Any]]:
-    """Authenticate by eID as the holder of NUMBER; the status and every answer's body."""
+async def _eid_session(world: World, bankid: BankIdServer, token: str) -> tuple[int, list[Any]]:
+    """Authenticate by eID (BankID's stand-in) as the holder of NUMBER; the status and every
+    answer's body."""
     started = await world.http.post(f"/api/v1/sign/{token}/eid")
     order = await started.json()
-    world.signing.app[EID].confirm(order["order_ref"], NUMBER, "Eva Id")
+    bankid.complete(order["order_ref"], NUMBER, "Eva Id")
     collected = await world.http.post(f"/api/v1/sign/{token}/eid/collect", json=order)
     return collected.status, [order, await collected.json()]
 
@@ -48,12 +49,13 @@ async def _every_row(world: World) -> str:
 
 
 async def test_no_table_answer_message_or_log_line_holds_the_number(
-    world: World, caplog: pytest.LogCaptureFixture
+    bankid_world: World, bankid: BankIdServer, caplog: pytest.LogCaptureFixture
 ) -> None:
+    world = bankid_world
     caplog.set_level(logging.DEBUG)
     owner, created, token = await _eid_signing(world)
     view = await (await world.http.get(f"/api/v1/sign/{token}")).json()
-    status, answers = await _eid_session(world, token)
+    status, answers = await _eid_session(world, bankid, token)
     done = await act(world, token, session=answers[1]["session"]["session"])
     staff_view = await world.http.get(f"/api/v1/signings/{created['id']}", headers=owner)
     (row,) = await world.sql(
@@ -72,8 +74,9 @@ async def test_no_table_answer_message_or_log_line_holds_the_number(
 
 
 async def test_a_replica_starting_seals_the_numbers_an_older_one_wrote_in_plain(
-    world: World,
+    bankid_world: World, bankid: BankIdServer
 ) -> None:
+    world = bankid_world
     _, _, token = await _eid_signing(world)
     # What the previous release wrote: the number in plain, nothing sealed.
     await world.sql(
@@ -85,7 +88,7 @@ async def test_a_replica_starting_seals_the_numbers_an_older_one_wrote_in_plain(
         (row,) = await world.sql(
             "SELECT personal_number, personal_number_sealed FROM parties WHERE method = 'eid'"
         )
-    status, _ = await _eid_session(world, token)
+    status, _ = await _eid_session(world, bankid, token)
 
     assert row["personal_number"] is None
     assert row["personal_number_sealed"] is not None

@@ -12,6 +12,8 @@ PRODUCTION = {
     "S3_SECRET_KEY": "secret",
     "SIGNING_SEALING_CERTIFICATE": "/certs/sealing-cert.pem",
     "SIGNING_SEALING_KEY": "/certs/sealing-key.pem",
+    "SIGNING_OTP_SECRET": "k7Qz-otp-9fX2",
+    "SIGNING_PERSONAL_NUMBER_KEY": "k7Qz-numbers-9fX2",
 }
 
 
