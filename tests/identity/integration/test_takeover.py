@@ -151,7 +151,7 @@ async def test_eid_start_answers_alike_for_known_and_unknown_numbers(client: Cli
     known = await client.post("/api/v1/auth/eid/start", {"personal_number": NUMBER})
     unknown = await client.post("/api/v1/auth/eid/start", {"personal_number": "19900101-0017"})
     assert known.status == unknown.status == 201
-    assert set(known.body) == set(unknown.body) == {"order_ref"}
+    assert set(known.body) == set(unknown.body) == {"order_ref", "auto_start_token"}
 
 
 async def test_eid_stays_off_without_a_provider(env, tap: Tap) -> None:
