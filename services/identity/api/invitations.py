@@ -55,7 +55,7 @@ async def list_pending(request: web.Request, *, principal: Principal) -> Pending
     response=Tokens,
     errors=(401, 403, 410, 422),
 )
-async def accept(request: web.Request, *, principal: Principal, body: AcceptIn) -> Tokens:
+async def accept_pending(request: web.Request, *, principal: Principal, body: AcceptIn) -> Tokens:
     """Only a session opened with the account's own password or a link mailed to it may
     accept; a staff membership with TOTP on asks for the code as every way in does."""
     invitation_id = path_uuid(request, "invitation_id")
