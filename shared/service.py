@@ -1,24 +1,39 @@
 """The one shape of every service (ARCHITECTURE.md §2).
 
-A service describes itself in a `ServiceSpec` (routes, migrations, handlers, jobs); `build_app`
-turns that into an aiohttp app whose cleanup contexts open and close every resource in order:
-database (with migrations) → bus (consumers, RPC, outbox relay) → S3 → the service's own →
-jobs. `run` starts it with graceful shutdown on SIGTERM.
+A service describes itself in a `ServiceSpec` (routes, migrations, handlers, jobs, and how to
+build its one typed dependencies object); `build_app` turns that into an aiohttp app whose
+cleanup contexts open and close every resource in order: database (with migrations) → bus
+(connection, RPC client, outbox relay) → S3 → the service's dependencies → consumers and the
+RPC server → jobs. `run` starts it with graceful shutdown on SIGTERM.
+
+Dependencies reach code one way: every route handler, event, command and RPC handler and the
+jobs factory receives the service's dependencies object as the keyword argument `deps`. Nothing
+looks them up on the `web.Application`.
 """
 
 import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from pydantic import BaseModel
 
-from shared.auth import JwksKeys, KeySource, RevocationCheck, TokenVerifier, authentication
+from shared.auth import (
+    JwksKeys,
+    KeySource,
+    Principal,
+    RevocationCheck,
+    TokenVerifier,
+    authentication,
+)
 from shared.bus import (
+    Batched,
     Bus,
     BusNames,
     Consumer,
@@ -32,7 +47,7 @@ from shared.database import KIT_MIGRATIONS, Database, migrate
 from shared.events.base import Command, Event, Request
 from shared.http.openapi import openapi_document
 from shared.http.problems import problems
-from shared.http.routing import Api
+from shared.http.routing import DEPS, Api
 from shared.http.tracing import tracing
 from shared.jobs import Periodic, Scheduler
 from shared.logs import configure_logging
@@ -54,6 +69,20 @@ CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
 @dataclass(frozen=True)
+class Kit:
+    """What the kit opens for every service, handed to the service's dependencies builder."""
+
+    settings: ServiceSettings
+    db: Database
+    bus: Bus
+    rpc: RpcClient | None = None
+    store: ObjectStore | None = None
+
+
+Dependencies = Callable[[Kit], AbstractAsyncContextManager[Any]]
+
+
+@dataclass(frozen=True)
 class ServiceSpec:
     """What makes one service different from the others."""
 
@@ -65,11 +94,12 @@ class ServiceSpec:
     events: Mapping[type[Event], Handler] = field(default_factory=dict)
     commands: Mapping[type[Command], Handler] = field(default_factory=dict)
     rpc: Mapping[type[Request], RpcHandler] = field(default_factory=dict)
-    jobs: Callable[[web.Application], Sequence[Periodic]] = lambda _app: ()
+    jobs: Callable[[Any], Sequence[Periodic]] = lambda _deps: ()
     resources: Sequence[CleanupContext] = ()
     calls_rpc: bool = False
     uses_s3: bool = False
     revoked: RevocationCheck | None = None
+    dependencies: Dependencies | None = None
 
 
 def build_app(
@@ -81,22 +111,37 @@ def build_app(
         audience=settings.token_audience,
     )
     app = web.Application(
-        middlewares=[tracing, problems, authentication(verifier, spec.revoked)],
+        middlewares=[tracing, problems, authentication(verifier, _revocation(spec))],
         client_max_size=1024**2,
     )
     app[SETTINGS] = settings
     app[VERIFIER] = verifier
     app.cleanup_ctx.append(_database(spec))
-    app.cleanup_ctx.append(_bus(spec))
     if spec.uses_s3:
         app.cleanup_ctx.append(_store)
+    app.cleanup_ctx.append(_bus(spec))
     app.cleanup_ctx.extend(spec.resources)
+    if spec.dependencies is not None:
+        app.cleanup_ctx.append(_dependencies(spec.dependencies))
+    app.cleanup_ctx.append(_consuming(spec))
     app.cleanup_ctx.append(_jobs(spec))
     app.cleanup_ctx.append(_key_cache)
     system = _system_api(spec)
     for api in (system, *spec.apis):
         api.install(app)
     return app
+
+
+def _revocation(spec: ServiceSpec) -> RevocationCheck | None:
+    """The service's revocation check, handed its dependencies like every other handler."""
+    check = spec.revoked
+    if check is None or spec.dependencies is None:
+        return check
+
+    async def revoked(app: web.Application, principal: Principal) -> bool:
+        return await check(app[DEPS], principal)  # type: ignore[arg-type]
+
+    return revoked
 
 
 def _database(spec: ServiceSpec) -> CleanupContext:
@@ -118,8 +163,11 @@ def _database(spec: ServiceSpec) -> CleanupContext:
 
 
 def _bus(spec: ServiceSpec) -> CleanupContext:
+    """The bus and the RPC client, not yet connected: the dependencies built next may hold
+    them, and the consumers register before the first connection."""
+
     async def bus_context(app: web.Application) -> AsyncIterator[None]:
-        settings, db = app[SETTINGS], app[DB]
+        settings = app[SETTINGS]
         bus = Bus(
             settings.amqp_url,
             BusNames(settings.bus_namespace),
@@ -127,19 +175,34 @@ def _bus(spec: ServiceSpec) -> CleanupContext:
             publish_timeout=settings.publish_timeout_seconds,
         )
         app[BUS] = bus
-        consumers = _consumers(spec, settings, bus, db)
-        server = (
-            RpcServer(
-                bus=bus,
-                db=db,
-                service=spec.name,
-                handlers=spec.rpc,
-            )
-            if spec.rpc
-            else None
-        )
         if spec.calls_rpc:
             app[RPC] = RpcClient(bus)
+        yield
+        await bus.stop()
+
+    return bus_context
+
+
+def _dependencies(build: Dependencies) -> CleanupContext:
+    async def dependencies(app: web.Application) -> AsyncIterator[None]:
+        kit = Kit(app[SETTINGS], app[DB], app[BUS], app.get(RPC), app.get(STORE))
+        async with build(kit) as deps:
+            app[DEPS] = deps
+            yield
+
+    return dependencies
+
+
+def _consuming(spec: ServiceSpec) -> CleanupContext:
+    """Consumers and the RPC server start once the dependencies they are handed exist, and stop
+    (finishing what is in flight) before those close."""
+
+    async def consuming(app: web.Application) -> AsyncIterator[None]:
+        settings, bus, db = app[SETTINGS], app[BUS], app[DB]
+        deps = app.get(DEPS)
+        consumers = _consumers(spec, settings, bus, db, deps)
+        rpc = {kind: _given(handler, deps) for kind, handler in spec.rpc.items()}
+        server = RpcServer(bus=bus, db=db, service=spec.name, handlers=rpc) if rpc else None
         relay = OutboxRelay(db, bus, settings.dsn)
         await _connect(bus)
         await relay.start()
@@ -148,9 +211,18 @@ def _bus(spec: ServiceSpec) -> CleanupContext:
         await asyncio.gather(*(c.stop(settings.shutdown_timeout_seconds) for c in consumers))
         if server:
             await server.stop()
-        await bus.stop()
 
-    return bus_context
+    return consuming
+
+
+def _given(handler: Any, deps: Any) -> Any:
+    """The handler with the service's dependencies bound as `deps` (as it is, in a service
+    that builds none)."""
+    if deps is None:
+        return handler
+    if isinstance(handler, Batched):
+        return Batched(partial(handler.handler, deps=deps))
+    return partial(handler, deps=deps)
 
 
 async def _connect(bus: Bus) -> None:
@@ -161,11 +233,13 @@ async def _connect(bus: Bus) -> None:
 
 
 def _consumers(
-    spec: ServiceSpec, settings: ServiceSettings, bus: Bus, db: Database
+    spec: ServiceSpec, settings: ServiceSettings, bus: Bus, db: Database, deps: Any
 ) -> list[Consumer]:
+    events = {kind: _given(handler, deps) for kind, handler in spec.events.items()}
+    commands = {kind: _given(handler, deps) for kind, handler in spec.commands.items()}
     tables = [
-        ("events", bus.names.events, spec.events, [m.type for m in spec.events]),
-        ("commands", bus.names.commands, spec.commands, [spec.name]),
+        ("events", bus.names.events, events, [m.type for m in spec.events]),
+        ("commands", bus.names.commands, commands, [spec.name]),
     ]
     return [
         Consumer(
@@ -197,7 +271,8 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
 
 def _jobs(spec: ServiceSpec) -> CleanupContext:
     async def jobs(app: web.Application) -> AsyncIterator[None]:
-        scheduler = Scheduler([_housekeeping(app[DB]), *spec.jobs(app)])
+        given = app[DEPS] if spec.dependencies is not None else app
+        scheduler = Scheduler([_housekeeping(app[DB]), *spec.jobs(given)])
         await scheduler.start()
         yield
         await scheduler.stop()

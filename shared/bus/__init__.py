@@ -3,10 +3,19 @@
 from shared.bus.connection import Bus
 from shared.bus.consumer import Consumer, Handler
 from shared.bus.outbox import OutboxRelay, put
-from shared.bus.rpc import RpcClient, RpcError, RpcHandler, RpcServer, RpcTimeout, RpcUnavailable
+from shared.bus.rpc import (
+    Batched,
+    RpcClient,
+    RpcError,
+    RpcHandler,
+    RpcServer,
+    RpcTimeout,
+    RpcUnavailable,
+)
 from shared.bus.topology import BusNames
 
 __all__ = [
+    "Batched",
     "Bus",
     "BusNames",
     "Consumer",

@@ -1,7 +1,8 @@
 """Routes declared once: the same pydantic models validate requests and describe them in OpenAPI.
 
-A handler is `async def handler(request, *, principal=..., body=..., query=...)`, receiving only
-what its route declares, and returns a pydantic model (JSON), a StreamResponse, or None (204).
+A handler is `async def handler(request, *, deps, principal=..., body=..., query=...)`: the
+service's dependencies object always (in a service that builds one), and the rest only as its
+route declares. It returns a pydantic model (JSON), a StreamResponse, or None (204).
 """
 
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,9 @@ from pydantic import BaseModel, ValidationError
 
 from shared.auth import PRINCIPAL, Principal
 from shared.errors import Forbidden, Invalid, NotFound, Unauthorized
+
+# The service's one dependencies object, built at start (shared/service.py); handed to routes.
+DEPS = web.AppKey("deps", object)
 
 Access = Literal["public", "signed_in", "staff", "contact"]
 Endpoint = Callable[..., Awaitable[Any]]
@@ -109,6 +113,8 @@ class Api:
 def _endpoint(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def endpoint(request: web.Request) -> web.StreamResponse:
         kwargs: dict[str, Any] = {}
+        if DEPS in request.app:
+            kwargs["deps"] = request.app[DEPS]
         if route.access != "public":
             kwargs["principal"] = authorise(request, route)
         if route.query is not None:
