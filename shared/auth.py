@@ -41,6 +41,21 @@ class Principal:
     def is_staff(self) -> bool:
         return self.kind == "staff"
 
+    @property
+    def sees_every_client(self) -> bool:
+        """Owners and admins see every client of the firm (ARCHITECTURE §4)."""
+        return self.is_staff and self.role in ADMIN_ROLES
+
+
+# The staff roles that administer the firm: every client, staff, settings and billing.
+ADMIN_ROLES = ("owner", "admin")
+
+
+def staff_sees_client(role: str | None, assigned: bool) -> bool:
+    """The one rule of who among the firm's staff sees a client: owners and admins every
+    client, a member only the clients assigned to them."""
+    return role in ADMIN_ROLES or (role == "member" and assigned)
+
 
 class KeySource(Protocol):
     async def key(self, kid: str) -> Any | None: ...

@@ -82,6 +82,10 @@ def catalog() -> Iterator[type[Message]]:
     yield from (_CATALOG[key] for key in sorted(_CATALOG))
 
 
+class MissingFirm(ValueError):
+    """A message that concerns a tenant arrived without its `firm_id`."""
+
+
 class Envelope(BaseModel):
     """What travels on the wire: the message's data plus who, when and for which firm."""
 
@@ -113,6 +117,13 @@ class Envelope(BaseModel):
             actor=actor,
             data=body.model_dump(mode="json"),
         )
+
+    def require_firm(self) -> UUID:
+        """The tenant of a message that must name one; one that does not is refused (and so
+        dead-lettered), never applied to no firm."""
+        if self.firm_id is None:
+            raise MissingFirm(f"{self.type} {self.id} names no firm")
+        return self.firm_id
 
     def open(self) -> Message:
         """The typed message inside; raises UnknownMessage or pydantic.ValidationError."""
