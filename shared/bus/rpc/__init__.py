@@ -1,6 +1,6 @@
 """RPC over AMQP: a request to the owner's `<service>.requests` queue, the answer to `reply_to`.
 
-- `client`: the caller's side: `RpcClient` and the errors it raises.
+- `client`: the caller's side: `RpcClient`, its retry policy `Retry`, the errors it raises.
 - `server`: the callee's side: `RpcServer`, serving requests in batches, and `Batched`.
 - `replies`: the callee's stored first answers: a repeated idempotency key (scoped by firm) is
   answered with the first answer, stored in the same transaction as the handler's effects.
@@ -10,6 +10,7 @@ Every public name is here, so callers import from `shared.bus.rpc` (or `shared.b
 
 from shared.bus.rpc.client import (
     DEADLINE_HEADER,
+    Retry,
     RpcClient,
     RpcError,
     RpcTimeout,
@@ -23,6 +24,7 @@ __all__ = [
     "NO_FIRM",
     "BatchHandler",
     "Batched",
+    "Retry",
     "RpcClient",
     "RpcError",
     "RpcHandler",

@@ -93,7 +93,7 @@ class _Call:
         return self.order[:2]
 
 
-class _Retry(Exception):
+class _Isolate(Exception):
     """A handler failed in the fast pass: run the batch again, isolating each request."""
 
 
@@ -161,7 +161,7 @@ class RpcServer:
             try:
                 try:
                     await self._answer(live, careful=False)
-                except _Retry:
+                except _Isolate:
                     await self._answer(live, careful=True)
             except CONNECTION_LOST as exc:
                 log.warning("rpc batch lost its database connection: %s", exc)
@@ -226,7 +226,7 @@ class RpcServer:
             except CONNECTION_LOST:
                 raise
             except Exception as exc:
-                raise _Retry from exc
+                raise _Isolate from exc
         for call, reply in zip(run, replies, strict=True):
             call.answer = ok_answer(reply)
 
