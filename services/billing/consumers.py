@@ -1,25 +1,24 @@
 """What billing takes from the bus: identity's firm sign-ups, and the ledger RPCs.
 
-The tables map message types to handlers written `(conn, message, envelope, *, settings)`,
-or, for storage reservations, `Batched` handlers that take a run of one firm's requests;
-`event_handlers` / `rpc_handlers` bind this process's settings, since prices and the
-reservation lifetime are configuration. Each handler runs in the kit's transaction (with a
-savepoint per RPC request), and every one first takes its firm's account row lock.
+The tables map message types to handlers written `(conn, message, envelope, *, deps)`, or,
+for storage reservations, a `Batched` handler that takes a run of one firm's requests; the kit
+hands every one billing's dependencies (prices and the reservation lifetime are settings).
+Each handler runs in the kit's transaction (with a savepoint per RPC request), and every one
+first takes its firm's account row lock. A request that names no firm is refused
+(`Envelope.require_firm`).
 """
 
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from services.billing import domain, store
-from services.billing.models import ReservationRow, StorageRow
-from services.billing.settings import BillingSettings
+from services.billing.models import NewAccount, ReservationRow, StorageRow
+from services.billing.storage_warnings import note_storage_level
 from shared.bus.outbox import put
-from shared.bus.rpc import Batched, RpcHandler
+from shared.bus.rpc import Batched
 from shared.database import Connection
-from shared.errors import Invalid
 from shared.events.base import Envelope, Event, Request
 from shared.events.billing import (
     AccountOpened,
@@ -35,9 +34,11 @@ from shared.events.billing import (
     ReserveStorage,
     StorageDecision,
     StorageSettled,
-    StorageThresholdReached,
 )
 from shared.events.identity import FirmCreated
+
+if TYPE_CHECKING:
+    from services.billing.app import BillingDeps
 
 Handler = Callable[..., Awaitable[Any]]
 
@@ -46,21 +47,17 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def firm_of(envelope: Envelope) -> UUID:
-    if envelope.firm_id is None:
-        raise Invalid("A billing request must name its firm in the envelope.", field="firm_id")
-    return envelope.firm_id
-
-
 async def open_account(
-    conn: Connection, event: FirmCreated, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, event: FirmCreated, envelope: Envelope, *, deps: "BillingDeps"
 ) -> None:
+    settings = deps.settings
     limit = settings.plan_included_bytes[event.plan]
     at = envelope.occurred_at
-    opened = await store.insert_account(
-        conn, event.firm_id, name=event.name, country=event.country, plan=event.plan,
-        limit=limit, credits=settings.free_credits, now=at,
+    account = NewAccount(
+        firm_id=event.firm_id, name=event.name, country=event.country, plan=event.plan,
+        storage_limit=limit, credits=settings.free_credits, opened_at=at,
     )  # fmt: skip
+    opened = await store.insert_account(conn, account)
     if not opened:
         return
     await store.insert_ledger(
@@ -72,32 +69,15 @@ async def open_account(
     await put(conn, opened_event, firm_id=event.firm_id, actor=envelope.actor)
 
 
-async def note_storage_level(
-    conn: Connection, firm_id: UUID, storage: StorageRow, actor: UUID | None
-) -> None:
-    """Warn once per upward crossing of 80 % / 100 %; remember drops so a new rise warns."""
-    level, crossed = domain.thresholds_crossed(
-        storage.storage_level, storage.storage_used, storage.storage_limit
-    )
-    if level == storage.storage_level:
-        return
-    await store.update_storage_level(conn, firm_id, level)
-    for threshold in crossed:
-        warning = StorageThresholdReached(
-            threshold=threshold, used=storage.storage_used, limit=storage.storage_limit
-        )
-        await put(conn, warning, firm_id=firm_id, actor=actor)
-
-
 async def reserve_storage(
     conn: Connection,
     requests: list[tuple[ReserveStorage, Envelope]],
     *,
-    settings: BillingSettings,
+    deps: "BillingDeps",
 ) -> list[StorageDecision]:
     """A run of one firm's reservations, decided in order under one lock of its account."""
-    firm_id, at = firm_of(requests[0][1]), now()
-    expires_at = at + timedelta(seconds=settings.reservation_ttl_seconds)
+    firm_id, at = requests[0][1].require_firm(), now()
+    expires_at = at + timedelta(seconds=deps.settings.reservation_ttl_seconds)
     storage = await store.lock_storage(conn, firm_id)
     if storage is None:
         raise domain.NoAccount()
@@ -148,9 +128,9 @@ async def _locked_reservation(conn: Connection, firm_id: UUID, key: str) -> Rese
 
 
 async def commit_storage(
-    conn: Connection, request: CommitStorage, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, request: CommitStorage, envelope: Envelope, *, deps: "BillingDeps"
 ) -> StorageSettled:
-    firm_id, at = firm_of(envelope), now()
+    firm_id, at = envelope.require_firm(), now()
     reservation = await _locked_reservation(conn, firm_id, request.idempotency_key)
     domain.require_committable(reservation.key, reservation.state, reservation.expires_at, at)
     if reservation.state == "committed":
@@ -162,10 +142,10 @@ async def commit_storage(
 
 
 async def release_storage(
-    conn: Connection, request: ReleaseStorage, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, request: ReleaseStorage, envelope: Envelope, *, deps: "BillingDeps"
 ) -> StorageSettled:
     """Releasing twice, or after expiry, gives nothing back twice: it reports the state."""
-    firm_id, at = firm_of(envelope), now()
+    firm_id, at = envelope.require_firm(), now()
     reservation = await _locked_reservation(conn, firm_id, request.idempotency_key)
     if reservation.state == "committed":
         raise domain.WrongState("Reservation", reservation.key, "committed", "released")
@@ -177,9 +157,9 @@ async def release_storage(
 
 
 async def free_storage(
-    conn: Connection, request: FreeStorage, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, request: FreeStorage, envelope: Envelope, *, deps: "BillingDeps"
 ) -> StorageSettled:
-    firm_id, at = firm_of(envelope), now()
+    firm_id, at = envelope.require_firm(), now()
     storage = await store.free_storage(conn, firm_id, request.idempotency_key, request.bytes, at)
     if storage is None:
         current = await store.get_storage(conn, firm_id)
@@ -191,9 +171,9 @@ async def free_storage(
 
 
 async def reserve_credit(
-    conn: Connection, request: ReserveCredit, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, request: ReserveCredit, envelope: Envelope, *, deps: "BillingDeps"
 ) -> CreditDecision:
-    firm_id = firm_of(envelope)
+    firm_id = envelope.require_firm()
     held = await store.reserve_credit(conn, firm_id, request.idempotency_key, now())
     if held is None:
         current = await store.get_credits(conn, firm_id)
@@ -218,9 +198,9 @@ async def _locked_credit_state(conn: Connection, firm_id: UUID, key: str) -> str
 
 
 async def commit_credit(
-    conn: Connection, request: CommitCredit, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, request: CommitCredit, envelope: Envelope, *, deps: "BillingDeps"
 ) -> CreditSettled:
-    firm_id, key = firm_of(envelope), request.idempotency_key
+    firm_id, key = envelope.require_firm(), request.idempotency_key
     state = await _locked_credit_state(conn, firm_id, key)
     domain.require_credit_state(key, state, ("reserved", "committed"), "committed")
     if state == "committed":
@@ -236,10 +216,10 @@ async def commit_credit(
 
 
 async def release_credit(
-    conn: Connection, request: ReleaseCredit, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, request: ReleaseCredit, envelope: Envelope, *, deps: "BillingDeps"
 ) -> CreditSettled:
     """A held credit, or one spent on a request nobody signed yet, goes back to the balance."""
-    firm_id, key = firm_of(envelope), request.idempotency_key
+    firm_id, key = envelope.require_firm(), request.idempotency_key
     state = await _locked_credit_state(conn, firm_id, key)
     if state == "released":
         current = await store.get_credits(conn, firm_id)
@@ -265,17 +245,3 @@ RPC_HANDLERS: Mapping[type[Request], Handler | Batched] = {
     CommitCredit: commit_credit,
     ReleaseCredit: release_credit,
 }
-
-
-def event_handlers(settings: BillingSettings) -> dict[type[Event], Handler]:
-    return {kind: partial(handler, settings=settings) for kind, handler in EVENT_HANDLERS.items()}
-
-
-def rpc_handlers(settings: BillingSettings) -> dict[type[Request], RpcHandler | Batched]:
-    return {kind: _bind(handler, settings) for kind, handler in RPC_HANDLERS.items()}
-
-
-def _bind(handler: Handler | Batched, settings: BillingSettings) -> RpcHandler | Batched:
-    if isinstance(handler, Batched):
-        return Batched(partial(handler.handler, settings=settings))
-    return partial(handler, settings=settings)

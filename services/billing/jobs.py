@@ -8,16 +8,15 @@ under that lock, so its bytes are returned exactly once.
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
-
-from aiohttp import web
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from services.billing import store
-from services.billing.consumers import now
-from services.billing.settings import BillingSettings
 from shared.database import Database
 from shared.jobs import Periodic
-from shared.service import DB, SETTINGS
+
+if TYPE_CHECKING:
+    from services.billing.app import BillingDeps
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +37,8 @@ async def expire_reservations(db: Database, at: datetime) -> int:
     return returned
 
 
-def billing_jobs(app: web.Application) -> Sequence[Periodic]:
-    settings = app[SETTINGS]
-    assert isinstance(settings, BillingSettings)
-
+def billing_jobs(deps: "BillingDeps") -> Sequence[Periodic]:
     async def expire() -> None:
-        await expire_reservations(app[DB], now())
+        await expire_reservations(deps.db, datetime.now(UTC))
 
-    return [Periodic("expire-reservations", settings.expiry_interval_seconds, expire)]
+    return [Periodic("expire-reservations", deps.settings.expiry_interval_seconds, expire)]

@@ -6,13 +6,15 @@ that lock, which is why a reservation's state read after `lock_account` cannot g
 """
 
 from datetime import datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from services.billing.models import (
     AccountRow,
     CreditRow,
     KeyedPurchaseRow,
     LedgerEntry,
+    NewAccount,
+    NewCreditPurchase,
     PurchaseRow,
     ReservationRow,
     StorageRow,
@@ -25,22 +27,14 @@ STORAGE = "storage_used, storage_reserved, storage_limit, storage_level"
 CREDITS = "credits, credits_reserved"
 
 
-async def insert_account(
-    conn: Connection,
-    firm_id: UUID,
-    *,
-    name: str,
-    country: str,
-    plan: str,
-    limit: int,
-    credits: int,
-    now: datetime,
-) -> bool:
+async def insert_account(conn: Connection, account: NewAccount) -> bool:
+    """Open the account; False if the firm has one already (a redelivered sign-up)."""
     inserted = await conn.fetchval(
         """INSERT INTO accounts (firm_id, name, country, plan, storage_limit, credits, opened_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7)
            ON CONFLICT (firm_id) DO NOTHING RETURNING true""",
-        firm_id, name, country, plan, limit, credits, now,
+        account.firm_id, account.name, account.country, account.plan, account.storage_limit,
+        account.credits, account.opened_at,
     )  # fmt: skip
     return bool(inserted)
 
@@ -220,19 +214,15 @@ async def settle_credit(
     return CreditRow(**row)
 
 
-async def insert_credit_purchase(
-    conn: Connection, firm_id: UUID, purchase: PurchaseRow, buyer: UUID, key: str | None
-) -> UUID:
-    purchase_id = uuid4()
+async def insert_credit_purchase(conn: Connection, purchase: NewCreditPurchase) -> None:
     await conn.execute(
         """INSERT INTO credit_purchases
                (id, firm_id, pack, credits, price_ore, purchased_at, purchased_by,
                 idempotency_key)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)""",
-        purchase_id, firm_id, purchase.pack, purchase.credits, purchase.price_ore,
-        purchase.purchased_at, buyer, key,
+        purchase.id, purchase.firm_id, purchase.pack, purchase.credits, purchase.price_ore,
+        purchase.purchased_at, purchase.purchased_by, purchase.idempotency_key,
     )  # fmt: skip
-    return purchase_id
 
 
 async def get_keyed_purchase(conn: Connection, firm_id: UUID, key: str) -> KeyedPurchaseRow | None:
@@ -343,6 +333,8 @@ async def list_ledger(
 async def list_firms_with_due_reservations(
     conn: Connection, now: datetime, limit: int
 ) -> list[UUID]:
+    """Firms holding lapsed reservations, across firms by design: the expiry job finds them
+    here and then handles each under its own firm's account lock (`expire_reservations`)."""
     rows = await conn.fetch(
         """SELECT DISTINCT firm_id FROM storage_reservations
            WHERE state = 'reserved' AND expires_at <= $1 LIMIT $2""",
