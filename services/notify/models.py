@@ -16,6 +16,17 @@ class Firm:
 
 
 @dataclass(frozen=True)
+class Relationship:
+    """A contact's link to a client as identity announced it; `linked` is false once ended."""
+
+    contact_id: UUID
+    client_id: UUID
+    roles: tuple[str, ...]
+    primary: bool
+    linked: bool
+
+
+@dataclass(frozen=True)
 class NewNotification:
     """A feed entry for one user about one event."""
 
