@@ -19,6 +19,7 @@ from services.billing.models import (
     CreditPurchase,
     LedgerPage,
     LedgerQuery,
+    NewBlockChange,
     NewCreditPurchase,
     PlanChange,
     Purchase,
@@ -176,7 +177,11 @@ async def _first_block_change(
     if earlier is not None:
         domain.require_same_request(key, domain.block_change(earlier), domain.block_change(change))
         return False
-    await store.insert_block_change(conn, account.firm_id, key, change, now(), principal.user_id)
+    made = NewBlockChange(
+        firm_id=account.firm_id, idempotency_key=key, change=change, made_at=now(),
+        made_by=principal.user_id,
+    )  # fmt: skip
+    await store.insert_block_change(conn, made)
     return True
 
 

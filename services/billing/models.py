@@ -67,6 +67,16 @@ class NewAccount(Row):
     opened_at: datetime
 
 
+class NewBlockChange(Row):
+    """Blocks bought (`change` > 0) or cancelled (< 0) under the buyer's idempotency key."""
+
+    firm_id: UUID
+    idempotency_key: str
+    change: int
+    made_at: datetime
+    made_by: UUID
+
+
 class NewCreditPurchase(Row):
     """A credit pack bought; `idempotency_key` is the buyer's, if they sent one."""
 

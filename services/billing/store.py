@@ -14,6 +14,7 @@ from services.billing.models import (
     KeyedPurchaseRow,
     LedgerEntry,
     NewAccount,
+    NewBlockChange,
     NewCreditPurchase,
     PurchaseRow,
     ReservationRow,
@@ -274,13 +275,11 @@ async def get_block_change(conn: Connection, firm_id: UUID, key: str) -> int | N
     )  # fmt: skip
 
 
-async def insert_block_change(
-    conn: Connection, firm_id: UUID, key: str, change: int, now: datetime, by: UUID
-) -> None:
+async def insert_block_change(conn: Connection, change: NewBlockChange) -> None:
     await conn.execute(
         """INSERT INTO block_changes (firm_id, idempotency_key, change, made_at, made_by)
            VALUES ($1, $2, $3, $4, $5)""",
-        firm_id, key, change, now, by,
+        change.firm_id, change.idempotency_key, change.change, change.made_at, change.made_by,
     )  # fmt: skip
 
 

@@ -27,6 +27,16 @@ class Relationship:
 
 
 @dataclass(frozen=True)
+class StaffAssignment:
+    """A staff member's assignment to a client as identity announced it; `assigned` is false
+    once unassigned."""
+
+    staff_id: UUID
+    client_id: UUID
+    assigned: bool
+
+
+@dataclass(frozen=True)
 class NewNotification:
     """A feed entry for one user about one event."""
 

@@ -6,7 +6,7 @@ handler and need none of it."""
 from typing import TYPE_CHECKING
 
 from services.notify.domain import Person
-from services.notify.models import Relationship, Signing
+from services.notify.models import Relationship, Signing, StaffAssignment
 from services.notify.store import replicas
 from shared.database import Connection
 from shared.events import documents, identity, signing
@@ -48,17 +48,15 @@ async def staff_deactivated(
 async def staff_assigned(
     conn: Connection, e: identity.StaffAssigned, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
-    await replicas.upsert_staff_assignment(
-        conn, env.require_firm(), e.staff_id, e.client_id, True, env.occurred_at
-    )
+    assignment = StaffAssignment(e.staff_id, e.client_id, assigned=True)
+    await replicas.upsert_staff_assignment(conn, env.require_firm(), assignment, env.occurred_at)
 
 
 async def staff_unassigned(
     conn: Connection, e: identity.StaffUnassigned, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
-    await replicas.upsert_staff_assignment(
-        conn, env.require_firm(), e.staff_id, e.client_id, False, env.occurred_at
-    )
+    assignment = StaffAssignment(e.staff_id, e.client_id, assigned=False)
+    await replicas.upsert_staff_assignment(conn, env.require_firm(), assignment, env.occurred_at)
 
 
 async def client_changed(

@@ -11,7 +11,7 @@ from datetime import datetime
 from uuid import UUID
 
 from services.notify.domain import Person
-from services.notify.models import Firm, Relationship, Signing
+from services.notify.models import Firm, Relationship, Signing, StaffAssignment
 from shared.database import Connection
 
 
@@ -95,14 +95,15 @@ async def list_clients_of(conn: Connection, firm_id: UUID, contact_id: UUID) -> 
 
 
 async def upsert_staff_assignment(
-    conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID, assigned: bool, at: datetime
+    conn: Connection, firm_id: UUID, assignment: StaffAssignment, at: datetime
 ) -> None:
+    """Whether a staff member serves a client, as identity last announced it."""
     await conn.execute(
         """INSERT INTO staff_assignments (firm_id, staff_id, client_id, assigned, changed_at)
            VALUES ($1,$2,$3,$4,$5)
            ON CONFLICT (firm_id, staff_id, client_id) DO UPDATE SET assigned = $4, changed_at = $5
            WHERE staff_assignments.changed_at <= $5""",
-        firm_id, staff_id, client_id, assigned, at,
+        firm_id, assignment.staff_id, assignment.client_id, assignment.assigned, at,
     )  # fmt: skip
 
 
