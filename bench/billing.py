@@ -20,11 +20,11 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from bench.support import AMQP_URL, scratch_database, scratch_namespace, service_processes
-from services.billing import store
 from services.billing.app import BillingDeps
 from services.billing.consumers import reserve_storage
 from services.billing.models import NewAccount
 from services.billing.settings import BillingSettings
+from services.billing.store import accounts
 from shared.bus import Bus, BusNames, RpcClient
 from shared.database import Database
 from shared.events.base import Envelope
@@ -64,7 +64,7 @@ async def open_firm(db: Database, limit: int) -> uuid.UUID:
             firm_id=firm_id, name="Bench AB", country="SE", plan="partner",
             storage_limit=limit, credits=0, opened_at=datetime.now(UTC),
         )  # fmt: skip
-        await store.insert_account(conn, account)
+        await accounts.insert_account(conn, account)
     return firm_id
 
 
@@ -87,7 +87,7 @@ async def outcome(
     db: Database, firm_id: uuid.UUID, seconds: float, count: int, granted: int
 ) -> dict:
     async with db.transaction() as conn:
-        row = await store.get_storage(conn, firm_id)
+        row = await accounts.get_storage(conn, firm_id)
     assert row is not None
     held = row.storage_used + row.storage_reserved
     granted_bytes = granted * RESERVATION

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from aiohttp import web
 
-from services.billing import domain, store
+from services.billing import domain
 from services.billing.access import require_account
 from services.billing.models import (
     Account,
@@ -29,6 +29,7 @@ from services.billing.models import (
 )
 from services.billing.settings import BillingSettings
 from services.billing.storage_warnings import note_storage_level
+from services.billing.store import accounts, ledger, purchases
 from shared.auth import ADMIN_ROLES, Principal
 from shared.bus.outbox import put
 from shared.database import Connection
@@ -83,8 +84,8 @@ async def change_plan(
         limit = domain.storage_limit(included, account.blocks, settings.block_bytes)
         domain.require_fits(account.storage_used, account.storage_reserved, limit)
         if body.plan != account.plan:
-            await store.update_plan(conn, account.firm_id, body.plan, limit)
-            await store.insert_ledger(conn, account.firm_id, now(), f"plan.{body.plan}")
+            await accounts.update_plan(conn, account.firm_id, body.plan, limit)
+            await ledger.insert_ledger(conn, account.firm_id, now(), f"plan.{body.plan}")
             changed = PlanChanged(plan=body.plan, previous_plan=account.plan, storage_limit=limit)
             await put(conn, changed, firm_id=account.firm_id, actor=principal.user_id)
             await _note_level(conn, principal)
@@ -93,7 +94,7 @@ async def change_plan(
 
 
 async def _note_level(conn: Connection, principal: Principal) -> None:
-    storage = await store.get_storage(conn, principal.firm_id)
+    storage = await accounts.get_storage(conn, principal.firm_id)
     assert storage is not None
     await note_storage_level(conn, principal.firm_id, storage, principal.user_id)
 
@@ -108,7 +109,7 @@ async def _set_blocks(
     included = settings.plan_included_bytes[account.plan]
     limit = domain.storage_limit(included, blocks, settings.block_bytes)
     domain.require_fits(account.storage_used, account.storage_reserved, limit)
-    await store.update_blocks(conn, account.firm_id, blocks, limit)
+    await accounts.update_blocks(conn, account.firm_id, blocks, limit)
     changed = StorageLimitChanged(blocks=blocks, storage_limit=limit)
     await put(conn, changed, firm_id=account.firm_id, actor=principal.user_id)
     await _note_level(conn, principal)
@@ -130,11 +131,11 @@ async def buy_blocks(
         account = await require_account(conn, principal, lock=True)
         if await _first_block_change(conn, account, principal, body, body.quantity):
             at = now()
-            await store.insert_blocks(
+            await purchases.insert_blocks(
                 conn, account.firm_id, body.quantity, settings.block_price_ore, at
             )
             bought = body.quantity * settings.block_bytes
-            await store.insert_ledger(conn, account.firm_id, at, "blocks.bought", bytes_=bought)
+            await ledger.insert_ledger(conn, account.firm_id, at, "blocks.bought", bytes_=bought)
             await _set_blocks(conn, account, account.blocks + body.quantity, principal, settings)
         account = await require_account(conn, principal, lock=False)
     return account_view(account, settings)
@@ -158,9 +159,9 @@ async def cancel_blocks(
             domain.require_blocks_to_cancel(account.blocks, body.quantity)
             at = now()
             await _set_blocks(conn, account, account.blocks - body.quantity, principal, settings)
-            await store.end_blocks(conn, account.firm_id, body.quantity, at)
+            await purchases.end_blocks(conn, account.firm_id, body.quantity, at)
             freed = -body.quantity * settings.block_bytes
-            await store.insert_ledger(conn, account.firm_id, at, "blocks.cancelled", bytes_=freed)
+            await ledger.insert_ledger(conn, account.firm_id, at, "blocks.cancelled", bytes_=freed)
         account = await require_account(conn, principal, lock=False)
     return account_view(account, settings)
 
@@ -173,7 +174,7 @@ async def _first_block_change(
     key = body.idempotency_key
     if key is None:
         return True
-    earlier = await store.get_block_change(conn, account.firm_id, key)
+    earlier = await purchases.get_block_change(conn, account.firm_id, key)
     if earlier is not None:
         domain.require_same_request(key, domain.block_change(earlier), domain.block_change(change))
         return False
@@ -181,7 +182,7 @@ async def _first_block_change(
         firm_id=account.firm_id, idempotency_key=key, change=change, made_at=now(),
         made_by=principal.user_id,
     )  # fmt: skip
-    await store.insert_block_change(conn, made)
+    await purchases.insert_block_change(conn, made)
     return True
 
 
@@ -208,9 +209,9 @@ async def buy_credits(
         earlier = await _earlier_purchase(conn, account, body)
         if earlier is not None:
             return earlier
-        await store.insert_credit_purchase(conn, bought)
-        balance = await store.add_credits(conn, account.firm_id, pack.credits)
-        await store.insert_ledger(
+        await purchases.insert_credit_purchase(conn, bought)
+        balance = await accounts.add_credits(conn, account.firm_id, pack.credits)
+        await ledger.insert_ledger(
             conn,
             account.firm_id,
             bought.purchased_at,
@@ -237,7 +238,7 @@ async def _earlier_purchase(
     """The purchase already made under this key, answered again instead of buying twice."""
     if body.idempotency_key is None:
         return None
-    earlier = await store.get_keyed_purchase(conn, account.firm_id, body.idempotency_key)
+    earlier = await purchases.get_keyed_purchase(conn, account.firm_id, body.idempotency_key)
     if earlier is None:
         return None
     domain.require_same_request(
@@ -259,7 +260,7 @@ async def list_ledger(
 ) -> LedgerPage:
     async with deps.db.transaction(readonly=True) as conn:
         account = await require_account(conn, principal, lock=False)
-        entries = await store.list_ledger(conn, account.firm_id, query.before, query.limit + 1)
+        entries = await ledger.list_ledger(conn, account.firm_id, query.before, query.limit + 1)
     more = len(entries) > query.limit
     entries = entries[: query.limit]
     return LedgerPage(entries=entries, next_before=entries[-1].id if more else None)
@@ -278,10 +279,10 @@ async def get_statement(
     start, end = domain.month_bounds(month)
     async with deps.db.transaction(readonly=True) as conn:
         account = await require_account(conn, principal, lock=False)
-        prices = await store.list_block_prices(conn, account.firm_id, start, end)
-        purchases = await store.list_purchases(conn, account.firm_id, start, end)
+        prices = await purchases.list_block_prices(conn, account.firm_id, start, end)
+        packs = await purchases.list_purchases(conn, account.firm_id, start, end)
     lines = domain.block_lines(prices, settings.block_bytes) + [
-        domain.purchase_line(p.pack, p.credits, p.price_ore, p.purchased_at) for p in purchases
+        domain.purchase_line(p.pack, p.credits, p.price_ore, p.purchased_at) for p in packs
     ]
     return statement_view(month, lines, settings.vat_percent)
 

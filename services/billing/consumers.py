@@ -13,9 +13,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from services.billing import domain, store
+from services.billing import domain
 from services.billing.models import NewAccount, ReservationRow, StorageRow
 from services.billing.storage_warnings import note_storage_level
+from services.billing.store import accounts, ledger, reservations
 from shared.bus.outbox import put
 from shared.bus.rpc import Batched
 from shared.database import Connection
@@ -57,10 +58,10 @@ async def open_account(
         firm_id=event.firm_id, name=event.name, country=event.country, plan=event.plan,
         storage_limit=limit, credits=settings.free_credits, opened_at=at,
     )  # fmt: skip
-    opened = await store.insert_account(conn, account)
+    opened = await accounts.insert_account(conn, account)
     if not opened:
         return
-    await store.insert_ledger(
+    await ledger.insert_ledger(
         conn, event.firm_id, at, "credit.granted", credits=settings.free_credits
     )
     opened_event = AccountOpened(
@@ -78,7 +79,7 @@ async def reserve_storage(
     """A run of one firm's reservations, decided in order under one lock of its account."""
     firm_id, at = requests[0][1].require_firm(), now()
     expires_at = at + timedelta(seconds=deps.settings.reservation_ttl_seconds)
-    storage = await store.lock_storage(conn, firm_id)
+    storage = await accounts.lock_storage(conn, firm_id)
     if storage is None:
         raise domain.NoAccount()
     sizes = [request.bytes for request, _ in requests]
@@ -89,7 +90,7 @@ async def reserve_storage(
         (r.idempotency_key, r.bytes) for (r, _), ok in zip(requests, granted, strict=True) if ok
     ]
     if holds:
-        await store.hold_storage(conn, firm_id, holds, at, expires_at)
+        await reservations.hold_storage(conn, firm_id, holds, at, expires_at)
     decisions = []
     for size, ok in zip(sizes, granted, strict=True):
         if ok:
@@ -119,9 +120,9 @@ def _settled(row: StorageRow, state: str, size: int) -> StorageSettled:
 
 
 async def _locked_reservation(conn: Connection, firm_id: UUID, key: str) -> ReservationRow:
-    if await store.lock_account(conn, firm_id) is None:
+    if await accounts.lock_account(conn, firm_id) is None:
         raise domain.NoAccount()
-    reservation = await store.get_reservation(conn, firm_id, key)
+    reservation = await reservations.get_reservation(conn, firm_id, key)
     if reservation is None:
         raise domain.UnknownReservation(key)
     return reservation
@@ -134,9 +135,9 @@ async def commit_storage(
     reservation = await _locked_reservation(conn, firm_id, request.idempotency_key)
     domain.require_committable(reservation.key, reservation.state, reservation.expires_at, at)
     if reservation.state == "committed":
-        current = await store.get_storage(conn, firm_id)
+        current = await accounts.get_storage(conn, firm_id)
         return _settled(current, "committed", reservation.bytes)  # type: ignore[arg-type]
-    storage = await store.settle_reservation(conn, firm_id, reservation, "committed", at)
+    storage = await reservations.settle_reservation(conn, firm_id, reservation, "committed", at)
     await note_storage_level(conn, firm_id, storage, envelope.actor)
     return _settled(storage, "committed", reservation.bytes)
 
@@ -150,9 +151,9 @@ async def release_storage(
     if reservation.state == "committed":
         raise domain.WrongState("Reservation", reservation.key, "committed", "released")
     if reservation.state != "reserved":
-        current = await store.get_storage(conn, firm_id)
+        current = await accounts.get_storage(conn, firm_id)
         return _settled(current, reservation.state, reservation.bytes)  # type: ignore[arg-type]
-    storage = await store.settle_reservation(conn, firm_id, reservation, "released", at)
+    storage = await reservations.settle_reservation(conn, firm_id, reservation, "released", at)
     return _settled(storage, "released", reservation.bytes)
 
 
@@ -160,9 +161,11 @@ async def free_storage(
     conn: Connection, request: FreeStorage, envelope: Envelope, *, deps: "BillingDeps"
 ) -> StorageSettled:
     firm_id, at = envelope.require_firm(), now()
-    storage = await store.free_storage(conn, firm_id, request.idempotency_key, request.bytes, at)
+    storage = await reservations.free_storage(
+        conn, firm_id, request.idempotency_key, request.bytes, at
+    )
     if storage is None:
-        current = await store.get_storage(conn, firm_id)
+        current = await accounts.get_storage(conn, firm_id)
         if current is None:
             raise domain.NoAccount()
         raise domain.NotThatMuchUsed(request.bytes, current.storage_used)
@@ -174,9 +177,9 @@ async def reserve_credit(
     conn: Connection, request: ReserveCredit, envelope: Envelope, *, deps: "BillingDeps"
 ) -> CreditDecision:
     firm_id = envelope.require_firm()
-    held = await store.reserve_credit(conn, firm_id, request.idempotency_key, now())
+    held = await reservations.reserve_credit(conn, firm_id, request.idempotency_key, now())
     if held is None:
-        current = await store.get_credits(conn, firm_id)
+        current = await accounts.get_credits(conn, firm_id)
         if current is None:
             raise domain.NoAccount()
         return CreditDecision(
@@ -189,9 +192,9 @@ async def reserve_credit(
 
 
 async def _locked_credit_state(conn: Connection, firm_id: UUID, key: str) -> str:
-    if await store.lock_account(conn, firm_id) is None:
+    if await accounts.lock_account(conn, firm_id) is None:
         raise domain.NoAccount()
-    state = await store.get_credit_state(conn, firm_id, key)
+    state = await reservations.get_credit_state(conn, firm_id, key)
     if state is None:
         raise domain.UnknownReservation(key)
     return state
@@ -204,9 +207,9 @@ async def commit_credit(
     state = await _locked_credit_state(conn, firm_id, key)
     domain.require_credit_state(key, state, ("reserved", "committed"), "committed")
     if state == "committed":
-        current = await store.get_credits(conn, firm_id)
+        current = await accounts.get_credits(conn, firm_id)
     else:
-        current = await store.settle_credit(
+        current = await reservations.settle_credit(
             conn, firm_id, key, state="committed", returned=0, unheld=1, now=now()
         )
     assert current is not None
@@ -222,10 +225,10 @@ async def release_credit(
     firm_id, key = envelope.require_firm(), request.idempotency_key
     state = await _locked_credit_state(conn, firm_id, key)
     if state == "released":
-        current = await store.get_credits(conn, firm_id)
+        current = await accounts.get_credits(conn, firm_id)
     else:
         unheld = 1 if state == "reserved" else 0
-        current = await store.settle_credit(
+        current = await reservations.settle_credit(
             conn, firm_id, key, state="released", returned=1, unheld=unheld, now=now()
         )
     assert current is not None

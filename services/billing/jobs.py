@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from services.billing import store
+from services.billing.store import accounts, reservations
 from shared.database import Database
 from shared.jobs import Periodic
 
@@ -26,12 +26,12 @@ FIRMS_PER_ROUND = 500
 async def expire_reservations(db: Database, at: datetime) -> int:
     """Expire what has lapsed by `at`; returns the bytes given back by this replica."""
     async with db.transaction(readonly=True) as conn:
-        firms = await store.list_firms_with_due_reservations(conn, at, FIRMS_PER_ROUND)
+        firms = await reservations.list_firms_with_due_reservations(conn, at, FIRMS_PER_ROUND)
     returned = 0
     for firm_id in firms:
         async with db.transaction() as conn:
-            if await store.lock_account_if_free(conn, firm_id):
-                returned += await store.expire_reservations(conn, firm_id, at)
+            if await accounts.lock_account_if_free(conn, firm_id):
+                returned += await reservations.expire_reservations(conn, firm_id, at)
     if returned:
         log.info("expired reservations gave back %d bytes", returned)
     return returned

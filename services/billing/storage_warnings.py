@@ -7,8 +7,9 @@ account lock, so a crossing is warned of once whoever caused it.
 
 from uuid import UUID
 
-from services.billing import domain, store
+from services.billing import domain
 from services.billing.models import StorageRow
+from services.billing.store import accounts
 from shared.bus.outbox import put
 from shared.database import Connection
 from shared.events.billing import StorageThresholdReached
@@ -23,7 +24,7 @@ async def note_storage_level(
     )
     if level == storage.storage_level:
         return
-    await store.update_storage_level(conn, firm_id, level)
+    await accounts.update_storage_level(conn, firm_id, level)
     for threshold in crossed:
         warning = StorageThresholdReached(
             threshold=threshold, used=storage.storage_used, limit=storage.storage_limit
