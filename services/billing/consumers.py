@@ -17,8 +17,8 @@ from services.billing import domain
 from services.billing.models import NewAccount, ReservationRow, StorageRow
 from services.billing.storage_warnings import note_storage_level
 from services.billing.store import accounts, ledger, reservations
+from shared.bus import Batched
 from shared.bus.outbox import put
-from shared.bus.rpc import Batched
 from shared.database import Connection
 from shared.events.base import Envelope, Event, Request
 from shared.events.billing import (
