@@ -5,27 +5,27 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from services.identity.models import Firm, Staff
+from services.identity.models import Firm, NewFirm, NewStaff, Staff
 from shared.database import Connection
 
 
-async def insert_firm(
-    conn: Connection, name: str, country: str, plan: str, default_language: str
-) -> Firm:
+async def insert_firm(conn: Connection, firm: NewFirm) -> Firm:
+    """A new tenant: across firms by design, it is the firm (its `id` is the firm id)."""
     row = await conn.fetchrow(
         """INSERT INTO firms (id, name, country, plan, default_language)
            VALUES ($1, $2, $3, $4, $5)
            RETURNING id, name, country, plan, default_language""",
         uuid4(),
-        name,
-        country,
-        plan,
-        default_language,
+        firm.name,
+        firm.country,
+        firm.plan,
+        firm.default_language,
     )
     return Firm(**row)
 
 
 async def get_firm(conn: Connection, firm_id: UUID) -> Firm | None:
+    """The firm's own row (`id` is the firm id), reached through the token's firm."""
     row = await conn.fetchrow(
         "SELECT id, name, country, plan, default_language FROM firms WHERE id = $1", firm_id
     )
@@ -33,6 +33,7 @@ async def get_firm(conn: Connection, firm_id: UUID) -> Firm | None:
 
 
 async def update_firm(conn: Connection, firm_id: UUID, name: str, default_language: str) -> Firm:
+    """The firm's own row (`id` is the firm id), reached through the token's firm."""
     row = await conn.fetchrow(
         """UPDATE firms SET name = $2, default_language = $3, updated_at = now() WHERE id = $1
            RETURNING id, name, country, plan, default_language""",
@@ -48,26 +49,17 @@ _STAFF = """SELECT s.id, s.firm_id, s.account_id, s.name, a.email, s.role, s.lan
             FROM staff s JOIN accounts a ON a.id = s.account_id"""
 
 
-async def insert_staff(
-    conn: Connection,
-    firm_id: UUID,
-    account_id: UUID,
-    *,
-    name: str,
-    role: str,
-    language: str,
-    registered: bool,
-) -> UUID:
+async def insert_staff(conn: Connection, staff: NewStaff) -> UUID:
     return await conn.fetchval(
         """INSERT INTO staff (id, firm_id, account_id, name, role, language, registered)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
         uuid4(),
-        firm_id,
-        account_id,
-        name,
-        role,
-        language,
-        registered,
+        staff.firm_id,
+        staff.account_id,
+        staff.name,
+        staff.role,
+        staff.language,
+        staff.registered,
     )
 
 
@@ -106,23 +98,29 @@ async def count_other_owners(conn: Connection, firm_id: UUID, staff_id: UUID) ->
     return len(rows)
 
 
-async def update_staff_role(conn: Connection, staff_id: UUID, role: str) -> None:
-    await conn.execute("UPDATE staff SET role = $2 WHERE id = $1", staff_id, role)
+async def update_staff_role(conn: Connection, firm_id: UUID, staff_id: UUID, role: str) -> None:
+    await conn.execute(
+        "UPDATE staff SET role = $3 WHERE firm_id = $1 AND id = $2", firm_id, staff_id, role
+    )
 
 
-async def deactivate_staff(conn: Connection, staff_id: UUID) -> None:
-    await conn.execute("UPDATE staff SET active = false WHERE id = $1", staff_id)
+async def deactivate_staff(conn: Connection, firm_id: UUID, staff_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE staff SET active = false WHERE firm_id = $1 AND id = $2", firm_id, staff_id
+    )
 
 
-async def mark_staff_registered(conn: Connection, staff_id: UUID) -> None:
-    await conn.execute("UPDATE staff SET registered = true WHERE id = $1", staff_id)
+async def mark_staff_registered(conn: Connection, firm_id: UUID, staff_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE staff SET registered = true WHERE firm_id = $1 AND id = $2", firm_id, staff_id
+    )
 
 
 async def insert_assignment(
     conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID
 ) -> bool:
     done = await conn.fetchval(
-        """INSERT INTO staff_clients (firm_id, staff_id, client_id) VALUES ($1, $2, $3)
+        """INSERT INTO staff_assignments (firm_id, staff_id, client_id) VALUES ($1, $2, $3)
            ON CONFLICT DO NOTHING RETURNING true""",
         firm_id,
         staff_id,
@@ -131,18 +129,24 @@ async def insert_assignment(
     return bool(done)
 
 
-async def delete_assignment(conn: Connection, staff_id: UUID, client_id: UUID) -> bool:
+async def delete_assignment(
+    conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID
+) -> bool:
     done = await conn.fetchval(
-        "DELETE FROM staff_clients WHERE staff_id = $1 AND client_id = $2 RETURNING true",
+        """DELETE FROM staff_assignments
+           WHERE firm_id = $1 AND staff_id = $2 AND client_id = $3 RETURNING true""",
+        firm_id,
         staff_id,
         client_id,
     )
     return bool(done)
 
 
-async def is_assigned(conn: Connection, staff_id: UUID, client_id: UUID) -> bool:
+async def is_assigned(conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID) -> bool:
     found = await conn.fetchval(
-        "SELECT true FROM staff_clients WHERE staff_id = $1 AND client_id = $2",
+        """SELECT true FROM staff_assignments
+           WHERE firm_id = $1 AND staff_id = $2 AND client_id = $3""",
+        firm_id,
         staff_id,
         client_id,
     )
@@ -150,6 +154,7 @@ async def is_assigned(conn: Connection, staff_id: UUID, client_id: UUID) -> bool
 
 
 async def list_staff_memberships(conn: Connection, account_id: UUID) -> list[tuple[Staff, str]]:
+    """Across firms by design: the account's own staff memberships, what its sign-in opens."""
     rows = await conn.fetch(
         f"""SELECT q.*, f.name AS firm_name
             FROM ({_STAFF} WHERE s.account_id = $1 AND s.active AND s.registered) q
@@ -164,7 +169,8 @@ async def list_staff_memberships(conn: Connection, account_id: UUID) -> list[tup
 async def insert_sign_up(
     conn: Connection, token_hash: bytes, email: str, details: dict[str, Any], expires_at: datetime
 ) -> None:
-    """A sign-up waiting for its link to be opened; no firm exists yet."""
+    """A sign-up waiting for its link to be opened: across firms by design, no firm exists
+    yet."""
     await conn.execute(
         """INSERT INTO sign_ups (token_hash, email, details, expires_at)
            VALUES ($1, $2, $3::jsonb, $4)""",
@@ -173,7 +179,8 @@ async def insert_sign_up(
 
 
 async def use_sign_up(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
-    """Marks a live sign-up used; used, expired or unknown → None."""
+    """Marks a live sign-up used; used, expired or unknown → None. Across firms by design:
+    the firm is created from it."""
     row = await conn.fetchrow(
         """UPDATE sign_ups SET used_at = now()
            WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
