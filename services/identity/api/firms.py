@@ -88,13 +88,15 @@ async def confirm_sign_up(
     source = caller_address(request, deps)
     await hashing(deps, source)
     async with deps.db.transaction() as conn:
-        signing_up = await firms.use_sign_up(conn, digest(body.token))
+        signing_up = await firms.lock_sign_up(conn, digest(body.token))
         if signing_up is None:
             raise Gone(DEAD_LINK, field="token")
         outcome = await _owner(deps, conn, signing_up["email"], source, body)
         if isinstance(outcome, DomainError):
+            # Counted like a failed sign-in; the link stays usable for the right password.
             await accounts.insert_failure(conn, signing_up["email"], source, now())
         else:
+            await firms.use_sign_up(conn, digest(body.token))
             return await _create_firm(deps, conn, SignUp(**signing_up["details"]), outcome)
     raise outcome
 
