@@ -34,6 +34,7 @@ class IdentityDeps:
     eid: EidProvider | None
 
 
+# `dependencies` is added by create_app: it closes over the key store the token verifier uses.
 SPEC = ServiceSpec(
     name="identity",
     title="Identity service",
@@ -54,11 +55,7 @@ async def dependencies(kit: Kit, keys: KeyStore) -> AsyncIterator[IdentityDeps]:
     await keys.attach(kit.db)
     numbers = PersonalNumbers(settings.key_secret)
     await seal_plain_numbers(kit.db, numbers)
-    passwords = Passwords(
-        time_cost=settings.argon2_time_cost,
-        memory_kib=settings.argon2_memory_kib,
-        parallelism=settings.argon2_parallelism,
-    )
+    passwords = Passwords.of(settings)
     provider = make_eid_provider(settings, settings.key_secret)
     try:
         yield IdentityDeps(settings, kit.db, kit.bus, keys, passwords, numbers, provider)

@@ -429,6 +429,21 @@ class NewContact(ContactDetails):
     firm_id: UUID
 
 
+class NewSignUp(BaseModel):
+    """A firm's sign-up waiting for the link mailed to its owner; `details` has the owner's
+    email normalised."""
+
+    token_hash: bytes
+    email: str
+    details: SignUp
+    expires_at: datetime
+
+
+class PendingSignUp(BaseModel):
+    email: str
+    details: SignUp
+
+
 class NewFirm(BaseModel):
     name: str
     country: str

@@ -18,6 +18,7 @@ from services.identity.models import (
     Firm,
     FirmUpdate,
     NewFirm,
+    NewSignUp,
     NewStaff,
     Proof,
     SignedUp,
@@ -59,10 +60,13 @@ async def sign_up(request: web.Request, *, deps: IdentityDeps, body: SignUp) -> 
     await sending_mail(deps, caller_address(request, deps), email)
     token, settings = new_secret(), deps.settings
     expires = now() + timedelta(minutes=settings.sign_up_link_minutes)
-    details = body.model_dump(exclude={"owner_email"}) | {"owner_email": email}
+    details = body.model_copy(update={"owner_email": email})
     language = body.default_language or language_for(body.country)
     async with deps.db.transaction() as conn:
-        await firms.insert_sign_up(conn, digest(token), email, details, expires)
+        pending = NewSignUp(
+            token_hash=digest(token), email=email, details=details, expires_at=expires
+        )
+        await firms.insert_sign_up(conn, pending)
         existing = await accounts.get_account_by_email(conn, email)
         command = SendSignUpLink(
             email=email, language=language, firm_name=body.name.strip(),  # type: ignore[arg-type]
@@ -91,13 +95,13 @@ async def confirm_sign_up(
         signing_up = await firms.lock_sign_up(conn, digest(body.token))
         if signing_up is None:
             raise Gone(DEAD_LINK, field="token")
-        outcome = await _owner(deps, conn, signing_up["email"], source, body)
+        outcome = await _owner(deps, conn, signing_up.email, source, body)
         if isinstance(outcome, DomainError):
             # Counted like a failed sign-in; the link stays usable for the right password.
-            await accounts.insert_failure(conn, signing_up["email"], source, now())
+            await accounts.insert_failure(conn, signing_up.email, source, now())
         else:
             await firms.use_sign_up(conn, digest(body.token))
-            return await _create_firm(deps, conn, SignUp(**signing_up["details"]), outcome)
+            return await _create_firm(deps, conn, signing_up.details, outcome)
     raise outcome
 
 

@@ -1,11 +1,16 @@
 """Firms, staff and their client assignments."""
 
-import json
-from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
-from services.identity.models import Firm, NewFirm, NewStaff, Staff
+from services.identity.models import (
+    Firm,
+    NewFirm,
+    NewSignUp,
+    NewStaff,
+    PendingSignUp,
+    SignUp,
+    Staff,
+)
 from shared.database import Connection
 
 
@@ -166,19 +171,17 @@ async def list_staff_memberships(conn: Connection, account_id: UUID) -> list[tup
     ]
 
 
-async def insert_sign_up(
-    conn: Connection, token_hash: bytes, email: str, details: dict[str, Any], expires_at: datetime
-) -> None:
+async def insert_sign_up(conn: Connection, sign_up: NewSignUp) -> None:
     """A sign-up waiting for its link to be opened. Across firms by design: no firm exists
     yet."""
     await conn.execute(
         """INSERT INTO sign_ups (token_hash, email, details, expires_at)
            VALUES ($1, $2, $3::jsonb, $4)""",
-        token_hash, email, json.dumps(details), expires_at,
+        sign_up.token_hash, sign_up.email, sign_up.details.model_dump_json(), sign_up.expires_at,
     )  # fmt: skip
 
 
-async def lock_sign_up(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
+async def lock_sign_up(conn: Connection, token_hash: bytes) -> PendingSignUp | None:
     """A live sign-up, locked against a racing confirmation; used, expired or unknown → None.
     Across firms by design: no firm exists yet."""
     row = await conn.fetchrow(
@@ -186,7 +189,9 @@ async def lock_sign_up(conn: Connection, token_hash: bytes) -> dict[str, Any] | 
            WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE""",
         token_hash,
     )
-    return {"email": row["email"], "details": json.loads(row["details"])} if row else None
+    if row is None:
+        return None
+    return PendingSignUp(email=row["email"], details=SignUp.model_validate_json(row["details"]))
 
 
 async def use_sign_up(conn: Connection, token_hash: bytes) -> None:
