@@ -46,6 +46,17 @@ async def require_contact(
     return contact
 
 
+async def require_firm_contact(
+    conn: Connection, principal: Principal, contact_id: UUID, *, lock: bool = False
+) -> Contact:
+    """Any contact of the firm, seen or not: what may be linked to a client the caller sees."""
+    load = contacts.lock_contact if lock else contacts.get_contact
+    contact = await load(conn, principal.firm_id, contact_id)
+    if contact is None:
+        raise NotFound("No such contact.")
+    return contact
+
+
 async def require_staff(
     conn: Connection, principal: Principal, staff_id: UUID, *, lock: bool = False
 ) -> Staff:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from uuid import UUID
 
 import asyncpg
 from aiohttp import web
 
-from services.identity.access import require_client, require_contact, require_firm
+from services.identity.access import (
+    require_client,
+    require_contact,
+    require_firm,
+    require_firm_contact,
+)
 from services.identity.api.contacts import (
     contact_out,
     created_contact,
@@ -31,7 +35,7 @@ from services.identity.models import (
     Relationship,
     RelationshipList,
 )
-from services.identity.store import clients, contacts
+from services.identity.store import clients
 from shared.auth import ADMIN_ROLES, Principal
 from shared.bus.outbox import put
 from shared.database import Connection
@@ -207,16 +211,8 @@ async def put_link(
 ) -> Relationship:
     async with deps.db.transaction() as conn:
         client = await require_client(conn, principal, path_uuid(request, "client_id"))
-        contact = await _contact_of_firm(conn, principal, request)
-        return await link(conn, principal, client.id, contact, body)
-
-
-async def _contact_of_firm(conn: Connection, principal: Principal, request: web.Request) -> UUID:
-    """Any contact of the firm may be linked to a client the caller sees."""
-    found = await contacts.get_contact(conn, principal.firm_id, path_uuid(request, "contact_id"))
-    if found is None:
-        raise NotFound("No such contact.")
-    return found.id
+        contact = await require_firm_contact(conn, principal, path_uuid(request, "contact_id"))
+        return await link(conn, principal, client.id, contact.id, body)
 
 
 @api.delete(
