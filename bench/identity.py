@@ -34,7 +34,7 @@ WORKERS = os.cpu_count() or 2
 
 
 async def raw_verify(settings: IdentitySettings) -> float:
-    passwords = _passwords(settings)
+    passwords = Passwords.of(settings)
     stored = passwords.hasher.hash(PASSWORD)
 
     async def worker(count: int) -> None:
@@ -122,14 +122,6 @@ async def _sign_up(http: aiohttp.ClientSession, links: Links, n: int) -> str:
     async with http.post("/api/v1/firms/confirm", json=confirm) as response:
         assert response.status == 201, await response.text()
     return email
-
-
-def _passwords(settings: IdentitySettings) -> Passwords:
-    return Passwords(
-        time_cost=settings.argon2_time_cost,
-        memory_kib=settings.argon2_memory_kib,
-        parallelism=settings.argon2_parallelism,
-    )
 
 
 async def main() -> dict[str, object]:

@@ -1,52 +1,76 @@
 """Composition root of the identity service."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aiohttp import web
 
-from services.identity import invitations
 from services.identity.api import APIS
-from services.identity.numbers import PersonalNumbers
+from services.identity.jobs import jobs
+from services.identity.numbers import PersonalNumbers, seal_plain_numbers
 from services.identity.passwords import Passwords
-from services.identity.resources import (
-    KEYS,
-    NUMBERS,
-    PASSWORDS,
-    eid_provider,
-    key_rotation,
-    revoked,
-    sealed_numbers,
-    signing_keys,
-)
+from services.identity.sessions import revoked
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import KeyStore
-from shared.service import ServiceSpec, build_app
+from shared.bus import Bus
+from shared.database import Database
+from shared.eid import EidProvider, make_eid_provider
+from shared.service import Kit, ServiceSpec, build_app
 
+
+@dataclass(frozen=True)
+class IdentityDeps:
+    """Everything identity's routes, use cases and jobs need, built once at start.
+    `eid` is None when eID is off (`none`): eID routes and settings say so."""
+
+    settings: IdentitySettings
+    db: Database
+    bus: Bus
+    keys: KeyStore
+    passwords: Passwords
+    numbers: PersonalNumbers
+    eid: EidProvider | None
+
+
+# `dependencies` is added by create_app: it closes over the key store the token verifier uses.
 SPEC = ServiceSpec(
     name="identity",
     title="Identity service",
     description="firms, staff, clients, contacts, invitations, sign-in and tokens.",
     apis=APIS,
     migrations=Path(__file__).parent / "migrations",
-    jobs=lambda app: [invitations.sender(app), key_rotation(app)],
-    resources=[signing_keys, sealed_numbers, eid_provider],
+    jobs=jobs,
     revoked=revoked,
 )
 
 
+@asynccontextmanager
+async def dependencies(kit: Kit, keys: KeyStore) -> AsyncIterator[IdentityDeps]:
+    """The key store gets its database and a current key; personal numbers written before they
+    were sealed are sealed before the first request; the eID provider closes on exit."""
+    settings = kit.settings
+    assert isinstance(settings, IdentitySettings)
+    await keys.attach(kit.db)
+    numbers = PersonalNumbers(settings.key_secret)
+    await seal_plain_numbers(kit.db, numbers)
+    passwords = Passwords.of(settings)
+    provider = make_eid_provider(settings, settings.key_secret)
+    try:
+        yield IdentityDeps(settings, kit.db, kit.bus, keys, passwords, numbers, provider)
+    finally:
+        if provider is not None:
+            await provider.close()
+
+
 def create_app(settings: IdentitySettings) -> web.Application:
-    """Identity verifies its own tokens straight from its key store, not over HTTP."""
+    """Identity verifies its own tokens straight from its key store, not over HTTP: the one
+    store is the verifier's key source and, once the database is open, part of the deps."""
     keys = KeyStore(
         settings.key_secret,
         token_seconds=settings.access_token_seconds,
         rotation_days=settings.key_rotation_days,
     )
-    app = build_app(settings, SPEC, keys=keys)
-    app[KEYS] = keys
-    app[PASSWORDS] = Passwords(
-        time_cost=settings.argon2_time_cost,
-        memory_kib=settings.argon2_memory_kib,
-        parallelism=settings.argon2_parallelism,
-    )
-    app[NUMBERS] = PersonalNumbers(settings.key_secret)
-    return app
+    spec = replace(SPEC, dependencies=lambda kit: dependencies(kit, keys))
+    return build_app(settings, spec, keys=keys)

@@ -2,23 +2,19 @@
 single-use token whose hash alone is stored; the link itself only travels to notify."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
 
-from aiohttp import web
-
 from services.identity.domain import InvitationState, invitation_expiry, portal_status
 from services.identity.models import Contact, Firm, PortalAccess
-from services.identity.resources import settings_of
+from services.identity.settings import IdentitySettings
 from services.identity.store import accounts, contacts, firms
 from services.identity.tokens import digest, new_secret
 from shared.bus.outbox import put
 from shared.database import Connection
 from shared.events.notify import SendInvitation
-from shared.jobs import Periodic
-from shared.service import DB
 
 BATCH = 100
 
@@ -32,28 +28,34 @@ async def schedule(
     staff_id: UUID | None = None,
 ) -> UUID:
     """A new invitation replaces any earlier one that has not been used."""
-    await revoke(conn, contact_id=contact_id, staff_id=staff_id)
+    await revoke(conn, firm_id, contact_id=contact_id, staff_id=staff_id)
     return await contacts.insert_invitation(
         conn, firm_id, staff_id=staff_id, contact_id=contact_id, send_at=send_at
     )
 
 
 async def revoke(
-    conn: Connection, *, contact_id: UUID | None = None, staff_id: UUID | None = None
+    conn: Connection,
+    firm_id: UUID,
+    *,
+    contact_id: UUID | None = None,
+    staff_id: UUID | None = None,
 ) -> None:
-    await contacts.revoke_invitations(conn, contact_id=contact_id, staff_id=staff_id)
+    await contacts.revoke_invitations(conn, firm_id, contact_id=contact_id, staff_id=staff_id)
 
 
 async def send_due(
-    app: web.Application, conn: Connection, now: datetime, only: UUID | None = None
+    settings: IdentitySettings, conn: Connection, now: datetime, only: UUID | None = None
 ) -> int:
     due = await contacts.lock_due_invitations(conn, now, BATCH, only)
     for invitation in due:
-        await _send(app, conn, invitation, now)
+        await _send(settings, conn, invitation, now)
     return len(due)
 
 
-async def _send(app: web.Application, conn: Connection, row: dict[str, Any], now: datetime) -> None:
+async def _send(
+    settings: IdentitySettings, conn: Connection, row: dict[str, Any], now: datetime
+) -> None:
     """Every invitation carries a link, bound to the address it is mailed to: whoever opens it
     proves that address, which is the only thing that may link the membership to an account
     (ARCHITECTURE §4). Nothing is linked on sending, whatever account the address has."""
@@ -72,7 +74,7 @@ async def _send(app: web.Application, conn: Connection, row: dict[str, Any], now
         person = Invitee(staff.id, "staff", staff.email, staff.name, staff.language)
     existing = await accounts.get_account_by_email(conn, person.email)
     has_password = existing is not None and existing.password_hash is not None
-    await _notify(app, conn, row["id"], firm, person, now, existing_account=has_password)
+    await _notify(settings, conn, row["id"], firm, person, now, existing_account=has_password)
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ class Invitee:
 
 
 async def _notify(
-    app: web.Application,
+    settings: IdentitySettings,
     conn: Connection,
     invitation_id: UUID,
     firm: Firm,
@@ -95,12 +97,12 @@ async def _notify(
     existing_account: bool,
 ) -> None:
     """Someone who already has an account accepts with it; anyone else chooses a password."""
-    settings = settings_of(app)
     token = new_secret()
     expires = invitation_expiry(now, settings.invitation_days)
     await contacts.mark_invitation_sent(
-        conn, invitation_id, digest(token), person.email, now, expires
-    )
+        conn, firm.id, invitation_id,
+        token_hash=digest(token), email=person.email, now=now, expires=expires,
+    )  # fmt: skip
     page = "invitation" if existing_account else "register"
     command = SendInvitation(
         firm_id=firm.id,
@@ -128,7 +130,7 @@ def _full_name(contact: Contact) -> str:
 
 
 async def access_of(conn: Connection, contact: Contact, now: datetime) -> PortalAccess:
-    latest = await contacts.get_latest_invitation(conn, contact.id)
+    latest = await contacts.get_latest_invitation(conn, contact.firm_id, contact.id)
     state = (
         InvitationState(
             latest.send_at, latest.sent_at, latest.expires_at, latest.revoked_at is not None
@@ -145,13 +147,3 @@ async def access_of(conn: Connection, contact: Contact, now: datetime) -> Portal
         sent_at=latest.sent_at if latest else None,
         expires_at=latest.expires_at if latest else None,
     )
-
-
-def sender(app: web.Application) -> Periodic:
-    """The job that sends scheduled invitations; SKIP LOCKED lets every replica run it."""
-
-    async def send_scheduled() -> None:
-        async with app[DB].transaction() as conn:
-            await send_due(app, conn, datetime.now(UTC))
-
-    return Periodic("identity-invitations", settings_of(app).invitation_job_seconds, send_scheduled)

@@ -407,3 +407,98 @@ class InvitationAccept(Strict):
 class TotpChallengeIn(Strict):
     challenge: str = secret_field()
     code: str = Field(min_length=6, max_length=6, pattern=r"^\d{6}$")
+
+
+# ---- payloads the store writes (one per insert) ----
+
+
+class ContactDetails(BaseModel):
+    """A contact's details as a request sets them: the personal identity number only sealed
+    and as its keyed digest (see numbers.py), never in plain."""
+
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    personal_number_sealed: bytes | None
+    personal_number_digest: bytes | None
+    language: Language
+
+
+class NewContact(ContactDetails):
+    firm_id: UUID
+
+
+class NewSignUp(BaseModel):
+    """A firm's sign-up waiting for the link mailed to its owner; `details` has the owner's
+    email normalised."""
+
+    token_hash: bytes
+    email: str
+    details: SignUp
+    expires_at: datetime
+
+
+class PendingSignUp(BaseModel):
+    email: str
+    details: SignUp
+
+
+class NewFirm(BaseModel):
+    name: str
+    country: str
+    plan: Plan
+    default_language: Language
+
+
+class NewStaff(BaseModel):
+    firm_id: UUID
+    account_id: UUID
+    name: str
+    role: StaffRole
+    language: Language
+    registered: bool
+
+
+class NewClient(BaseModel):
+    firm_id: UUID
+    kind: ClientKind
+    name: str
+    organisation_number: str | None
+
+
+class NewRelationship(BaseModel):
+    firm_id: UUID
+    client_id: UUID
+    contact_id: UUID
+    roles: list[RelationshipRole]
+    primary: bool
+
+
+class NewSession(BaseModel):
+    """A session as it opens: what its way in proved, and the context it was opened in."""
+
+    proof: Proof
+    context: Context
+    expires_at: datetime
+
+
+class NewChallenge(BaseModel):
+    """A first factor waiting for its TOTP code, and the context it asked for."""
+
+    token_hash: bytes
+    account_id: UUID
+    method: Method
+    firm_id: UUID | None
+    client_id: UUID | None
+    expires_at: datetime
+
+
+class NewEidOrder(BaseModel):
+    """`qr_start_*` are the provider's QR start token and its sealed secret, if it gave them."""
+
+    order_ref: str
+    personal_number_digest: bytes
+    qr_start_token: str | None = None
+    qr_start_secret: bytes | None = None
+    expires_at: datetime

@@ -7,8 +7,10 @@ import hmac
 from typing import Any
 from uuid import UUID
 
-from services.identity.models import Contact
+from services.identity.models import Contact, ContactDetails
+from services.identity.store import contacts
 from services.identity.tokens import Sealer
+from shared.database import Database
 
 CONVERT_BATCH = 500
 
@@ -29,7 +31,7 @@ class PersonalNumbers:
 
     def stored(
         self, firm_id: UUID, fields: dict[str, Any], *, keep: Contact | None = None
-    ) -> dict[str, Any]:
+    ) -> ContactDetails:
         """Cleaned contact fields as the store takes them: the plain `personal_number` replaced
         by its sealed form and digest, or by `keep`'s when the request did not change it."""
         stored = {k: v for k, v in fields.items() if k != "personal_number"}
@@ -40,4 +42,19 @@ class PersonalNumbers:
             sealed, digest = self.seal(firm_id, number), self.digest(number)
         else:
             sealed, digest = None, None
-        return stored | {"personal_number_sealed": sealed, "personal_number_digest": digest}
+        return ContactDetails(
+            **stored, personal_number_sealed=sealed, personal_number_digest=digest
+        )
+
+
+async def seal_plain_numbers(db: Database, numbers: PersonalNumbers) -> None:
+    """Seal the personal numbers of rows written before they were sealed (migration 0005).
+    Replicas starting together share the work: SKIP LOCKED hands each row to one of them."""
+    while True:
+        async with db.transaction() as conn:
+            plain = await contacts.list_plain_numbers(conn, CONVERT_BATCH)
+            for contact_id, firm_id, number in plain:
+                sealed = numbers.seal(firm_id, number)
+                await contacts.seal_number(conn, contact_id, sealed, numbers.digest(number))
+        if len(plain) < CONVERT_BATCH:
+            return

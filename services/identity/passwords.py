@@ -6,6 +6,8 @@ from pathlib import Path
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from services.identity.settings import IdentitySettings
+
 COMMON_PASSWORDS = Path(__file__).parent / "common_passwords.txt"
 
 
@@ -22,6 +24,15 @@ class Passwords:
         self.common = load_common()
         # Verifying against this when no account matches keeps unknown emails as slow as known.
         self._decoy = self.hasher.hash("decoy password that matches nothing")
+
+    @classmethod
+    def of(cls, settings: IdentitySettings) -> "Passwords":
+        """The hasher with the service's argon2id parameters."""
+        return cls(
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        )
 
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self.hasher.hash, password)

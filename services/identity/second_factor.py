@@ -3,11 +3,9 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
-from aiohttp import web
-
 from services.identity.domain import totp_step
-from services.identity.resources import KEYS
 from services.identity.store import accounts
+from services.identity.tokens import KeyStore
 from shared.database import Connection
 
 
@@ -17,7 +15,7 @@ def totp_aad(account_id: UUID) -> str:
 
 
 async def totp_matches(
-    app: web.Application, conn: Connection, account_id: UUID, code: str | None
+    keys: KeyStore, conn: Connection, account_id: UUID, code: str | None
 ) -> bool | None:
     """None when the account has no TOTP on; else whether the code is right (and now used up,
     so the same code cannot serve twice). The account row stays locked to the end."""
@@ -26,7 +24,7 @@ async def totp_matches(
         return None
     if not code:
         return False
-    secret = app[KEYS].sealer.open(totp_aad(account_id), sealed)
+    secret = keys.sealer.open(totp_aad(account_id), sealed)
     step = totp_step(secret, code, datetime.now(UTC), last)
     if step is None:
         return False

@@ -1,19 +1,34 @@
 """Sessions: what a way in proves, choosing a context within that, the TOTP step a staff
-context may still need, issuing access tokens and rotating refresh tokens."""
+context may still need, issuing access tokens and rotating refresh tokens; the session a
+token belongs to, and whether it still stands."""
+
+from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from aiohttp import web
-
 from services.identity.domain import STAFF_METHODS
-from services.identity.models import Contact, Context, Membership, Proof, Session, Tokens
-from services.identity.resources import KEYS, settings_of
+from services.identity.models import (
+    Account,
+    Contact,
+    Context,
+    Membership,
+    NewChallenge,
+    NewSession,
+    Proof,
+    Session,
+    Tokens,
+)
 from services.identity.second_factor import totp_matches
 from services.identity.store import accounts, challenges, clients, contacts, firms, portal
-from services.identity.tokens import access_claims, digest, new_secret
+from services.identity.tokens import access_claims, digest, new_secret, session_of
+from shared.auth import Principal
 from shared.database import Connection
 from shared.errors import DomainError, Forbidden, Unauthorized
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 REFRESH_REFUSED = "The refresh token is not valid; sign in again."
 NEEDS_CODE = "This account needs a one-time code from its app."
@@ -68,7 +83,7 @@ async def _contact_memberships(
 ) -> list[Membership]:
     found = []
     for contact, name in pairs:
-        linked = await clients.list_contact_clients(conn, contact.id)
+        linked = await clients.list_contact_clients(conn, contact.firm_id, contact.id)
         if linked:
             found.append(
                 Membership(
@@ -121,7 +136,7 @@ def _client(member: Membership, client_id: UUID | None) -> UUID | None:
 
 
 async def enter(
-    app: web.Application,
+    deps: IdentityDeps,
     conn: Connection,
     proof: Proof,
     wanted: tuple[UUID | None, UUID | None],
@@ -135,18 +150,11 @@ async def enter(
     context = await choose_context(conn, proof, *wanted)
     if context.kind == "staff" and not proof.second_factor:
         assert proof.account_id is not None
-        checked = await check_code(app, conn, proof.account_id, code)
+        checked = await totp_matches(deps.keys, conn, proof.account_id, code)
         if checked is False:
             return await _challenge(conn, proof, wanted)
         proof = proof.model_copy(update={"second_factor": checked is True})
-    return await open_session(app, conn, proof, context)
-
-
-async def check_code(
-    app: web.Application, conn: Connection, account_id: UUID, code: str | None
-) -> bool | None:
-    """None when the account has no TOTP; True when the code is right (and now used up)."""
-    return await totp_matches(app, conn, account_id, code)
+    return await open_session(deps, conn, proof, context)
 
 
 async def _challenge(
@@ -155,25 +163,31 @@ async def _challenge(
     assert proof.account_id is not None
     token = new_secret()
     expires = datetime.now(UTC) + timedelta(minutes=CHALLENGE_MINUTES)
+    firm_id, client_id = wanted
     await challenges.insert_challenge(
-        conn, digest(token), proof.account_id, proof.method, *wanted, expires
-    )
+        conn,
+        NewChallenge(
+            token_hash=digest(token), account_id=proof.account_id, method=proof.method,
+            firm_id=firm_id, client_id=client_id, expires_at=expires,
+        ),
+    )  # fmt: skip
     return TotpRequired(NEEDS_CODE, token)
 
 
 async def open_session(
-    app: web.Application, conn: Connection, proof: Proof, context: Context
+    deps: IdentityDeps, conn: Connection, proof: Proof, context: Context
 ) -> Tokens:
-    expires = datetime.now(UTC) + timedelta(days=settings_of(app).session_days)
-    session_id = await accounts.insert_session(conn, proof, context, expires)
-    return await _issue(app, conn, session_id, context, expires)
+    expires = datetime.now(UTC) + timedelta(days=deps.settings.session_days)
+    new = NewSession(proof=proof, context=context, expires_at=expires)
+    session_id = await accounts.insert_session(conn, new)
+    return await _issue(deps, conn, session_id, context, expires)
 
 
 async def _issue(
-    app: web.Application, conn: Connection, session_id: UUID, context: Context, ends: datetime
+    deps: IdentityDeps, conn: Connection, session_id: UUID, context: Context, ends: datetime
 ) -> Tokens:
     """The refresh token never outlives the session's absolute end."""
-    settings = settings_of(app)
+    settings = deps.settings
     now = datetime.now(UTC)
     refresh = new_secret()
     expires = min(now + timedelta(days=settings.refresh_token_days), ends)
@@ -187,14 +201,14 @@ async def _issue(
         ttl=settings.access_token_seconds,
     )
     return Tokens(
-        access_token=app[KEYS].sign(claims),
+        access_token=deps.keys.sign(claims),
         expires_in=settings.access_token_seconds,
         refresh_token=refresh,
         context=context,
     )
 
 
-async def refresh(app: web.Application, conn: Connection, token: str) -> Tokens | DomainError:
+async def refresh(deps: IdentityDeps, conn: Connection, token: str) -> Tokens | DomainError:
     """Rotate a refresh token. A used one means it was stolen or replayed: the whole family
     (the session) is revoked. Returns the refusal instead of raising so the revocation commits."""
     found = await accounts.lock_refresh_token(conn, digest(token))
@@ -209,7 +223,7 @@ async def refresh(app: web.Application, conn: Connection, token: str) -> Tokens 
     if expired or session is None or context is None:
         return Unauthorized(REFRESH_REFUSED)
     await accounts.use_refresh_token(conn, digest(token))
-    return await _issue(app, conn, session_id, context, session.expires_at)
+    return await _issue(deps, conn, session_id, context, session.expires_at)
 
 
 async def current_context(conn: Connection, session: Session) -> Context | None:
@@ -221,7 +235,7 @@ async def current_context(conn: Connection, session: Session) -> Context | None:
         if staff is None or not staff.active:
             return None
         return Context(firm_id=staff.firm_id, kind="staff", person_id=staff.id, role=staff.role)
-    linked = await clients.list_contact_clients(conn, session.person_id)
+    linked = await clients.list_contact_clients(conn, session.firm_id, session.person_id)
     if session.client_id not in {c.client_id for c in linked}:
         return None
     return Context(
@@ -230,3 +244,33 @@ async def current_context(conn: Connection, session: Session) -> Context | None:
         person_id=session.person_id,
         client_id=session.client_id,
     )
+
+
+async def current_session(conn: Connection, principal: Principal) -> Session:
+    """The session the caller's token belongs to. Revoked ones were refused before the handler
+    ran; this refuses a token that names no session."""
+    session_id = session_of(principal.token_id)
+    session = await accounts.get_session(conn, session_id) if session_id else None
+    if session is None:
+        raise Unauthorized("The session has been signed out.")
+    return session
+
+
+async def credentials_holder(conn: Connection, principal: Principal) -> Account:
+    """The account whose credentials this session may change: only one opened with the
+    account's own password or a link mailed to it. A secret link or an eID proves a contact or
+    a number, not the account, so it may not register or change credentials."""
+    session = await current_session(conn, principal)
+    account = await accounts.get_account(conn, session.account_id) if session.account_id else None
+    if account is None or session.method not in STAFF_METHODS:
+        raise Forbidden("Sign in with your password or an emailed link to change credentials.")
+    return account
+
+
+async def revoked(deps: IdentityDeps, principal: Principal) -> bool:
+    """A token whose session was signed out, or whose access was switched off, is refused."""
+    session_id = session_of(principal.token_id)
+    if session_id is None:
+        return True
+    async with deps.db.transaction(readonly=True) as conn:
+        return await accounts.is_session_revoked(conn, session_id)

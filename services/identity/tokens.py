@@ -5,7 +5,7 @@ import os
 import secrets
 import time
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
@@ -67,6 +67,13 @@ class KeyStore:
         self._public: dict[str, Ed25519PublicKey] = {}
         self._current: tuple[str, Ed25519PrivateKey] | None = None
         self._loaded_at = float("-inf")
+
+    async def attach(self, db: Database) -> None:
+        """Open the store on the database at start: make sure a current key exists, load all."""
+        self.db = db
+        async with db.transaction() as conn:
+            await self.rotate_if_due(conn, datetime.now(UTC))
+        await self.load()
 
     async def key(self, kid: str) -> Any | None:
         if kid not in self._public and time.monotonic() - self._loaded_at > 1.0:

@@ -1,17 +1,14 @@
 """Sign-in with a password, refresh, sign-out, context switching, `me` and the key set."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from aiohttp import web
 
-from services.identity.api.common import (
-    caller_address,
-    checked_password,
-    credentials_holder,
-    current_session,
-    db,
-    now,
-)
+from services.identity.api.limits import caller_address
+from services.identity.clock import now
 from services.identity.domain import check_password
 from services.identity.models import (
     Context,
@@ -24,13 +21,23 @@ from services.identity.models import (
     SwitchIn,
     Tokens,
 )
-from services.identity.resources import KEYS, PASSWORDS
-from services.identity.sessions import TotpRequired, enter, proven, refresh
+from services.identity.sessions import (
+    TotpRequired,
+    credentials_holder,
+    current_session,
+    enter,
+    proven,
+    refresh,
+)
+from services.identity.sign_in_limits import checked_password
 from services.identity.store import accounts
 from shared.auth import Principal
 from shared.database import Connection
 from shared.errors import DomainError, Forbidden
 from shared.http.routing import Api
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 api = Api("auth")
 
@@ -41,8 +48,8 @@ api = Api("auth")
     access="public",
     response=Jwks,
 )
-async def jwks(request: web.Request) -> Jwks:
-    return Jwks(keys=await request.app[KEYS].jwks())
+async def jwks(request: web.Request, *, deps: IdentityDeps) -> Jwks:
+    return Jwks(keys=await deps.keys.jwks())
 
 
 @api.post(
@@ -53,12 +60,12 @@ async def jwks(request: web.Request) -> Jwks:
     response=Tokens,
     errors=(401, 403, 422, 429),
 )
-async def sign_in(request: web.Request, *, body: SignIn) -> Tokens:
+async def sign_in(request: web.Request, *, deps: IdentityDeps, body: SignIn) -> Tokens:
     """A staff context of an account with TOTP on needs `totp`; without it (or with a wrong one)
     the 401 carries a `challenge` to finish at /api/v1/auth/totp/verify."""
-    email, source = body.email.strip().lower(), caller_address(request)
-    async with db(request).transaction() as conn:
-        outcome = await _attempt(request, conn, email, source, body)
+    email, source = body.email.strip().lower(), caller_address(request, deps)
+    async with deps.db.transaction() as conn:
+        outcome = await _attempt(deps, conn, email, source, body)
         if isinstance(outcome, Tokens):
             await accounts.delete_failures(conn, email, source)
             return outcome
@@ -69,7 +76,7 @@ async def sign_in(request: web.Request, *, body: SignIn) -> Tokens:
 
 
 async def _attempt(
-    request: web.Request, conn: Connection, email: str, source: str, body: SignIn
+    deps: IdentityDeps, conn: Connection, email: str, source: str, body: SignIn
 ) -> Tokens | DomainError:
     """The tokens if the password (and, for a staff context with TOTP, the code) are right;
     the refusal otherwise, raised after commit.
@@ -77,11 +84,11 @@ async def _attempt(
     The limit is checked before the password, so once reached even the right one is refused;
     the per-email lock serialises attempts on one account across replicas.
     """
-    account = await checked_password(request, conn, email, source, body.password)
+    account = await checked_password(deps, conn, email, source, body.password)
     if isinstance(account, DomainError):
         return account
     proof = Proof(method="password", account_id=account)
-    return await enter(request.app, conn, proof, (body.firm_id, body.client_id), body.totp)
+    return await enter(deps, conn, proof, (body.firm_id, body.client_id), body.totp)
 
 
 @api.post(
@@ -92,17 +99,17 @@ async def _attempt(
     response=Tokens,
     errors=(401, 422),
 )
-async def refresh_tokens(request: web.Request, *, body: RefreshIn) -> Tokens:
-    async with db(request).transaction() as conn:
-        outcome = await refresh(request.app, conn, body.refresh_token)
+async def refresh_tokens(request: web.Request, *, deps: IdentityDeps, body: RefreshIn) -> Tokens:
+    async with deps.db.transaction() as conn:
+        outcome = await refresh(deps, conn, body.refresh_token)
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
 
 
 @api.post("/api/v1/auth/sign-out", summary="End this session", status=204)
-async def sign_out(request: web.Request, *, principal: Principal) -> None:
-    async with db(request).transaction() as conn:
+async def sign_out(request: web.Request, *, deps: IdentityDeps, principal: Principal) -> None:
+    async with deps.db.transaction() as conn:
         await accounts.revoke_session(conn, (await current_session(conn, principal)).id)
 
 
@@ -114,19 +121,17 @@ async def sign_out(request: web.Request, *, principal: Principal) -> None:
     errors=(403, 422, 429),
 )
 async def change_password(
-    request: web.Request, *, principal: Principal, body: PasswordChange
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: PasswordChange
 ) -> None:
-    source = caller_address(request)
-    async with db(request).transaction() as conn:
+    source = caller_address(request, deps)
+    async with deps.db.transaction() as conn:
         account = await credentials_holder(conn, principal)
         session = await current_session(conn, principal)
-        checked = await checked_password(
-            request, conn, account.email, source, body.current_password
-        )
+        checked = await checked_password(deps, conn, account.email, source, body.current_password)
         if isinstance(checked, DomainError):
             await accounts.insert_failure(conn, account.email, source, now())
         else:
-            await _set_password(request, conn, account.id, body.new_password)
+            await _set_password(deps, conn, account.id, body.new_password)
             await accounts.revoke_other_sessions(conn, account.id, keep=session.id)
             return
     # Not 401: the session is fine, and a client would take 401 for "sign in again".
@@ -134,10 +139,10 @@ async def change_password(
 
 
 async def _set_password(
-    request: web.Request, conn: Connection, account_id: UUID, password: str
+    deps: IdentityDeps, conn: Connection, account_id: UUID, password: str
 ) -> None:
     """With TOTP on, the password is not the only factor, so a shorter one is allowed."""
-    passwords = request.app[PASSWORDS]
+    passwords = deps.passwords
     _, totp_on, _ = await accounts.get_totp(conn, account_id)
     check_password(password, passwords.common, second_factor=totp_on, field="new_password")
     await accounts.update_password(conn, account_id, await passwords.hash(password))
@@ -150,15 +155,17 @@ async def _set_password(
     response=Tokens,
     errors=(401, 403, 422),
 )
-async def switch(request: web.Request, *, principal: Principal, body: SwitchIn) -> Tokens:
+async def switch(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: SwitchIn
+) -> Tokens:
     """A secret-link session cannot switch; an eID session reaches only contacts; a staff
     membership needs password or magic link, and `totp` where the account uses it."""
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         session = await current_session(conn, principal)
         if session.method == "secret_link":
             raise Forbidden("A secret link opens only its own portal.", field="firm_id")
         wanted = (body.firm_id, body.client_id)
-        outcome = await enter(request.app, conn, session.proof, wanted, body.totp)
+        outcome = await enter(deps, conn, session.proof, wanted, body.totp)
         if isinstance(outcome, Tokens):
             await accounts.revoke_session(conn, session.id)
             return outcome
@@ -166,8 +173,8 @@ async def switch(request: web.Request, *, principal: Principal, body: SwitchIn) 
 
 
 @api.get("/api/v1/me", summary="Who I am, where I am, and where else I may go", response=Me)
-async def me(request: web.Request, *, principal: Principal) -> Me:
-    async with db(request).transaction(readonly=True) as conn:
+async def me(request: web.Request, *, deps: IdentityDeps, principal: Principal) -> Me:
+    async with deps.db.transaction(readonly=True) as conn:
         session = await current_session(conn, principal)
         account = (
             await accounts.get_account(conn, session.account_id) if session.account_id else None

@@ -5,21 +5,29 @@ thousand contacts do not become a burst of mail. Each contact is its own savepoi
 refusal does not undo the others.
 """
 
+from __future__ import annotations
+
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from services.identity import invitations
-from services.identity.api.common import db, now, require_client, require_contact
+from services.identity.access import require_client, require_contact
 from services.identity.api.contacts import grant
+from services.identity.clock import now
 from services.identity.models import PortalStatus, Strict
+from services.identity.settings import IdentitySettings
 from services.identity.store import clients
 from shared.auth import Principal
 from shared.database import Connection
 from shared.errors import DomainError, Invalid
 from shared.http.routing import Api
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 api = Api("contacts")
 
@@ -52,12 +60,12 @@ class BulkAccess(BaseModel):
     errors=(422,),
 )
 async def bulk_grant(
-    request: web.Request, *, principal: Principal, body: BulkAccessIn
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: BulkAccessIn
 ) -> BulkAccess:
     if not body.contact_ids and not body.client_ids:
         raise Invalid("Name contacts or clients.", field="contact_ids")
     results: list[BulkItem] = []
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         wanted = list(dict.fromkeys(body.contact_ids))
         for client_id in dict.fromkeys(body.client_ids):
             found = await _contacts_of(conn, principal, client_id)
@@ -66,7 +74,8 @@ async def bulk_grant(
             else:
                 wanted += [c for c in found if c not in wanted]
         for contact_id in wanted:
-            results.append(await grant_one(request.app, conn, principal, contact_id, body.send_at))
+            item = await grant_one(deps.settings, conn, principal, contact_id, body.send_at)
+            results.append(item)
     return BulkAccess(results=results)
 
 
@@ -78,7 +87,8 @@ async def _contacts_of(
         client = await require_client(conn, principal, client_id)
     except DomainError as error:
         return BulkItem(client_id=client_id, ok=False, detail=error.detail)
-    linked = [r.contact_id for r in await clients.list_relationships(conn, client.id)]
+    found = await clients.list_relationships(conn, principal.firm_id, client.id)
+    linked = [r.contact_id for r in found]
     if not linked:
         detail = "Link at least one contact to the client first."
         return BulkItem(client_id=client_id, ok=False, detail=detail, field="client_ids")
@@ -86,7 +96,7 @@ async def _contacts_of(
 
 
 async def grant_one(
-    app: web.Application,
+    settings: IdentitySettings,
     conn: Connection,
     principal: Principal,
     contact_id: UUID,
@@ -95,7 +105,7 @@ async def grant_one(
     try:
         async with conn.transaction():
             contact = await require_contact(conn, principal, contact_id, lock=True)
-            await grant(app, conn, principal, contact, send_at, send_now=False)
+            await grant(settings, conn, principal, contact, send_at, send_now=False)
             contact = await require_contact(conn, principal, contact_id)
             access = await invitations.access_of(conn, contact, now())
     except DomainError as error:

@@ -1,22 +1,27 @@
 """Clients (the firm's customers) and which contacts belong to them."""
 
-from uuid import UUID
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import asyncpg
 from aiohttp import web
 
-from services.identity.api.common import (
-    ADMINS,
-    db,
-    no_duplicate_contact,
-    now,
+from services.identity.access import (
     require_client,
     require_contact,
     require_firm,
-    sees_all_clients,
+    require_firm_contact,
+)
+from services.identity.api.contacts import (
+    contact_out,
+    created_contact,
+    default_access,
+    link,
+    no_duplicate_contact,
     unique_violation,
 )
-from services.identity.api.contacts import contact_out, created_contact, default_access, link
+from services.identity.clock import now
 from services.identity.domain import check_one_primary, clean_contact
 from services.identity.models import (
     Client,
@@ -26,17 +31,20 @@ from services.identity.models import (
     ClientUpdate,
     CreatedClient,
     LinkIn,
+    NewClient,
     Relationship,
     RelationshipList,
 )
-from services.identity.resources import NUMBERS
-from services.identity.store import clients, contacts
-from shared.auth import Principal
+from services.identity.store import clients
+from shared.auth import ADMIN_ROLES, Principal
 from shared.bus.outbox import put
 from shared.database import Connection
 from shared.errors import Invalid, NotFound
 from shared.events.identity import ClientArchived, ClientCreated, ClientUpdated, ContactUnlinked
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 api = Api("clients")
 
@@ -45,30 +53,33 @@ api = Api("clients")
     "/api/v1/clients",
     summary="Create a client, optionally with its primary contact and further users",
     access="staff",
-    roles=ADMINS,
+    roles=ADMIN_ROLES,
     body=ClientIn,
     response=CreatedClient,
     status=201,
     errors=(403, 422),
 )
 async def create_client(
-    request: web.Request, *, principal: Principal, body: ClientIn
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: ClientIn
 ) -> CreatedClient:
     check_one_primary([c.primary for c in body.contacts], "contacts")
     _no_repeats(body)
     try:
-        async with db(request).transaction() as conn:
-            return await _create(request.app, conn, principal, body)
+        async with deps.db.transaction() as conn:
+            return await _create(deps, conn, principal, body)
     except asyncpg.UniqueViolationError as error:
         raise unique_violation(error, "contacts.") from None
 
 
 async def _create(
-    app: web.Application, conn: Connection, principal: Principal, body: ClientIn
+    deps: IdentityDeps, conn: Connection, principal: Principal, body: ClientIn
 ) -> CreatedClient:
     firm = await require_firm(conn, principal)
     number = body.organisation_number.strip() if body.organisation_number else None
-    client = await clients.insert_client(conn, firm.id, body.kind, body.name.strip(), number)
+    new = NewClient(
+        firm_id=firm.id, kind=body.kind, name=body.name.strip(), organisation_number=number
+    )
+    client = await clients.insert_client(conn, new)
     created = ClientCreated(
         client_id=client.id, kind=client.kind, name=client.name, organisation_number=number
     )
@@ -79,12 +90,12 @@ async def _create(
         cleaned = clean_contact(
             given.model_dump(), firm.country, firm.default_language, now().date(), prefix
         )
-        fields = app[NUMBERS].stored(firm.id, cleaned)
+        fields = deps.numbers.stored(firm.id, cleaned)
         await no_duplicate_contact(conn, firm.id, fields, prefix, client.id)
         contact = await created_contact(conn, principal, fields)
         roles = LinkIn(roles=given.roles, primary=given.primary)
         await link(conn, principal, client.id, contact.id, roles)
-        contact = await default_access(app, conn, principal, contact)
+        contact = await default_access(deps.settings, conn, principal, contact)
         people.append(contact_out(contact))
     return CreatedClient(**client.model_dump(), contacts=people)
 
@@ -107,10 +118,10 @@ def _no_repeats(body: ClientIn) -> None:
     errors=(422,),
 )
 async def list_clients(
-    request: web.Request, *, principal: Principal, query: ClientQuery
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, query: ClientQuery
 ) -> ClientPage:
-    staff_id = None if sees_all_clients(principal) else principal.user_id
-    async with db(request).transaction(readonly=True) as conn:
+    staff_id = None if principal.sees_every_client else principal.user_id
+    async with deps.db.transaction(readonly=True) as conn:
         items, total = await clients.list_clients(
             conn, principal.firm_id, staff_id=staff_id, q=query.q, archived=query.archived,
             limit=query.limit, offset=query.offset,
@@ -125,8 +136,8 @@ async def list_clients(
     response=Client,
     errors=(404,),
 )
-async def get_client(request: web.Request, *, principal: Principal) -> Client:
-    async with db(request).transaction(readonly=True) as conn:
+async def get_client(request: web.Request, *, deps: IdentityDeps, principal: Principal) -> Client:
+    async with deps.db.transaction(readonly=True) as conn:
         return await require_client(conn, principal, path_uuid(request, "client_id"))
 
 
@@ -139,14 +150,14 @@ async def get_client(request: web.Request, *, principal: Principal) -> Client:
     errors=(404, 422),
 )
 async def update_client(
-    request: web.Request, *, principal: Principal, body: ClientUpdate
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: ClientUpdate
 ) -> Client:
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         client = await require_client(conn, principal, path_uuid(request, "client_id"))
         fields = body.model_dump(exclude_unset=True)
         name = (fields.get("name") or client.name).strip()
         number = fields.get("organisation_number", client.organisation_number)
-        client = await clients.update_client(conn, client.id, name, number)
+        client = await clients.update_client(conn, principal.firm_id, client.id, name, number)
         event = ClientUpdated(client_id=client.id, name=name, organisation_number=number)
         await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
     return client
@@ -156,14 +167,16 @@ async def update_client(
     "/api/v1/clients/{client_id}/archive",
     summary="Archive a client (it leaves searches and its contacts' portals)",
     access="staff",
-    roles=ADMINS,
+    roles=ADMIN_ROLES,
     response=Client,
     errors=(403, 404),
 )
-async def archive_client(request: web.Request, *, principal: Principal) -> Client:
-    async with db(request).transaction() as conn:
+async def archive_client(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal
+) -> Client:
+    async with deps.db.transaction() as conn:
         client = await require_client(conn, principal, path_uuid(request, "client_id"))
-        if await clients.archive_client(conn, client.id):
+        if await clients.archive_client(conn, principal.firm_id, client.id):
             event = ClientArchived(client_id=client.id)
             await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
     return client.model_copy(update={"archived": True})
@@ -176,10 +189,13 @@ async def archive_client(request: web.Request, *, principal: Principal) -> Clien
     response=RelationshipList,
     errors=(404,),
 )
-async def list_links(request: web.Request, *, principal: Principal) -> RelationshipList:
-    async with db(request).transaction(readonly=True) as conn:
+async def list_links(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal
+) -> RelationshipList:
+    async with deps.db.transaction(readonly=True) as conn:
         client = await require_client(conn, principal, path_uuid(request, "client_id"))
-        return RelationshipList(items=await clients.list_relationships(conn, client.id))
+        found = await clients.list_relationships(conn, principal.firm_id, client.id)
+        return RelationshipList(items=found)
 
 
 @api.put(
@@ -190,19 +206,13 @@ async def list_links(request: web.Request, *, principal: Principal) -> Relations
     response=Relationship,
     errors=(404, 422),
 )
-async def put_link(request: web.Request, *, principal: Principal, body: LinkIn) -> Relationship:
-    async with db(request).transaction() as conn:
+async def put_link(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: LinkIn
+) -> Relationship:
+    async with deps.db.transaction() as conn:
         client = await require_client(conn, principal, path_uuid(request, "client_id"))
-        contact = await _contact_of_firm(conn, principal, request)
-        return await link(conn, principal, client.id, contact, body)
-
-
-async def _contact_of_firm(conn: Connection, principal: Principal, request: web.Request) -> UUID:
-    """Any contact of the firm may be linked to a client the caller sees."""
-    found = await contacts.get_contact(conn, principal.firm_id, path_uuid(request, "contact_id"))
-    if found is None:
-        raise NotFound("No such contact.")
-    return found.id
+        contact = await require_firm_contact(conn, principal, path_uuid(request, "contact_id"))
+        return await link(conn, principal, client.id, contact.id, body)
 
 
 @api.delete(
@@ -212,11 +222,11 @@ async def _contact_of_firm(conn: Connection, principal: Principal, request: web.
     status=204,
     errors=(404,),
 )
-async def unlink(request: web.Request, *, principal: Principal) -> None:
-    async with db(request).transaction() as conn:
+async def unlink(request: web.Request, *, deps: IdentityDeps, principal: Principal) -> None:
+    async with deps.db.transaction() as conn:
         client = await require_client(conn, principal, path_uuid(request, "client_id"))
         contact = await require_contact(conn, principal, path_uuid(request, "contact_id"))
-        if not await clients.delete_relationship(conn, client.id, contact.id):
+        if not await clients.delete_relationship(conn, principal.firm_id, client.id, contact.id):
             raise NotFound("This contact is not linked to the client.")
         event = ContactUnlinked(contact_id=contact.id, client_id=client.id)
         await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)

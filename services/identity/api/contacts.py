@@ -1,36 +1,33 @@
 """Contacts (the customers' people), their links to clients, and their portal access."""
 
+from __future__ import annotations
+
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import asyncpg
 from aiohttp import web
 
 from services.identity import invitations
-from services.identity.api.common import (
-    db,
-    no_duplicate_contact,
-    now,
-    require_client,
-    require_contact,
-    require_firm,
-    sees_all_clients,
-    unique_violation,
-)
+from services.identity.access import require_client, require_contact, require_firm
+from services.identity.clock import now
 from services.identity.domain import clean_contact
 from services.identity.models import (
     Contact,
+    ContactDetails,
     ContactIn,
     ContactOut,
     ContactUpdate,
     LinkIn,
+    NewContact,
+    NewRelationship,
     PortalAccess,
     PortalAccessIn,
     Relationship,
     ResendIn,
 )
-from services.identity.resources import NUMBERS
+from services.identity.settings import IdentitySettings
 from services.identity.store import accounts, clients, contacts, portal
 from shared.auth import Principal
 from shared.bus.outbox import put
@@ -44,6 +41,9 @@ from shared.events.identity import (
     PortalAccessRevoked,
 )
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 api = Api("contacts")
 
@@ -61,10 +61,31 @@ def _public(contact: Contact) -> dict[str, Any]:
     return {"contact_id": contact.id, **contact.model_dump(include=keep)}
 
 
+async def no_duplicate_contact(
+    conn: Connection, firm_id: UUID, fields: ContactDetails, prefix: str, not_id: UUID
+) -> None:
+    """Within a firm one contact record per person: same email or personal number is refused."""
+    clash = await contacts.find_duplicate(
+        conn, firm_id, fields.email, fields.personal_number_digest, not_id
+    )
+    if clash is not None:
+        raise Invalid(
+            f"Another contact of the firm already has this {clash}.", field=prefix + clash
+        )
+
+
+def unique_violation(error: asyncpg.UniqueViolationError, prefix: str = "") -> Invalid:
+    """A concurrent insert won the race the checks above lost; say which field clashed."""
+    constraint = error.constraint_name or ""
+    field = "personal_number" if "personal_number" in constraint else "email"
+    return Invalid(f"Another record already has this {field}.", field=prefix + field)
+
+
 async def created_contact(
-    conn: Connection, principal: Principal, fields: dict[str, Any]
+    conn: Connection, principal: Principal, fields: ContactDetails
 ) -> Contact:
-    contact = await contacts.insert_contact(conn, principal.firm_id, fields)
+    new = NewContact(firm_id=principal.firm_id, **fields.model_dump())
+    contact = await contacts.insert_contact(conn, new)
     event = ContactCreated(**_public(contact))
     await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
     return contact
@@ -75,10 +96,12 @@ async def link(
 ) -> Relationship:
     """One primary per client: making this link primary makes the previous one plain."""
     if body.primary:
-        await clients.clear_primary(conn, client_id, contact_id)
-    found = await clients.upsert_relationship(
-        conn, principal.firm_id, client_id, contact_id, list(body.roles), body.primary
-    )
+        await clients.clear_primary(conn, principal.firm_id, client_id, contact_id)
+    new = NewRelationship(
+        firm_id=principal.firm_id, client_id=client_id, contact_id=contact_id,
+        roles=list(body.roles), primary=body.primary,
+    )  # fmt: skip
+    found = await clients.upsert_relationship(conn, new)
     event = ContactLinked(
         contact_id=contact_id, client_id=client_id, roles=found.roles, primary=found.primary
     )
@@ -87,14 +110,15 @@ async def link(
 
 
 async def default_access(
-    app: web.Application, conn: Connection, principal: Principal, contact: Contact
+    settings: IdentitySettings, conn: Connection, principal: Principal, contact: Contact
 ) -> Contact:
     """Firms that choose so give new contacts portal access (invited by the batch job)."""
     _methods, default = await portal.get_settings(conn, principal.firm_id)
     reachable = contact.email is not None or contact.has_personal_number
-    if not (default and reachable and await clients.list_contact_clients(conn, contact.id)):
+    linked = await clients.list_contact_clients(conn, contact.firm_id, contact.id)
+    if not (default and reachable and linked):
         return contact
-    await grant(app, conn, principal, contact, None, send_now=False)
+    await grant(settings, conn, principal, contact, None, send_now=False)
     return contact.model_copy(update={"portal_access": True})
 
 
@@ -108,22 +132,22 @@ async def default_access(
     errors=(404, 422),
 )
 async def create_contact(
-    request: web.Request, *, principal: Principal, body: ContactIn
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: ContactIn
 ) -> ContactOut:
-    if not sees_all_clients(principal) and not body.clients:
+    if not principal.sees_every_client and not body.clients:
         raise Invalid("Link the contact to one of your clients.", field="clients")
     try:
-        async with db(request).transaction() as conn:
+        async with deps.db.transaction() as conn:
             firm = await require_firm(conn, principal)
             cleaned = clean_contact(
                 body.model_dump(exclude={"clients"}), firm.country, firm.default_language,
                 now().date(),
             )  # fmt: skip
-            fields = request.app[NUMBERS].stored(firm.id, cleaned)
+            fields = deps.numbers.stored(firm.id, cleaned)
             await no_duplicate_contact(conn, firm.id, fields, "", firm.id)
             contact = await created_contact(conn, principal, fields)
             await _link_all(conn, principal, contact.id, body)
-            contact = await default_access(request.app, conn, principal, contact)
+            contact = await default_access(deps.settings, conn, principal, contact)
     except asyncpg.UniqueViolationError as error:
         raise unique_violation(error) from None
     return contact_out(contact)
@@ -147,8 +171,10 @@ async def _link_all(
     response=ContactOut,
     errors=(404,),
 )
-async def get_contact(request: web.Request, *, principal: Principal) -> ContactOut:
-    async with db(request).transaction(readonly=True) as conn:
+async def get_contact(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal
+) -> ContactOut:
+    async with deps.db.transaction(readonly=True) as conn:
         return contact_out(await require_contact(conn, principal, path_uuid(request, "contact_id")))
 
 
@@ -161,10 +187,10 @@ async def get_contact(request: web.Request, *, principal: Principal) -> ContactO
     errors=(404, 422),
 )
 async def update_contact(
-    request: web.Request, *, principal: Principal, body: ContactUpdate
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: ContactUpdate
 ) -> ContactOut:
     try:
-        async with db(request).transaction() as conn:
+        async with deps.db.transaction() as conn:
             contact = await require_contact(
                 conn, principal, path_uuid(request, "contact_id"), lock=True
             )
@@ -175,12 +201,12 @@ async def update_contact(
             )
             if "personal_number" not in changes:
                 del cleaned["personal_number"]
-            fields = request.app[NUMBERS].stored(firm.id, cleaned, keep=contact)
+            fields = deps.numbers.stored(firm.id, cleaned, keep=contact)
             await no_duplicate_contact(conn, firm.id, fields, "", contact.id)
-            if fields["email"] != contact.email and not contact.registered:
+            if fields.email != contact.email and not contact.registered:
                 # An invitation is bound to the address it went to; a new one needs its own.
-                await invitations.revoke(conn, contact_id=contact.id)
-            contact = await contacts.update_contact(conn, contact.id, fields)
+                await invitations.revoke(conn, principal.firm_id, contact_id=contact.id)
+            contact = await contacts.update_contact(conn, principal.firm_id, contact.id, fields)
             event = ContactUpdated(**_public(contact))
             await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
     except asyncpg.UniqueViolationError as error:
@@ -195,8 +221,10 @@ async def update_contact(
     response=PortalAccess,
     errors=(404,),
 )
-async def get_access(request: web.Request, *, principal: Principal) -> PortalAccess:
-    async with db(request).transaction(readonly=True) as conn:
+async def get_access(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal
+) -> PortalAccess:
+    async with deps.db.transaction(readonly=True) as conn:
         contact = await require_contact(conn, principal, path_uuid(request, "contact_id"))
         return await invitations.access_of(conn, contact, now())
 
@@ -210,14 +238,14 @@ async def get_access(request: web.Request, *, principal: Principal) -> PortalAcc
     errors=(404, 422),
 )
 async def put_access(
-    request: web.Request, *, principal: Principal, body: PortalAccessIn
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: PortalAccessIn
 ) -> PortalAccess:
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         contact = await require_contact(
             conn, principal, path_uuid(request, "contact_id"), lock=True
         )
         if body.enabled:
-            await grant(request.app, conn, principal, contact, body.send_at)
+            await grant(deps.settings, conn, principal, contact, body.send_at)
         elif contact.portal_access:
             await _revoke(conn, principal, contact)
         contact = await require_contact(conn, principal, contact.id)
@@ -225,26 +253,26 @@ async def put_access(
 
 
 async def grant(
-    app: web.Application, conn: Connection, principal: Principal, contact: Contact,
+    settings: IdentitySettings, conn: Connection, principal: Principal, contact: Contact,
     send_at: datetime | None, *, send_now: bool = True,
 ) -> None:  # fmt: skip
     if contact.email is None and not contact.has_personal_number:
         # Without an email only eID can sign them in, and that needs the personal number.
         raise Invalid("The contact needs an email address to be invited.", field="email")
-    if not await clients.list_contact_clients(conn, contact.id):
+    if not await clients.list_contact_clients(conn, contact.firm_id, contact.id):
         raise Invalid("Link the contact to a client first.", field="clients")
     if contact.portal_access:
         return
-    await contacts.set_portal_access(conn, contact.id, True)
+    await contacts.set_portal_access(conn, contact.firm_id, contact.id, True)
     when = max(send_at or now(), now())
     event = PortalAccessGranted(contact_id=contact.id, invitation_send_at=when)
     await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
     if not contact.registered and contact.email is not None:
-        await _invite(app, conn, principal, contact, when, send_now=send_now)
+        await _invite(settings, conn, principal, contact, when, send_now=send_now)
 
 
 async def _invite(
-    app: web.Application,
+    settings: IdentitySettings,
     conn: Connection,
     principal: Principal,
     contact: Contact,
@@ -256,13 +284,13 @@ async def _invite(
         conn, principal.firm_id, contact_id=contact.id, send_at=when
     )
     if send_now and when <= now():
-        await invitations.send_due(app, conn, now(), only=invitation)
+        await invitations.send_due(settings, conn, now(), only=invitation)
 
 
 async def _revoke(conn: Connection, principal: Principal, contact: Contact) -> None:
-    await contacts.set_portal_access(conn, contact.id, False)
+    await contacts.set_portal_access(conn, contact.firm_id, contact.id, False)
     await accounts.revoke_person_sessions(conn, contact.id)
-    await invitations.revoke(conn, contact_id=contact.id)
+    await invitations.revoke(conn, contact.firm_id, contact_id=contact.id)
     event = PortalAccessRevoked(contact_id=contact.id)
     await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
 
@@ -275,8 +303,10 @@ async def _revoke(conn: Connection, principal: Principal, contact: Contact) -> N
     response=PortalAccess,
     errors=(404, 409, 422),
 )
-async def resend(request: web.Request, *, principal: Principal, body: ResendIn) -> PortalAccess:
-    async with db(request).transaction() as conn:
+async def resend(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: ResendIn
+) -> PortalAccess:
+    async with deps.db.transaction() as conn:
         contact = await require_contact(
             conn, principal, path_uuid(request, "contact_id"), lock=True
         )
@@ -284,5 +314,6 @@ async def resend(request: web.Request, *, principal: Principal, body: ResendIn) 
             raise Conflict("Switch portal access on first.")
         if contact.registered:
             raise Conflict("The contact has already registered.")
-        await _invite(request.app, conn, principal, contact, max(body.send_at or now(), now()))
+        when = max(body.send_at or now(), now())
+        await _invite(deps.settings, conn, principal, contact, when)
         return await invitations.access_of(conn, contact, now())

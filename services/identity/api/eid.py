@@ -4,26 +4,22 @@ and an account verifying its own number, so that eID opens it too.
 A contact without an email gives one when collecting; the order stays open until they do.
 """
 
+from __future__ import annotations
+
 from datetime import timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from uuid import UUID
 
 import asyncpg
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from services.identity.api.common import (
-    caller_address,
-    credentials_holder,
-    db,
-    now,
-    unique_violation,
-)
-from services.identity.api.limits import starting_eid
+from services.identity.api.contacts import unique_violation
+from services.identity.api.limits import caller_address, starting_eid
+from services.identity.clock import now
 from services.identity.domain import normal_email, normal_personal_number
-from services.identity.models import Contact, Proof, Strict, Tokens, email_field
-from services.identity.resources import EID, KEYS, NUMBERS
-from services.identity.sessions import choose_context, open_session
+from services.identity.models import Contact, NewEidOrder, Proof, Strict, Tokens, email_field
+from services.identity.sessions import choose_context, credentials_holder, open_session
 from services.identity.store import accounts, contacts
 from shared.auth import Principal
 from shared.bus.outbox import put
@@ -32,6 +28,9 @@ from shared.eid import EidProvider, qr_data
 from shared.errors import Conflict, Forbidden, Gone, Invalid
 from shared.events.identity import ContactRegistered, ContactUpdated
 from shared.http.routing import Api
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 api = Api("auth")
 
@@ -82,20 +81,26 @@ class EidResult(BaseModel):
     status=201,
     errors=(409, 422, 429, 503),
 )
-async def start(request: web.Request, *, body: EidStart) -> EidOrder:
+async def start(request: web.Request, *, deps: IdentityDeps, body: EidStart) -> EidOrder:
     """Answers the same whether or not anyone carries the number."""
-    provider = _provider(request)
+    provider = _provider(deps)
     number = normal_personal_number(body.personal_number, now().date())
-    number_digest = request.app[NUMBERS].digest(number)
-    await starting_eid(request, number_digest)
-    order = await provider.start(end_user_ip=caller_address(request), personal_number=number)
-    qr = None
+    number_digest = deps.numbers.digest(number)
+    source = caller_address(request, deps)
+    await starting_eid(deps, source, number_digest)
+    order = await provider.start(end_user_ip=source, personal_number=number)
+    stored = NewEidOrder(
+        order_ref=order.order_ref,
+        personal_number_digest=number_digest,
+        expires_at=now() + timedelta(minutes=ORDER_MINUTES),
+    )
     if order.qr_start_token and order.qr_start_secret:
-        sealed = request.app[KEYS].sealer.seal(order.order_ref, order.qr_start_secret.encode())
-        qr = (order.qr_start_token, sealed)
-    async with db(request).transaction() as conn:
-        expires = now() + timedelta(minutes=ORDER_MINUTES)
-        await accounts.insert_eid_order(conn, order.order_ref, number_digest, qr, expires)
+        sealed = deps.keys.sealer.seal(order.order_ref, order.qr_start_secret.encode())
+        stored = stored.model_copy(
+            update={"qr_start_token": order.qr_start_token, "qr_start_secret": sealed}
+        )
+    async with deps.db.transaction() as conn:
+        await accounts.insert_eid_order(conn, stored)
     return EidOrder(order_ref=order.order_ref, auto_start_token=order.auto_start_token)
 
 
@@ -107,18 +112,18 @@ async def start(request: web.Request, *, body: EidStart) -> EidOrder:
     response=EidQr,
     errors=(422,),
 )
-async def qr(request: web.Request, *, body: EidOrderRef) -> EidQr:
+async def qr(request: web.Request, *, deps: IdentityDeps, body: EidOrderRef) -> EidQr:
     """Made here from the order's secret and its age, so the secret never leaves the server."""
-    async with db(request).transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         token, sealed, seconds = await accounts.get_eid_qr(conn, body.order_ref)
     if token is None or sealed is None:
         return EidQr(qr_data=None)
-    secret = request.app[KEYS].sealer.open(body.order_ref, sealed).decode()
+    secret = deps.keys.sealer.open(body.order_ref, sealed).decode()
     return EidQr(qr_data=qr_data(token, secret, seconds))
 
 
-def _provider(request: web.Request) -> EidProvider:
-    provider = request.app.get(EID)
+def _provider(deps: IdentityDeps) -> EidProvider:
+    provider = deps.eid
     if provider is None:
         raise Conflict("eID sign-in is not available here.")
     return provider
@@ -132,47 +137,47 @@ def _provider(request: web.Request) -> EidProvider:
     response=EidResult,
     errors=(403, 409, 410, 422),
 )
-async def collect(request: web.Request, *, body: EidCollect) -> EidResult:
+async def collect(request: web.Request, *, deps: IdentityDeps, body: EidCollect) -> EidResult:
     """The eID proves the personal number and nothing else: the session opens the contacts with
     portal access that carry it, and an account that verified it itself."""
-    number = await _confirmed(request, body.order_ref)
+    number = await _confirmed(deps, body.order_ref)
     if number is None:
         return EidResult(status="pending")
     try:
-        async with db(request).transaction() as conn:
-            tokens = await _complete(request, conn, body, number)
+        async with deps.db.transaction() as conn:
+            tokens = await _complete(deps, conn, body, number)
     except asyncpg.UniqueViolationError as error:
         raise unique_violation(error) from None
     return EidResult(status="complete", tokens=tokens)
 
 
-async def _confirmed(request: web.Request, order_ref: str) -> bytes | None:
+async def _confirmed(deps: IdentityDeps, order_ref: str) -> bytes | None:
     """The digest of the number the provider vouched for; None while the person has not yet
     confirmed; 410 for a failed, unknown, used or forged order.
 
     The confirmation is kept with the order, since a real provider answers a completed order
     only once and the sign-in may still wait for an email; the provider must vouch for the
     very number the order was started for."""
-    async with db(request).transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         order = await accounts.get_eid_order(conn, order_ref)
     if order is None:
         raise Gone(DEAD_ORDER, field="order_ref")
     number, confirmed = order
     if confirmed:
         return number
-    result = await _provider(request).collect(order_ref)
+    result = await _provider(deps).collect(order_ref)
     if result.status == "pending":
         return None
-    vouched = request.app[NUMBERS].digest(result.personal_number or "")
+    vouched = deps.numbers.digest(result.personal_number or "")
     if result.status == "failed" or not result.personal_number or vouched != number:
         raise Gone(DEAD_ORDER, field="order_ref")
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         await accounts.confirm_eid_order(conn, order_ref)
     return number
 
 
 async def _complete(
-    request: web.Request, conn: Connection, body: EidCollect, number: bytes
+    deps: IdentityDeps, conn: Connection, body: EidCollect, number: bytes
 ) -> Tokens:
     if await accounts.lock_eid_order(conn, body.order_ref) != number:
         raise Gone(DEAD_ORDER, field="order_ref")
@@ -188,7 +193,7 @@ async def _complete(
         method="eid", account_id=account.id if account else None, personal_number_digest=number
     )
     context = await choose_context(conn, proof, body.firm_id, body.client_id)
-    return await open_session(request.app, conn, proof, context)
+    return await open_session(deps, conn, proof, context)
 
 
 async def _first_sign_in(conn: Connection, contact: Contact, given: str | None) -> None:
@@ -197,13 +202,13 @@ async def _first_sign_in(conn: Connection, contact: Contact, given: str | None) 
     if contact.email is None:
         if given is None:
             raise Invalid("Give an email address to go on.", field="email")
-        await contacts.set_email(conn, contact.id, given)
+        await contacts.set_email(conn, contact.firm_id, contact.id, given)
         updated = contact.model_copy(update={"email": given})
         keep = {"first_name", "last_name", "email", "phone", "language"}
         event = ContactUpdated(contact_id=contact.id, **updated.model_dump(include=keep))
         await put(conn, event, firm_id=contact.firm_id, actor=contact.id)
     if not contact.registered:
-        await contacts.mark_registered(conn, contact.id)
+        await contacts.mark_registered(conn, contact.firm_id, contact.id)
         event = ContactRegistered(contact_id=contact.id)
         await put(conn, event, firm_id=contact.firm_id, actor=contact.id)
 
@@ -215,14 +220,16 @@ async def _first_sign_in(conn: Connection, contact: Contact, given: str | None) 
     status=204,
     errors=(403, 409, 410, 422),
 )
-async def verify_number(request: web.Request, *, principal: Principal, body: EidOrderRef) -> None:
+async def verify_number(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: EidOrderRef
+) -> None:
     """Needs a session opened with the account's own password or an emailed link; start the
     order at /api/v1/auth/eid/start. The number itself is never stored."""
-    number = await _confirmed(request, body.order_ref)
+    number = await _confirmed(deps, body.order_ref)
     if number is None:
         raise Conflict("The eID order is not confirmed yet.", field="order_ref")
     try:
-        async with db(request).transaction() as conn:
+        async with deps.db.transaction() as conn:
             account = await credentials_holder(conn, principal)
             if await accounts.lock_eid_order(conn, body.order_ref) != number:
                 raise Gone(DEAD_ORDER, field="order_ref")

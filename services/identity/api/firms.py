@@ -1,42 +1,45 @@
 """Firm sign-up (confirmed from a link mailed to the owner) and the firm's own settings."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from aiohttp import web
 
-from services.identity.api.common import (
-    ADMINS,
-    caller_address,
-    checked_password,
-    db,
-    now,
-    require_firm,
-)
-from services.identity.api.limits import hashing, sending_mail
+from services.identity.access import require_firm
+from services.identity.api.limits import caller_address, hashing, sending_mail
 from services.identity.api.links import DEAD_LINK, Accepted
+from services.identity.clock import now
 from services.identity.domain import check_password, language_for, normal_email
 from services.identity.models import (
     Context,
     Firm,
     FirmUpdate,
+    NewFirm,
+    NewSignUp,
+    NewStaff,
     Proof,
     SignedUp,
     SignUp,
     SignUpConfirm,
 )
-from services.identity.resources import PASSWORDS, settings_of
 from services.identity.second_factor import totp_matches
 from services.identity.sessions import open_session
+from services.identity.sign_in_limits import checked_password
 from services.identity.store import accounts, firms
 from services.identity.tokens import digest, new_secret
-from shared.auth import Principal
+from shared.auth import ADMIN_ROLES, Principal
 from shared.bus.outbox import put
 from shared.database import Connection
 from shared.errors import DomainError, Forbidden, Gone, Unauthorized
 from shared.events.identity import FirmCreated, FirmUpdated, StaffCreated
 from shared.events.notify import SendSignUpLink
 from shared.http.routing import Api
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 api = Api("firms")
 
@@ -50,17 +53,20 @@ api = Api("firms")
     status=202,
     errors=(422, 429),
 )
-async def sign_up(request: web.Request, *, body: SignUp) -> Accepted:
+async def sign_up(request: web.Request, *, deps: IdentityDeps, body: SignUp) -> Accepted:
     """Answers 202 the same whether or not the email has an account, and creates nothing until
     the link is opened (POST /api/v1/firms/confirm)."""
     email = normal_email(body.owner_email, "owner_email")
-    await sending_mail(request, email)
-    token, settings = new_secret(), settings_of(request.app)
+    await sending_mail(deps, caller_address(request, deps), email)
+    token, settings = new_secret(), deps.settings
     expires = now() + timedelta(minutes=settings.sign_up_link_minutes)
-    details = body.model_dump(exclude={"owner_email"}) | {"owner_email": email}
+    details = body.model_copy(update={"owner_email": email})
     language = body.default_language or language_for(body.country)
-    async with db(request).transaction() as conn:
-        await firms.insert_sign_up(conn, digest(token), email, details, expires)
+    async with deps.db.transaction() as conn:
+        pending = NewSignUp(
+            token_hash=digest(token), email=email, details=details, expires_at=expires
+        )
+        await firms.insert_sign_up(conn, pending)
         existing = await accounts.get_account_by_email(conn, email)
         command = SendSignUpLink(
             email=email, language=language, firm_name=body.name.strip(),  # type: ignore[arg-type]
@@ -80,30 +86,32 @@ async def sign_up(request: web.Request, *, body: SignUp) -> Accepted:
     status=201,
     errors=(401, 403, 410, 422, 429),
 )
-async def confirm_sign_up(request: web.Request, *, body: SignUpConfirm) -> SignedUp:
-    source = caller_address(request)
-    await hashing(request)
-    async with db(request).transaction() as conn:
+async def confirm_sign_up(
+    request: web.Request, *, deps: IdentityDeps, body: SignUpConfirm
+) -> SignedUp:
+    source = caller_address(request, deps)
+    await hashing(deps, source)
+    async with deps.db.transaction() as conn:
         signing_up = await firms.lock_sign_up(conn, digest(body.token))
         if signing_up is None:
             raise Gone(DEAD_LINK, field="token")
-        outcome = await _owner(request, conn, signing_up["email"], source, body)
+        outcome = await _owner(deps, conn, signing_up.email, source, body)
         if isinstance(outcome, DomainError):
             # Counted like a failed sign-in; the link stays usable for the right password.
-            await accounts.insert_failure(conn, signing_up["email"], source, now())
+            await accounts.insert_failure(conn, signing_up.email, source, now())
         else:
             await firms.use_sign_up(conn, digest(body.token))
-            return await _create_firm(request, conn, SignUp(**signing_up["details"]), outcome)
+            return await _create_firm(deps, conn, signing_up.details, outcome)
     raise outcome
 
 
 async def _owner(
-    request: web.Request, conn: Connection, email: str, source: str, body: SignUpConfirm
+    deps: IdentityDeps, conn: Connection, email: str, source: str, body: SignUpConfirm
 ) -> Proof | DomainError:
     """The owner's account: a new one with the chosen password, or, for an email that has
     one, that account proven by its own password (and TOTP code, if on). The link proved the
     email either way; an existing account is never entered by the link alone."""
-    passwords = request.app[PASSWORDS]
+    passwords = deps.passwords
     existing = await accounts.get_account_by_email(conn, email)
     if existing is None or existing.password_hash is None:
         check_password(body.password, passwords.common, second_factor=False)
@@ -113,31 +121,35 @@ async def _owner(
         else:
             await accounts.update_password(conn, existing.id, hashed)
         return Proof(method="password", account_id=existing.id)
-    checked = await checked_password(request, conn, email, source, body.password)
+    checked = await checked_password(deps, conn, email, source, body.password)
     if isinstance(checked, DomainError):
         return Forbidden("Confirm with this account's own password.", field="password")
-    code = await totp_matches(request.app, conn, checked, body.totp)
+    code = await totp_matches(deps.keys, conn, checked, body.totp)
     if code is False:
         return Unauthorized("This account needs a current one-time code.", field="totp")
     return Proof(method="password", account_id=checked, second_factor=bool(code))
 
 
 async def _create_firm(
-    request: web.Request, conn: Connection, details: SignUp, proof: Proof
+    deps: IdentityDeps, conn: Connection, details: SignUp, proof: Proof
 ) -> SignedUp:
     assert proof.account_id is not None
     account = await accounts.get_account(conn, proof.account_id)
     assert account is not None
     language = details.default_language or language_for(details.country)
     name, owner_name = details.name.strip(), details.owner_name.strip()
-    firm = await firms.insert_firm(conn, name, details.country, details.plan, language)
-    owner_id = await firms.insert_staff(
-        conn, firm.id, account.id, name=owner_name, role="owner", language=language,
-        registered=True,
+    firm = await firms.insert_firm(
+        conn,
+        NewFirm(name=name, country=details.country, plan=details.plan, default_language=language),
+    )
+    owner = NewStaff(
+        firm_id=firm.id, account_id=account.id, name=owner_name, role="owner",
+        language=language, registered=True,
     )  # fmt: skip
+    owner_id = await firms.insert_staff(conn, owner)
     await _announce(conn, firm, owner_id, owner_name, account.email)
     context = Context(firm_id=firm.id, kind="staff", person_id=owner_id, role="owner")
-    tokens = await open_session(request.app, conn, proof, context)
+    tokens = await open_session(deps, conn, proof, context)
     return SignedUp(firm=firm, owner_id=owner_id, tokens=tokens)
 
 
@@ -154,8 +166,8 @@ async def _announce(conn: Connection, firm: Firm, owner_id: UUID, name: str, ema
 
 
 @api.get("/api/v1/firms/current", summary="The firm of my token", response=Firm)
-async def get_firm(request: web.Request, *, principal: Principal) -> Firm:
-    async with db(request).transaction(readonly=True) as conn:
+async def get_firm(request: web.Request, *, deps: IdentityDeps, principal: Principal) -> Firm:
+    async with deps.db.transaction(readonly=True) as conn:
         return await require_firm(conn, principal)
 
 
@@ -163,13 +175,15 @@ async def get_firm(request: web.Request, *, principal: Principal) -> Firm:
     "/api/v1/firms/current",
     summary="Change the firm's name or default language",
     access="staff",
-    roles=ADMINS,
+    roles=ADMIN_ROLES,
     body=FirmUpdate,
     response=Firm,
     errors=(422,),
 )
-async def update_firm(request: web.Request, *, principal: Principal, body: FirmUpdate) -> Firm:
-    async with db(request).transaction() as conn:
+async def update_firm(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: FirmUpdate
+) -> Firm:
+    async with deps.db.transaction() as conn:
         firm = await require_firm(conn, principal)
         firm = await firms.update_firm(
             conn,

@@ -2,19 +2,24 @@
 an invitation to their own address from inside the portal, instead of from the mailed link.
 Either way the address is proven, by the link or by the account's own sign-in (ARCHITECTURE §4)."""
 
+from __future__ import annotations
+
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from services.identity.api.common import credentials_holder, current_session, db
 from services.identity.api.links import accept_invitation, invitee_of, raised
 from services.identity.models import Proof, Strict, Tokens
+from services.identity.sessions import credentials_holder, current_session
 from services.identity.store import contacts
 from shared.auth import Principal
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 api = Api("auth")
 
@@ -41,8 +46,10 @@ class AcceptIn(Strict):
     response=PendingInvitations,
     errors=(403,),
 )
-async def list_pending(request: web.Request, *, principal: Principal) -> PendingInvitations:
-    async with db(request).transaction(readonly=True) as conn:
+async def list_pending(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal
+) -> PendingInvitations:
+    async with deps.db.transaction(readonly=True) as conn:
         account = await credentials_holder(conn, principal)
         found = await contacts.list_pending_invitations(conn, account.email)
     return PendingInvitations(items=[PendingInvitation(**row) for row in found])
@@ -55,14 +62,16 @@ async def list_pending(request: web.Request, *, principal: Principal) -> Pending
     response=Tokens,
     errors=(401, 403, 410, 422),
 )
-async def accept_pending(request: web.Request, *, principal: Principal, body: AcceptIn) -> Tokens:
+async def accept_pending(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: AcceptIn
+) -> Tokens:
     """Only a session opened with the account's own password or a link mailed to it may
     accept; a staff membership with TOTP on asks for the code as every way in does."""
     invitation_id = path_uuid(request, "invitation_id")
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         account = await credentials_holder(conn, principal)
         used = await contacts.use_invitation_for(conn, invitation_id, account.email)
         invitee = await invitee_of(conn, used, "invitation_id")
         proof = Proof(method=(await current_session(conn, principal)).method)
-        outcome = await accept_invitation(request, conn, invitee, proof, body.totp)
+        outcome = await accept_invitation(deps, conn, invitee, proof, body.totp)
     return raised(outcome)

@@ -2,41 +2,55 @@
 eID or hashes a password is limited per caller address and per target, in the database every
 replica shares, so that neither a flood of mail nor a flood of hashing can be bought for free."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
-from services.identity.api.common import caller_address
-from services.identity.resources import settings_of
+from shared.http.peers import client_address
 from shared.ratelimit import Limit, hit
-from shared.service import DB
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 HOUR = 3600.0
 
 
-async def sending_mail(request: web.Request, email: str) -> None:
-    settings = settings_of(request.app)
+def caller_address(request: web.Request, deps: IdentityDeps) -> str:
+    """Who is calling, for per-address limits: the gateway's X-Real-IP, else the peer."""
+    return client_address(request, deps.settings.proxies)
+
+
+async def sending_mail(deps: IdentityDeps, source: str, email: str) -> None:
+    settings = deps.settings
     await _both(
-        request,
+        deps,
         Limit("identity.mail.address", settings.mail_per_address, HOUR),
         Limit("identity.mail.target", settings.mail_per_target, HOUR),
+        source,
         email.lower(),
     )
 
 
-async def starting_eid(request: web.Request, number_digest: bytes) -> None:
-    settings = settings_of(request.app)
+async def starting_eid(deps: IdentityDeps, source: str, number_digest: bytes) -> None:
+    settings = deps.settings
     await _both(
-        request,
+        deps,
         Limit("identity.eid.address", settings.eid_per_address, HOUR),
         Limit("identity.eid.number", settings.eid_per_number, HOUR),
+        source,
         number_digest.hex(),
     )
 
 
-async def hashing(request: web.Request) -> None:
-    limit = Limit("identity.hashing.address", settings_of(request.app).hashing_per_address, HOUR)
-    await hit(request.app[DB], limit, caller_address(request))
+async def hashing(deps: IdentityDeps, source: str) -> None:
+    limit = Limit("identity.hashing.address", deps.settings.hashing_per_address, HOUR)
+    await hit(deps.db, limit, source)
 
 
-async def _both(request: web.Request, by_address: Limit, by_target: Limit, target: str) -> None:
-    await hit(request.app[DB], by_address, caller_address(request))
-    await hit(request.app[DB], by_target, target)
+async def _both(
+    deps: IdentityDeps, by_address: Limit, by_target: Limit, source: str, target: str
+) -> None:
+    await hit(deps.db, by_address, source)
+    await hit(deps.db, by_target, target)

@@ -3,16 +3,18 @@
 Unknown, used and expired tokens all answer the same 410, so a link's fate never leaks.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel
 
-from services.identity.api.common import db, now
-from services.identity.api.limits import hashing, sending_mail
+from services.identity.api.limits import caller_address, hashing, sending_mail
+from services.identity.clock import now
 from services.identity.domain import check_password, normal_email
 from services.identity.models import (
     Account,
@@ -26,7 +28,6 @@ from services.identity.models import (
     Staff,
     Tokens,
 )
-from services.identity.resources import PASSWORDS, settings_of
 from services.identity.sessions import enter, memberships
 from services.identity.store import accounts, clients, contacts, firms
 from services.identity.tokens import digest, new_secret
@@ -36,6 +37,9 @@ from shared.errors import Conflict, DomainError, Gone
 from shared.events.identity import ContactRegistered
 from shared.events.notify import SendMagicLink, SendPasswordReset
 from shared.http.routing import Api
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 api = Api("auth")
 
@@ -54,13 +58,13 @@ class Accepted(BaseModel):
     response=Tokens,
     errors=(401, 409, 410, 422, 429),
 )
-async def register(request: web.Request, *, body: PasswordTokenIn) -> Tokens:
+async def register(request: web.Request, *, deps: IdentityDeps, body: PasswordTokenIn) -> Tokens:
     """For an email with no password yet. One that already has an account accepts at
     /api/v1/auth/invitation/accept instead (409 here)."""
-    passwords = request.app[PASSWORDS]
+    passwords = deps.passwords
     check_password(body.password, passwords.common, second_factor=False)
-    await hashing(request)
-    async with db(request).transaction() as conn:
+    await hashing(deps, caller_address(request, deps))
+    async with deps.db.transaction() as conn:
         invitee = await _invitee(conn, body.token)
         if invitee.account.password_hash is not None:
             raise Conflict(
@@ -70,7 +74,7 @@ async def register(request: web.Request, *, body: PasswordTokenIn) -> Tokens:
         await accounts.update_password(
             conn, invitee.account.id, await passwords.hash(body.password)
         )
-        outcome = await accept_invitation(request, conn, invitee, Proof(method="password"), None)
+        outcome = await accept_invitation(deps, conn, invitee, Proof(method="password"), None)
     return raised(outcome)
 
 
@@ -82,15 +86,15 @@ async def register(request: web.Request, *, body: PasswordTokenIn) -> Tokens:
     response=Tokens,
     errors=(401, 403, 409, 410, 422),
 )
-async def accept(request: web.Request, *, body: InvitationAccept) -> Tokens:
+async def accept(request: web.Request, *, deps: IdentityDeps, body: InvitationAccept) -> Tokens:
     """Opening the mailed link proves the email, which links the invitation to the account; a
     staff membership with TOTP on asks for `totp` (or answers with a challenge)."""
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         invitee = await _invitee(conn, body.token)
         if invitee.account.password_hash is None:
             raise Conflict("Choose a password first: register with this link.", field="token")
         outcome = await accept_invitation(
-            request, conn, invitee, Proof(method="magic_link"), body.totp
+            deps, conn, invitee, Proof(method="magic_link"), body.totp
         )
     return raised(outcome)
 
@@ -137,21 +141,21 @@ async def invitee_of(conn: Connection, invitation: dict[str, Any] | None, field:
 
 
 async def accept_invitation(
-    request: web.Request, conn: Connection, invitee: Invitee, proof: Proof, code: str | None
+    deps: IdentityDeps, conn: Connection, invitee: Invitee, proof: Proof, code: str | None
 ) -> Tokens | DomainError:
     """Attach the membership to the account that proved the email, then enter it."""
     proof = proof.model_copy(update={"account_id": invitee.account.id})
     if invitee.contact is not None:
-        await contacts.link_account(conn, invitee.contact.id, invitee.account.id)
+        await contacts.link_account(conn, invitee.firm_id, invitee.contact.id, invitee.account.id)
         event = ContactRegistered(contact_id=invitee.contact.id)
         await put(conn, event, firm_id=invitee.firm_id, actor=invitee.contact.id)
-        linked = await clients.list_contact_clients(conn, invitee.contact.id)
+        linked = await clients.list_contact_clients(conn, invitee.firm_id, invitee.contact.id)
         if not linked:
             raise Gone(DEAD_LINK, field="token")
-        return await enter(request.app, conn, proof, (invitee.firm_id, linked[0].client_id), None)
+        return await enter(deps, conn, proof, (invitee.firm_id, linked[0].client_id), None)
     assert invitee.staff is not None
-    await firms.mark_staff_registered(conn, invitee.staff.id)
-    return await enter(request.app, conn, proof, (invitee.firm_id, None), code)
+    await firms.mark_staff_registered(conn, invitee.firm_id, invitee.staff.id)
+    return await enter(deps, conn, proof, (invitee.firm_id, None), code)
 
 
 @api.post(
@@ -163,14 +167,16 @@ async def accept_invitation(
     status=202,
     errors=(422, 429),
 )
-async def request_magic_link(request: web.Request, *, body: EmailIn) -> Accepted:
+async def request_magic_link(
+    request: web.Request, *, deps: IdentityDeps, body: EmailIn
+) -> Accepted:
     email = normal_email(body.email)
-    await sending_mail(request, email)
-    minutes = settings_of(request.app).magic_link_minutes
-    async with db(request).transaction() as conn:
+    await sending_mail(deps, caller_address(request, deps), email)
+    minutes = deps.settings.magic_link_minutes
+    async with deps.db.transaction() as conn:
         found = await _issue_link(conn, email, "magic_link", timedelta(minutes=minutes))
         if found is not None:
-            link, expires, language = _link(request, "sign-in/link", found[0]), found[1], found[2]
+            link, expires, language = _link(deps, "sign-in/link", found[0]), found[1], found[2]
             command = SendMagicLink(email=email, language=language, link=link, expires_at=expires)
             await put(conn, command, firm_id=None, actor=None)
     return Accepted()
@@ -184,15 +190,15 @@ async def request_magic_link(request: web.Request, *, body: EmailIn) -> Accepted
     response=Tokens,
     errors=(401, 403, 410, 422),
 )
-async def magic_sign_in(request: web.Request, *, body: MagicSignIn) -> Tokens:
+async def magic_sign_in(request: web.Request, *, deps: IdentityDeps, body: MagicSignIn) -> Tokens:
     """A staff context with TOTP on needs `totp`; without it the 401 carries a `challenge` for
     /api/v1/auth/totp/verify (the link itself is used up either way)."""
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         account_id = await accounts.use_one_time_token(conn, digest(body.token), "magic_link")
         if account_id is None:
             raise Gone(DEAD_LINK, field="token")
         proof = Proof(method="magic_link", account_id=account_id)
-        outcome = await enter(request.app, conn, proof, (body.firm_id, body.client_id), body.totp)
+        outcome = await enter(deps, conn, proof, (body.firm_id, body.client_id), body.totp)
     return raised(outcome)
 
 
@@ -205,14 +211,14 @@ async def magic_sign_in(request: web.Request, *, body: MagicSignIn) -> Tokens:
     status=202,
     errors=(422, 429),
 )
-async def request_reset(request: web.Request, *, body: EmailIn) -> Accepted:
+async def request_reset(request: web.Request, *, deps: IdentityDeps, body: EmailIn) -> Accepted:
     email = normal_email(body.email)
-    await sending_mail(request, email)
-    minutes = settings_of(request.app).reset_link_minutes
-    async with db(request).transaction() as conn:
+    await sending_mail(deps, caller_address(request, deps), email)
+    minutes = deps.settings.reset_link_minutes
+    async with deps.db.transaction() as conn:
         found = await _issue_link(conn, email, "password_reset", timedelta(minutes=minutes))
         if found is not None:
-            link, expires, language = _link(request, "reset-password", found[0]), found[1], found[2]
+            link, expires, language = _link(deps, "reset-password", found[0]), found[1], found[2]
             command = SendPasswordReset(
                 email=email, language=language, link=link, expires_at=expires
             )
@@ -228,12 +234,14 @@ async def request_reset(request: web.Request, *, body: EmailIn) -> Accepted:
     status=204,
     errors=(410, 422, 429),
 )
-async def complete_reset(request: web.Request, *, body: PasswordTokenIn) -> None:
+async def complete_reset(
+    request: web.Request, *, deps: IdentityDeps, body: PasswordTokenIn
+) -> None:
     """The token is checked before anything is hashed, so dead tokens cost no hashing."""
-    passwords = request.app[PASSWORDS]
+    passwords = deps.passwords
     check_password(body.password, passwords.common, second_factor=False)
-    await hashing(request)
-    async with db(request).transaction() as conn:
+    await hashing(deps, caller_address(request, deps))
+    async with deps.db.transaction() as conn:
         account_id = await accounts.use_one_time_token(conn, digest(body.token), "password_reset")
         if account_id is None:
             raise Gone(DEAD_LINK, field="token")
@@ -266,5 +274,5 @@ async def _language(conn: Connection, place: Membership) -> str:
     return contact.language if contact else "en"
 
 
-def _link(request: web.Request, path: str, token: str) -> str:
-    return f"{settings_of(request.app).public_url}/{path}#token={token}"
+def _link(deps: IdentityDeps, path: str, token: str) -> str:
+    return f"{deps.settings.public_url}/{path}#token={token}"

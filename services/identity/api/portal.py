@@ -1,25 +1,30 @@
 """Firm portal settings, personal secret links and each contact's portal URL."""
 
+from __future__ import annotations
+
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from services.identity.access import require_contact
 from services.identity.api.bulk import BulkItem, grant_one
-from services.identity.api.common import ADMINS, caller_address, db, require_contact
+from services.identity.api.limits import caller_address
 from services.identity.invitations import portal_url
 from services.identity.models import Contact, Proof, Strict, Tokens, secret_field
-from services.identity.resources import EID, settings_of
 from services.identity.sessions import choose_context, open_session
 from services.identity.store import accounts, contacts, portal
 from services.identity.tokens import digest, new_secret
-from shared.auth import Principal
+from shared.auth import ADMIN_ROLES, Principal
 from shared.bus.outbox import put
 from shared.database import Connection
 from shared.errors import Conflict, Gone, NotFound
 from shared.events.identity import ContactRegistered
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 api = Api("portal")
 
@@ -60,8 +65,10 @@ class SecretSignIn(Strict):
     access="staff",
     response=PortalSettings,
 )
-async def get_settings(request: web.Request, *, principal: Principal) -> PortalSettings:
-    async with db(request).transaction(readonly=True) as conn:
+async def get_settings(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal
+) -> PortalSettings:
+    async with deps.db.transaction(readonly=True) as conn:
         methods, default = await portal.get_settings(conn, principal.firm_id)
     return PortalSettings(sign_in_methods=methods, portal_access_default=default)  # type: ignore[arg-type]
 
@@ -70,27 +77,27 @@ async def get_settings(request: web.Request, *, principal: Principal) -> PortalS
     "/api/v1/firms/current/portal-settings",
     summary="Choose customers' sign-in methods and whether new contacts get portal access",
     access="staff",
-    roles=ADMINS,
+    roles=ADMIN_ROLES,
     body=PortalSettingsIn,
     response=PortalSettingsOut,
     errors=(403, 409, 422),
 )
 async def put_settings(
-    request: web.Request, *, principal: Principal, body: PortalSettingsIn
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: PortalSettingsIn
 ) -> PortalSettingsOut:
     methods = sorted(set(body.sign_in_methods))
-    if "eid" in methods and request.app.get(EID) is None:
+    if "eid" in methods and deps.eid is None:
         raise Conflict(
             "eID sign-in is not available: the platform has no eID provider configured.",
             field="sign_in_methods",
         )
     enabled: list[BulkItem] = []
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         await portal.update_settings(conn, principal.firm_id, methods, body.portal_access_default)
         if body.enable_for_existing:
             for contact_id in await portal.list_contacts_without_access(conn, principal.firm_id):
                 enabled.append(
-                    await grant_one(request.app, conn, principal, contact_id, body.send_at)
+                    await grant_one(deps.settings, conn, principal, contact_id, body.send_at)
                 )
     return PortalSettingsOut(
         sign_in_methods=methods,  # type: ignore[arg-type]
@@ -106,12 +113,12 @@ async def put_settings(
     response=Link,
     errors=(404, 409),
 )
-async def get_portal_url(request: web.Request, *, principal: Principal) -> Link:
-    async with db(request).transaction(readonly=True) as conn:
+async def get_portal_url(request: web.Request, *, deps: IdentityDeps, principal: Principal) -> Link:
+    async with deps.db.transaction(readonly=True) as conn:
         contact = await require_contact(conn, principal, path_uuid(request, "contact_id"))
     if contact.email is None:
         raise Conflict("The contact has no email address.")
-    return Link(url=portal_url(settings_of(request.app).public_url, contact.email))
+    return Link(url=portal_url(deps.settings.public_url, contact.email))
 
 
 @api.post(
@@ -123,16 +130,18 @@ async def get_portal_url(request: web.Request, *, principal: Principal) -> Link:
     status=201,
     errors=(404, 409),
 )
-async def make_secret_link(request: web.Request, *, principal: Principal) -> Link:
+async def make_secret_link(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal
+) -> Link:
     token = new_secret()
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         contact = await require_contact(conn, principal, path_uuid(request, "contact_id"))
         methods, _default = await portal.get_settings(conn, principal.firm_id)
         if "secret_link" not in methods:
             raise Conflict("Secret links are off for this firm; switch them on first.")
         await portal.replace_secret_link(conn, principal.firm_id, contact.id, digest(token))
         await accounts.revoke_link_sessions(conn, principal.firm_id, contact.id)
-    return Link(url=f"{settings_of(request.app).public_url}/s#token={token}")
+    return Link(url=f"{deps.settings.public_url}/s#token={token}")
 
 
 @api.delete(
@@ -142,10 +151,12 @@ async def make_secret_link(request: web.Request, *, principal: Principal) -> Lin
     status=204,
     errors=(404,),
 )
-async def revoke_secret_link(request: web.Request, *, principal: Principal) -> None:
-    async with db(request).transaction() as conn:
+async def revoke_secret_link(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal
+) -> None:
+    async with deps.db.transaction() as conn:
         contact = await require_contact(conn, principal, path_uuid(request, "contact_id"))
-        if not await portal.delete_secret_link(conn, contact.id):
+        if not await portal.delete_secret_link(conn, principal.firm_id, contact.id):
             raise NotFound("The contact has no secret link.")
         await accounts.revoke_link_sessions(conn, principal.firm_id, contact.id)
 
@@ -158,21 +169,21 @@ async def revoke_secret_link(request: web.Request, *, principal: Principal) -> N
     response=Tokens,
     errors=(403, 410, 422),
 )
-async def secret_sign_in(request: web.Request, *, body: SecretSignIn) -> Tokens:
+async def secret_sign_in(request: web.Request, *, deps: IdentityDeps, body: SecretSignIn) -> Tokens:
     """The session is confined to the link's one contact at its firm: it cannot switch, see
     other memberships or change credentials, and no account is linked by it."""
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         found = await portal.find_secret_link(conn, digest(body.token))
         contact = await contacts.get_contact(conn, *found) if found else None
         if contact is None or not contact.portal_access:
             raise Gone(DEAD_LINK, field="token")
         await portal.insert_secret_link_use(
-            conn, contact.firm_id, contact.id, caller_address(request)
+            conn, contact.firm_id, contact.id, caller_address(request, deps)
         )
         await _first_use(conn, contact)
         proof = Proof(method="secret_link", contact_id=contact.id, firm_id=contact.firm_id)
         context = await choose_context(conn, proof, contact.firm_id, None)
-        return await open_session(request.app, conn, proof, context)
+        return await open_session(deps, conn, proof, context)
 
 
 async def _first_use(conn: Connection, contact: Contact) -> None:
@@ -180,6 +191,6 @@ async def _first_use(conn: Connection, contact: Contact) -> None:
     never an account, whatever account the contact's email may have."""
     if contact.registered:
         return
-    await contacts.mark_registered(conn, contact.id)
+    await contacts.mark_registered(conn, contact.firm_id, contact.id)
     event = ContactRegistered(contact_id=contact.id)
     await put(conn, event, firm_id=contact.firm_id, actor=contact.id)

@@ -1,15 +1,19 @@
 """The firm's staff: invite, change role, deactivate, assign clients to members."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from aiohttp import web
 
 from services.identity import invitations
-from services.identity.api.common import ADMINS, db, now, require_client, require_staff
+from services.identity.access import require_client, require_staff
+from services.identity.clock import now
 from services.identity.domain import check_deactivation, check_role_change, normal_email
-from services.identity.models import Staff, StaffInvite, StaffList, StaffOut, StaffUpdate
+from services.identity.models import NewStaff, Staff, StaffInvite, StaffList, StaffOut, StaffUpdate
 from services.identity.store import accounts, firms
-from shared.auth import Principal
+from shared.auth import ADMIN_ROLES, Principal
 from shared.bus.outbox import put
 from shared.database import Connection
 from shared.errors import Forbidden, Invalid
@@ -22,6 +26,9 @@ from shared.events.identity import (
 )
 from shared.http.routing import Api, path_uuid
 
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
+
 api = Api("staff")
 
 
@@ -30,8 +37,10 @@ def _out(staff: Staff) -> StaffOut:
 
 
 @api.get("/api/v1/staff", summary="The firm's staff", access="staff", response=StaffList)
-async def list_staff(request: web.Request, *, principal: Principal) -> StaffList:
-    async with db(request).transaction(readonly=True) as conn:
+async def list_staff(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal
+) -> StaffList:
+    async with deps.db.transaction(readonly=True) as conn:
         found = await firms.list_staff(conn, principal.firm_id)
     return StaffList(items=[_out(s) for s in found])
 
@@ -40,34 +49,35 @@ async def list_staff(request: web.Request, *, principal: Principal) -> StaffList
     "/api/v1/staff",
     summary="Invite a staff user with a role; the invitation email goes out now",
     access="staff",
-    roles=ADMINS,
+    roles=ADMIN_ROLES,
     body=StaffInvite,
     response=StaffOut,
     status=201,
     errors=(403, 422),
 )
 async def invite_staff(
-    request: web.Request, *, principal: Principal, body: StaffInvite
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: StaffInvite
 ) -> StaffOut:
     email = normal_email(body.email)
     if body.role == "owner" and principal.role != "owner":
         raise Forbidden("Only an owner may invite an owner.")
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         firm = await firms.get_firm(conn, principal.firm_id)
         assert firm is not None
         account = await accounts.get_account_by_email(conn, email)
         account = account or await accounts.insert_account(conn, email, None)
         if await firms.get_staff_by_account(conn, firm.id, account.id) is not None:
             raise Invalid("This person is already staff of the firm.", field="email")
-        staff_id = await firms.insert_staff(
-            conn, firm.id, account.id, name=body.name.strip(), role=body.role,
+        new = NewStaff(
+            firm_id=firm.id, account_id=account.id, name=body.name.strip(), role=body.role,
             language=body.language or firm.default_language, registered=False,
         )  # fmt: skip
+        staff_id = await firms.insert_staff(conn, new)
         staff = await firms.get_staff(conn, firm.id, staff_id)
         assert staff is not None
         await put(conn, _created(staff), firm_id=firm.id, actor=principal.user_id)
         invitation = await invitations.schedule(conn, firm.id, staff_id=staff_id, send_at=now())
-        await invitations.send_due(request.app, conn, now(), only=invitation)
+        await invitations.send_due(deps.settings, conn, now(), only=invitation)
         staff = await firms.get_staff(conn, firm.id, staff_id)
     assert staff is not None
     return _out(staff)
@@ -84,18 +94,20 @@ def _created(staff: Staff) -> StaffCreated:
     "/api/v1/staff/{staff_id}",
     summary="Change a staff user's role",
     access="staff",
-    roles=ADMINS,
+    roles=ADMIN_ROLES,
     body=StaffUpdate,
     response=StaffOut,
     errors=(403, 404, 409, 422),
 )
-async def change_role(request: web.Request, *, principal: Principal, body: StaffUpdate) -> StaffOut:
+async def change_role(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: StaffUpdate
+) -> StaffOut:
     staff_id = path_uuid(request, "staff_id")
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         staff = await require_staff(conn, principal, staff_id, lock=True)
         others = await firms.count_other_owners(conn, principal.firm_id, staff.id)
         check_role_change(principal.role or "", staff.role, body.role, others)
-        await firms.update_staff_role(conn, staff.id, body.role)
+        await firms.update_staff_role(conn, principal.firm_id, staff.id, body.role)
         staff = staff.model_copy(update={"role": body.role})
         event = StaffUpdated(**_created(staff).model_dump())
         await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
@@ -106,13 +118,13 @@ async def change_role(request: web.Request, *, principal: Principal, body: Staff
     "/api/v1/staff/{staff_id}/deactivate",
     summary="Deactivate a staff user; their sessions end at once",
     access="staff",
-    roles=ADMINS,
+    roles=ADMIN_ROLES,
     response=StaffOut,
     errors=(403, 404, 409),
 )
-async def deactivate(request: web.Request, *, principal: Principal) -> StaffOut:
+async def deactivate(request: web.Request, *, deps: IdentityDeps, principal: Principal) -> StaffOut:
     staff_id = path_uuid(request, "staff_id")
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         staff = await require_staff(conn, principal, staff_id, lock=True)
         others = await firms.count_other_owners(conn, principal.firm_id, staff.id)
         check_deactivation(principal.role or "", staff.role, others)
@@ -121,9 +133,9 @@ async def deactivate(request: web.Request, *, principal: Principal) -> StaffOut:
 
 
 async def _deactivate(conn: Connection, principal: Principal, staff: Staff) -> None:
-    await firms.deactivate_staff(conn, staff.id)
+    await firms.deactivate_staff(conn, principal.firm_id, staff.id)
     await accounts.revoke_person_sessions(conn, staff.id)
-    await invitations.revoke(conn, staff_id=staff.id)
+    await invitations.revoke(conn, principal.firm_id, staff_id=staff.id)
     event = StaffDeactivated(staff_id=staff.id)
     await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
 
@@ -140,12 +152,12 @@ async def _member_and_client(
     "/api/v1/staff/{staff_id}/clients/{client_id}",
     summary="Let a member see a client",
     access="staff",
-    roles=ADMINS,
+    roles=ADMIN_ROLES,
     status=204,
     errors=(403, 404),
 )
-async def assign(request: web.Request, *, principal: Principal) -> None:
-    async with db(request).transaction() as conn:
+async def assign(request: web.Request, *, deps: IdentityDeps, principal: Principal) -> None:
+    async with deps.db.transaction() as conn:
         staff, client_id = await _member_and_client(request, conn, principal)
         if await firms.insert_assignment(conn, principal.firm_id, staff.id, client_id):
             event = StaffAssigned(staff_id=staff.id, client_id=client_id)
@@ -156,13 +168,13 @@ async def assign(request: web.Request, *, principal: Principal) -> None:
     "/api/v1/staff/{staff_id}/clients/{client_id}",
     summary="Stop a member seeing a client",
     access="staff",
-    roles=ADMINS,
+    roles=ADMIN_ROLES,
     status=204,
     errors=(403, 404),
 )
-async def unassign(request: web.Request, *, principal: Principal) -> None:
-    async with db(request).transaction() as conn:
+async def unassign(request: web.Request, *, deps: IdentityDeps, principal: Principal) -> None:
+    async with deps.db.transaction() as conn:
         staff, client_id = await _member_and_client(request, conn, principal)
-        if await firms.delete_assignment(conn, staff.id, client_id):
+        if await firms.delete_assignment(conn, principal.firm_id, staff.id, client_id):
             event = StaffUnassigned(staff_id=staff.id, client_id=client_id)
             await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)

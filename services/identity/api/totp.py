@@ -1,31 +1,32 @@
 """TOTP second factor for staff: enrol, confirm with a first code, then required at sign-in;
 turned off again with the password and a code."""
 
+from __future__ import annotations
+
 import base64
 import os
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from services.identity.api.common import (
-    caller_address,
-    checked_password,
-    credentials_holder,
-    db,
-    now,
-)
+from services.identity.api.limits import caller_address
+from services.identity.clock import now
 from services.identity.domain import check_password, totp_step, totp_uri
 from services.identity.models import Proof, Strict, Tokens, TotpChallengeIn, secret_field
-from services.identity.resources import KEYS, PASSWORDS, settings_of
 from services.identity.second_factor import totp_aad, totp_matches
-from services.identity.sessions import enter
+from services.identity.sessions import credentials_holder, enter
+from services.identity.sign_in_limits import checked_password
 from services.identity.store import accounts, challenges
 from services.identity.tokens import digest
 from shared.auth import Principal
 from shared.database import Connection
 from shared.errors import Conflict, DomainError, Forbidden, Gone, Invalid, Unauthorized
 from shared.http.routing import Api
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 api = Api("auth")
 
@@ -53,18 +54,18 @@ class TotpOff(TotpCode):
     status=201,
     errors=(409,),
 )
-async def enrol(request: web.Request, *, principal: Principal) -> TotpEnrolment:
+async def enrol(request: web.Request, *, deps: IdentityDeps, principal: Principal) -> TotpEnrolment:
     secret = os.urandom(20)
-    async with db(request).transaction() as conn:
+    async with deps.db.transaction() as conn:
         account = await _account(conn, principal)
         _sealed, enabled, _step = await accounts.get_totp(conn, account)
         if enabled:
             raise Conflict("TOTP is already on for this account.")
-        sealed = request.app[KEYS].sealer.seal(totp_aad(account), secret)
+        sealed = deps.keys.sealer.seal(totp_aad(account), secret)
         await accounts.update_totp(conn, account, sealed, False, None)
         found = await accounts.get_account(conn, account)
     assert found is not None
-    issuer = settings_of(request.app).token_issuer
+    issuer = deps.settings.token_issuer
     return TotpEnrolment(
         secret=base64.b32encode(secret).decode().rstrip("="),
         uri=totp_uri(secret, found.email, issuer),
@@ -79,13 +80,15 @@ async def enrol(request: web.Request, *, principal: Principal) -> TotpEnrolment:
     status=204,
     errors=(409, 422),
 )
-async def confirm(request: web.Request, *, principal: Principal, body: TotpCode) -> None:
-    async with db(request).transaction() as conn:
+async def confirm(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: TotpCode
+) -> None:
+    async with deps.db.transaction() as conn:
         account = await _account(conn, principal)
         sealed, enabled, last = await accounts.get_totp(conn, account)
         if sealed is None or enabled:
             raise Conflict("Start an enrolment first.")
-        secret = request.app[KEYS].sealer.open(totp_aad(account), sealed)
+        secret = deps.keys.sealer.open(totp_aad(account), sealed)
         step = totp_step(secret, body.code, now(), last)
         if step is None:
             raise Invalid("The code does not match.", field="code")
@@ -100,18 +103,20 @@ async def confirm(request: web.Request, *, principal: Principal, body: TotpCode)
     status=204,
     errors=(403, 409, 422, 429),
 )
-async def turn_off(request: web.Request, *, principal: Principal, body: TotpOff) -> None:
-    source = caller_address(request)
-    async with db(request).transaction() as conn:
+async def turn_off(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: TotpOff
+) -> None:
+    source = caller_address(request, deps)
+    async with deps.db.transaction() as conn:
         account_id = await _account(conn, principal)
         account = await accounts.get_account(conn, account_id)
         assert account is not None
         if not (await accounts.get_totp(conn, account_id))[1]:
             raise Conflict("TOTP is not on for this account.")
-        refused = await _both_factors(request, conn, account.email, source, body)
+        refused = await _both_factors(deps, conn, account.email, source, body)
         if refused is None:
             # Without the second factor the password is the only one: NIST asks 15 characters.
-            check_password(body.password, request.app[PASSWORDS].common, second_factor=False)
+            check_password(body.password, deps.passwords.common, second_factor=False)
             await accounts.update_totp(conn, account_id, None, False, None)
             return
         await accounts.insert_failure(conn, account.email, source, now())
@@ -119,13 +124,13 @@ async def turn_off(request: web.Request, *, principal: Principal, body: TotpOff)
 
 
 async def _both_factors(
-    request: web.Request, conn: Connection, email: str, source: str, body: TotpOff
+    deps: IdentityDeps, conn: Connection, email: str, source: str, body: TotpOff
 ) -> DomainError | None:
     """None if the password and the code are right; counted like a sign-in attempt."""
-    checked = await checked_password(request, conn, email, source, body.password)
+    checked = await checked_password(deps, conn, email, source, body.password)
     if isinstance(checked, DomainError):
         return Forbidden("The password is wrong.", field="password")
-    right = await totp_matches(request.app, conn, checked, body.code)
+    right = await totp_matches(deps.keys, conn, checked, body.code)
     return None if right else Forbidden("The code does not match.", field="code")
 
 
@@ -141,17 +146,17 @@ async def _account(conn: Connection, principal: Principal) -> UUID:
     response=Tokens,
     errors=(401, 403, 410, 422, 429),
 )
-async def verify(request: web.Request, *, body: TotpChallengeIn) -> Tokens:
-    source = caller_address(request)
-    async with db(request).transaction() as conn:
-        outcome = await _finish(request, conn, body, source)
+async def verify(request: web.Request, *, deps: IdentityDeps, body: TotpChallengeIn) -> Tokens:
+    source = caller_address(request, deps)
+    async with deps.db.transaction() as conn:
+        outcome = await _finish(deps, conn, body, source)
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
 
 
 async def _finish(
-    request: web.Request, conn: Connection, body: TotpChallengeIn, source: str
+    deps: IdentityDeps, conn: Connection, body: TotpChallengeIn, source: str
 ) -> Tokens | DomainError:
     """A wrong code counts against the challenge and as a failed sign-in of the account from
     this source; the challenge dies after a few, and with it the first factor."""
@@ -161,11 +166,11 @@ async def _finish(
         return Gone("This sign-in is no longer waiting for a code; start again.", field="challenge")
     account = await accounts.get_account(conn, pending["account_id"])
     assert account is not None
-    if not await totp_matches(request.app, conn, account.id, body.code):
+    if not await totp_matches(deps.keys, conn, account.id, body.code):
         await challenges.count_attempt(conn, hashed)
         await accounts.insert_failure(conn, account.email, source, now())
         return Unauthorized("The code does not match.", field="code")
     await challenges.use_challenge(conn, hashed)
     proof = Proof(method=pending["method"], account_id=account.id, second_factor=True)
     wanted = (pending["firm_id"], pending["client_id"])
-    return await enter(request.app, conn, proof, wanted, None)
+    return await enter(deps, conn, proof, wanted, None)

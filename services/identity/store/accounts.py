@@ -1,9 +1,14 @@
-"""Accounts, sessions, refresh tokens, one-time tokens and failed sign-ins."""
+"""Accounts, sessions, refresh tokens, one-time tokens, failed sign-ins and eID orders.
+
+Across firms by design: an account is a person's one sign-in for the whole platform
+(ARCHITECTURE §4), and what hangs off it (sessions, tokens, failures, eID orders) is found by
+the person or by a secret token, before any firm is chosen; a session names the firm it was
+opened in, and the token issued for it carries that firm."""
 
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from services.identity.models import Account, Context, Proof, Session
+from services.identity.models import Account, NewEidOrder, NewSession, Session
 from shared.database import Connection
 
 
@@ -38,9 +43,8 @@ async def update_password(conn: Connection, account_id: UUID, password_hash: str
     )
 
 
-async def insert_session(
-    conn: Connection, proof: Proof, context: Context, expires_at: datetime
-) -> UUID:
+async def insert_session(conn: Connection, session: NewSession) -> UUID:
+    proof, context = session.proof, session.context
     return await conn.fetchval(
         """INSERT INTO sessions (id, account_id, firm_id, kind, person_id, client_id, method,
                                  second_factor, personal_number_digest, expires_at)
@@ -54,7 +58,7 @@ async def insert_session(
         proof.method,
         proof.second_factor,
         proof.personal_number_digest,
-        expires_at,
+        session.expires_at,
     )
 
 
@@ -238,20 +242,13 @@ async def use_totp_step(conn: Connection, account_id: UUID, step: int) -> None:
     await conn.execute("UPDATE accounts SET totp_last_step = $2 WHERE id = $1", account_id, step)
 
 
-async def insert_eid_order(
-    conn: Connection,
-    order_ref: str,
-    number_digest: bytes,
-    qr: tuple[str, bytes] | None,
-    expires_at: datetime,
-) -> None:
-    """`qr` is the provider's QR start token and its sealed secret, if it gave them."""
-    token, sealed = qr or (None, None)
+async def insert_eid_order(conn: Connection, order: NewEidOrder) -> None:
     await conn.execute(
         """INSERT INTO eid_orders (order_ref, personal_number_digest, qr_start_token,
                                    qr_start_secret, expires_at)
            VALUES ($1, $2, $3, $4, $5)""",
-        order_ref, number_digest, token, sealed, expires_at,
+        order.order_ref, order.personal_number_digest, order.qr_start_token,
+        order.qr_start_secret, order.expires_at,
     )  # fmt: skip
 
 

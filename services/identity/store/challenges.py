@@ -1,26 +1,21 @@
-"""TOTP challenges: the pending state between a first factor and the code."""
+"""TOTP challenges: the pending state between a first factor and the code.
 
-from datetime import datetime
+Across firms by design: a challenge belongs to an account, is found by its secret token, and
+names the firm it waits to enter only as the context asked for."""
+
 from typing import Any
-from uuid import UUID
 
+from services.identity.models import NewChallenge
 from shared.database import Connection
 
 
-async def insert_challenge(
-    conn: Connection,
-    token_hash: bytes,
-    account_id: UUID,
-    method: str,
-    firm_id: UUID | None,
-    client_id: UUID | None,
-    expires_at: datetime,
-) -> None:
+async def insert_challenge(conn: Connection, challenge: NewChallenge) -> None:
     await conn.execute(
         """INSERT INTO totp_challenges (token_hash, account_id, method, firm_id, client_id,
                                         expires_at)
            VALUES ($1, $2, $3, $4, $5, $6)""",
-        token_hash, account_id, method, firm_id, client_id, expires_at,
+        challenge.token_hash, challenge.account_id, challenge.method, challenge.firm_id,
+        challenge.client_id, challenge.expires_at,
     )  # fmt: skip
 
 

@@ -4,25 +4,28 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from services.identity.models import Contact, Invitation
+from services.identity.models import Contact, ContactDetails, Invitation, NewContact
 from shared.database import Connection
 
 _COLUMNS = """id, firm_id, account_id, first_name, last_name, email, phone,
               personal_number_sealed, personal_number_digest, language, portal_access, registered"""
 _CONTACT = f"SELECT {_COLUMNS} FROM contacts"
-_FIELDS = (
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "personal_number_sealed",
-    "personal_number_digest",
-    "language",
-)
 
 
-async def insert_contact(conn: Connection, firm_id: UUID, fields: dict[str, Any]) -> Contact:
-    """`fields` carry the personal number only sealed and as its digest (see numbers.py)."""
+def _details(fields: ContactDetails) -> tuple[Any, ...]:
+    return (
+        fields.first_name,
+        fields.last_name,
+        fields.email,
+        fields.phone,
+        fields.personal_number_sealed,
+        fields.personal_number_digest,
+        fields.language,
+    )
+
+
+async def insert_contact(conn: Connection, contact: NewContact) -> Contact:
+    """The personal number comes only sealed and as its digest (see numbers.py)."""
     row = await conn.fetchrow(
         f"""INSERT INTO contacts
                (id, firm_id, first_name, last_name, email, phone, personal_number_sealed,
@@ -30,22 +33,24 @@ async def insert_contact(conn: Connection, firm_id: UUID, fields: dict[str, Any]
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            RETURNING {_COLUMNS}""",
         uuid4(),
-        firm_id,
-        *(fields[name] for name in _FIELDS),
+        contact.firm_id,
+        *_details(contact),
     )
     return Contact(**row)
 
 
-async def update_contact(conn: Connection, contact_id: UUID, fields: dict[str, Any]) -> Contact:
-    """Reached through `require_contact`, which loaded the row by firm."""
+async def update_contact(
+    conn: Connection, firm_id: UUID, contact_id: UUID, fields: ContactDetails
+) -> Contact:
     row = await conn.fetchrow(
-        f"""UPDATE contacts SET first_name = $2, last_name = $3, email = $4, phone = $5,
-                  personal_number_sealed = $6, personal_number_digest = $7, language = $8,
+        f"""UPDATE contacts SET first_name = $3, last_name = $4, email = $5, phone = $6,
+                  personal_number_sealed = $7, personal_number_digest = $8, language = $9,
                   updated_at = now()
-           WHERE id = $1
+           WHERE firm_id = $1 AND id = $2
            RETURNING {_COLUMNS}""",
+        firm_id,
         contact_id,
-        *(fields[name] for name in _FIELDS),
+        *_details(fields),
     )
     return Contact(**row)
 
@@ -77,26 +82,33 @@ async def find_duplicate(
     )
 
 
-async def set_portal_access(conn: Connection, contact_id: UUID, enabled: bool) -> None:
+async def set_portal_access(
+    conn: Connection, firm_id: UUID, contact_id: UUID, enabled: bool
+) -> None:
     await conn.execute(
-        "UPDATE contacts SET portal_access = $2, updated_at = now() WHERE id = $1",
+        """UPDATE contacts SET portal_access = $3, updated_at = now()
+           WHERE firm_id = $1 AND id = $2""",
+        firm_id,
         contact_id,
         enabled,
     )
 
 
-async def link_account(conn: Connection, contact_id: UUID, account_id: UUID) -> None:
+async def link_account(conn: Connection, firm_id: UUID, contact_id: UUID, account_id: UUID) -> None:
     """Only after the account's owner proved the contact's email (ARCHITECTURE §4)."""
     await conn.execute(
-        "UPDATE contacts SET account_id = $2, registered = true WHERE id = $1",
+        "UPDATE contacts SET account_id = $3, registered = true WHERE firm_id = $1 AND id = $2",
+        firm_id,
         contact_id,
         account_id,
     )
 
 
-async def mark_registered(conn: Connection, contact_id: UUID) -> None:
+async def mark_registered(conn: Connection, firm_id: UUID, contact_id: UUID) -> None:
     """The contact has signed in (by eID or secret link) without an account being linked."""
-    await conn.execute("UPDATE contacts SET registered = true WHERE id = $1", contact_id)
+    await conn.execute(
+        "UPDATE contacts SET registered = true WHERE firm_id = $1 AND id = $2", firm_id, contact_id
+    )
 
 
 async def list_plain_numbers(conn: Connection, limit: int) -> list[tuple[UUID, UUID, str]]:
@@ -110,10 +122,13 @@ async def list_plain_numbers(conn: Connection, limit: int) -> list[tuple[UUID, U
     return [(r["id"], r["firm_id"], r["personal_number"]) for r in rows]
 
 
-async def seal_number(conn: Connection, contact_id: UUID, sealed: bytes, digest: bytes) -> None:
+async def seal_number(
+    conn: Connection, firm_id: UUID, contact_id: UUID, sealed: bytes, digest: bytes
+) -> None:
     await conn.execute(
-        """UPDATE contacts SET personal_number_sealed = $2, personal_number_digest = $3,
-                  personal_number = NULL WHERE id = $1""",
+        """UPDATE contacts SET personal_number_sealed = $3, personal_number_digest = $4,
+                  personal_number = NULL WHERE firm_id = $1 AND id = $2""",
+        firm_id,
         contact_id,
         sealed,
         digest,
@@ -188,19 +203,29 @@ async def insert_invitation(
     )
 
 
-async def get_latest_invitation(conn: Connection, contact_id: UUID) -> Invitation | None:
+async def get_latest_invitation(
+    conn: Connection, firm_id: UUID, contact_id: UUID
+) -> Invitation | None:
     row = await conn.fetchrow(
-        f"{_INVITATION} WHERE contact_id = $1 ORDER BY created_at DESC LIMIT 1", contact_id
+        f"{_INVITATION} WHERE firm_id = $1 AND contact_id = $2 ORDER BY created_at DESC LIMIT 1",
+        firm_id,
+        contact_id,
     )
     return Invitation(**row) if row else None
 
 
 async def revoke_invitations(
-    conn: Connection, *, contact_id: UUID | None = None, staff_id: UUID | None = None
+    conn: Connection,
+    firm_id: UUID,
+    *,
+    contact_id: UUID | None = None,
+    staff_id: UUID | None = None,
 ) -> None:
     await conn.execute(
         """UPDATE invitations SET revoked_at = now()
-           WHERE (contact_id = $1 OR staff_id = $2) AND revoked_at IS NULL AND used_at IS NULL""",
+           WHERE firm_id = $1 AND (contact_id = $2 OR staff_id = $3)
+             AND revoked_at IS NULL AND used_at IS NULL""",
+        firm_id,
         contact_id,
         staff_id,
     )
@@ -209,7 +234,8 @@ async def revoke_invitations(
 async def lock_due_invitations(
     conn: Connection, now: datetime, limit: int, only: UUID | None = None
 ) -> list[dict[str, Any]]:
-    """Invitations whose time has come, locked so that one replica sends each."""
+    """Invitations whose time has come, locked so that one replica sends each.
+    Across firms by design: the sender job sends every firm's; each row names its firm."""
     rows = await conn.fetch(
         """SELECT id, firm_id, staff_id, contact_id FROM invitations
            WHERE sent_at IS NULL AND revoked_at IS NULL AND send_at <= $1
@@ -224,23 +250,26 @@ async def lock_due_invitations(
 
 async def mark_invitation_sent(
     conn: Connection,
+    firm_id: UUID,
     invitation_id: UUID,
+    *,
     token_hash: bytes,
     email: str,
     now: datetime,
     expires: datetime,
 ) -> None:
-    """Reached through `lock_due_invitations`; the address the link goes to is kept with it."""
+    """The address the link goes to is kept with it."""
     await conn.execute(
-        """UPDATE invitations SET sent_at = $4, token_hash = $2, email = $3, expires_at = $5
-           WHERE id = $1""",
-        invitation_id, token_hash, email, now, expires,
+        """UPDATE invitations SET sent_at = $5, token_hash = $3, email = $4, expires_at = $6
+           WHERE firm_id = $1 AND id = $2""",
+        firm_id, invitation_id, token_hash, email, now, expires,
     )  # fmt: skip
 
 
 async def use_invitation(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
-    """Marks a live invitation used; used, expired, revoked or unknown → None. Found by its
-    token alone: the row names its firm, which the caller then loads by."""
+    """Marks a live invitation used; used, expired, revoked or unknown → None.
+    Across firms by design: found by its token alone; the row names its firm, which the
+    caller then loads by."""
     row = await conn.fetchrow(
         """UPDATE invitations SET used_at = now()
            WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL
@@ -251,9 +280,12 @@ async def use_invitation(conn: Connection, token_hash: bytes) -> dict[str, Any] 
     return dict(row) if row else None
 
 
-async def set_email(conn: Connection, contact_id: UUID, email: str) -> None:
+async def set_email(conn: Connection, firm_id: UUID, contact_id: UUID, email: str) -> None:
     await conn.execute(
-        "UPDATE contacts SET email = $2, updated_at = now() WHERE id = $1", contact_id, email
+        "UPDATE contacts SET email = $3, updated_at = now() WHERE firm_id = $1 AND id = $2",
+        firm_id,
+        contact_id,
+        email,
     )
 
 
@@ -276,7 +308,8 @@ async def use_invitation_for(
     conn: Connection, invitation_id: UUID, email: str
 ) -> dict[str, Any] | None:
     """Marks a live invitation used by the account holding the address it went to; any other
-    invitation → None. The row names its firm, which the caller then loads by."""
+    invitation → None. Across firms by design: the account may be invited by any firm; the row
+    names its firm, which the caller then loads by."""
     row = await conn.fetchrow(
         """UPDATE invitations SET used_at = now()
            WHERE id = $1 AND lower(email) = lower($2) AND used_at IS NULL

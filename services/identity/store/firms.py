@@ -1,31 +1,36 @@
 """Firms, staff and their client assignments."""
 
-import json
-from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid4
 
-from services.identity.models import Firm, Staff
+from services.identity.models import (
+    Firm,
+    NewFirm,
+    NewSignUp,
+    NewStaff,
+    PendingSignUp,
+    SignUp,
+    Staff,
+)
 from shared.database import Connection
 
 
-async def insert_firm(
-    conn: Connection, name: str, country: str, plan: str, default_language: str
-) -> Firm:
+async def insert_firm(conn: Connection, firm: NewFirm) -> Firm:
+    """A new tenant: across firms by design, it is the firm (its `id` is the firm id)."""
     row = await conn.fetchrow(
         """INSERT INTO firms (id, name, country, plan, default_language)
            VALUES ($1, $2, $3, $4, $5)
            RETURNING id, name, country, plan, default_language""",
         uuid4(),
-        name,
-        country,
-        plan,
-        default_language,
+        firm.name,
+        firm.country,
+        firm.plan,
+        firm.default_language,
     )
     return Firm(**row)
 
 
 async def get_firm(conn: Connection, firm_id: UUID) -> Firm | None:
+    """The firm's own row (`id` is the firm id), reached through the token's firm."""
     row = await conn.fetchrow(
         "SELECT id, name, country, plan, default_language FROM firms WHERE id = $1", firm_id
     )
@@ -33,6 +38,7 @@ async def get_firm(conn: Connection, firm_id: UUID) -> Firm | None:
 
 
 async def update_firm(conn: Connection, firm_id: UUID, name: str, default_language: str) -> Firm:
+    """The firm's own row (`id` is the firm id), reached through the token's firm."""
     row = await conn.fetchrow(
         """UPDATE firms SET name = $2, default_language = $3, updated_at = now() WHERE id = $1
            RETURNING id, name, country, plan, default_language""",
@@ -48,26 +54,17 @@ _STAFF = """SELECT s.id, s.firm_id, s.account_id, s.name, a.email, s.role, s.lan
             FROM staff s JOIN accounts a ON a.id = s.account_id"""
 
 
-async def insert_staff(
-    conn: Connection,
-    firm_id: UUID,
-    account_id: UUID,
-    *,
-    name: str,
-    role: str,
-    language: str,
-    registered: bool,
-) -> UUID:
+async def insert_staff(conn: Connection, staff: NewStaff) -> UUID:
     return await conn.fetchval(
         """INSERT INTO staff (id, firm_id, account_id, name, role, language, registered)
            VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id""",
         uuid4(),
-        firm_id,
-        account_id,
-        name,
-        role,
-        language,
-        registered,
+        staff.firm_id,
+        staff.account_id,
+        staff.name,
+        staff.role,
+        staff.language,
+        staff.registered,
     )
 
 
@@ -106,23 +103,29 @@ async def count_other_owners(conn: Connection, firm_id: UUID, staff_id: UUID) ->
     return len(rows)
 
 
-async def update_staff_role(conn: Connection, staff_id: UUID, role: str) -> None:
-    await conn.execute("UPDATE staff SET role = $2 WHERE id = $1", staff_id, role)
+async def update_staff_role(conn: Connection, firm_id: UUID, staff_id: UUID, role: str) -> None:
+    await conn.execute(
+        "UPDATE staff SET role = $3 WHERE firm_id = $1 AND id = $2", firm_id, staff_id, role
+    )
 
 
-async def deactivate_staff(conn: Connection, staff_id: UUID) -> None:
-    await conn.execute("UPDATE staff SET active = false WHERE id = $1", staff_id)
+async def deactivate_staff(conn: Connection, firm_id: UUID, staff_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE staff SET active = false WHERE firm_id = $1 AND id = $2", firm_id, staff_id
+    )
 
 
-async def mark_staff_registered(conn: Connection, staff_id: UUID) -> None:
-    await conn.execute("UPDATE staff SET registered = true WHERE id = $1", staff_id)
+async def mark_staff_registered(conn: Connection, firm_id: UUID, staff_id: UUID) -> None:
+    await conn.execute(
+        "UPDATE staff SET registered = true WHERE firm_id = $1 AND id = $2", firm_id, staff_id
+    )
 
 
 async def insert_assignment(
     conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID
 ) -> bool:
     done = await conn.fetchval(
-        """INSERT INTO staff_clients (firm_id, staff_id, client_id) VALUES ($1, $2, $3)
+        """INSERT INTO staff_assignments (firm_id, staff_id, client_id) VALUES ($1, $2, $3)
            ON CONFLICT DO NOTHING RETURNING true""",
         firm_id,
         staff_id,
@@ -131,18 +134,24 @@ async def insert_assignment(
     return bool(done)
 
 
-async def delete_assignment(conn: Connection, staff_id: UUID, client_id: UUID) -> bool:
+async def delete_assignment(
+    conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID
+) -> bool:
     done = await conn.fetchval(
-        "DELETE FROM staff_clients WHERE staff_id = $1 AND client_id = $2 RETURNING true",
+        """DELETE FROM staff_assignments
+           WHERE firm_id = $1 AND staff_id = $2 AND client_id = $3 RETURNING true""",
+        firm_id,
         staff_id,
         client_id,
     )
     return bool(done)
 
 
-async def is_assigned(conn: Connection, staff_id: UUID, client_id: UUID) -> bool:
+async def is_assigned(conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID) -> bool:
     found = await conn.fetchval(
-        "SELECT true FROM staff_clients WHERE staff_id = $1 AND client_id = $2",
+        """SELECT true FROM staff_assignments
+           WHERE firm_id = $1 AND staff_id = $2 AND client_id = $3""",
+        firm_id,
         staff_id,
         client_id,
     )
@@ -150,6 +159,7 @@ async def is_assigned(conn: Connection, staff_id: UUID, client_id: UUID) -> bool
 
 
 async def list_staff_memberships(conn: Connection, account_id: UUID) -> list[tuple[Staff, str]]:
+    """Across firms by design: the account's own staff memberships, what its sign-in opens."""
     rows = await conn.fetch(
         f"""SELECT q.*, f.name AS firm_name
             FROM ({_STAFF} WHERE s.account_id = $1 AND s.active AND s.registered) q
@@ -161,19 +171,17 @@ async def list_staff_memberships(conn: Connection, account_id: UUID) -> list[tup
     ]
 
 
-async def insert_sign_up(
-    conn: Connection, token_hash: bytes, email: str, details: dict[str, Any], expires_at: datetime
-) -> None:
+async def insert_sign_up(conn: Connection, sign_up: NewSignUp) -> None:
     """A sign-up waiting for its link to be opened. Across firms by design: no firm exists
     yet."""
     await conn.execute(
         """INSERT INTO sign_ups (token_hash, email, details, expires_at)
            VALUES ($1, $2, $3::jsonb, $4)""",
-        token_hash, email, json.dumps(details), expires_at,
+        sign_up.token_hash, sign_up.email, sign_up.details.model_dump_json(), sign_up.expires_at,
     )  # fmt: skip
 
 
-async def lock_sign_up(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
+async def lock_sign_up(conn: Connection, token_hash: bytes) -> PendingSignUp | None:
     """A live sign-up, locked against a racing confirmation; used, expired or unknown → None.
     Across firms by design: no firm exists yet."""
     row = await conn.fetchrow(
@@ -181,7 +189,9 @@ async def lock_sign_up(conn: Connection, token_hash: bytes) -> dict[str, Any] | 
            WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE""",
         token_hash,
     )
-    return {"email": row["email"], "details": json.loads(row["details"])} if row else None
+    if row is None:
+        return None
+    return PendingSignUp(email=row["email"], details=SignUp.model_validate_json(row["details"]))
 
 
 async def use_sign_up(conn: Connection, token_hash: bytes) -> None:

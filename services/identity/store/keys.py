@@ -1,4 +1,4 @@
-"""Signing keys."""
+"""Signing keys: across firms by design, one key set signs every firm's tokens."""
 
 from datetime import datetime, timedelta
 from typing import Any

@@ -6,6 +6,7 @@ from shared.database import Connection
 
 
 async def get_settings(conn: Connection, firm_id: UUID) -> tuple[list[str], bool]:
+    """On the firm's own row (`id` is the firm id), reached through the token's firm."""
     row = await conn.fetchrow(
         "SELECT sign_in_methods, portal_access_default FROM firms WHERE id = $1", firm_id
     )
@@ -15,6 +16,7 @@ async def get_settings(conn: Connection, firm_id: UUID) -> tuple[list[str], bool
 async def update_settings(
     conn: Connection, firm_id: UUID, methods: list[str], access_default: bool
 ) -> None:
+    """On the firm's own row (`id` is the firm id), reached through the token's firm."""
     await conn.execute(
         """UPDATE firms SET sign_in_methods = $2, portal_access_default = $3, updated_at = now()
            WHERE id = $1""",
@@ -46,14 +48,18 @@ async def replace_secret_link(
     )
 
 
-async def delete_secret_link(conn: Connection, contact_id: UUID) -> bool:
+async def delete_secret_link(conn: Connection, firm_id: UUID, contact_id: UUID) -> bool:
     done = await conn.fetchval(
-        "DELETE FROM secret_links WHERE contact_id = $1 RETURNING true", contact_id
+        "DELETE FROM secret_links WHERE firm_id = $1 AND contact_id = $2 RETURNING true",
+        firm_id,
+        contact_id,
     )
     return bool(done)
 
 
 async def find_secret_link(conn: Connection, token_hash: bytes) -> tuple[UUID, UUID] | None:
+    """(firm, contact) of a secret link: across firms by design, it is found by its token
+    alone before anyone is signed in; the contact is then loaded by that firm."""
     row = await conn.fetchrow(
         "SELECT firm_id, contact_id FROM secret_links WHERE token_hash = $1", token_hash
     )

@@ -6,9 +6,9 @@ import time
 import jwt
 
 from services.identity.app import create_app
-from services.identity.resources import KEYS
 from services.identity.settings import IdentitySettings
 from shared.auth import JwksKeys, TokenVerifier
+from shared.http.routing import DEPS
 from tests.identity.integration.conftest import (
     PASSWORD,
     Client,
@@ -100,7 +100,7 @@ async def test_tampered_and_expired_tokens_are_refused(client: Client, identity)
     tampered = await client.as_(f"{head}.{forged}.{signature}").get("/api/v1/me")
     assert tampered.status == 401
     past = int(time.time()) - 3600
-    expired = identity.app[KEYS].sign({**claims, "iat": past, "exp": past + 900})
+    expired = identity.app[DEPS].keys.sign({**claims, "iat": past, "exp": past + 900})
     answer = await client.as_(expired).get("/api/v1/me")
     assert answer.status == 401
     assert "expired" in answer.body["detail"]
