@@ -2,13 +2,14 @@
 the request's id), even if send is retried or the process dies between reserving and
 committing; cancelling before anyone signed gives it back once."""
 
+from __future__ import annotations
+
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
-from aiohttp import web
-
-from services.signing import domain, flow, originals, remote
+from services.signing import billing, domain, invitations, originals
 from services.signing.models import PartyIn, PartyRow, SigningRow
 from services.signing.personal_numbers import PersonalNumbers
 from services.signing.store import audit, parties, replicas, signings
@@ -17,14 +18,28 @@ from shared.bus import put
 from shared.database import Connection
 from shared.errors import Invalid
 from shared.events.signing import (
+    PartySummary,
     SendSigningCancelled,
     SigningCancelled,
     SigningCreated,
     SigningSent,
 )
-from shared.service import DB
+
+if TYPE_CHECKING:
+    from services.signing.app import SigningDeps
 
 log = logging.getLogger(__name__)
+
+
+def summaries(rows: list[PartyRow]) -> list[PartySummary]:
+    """The parties as events name them (no email, no personal number)."""
+    return [
+        PartySummary(
+            party_id=p.id, name=p.name, role=p.role, order=p.sign_order, method=p.method,
+            contact_id=p.contact_id,
+        )
+        for p in rows
+    ]  # fmt: skip
 
 
 def party_rows(signing_id: UUID, given: list[PartyIn], numbers: PersonalNumbers) -> list[PartyRow]:
@@ -48,7 +63,7 @@ def _party_row(
 
 async def require_contacts(conn: Connection, signing: SigningRow, rows: list[PartyRow]) -> None:
     for index, party in enumerate(rows):
-        if party.contact_id and not await replicas.get_contact_linked(
+        if party.contact_id and not await replicas.get_linked(
             conn, signing.firm_id, party.contact_id, signing.client_id
         ):
             raise Invalid("That contact is not linked to this client.", field=f"parties.{index}")
@@ -65,20 +80,20 @@ async def store_draft(conn: Connection, signing: SigningRow, rows: list[PartyRow
     created = SigningCreated(
         signing_id=signing.id, client_id=signing.client_id, document_id=signing.document_id,
         document_name=signing.document_name, language=signing.language,
-        parties=flow.summaries(rows),
+        parties=summaries(rows),
     )  # fmt: skip
     await put(conn, created, firm_id=signing.firm_id, actor=signing.created_by)
 
 
 async def refresh_original(
-    app: web.Application, principal: Principal, signing: SigningRow
+    deps: SigningDeps, principal: Principal, signing: SigningRow
 ) -> SigningRow:
     """A draft follows the document's latest version; what is sent is hashed now."""
-    source = await originals.open_source(app, principal, signing.document_id)
+    source = await originals.open_source(deps, principal, signing.document_id)
     if source.sha256 == signing.document_sha256:
         return signing
-    copied = await originals.copy_original(app, source, signing.id)
-    async with app[DB].transaction() as conn:
+    copied = await originals.copy_original(deps, source, signing.id)
+    async with deps.db.transaction() as conn:
         await signings.update_original(conn, signing.id, source.name, copied.sha256, copied.size)
     return signing.model_copy(
         update={
@@ -89,26 +104,25 @@ async def refresh_original(
     )
 
 
-async def start_sending(app: web.Application, principal: Principal, signing_id: UUID) -> str:
+async def start_sending(deps: SigningDeps, principal: Principal, signing_id: UUID) -> str:
     """Note that a credit is being taken (so a cancel gives it back); returns its key."""
-    async with app[DB].transaction() as conn:
+    async with deps.db.transaction() as conn:
         signing = await signings.lock_signing(conn, principal.firm_id, signing_id)
         assert signing is not None
         if signing.state == "draft":
             await signings.update_credit(conn, signing_id, "reserving")
-    return remote.credit_key(signing_id, signing.credit_attempt)
+    return billing.credit_key(signing_id, signing.credit_attempt)
 
 
-async def refused(app: web.Application, signing_id: UUID) -> None:
-    async with app[DB].transaction() as conn:
+async def refused(deps: SigningDeps, signing_id: UUID) -> None:
+    async with deps.db.transaction() as conn:
         await signings.update_credit_refused(conn, signing_id)
 
 
 async def finish_sending(
-    app: web.Application, principal: Principal, signing_id: UUID, at: datetime
+    deps: SigningDeps, principal: Principal, signing_id: UUID, at: datetime
 ) -> None:
-    settings = remote.settings_of(app)
-    async with app[DB].transaction() as conn:
+    async with deps.db.transaction() as conn:
         signing = await signings.lock_signing(conn, principal.firm_id, signing_id)
         if signing is None or signing.state != "draft":
             return
@@ -121,23 +135,21 @@ async def finish_sending(
         sent = SigningSent(
             signing_id=signing_id, client_id=signing.client_id, document_id=signing.document_id,
             document_name=signing.document_name, document_sha256=signing.document_sha256,
-            expires_at=signing.expires_at, parties=flow.summaries(rows),
+            expires_at=signing.expires_at, parties=summaries(rows),
         )  # fmt: skip
         await put(conn, sent, firm_id=signing.firm_id, actor=principal.user_id)
-        await flow.invite_due(conn, settings, signing, rows, at)
+        await invitations.invite_due(conn, deps.settings, signing, rows, at)
 
 
-async def send(
-    app: web.Application, principal: Principal, signing: SigningRow, at: datetime
-) -> None:
+async def send(deps: SigningDeps, principal: Principal, signing: SigningRow, at: datetime) -> None:
     """Reserve → commit → mark sent and invite; every step is safe to repeat."""
-    signing = await refresh_original(app, principal, signing)
-    key = await start_sending(app, principal, signing.id)
-    if not await remote.reserve_credit(app, principal.firm_id, key, principal.user_id):
-        await refused(app, signing.id)
-        raise remote.no_credit()
-    await remote.commit_credit(app, principal.firm_id, key, principal.user_id)
-    await finish_sending(app, principal, signing.id, at)
+    signing = await refresh_original(deps, principal, signing)
+    key = await start_sending(deps, principal, signing.id)
+    if not await deps.billing.reserve_credit(principal.firm_id, key, principal.user_id):
+        await refused(deps, signing.id)
+        raise billing.no_credit()
+    await deps.billing.commit_credit(principal.firm_id, key, principal.user_id)
+    await finish_sending(deps, principal, signing.id, at)
 
 
 async def cancel(
@@ -164,9 +176,9 @@ async def cancel(
 
 
 async def release(
-    app: web.Application, firm_id: UUID, signing_id: UUID, attempt: int, actor: UUID | None
+    deps: SigningDeps, firm_id: UUID, signing_id: UUID, attempt: int, actor: UUID | None
 ) -> None:
     """Give the credit back and note it; a failure leaves `releasing` for the job to retry."""
-    await remote.release_credit(app, firm_id, remote.credit_key(signing_id, attempt), actor)
-    async with app[DB].transaction() as conn:
+    await deps.billing.release_credit(firm_id, billing.credit_key(signing_id, attempt), actor)
+    async with deps.db.transaction() as conn:
         await signings.update_credit_released(conn, signing_id)

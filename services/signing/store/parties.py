@@ -130,3 +130,15 @@ async def update_personal_number_sealed(conn: Connection, party_id: UUID, sealed
         party_id,
         sealed,
     )
+
+
+async def get_is_party(conn: Connection, firm_id: UUID, signing_id: UUID, contact_id: UUID) -> bool:
+    """Whether the contact is one of the request's parties."""
+    return bool(
+        await conn.fetchval(
+            "SELECT 1 FROM parties WHERE firm_id = $1 AND signing_id = $2 AND contact_id = $3",
+            firm_id,
+            signing_id,
+            contact_id,
+        )
+    )

@@ -20,7 +20,7 @@ async def upsert_assignment(
     )  # fmt: skip
 
 
-async def upsert_contact_link(
+async def upsert_relationship(
     conn: Connection, firm_id: UUID, contact_id: UUID, client_id: UUID, linked: bool, at: datetime
 ) -> None:
     await conn.execute(
@@ -55,9 +55,7 @@ async def list_assigned_clients(conn: Connection, firm_id: UUID, staff_id: UUID)
     return [r["client_id"] for r in rows]
 
 
-async def get_contact_linked(
-    conn: Connection, firm_id: UUID, contact_id: UUID, client_id: UUID
-) -> bool:
+async def get_linked(conn: Connection, firm_id: UUID, contact_id: UUID, client_id: UUID) -> bool:
     return bool(
         await conn.fetchval(
             """SELECT linked FROM client_contacts

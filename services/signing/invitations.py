@@ -1,5 +1,6 @@
-"""Steps shared by the API and the jobs: inviting parties in order, reminding them, sending
-the signed copy. Each stages its commands and events in the caller's transaction."""
+"""What a party is sent, each with a fresh secret link: the invitation when their order's turn
+comes, reminders while they have not acted, and the signed copy at completion. Shared by the API
+and the jobs; each stages its commands and events in the caller's transaction."""
 
 from datetime import datetime, timedelta
 
@@ -11,22 +12,11 @@ from shared.bus import put
 from shared.database import Connection
 from shared.events.signing import (
     PartyInvited,
-    PartySummary,
     SendSignedCopy,
     SendSigningInvitation,
     SendSigningReminder,
     SigningReminderDue,
 )
-
-
-def summaries(rows: list[PartyRow]) -> list[PartySummary]:
-    return [
-        PartySummary(
-            party_id=p.id, name=p.name, role=p.role, order=p.sign_order, method=p.method,
-            contact_id=p.contact_id,
-        )
-        for p in rows
-    ]  # fmt: skip
 
 
 def _page(settings: SigningSettings, page: str, token: str) -> str:
