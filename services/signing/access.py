@@ -8,7 +8,7 @@ from datetime import datetime
 from uuid import UUID
 
 from services.signing import domain, tokens
-from services.signing.models import PartyRow, SigningRow
+from services.signing.models import LinkKind, PartyRow, SigningRow
 from services.signing.store import links, parties, replicas, signings
 from shared.auth import Principal, staff_sees_client
 from shared.database import Connection
@@ -59,7 +59,7 @@ class PartyContext:
     party: PartyRow
 
 
-async def _load(conn: Connection, token: str, kind: links.Kind, lock: bool) -> PartyContext:
+async def _load(conn: Connection, token: str, kind: LinkKind, lock: bool) -> PartyContext:
     link = await links.get_link(conn, tokens.hash_token(token))
     if link is None or link.kind != kind:
         raise NotFound("No such signing link.")
@@ -67,7 +67,7 @@ async def _load(conn: Connection, token: str, kind: links.Kind, lock: bool) -> P
     signing = await load(conn, link.firm_id, link.signing_id)
     if signing is None:
         raise NotFound("No such signing link.")
-    rows = await parties.list_parties(conn, signing.id)
+    rows = await parties.list_parties(conn, signing.firm_id, signing.id)
     party = next(p for p in rows if p.id == link.party_id)
     if link.expires_at <= datetime.now(link.expires_at.tzinfo):
         raise Gone("This link has expired.")

@@ -63,7 +63,7 @@ async def complete(deps: SigningDeps, signing_id: UUID) -> bool:
         return False
     request = await _store_request(deps, sealed)
     stored = await deps.documents.store_signed(sealed.firm_id, request)
-    return await _close(deps, signing_id, stored)
+    return await _close(deps, sealed.firm_id, signing_id, stored)
 
 
 async def _seal_once(deps: SigningDeps, signing_id: UUID) -> SigningRow | None:
@@ -71,17 +71,17 @@ async def _seal_once(deps: SigningDeps, signing_id: UUID) -> SigningRow | None:
         signing = await signings.lock_signing_if_free(conn, signing_id)
         if signing is None or signing.state != "sent" or signing.halted:
             return None
-        rows = await parties.list_parties(conn, signing_id)
+        rows = await parties.list_parties(conn, signing.firm_id, signing_id)
         if not domain.all_signed(rows):
             return None
         if signing.sealed_sha256 is None:
-            trail = await audit.list_audit(conn, signing_id)
+            trail = await audit.list_audit(conn, signing.firm_id, signing_id)
             try:
                 digest, size = await _seal(deps, signing, rows, trail)
             except domain.Tampered as tampered:
                 await halt(conn, signing, tampered)
                 return None
-            await signings.update_sealed(conn, signing_id, digest, size)
+            await signings.update_sealed(conn, signing.firm_id, signing_id, digest, size)
             signing = signing.model_copy(update={"sealed_sha256": digest, "sealed_size": size})
     return signing
 
@@ -89,7 +89,7 @@ async def _seal_once(deps: SigningDeps, signing_id: UUID) -> SigningRow | None:
 async def halt(conn: Connection, signing: SigningRow, error: DomainError) -> None:
     """Tampering stops the request for good; staff see why in needs-attention."""
     now = datetime.now(UTC)
-    await signings.update_halted(conn, signing.id, error.detail)
+    await signings.update_halted(conn, signing.firm_id, signing.id, error.detail)
     await audit.insert_audit(conn, signing.id, signing.firm_id, now, "halted", detail=error.detail)
     log.error("signing %s halted: %s", signing.id, error.detail)
 
@@ -134,13 +134,15 @@ async def _store_request(deps: SigningDeps, signing: SigningRow) -> StoreSignedD
     )  # fmt: skip
 
 
-async def _close(deps: SigningDeps, signing_id: UUID, stored: StoredDocument) -> bool:
+async def _close(
+    deps: SigningDeps, firm_id: UUID, signing_id: UUID, stored: StoredDocument
+) -> bool:
     async with deps.db.transaction() as conn:
-        signing = await signings.lock_signing_by_id(conn, signing_id)
+        signing = await signings.lock_signing(conn, firm_id, signing_id)
         if signing is None or signing.state != "sent":
             return False
         now = datetime.now(UTC)
-        await signings.update_completed(conn, signing_id, stored.document_id, now)
+        await signings.update_completed(conn, firm_id, signing_id, stored.document_id, now)
         await audit.insert_audit(
             conn, signing_id, signing.firm_id, now, "completed",
             document_sha256=signing.sealed_sha256, detail=str(stored.document_id),
@@ -151,6 +153,6 @@ async def _close(deps: SigningDeps, signing_id: UUID, stored: StoredDocument) ->
             signed_sha256=signing.sealed_sha256 or "",
         )  # fmt: skip
         await put(conn, completed, firm_id=signing.firm_id, actor=None)
-        rows = await parties.list_parties(conn, signing_id)
+        rows = await parties.list_parties(conn, firm_id, signing_id)
         await invitations.send_copies(conn, deps.settings, signing, rows, now)
     return True

@@ -5,7 +5,7 @@ and the jobs; each stages its commands and events in the caller's transaction.""
 from datetime import datetime, timedelta
 
 from services.signing import domain, tokens
-from services.signing.models import PartyRow, SigningRow
+from services.signing.models import LinkKind, NewLink, PartyRow, SigningRow
 from services.signing.settings import SigningSettings
 from services.signing.store import audit, links, parties
 from shared.bus import put
@@ -36,11 +36,15 @@ def copy_url(settings: SigningSettings, token: str) -> str:
 
 
 async def new_link(
-    conn: Connection, signing: SigningRow, party: PartyRow, kind: links.Kind, expires: datetime,
+    conn: Connection, signing: SigningRow, party: PartyRow, kind: LinkKind, expires: datetime,
     now: datetime,
 ) -> str:  # fmt: skip
     token, digest = tokens.new_token()
-    await links.insert_link(conn, digest, kind, party.id, signing.id, signing.firm_id, now, expires)
+    link = NewLink(
+        token_hash=digest, kind=kind, party_id=party.id, signing_id=signing.id,
+        firm_id=signing.firm_id, created_at=now, expires_at=expires,
+    )  # fmt: skip
+    await links.insert_link(conn, link)
     return token
 
 

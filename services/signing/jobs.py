@@ -36,9 +36,9 @@ async def _expire(deps: SigningDeps, signing_id: UUID, at: datetime) -> int:
         signing = await signings.lock_signing_if_free(conn, signing_id)
         if signing is None or signing.state != "sent" or signing.expires_at > at:
             return 0
-        if domain.all_signed(await parties.list_parties(conn, signing_id)):
+        if domain.all_signed(await parties.list_parties(conn, signing.firm_id, signing_id)):
             return 0
-        await signings.update_state(conn, signing_id, "expired", at)
+        await signings.update_state(conn, signing.firm_id, signing_id, "expired", at)
         await audit.insert_audit(conn, signing_id, signing.firm_id, at, "expired")
         event = SigningExpired(signing_id=signing_id, client_id=signing.client_id)
         await put(conn, event, firm_id=signing.firm_id, actor=None)
@@ -55,7 +55,7 @@ async def remind_due(deps: SigningDeps) -> int:
             signing = await signings.lock_signing_if_free(conn, signing_id)
             if signing is None or signing.state != "sent" or signing.halted:
                 continue
-            for party in await parties.list_parties(conn, signing_id):
+            for party in await parties.list_parties(conn, signing.firm_id, signing_id):
                 if domain.reminder_due(signing, party, at):
                     await invitations.remind(conn, deps.settings, signing, party, at)
                     reminded += 1

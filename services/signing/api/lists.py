@@ -39,7 +39,7 @@ async def _summaries(
 ) -> list[SigningSummary]:
     result = []
     for signing in rows:
-        people = await parties.list_parties(conn, signing.id)
+        people = await parties.list_parties(conn, signing.firm_id, signing.id)
         result.append(summary(signing, people, (reasons or {}).get(signing.id)))
     return result
 

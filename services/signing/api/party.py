@@ -166,7 +166,7 @@ async def _record_signature(
         role=p.role, method=p.method, document_sha256=shown,
     )  # fmt: skip
     await put(conn, event, firm_id=s.firm_id, actor=p.contact_id)
-    rows = await parties.list_parties(conn, s.id)
+    rows = await parties.list_parties(conn, s.firm_id, s.id)
     await invitations.invite_due(conn, settings, s, rows, at)
     return rows
 
@@ -193,7 +193,7 @@ async def decline(request: web.Request, *, deps: SigningDeps, body: DeclineIn) -
         require_authenticated(request, ctx.party, at)
         s, p = ctx.signing, ctx.party
         await parties.update_declined(conn, p.id, at, body.reason)
-        await signings.update_state(conn, s.id, "declined", at)
+        await signings.update_state(conn, s.firm_id, s.id, "declined", at)
         await audit.insert_audit(
             conn, s.id, s.firm_id, at, "declined", party_id=p.id, method=p.method,
             evidence=evidence_of(request, deps.settings), document_sha256=s.document_sha256,

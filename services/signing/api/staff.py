@@ -13,7 +13,7 @@ from services.signing import domain, files, originals, sending
 from services.signing.access import require_signing
 from services.signing.api.evidence import now
 from services.signing.api.responses import signing_out
-from services.signing.models import Attachment, CancelIn, SigningIn, SigningOut, SigningRow
+from services.signing.models import Attachment, CancelIn, NewSigning, SigningIn, SigningOut
 from services.signing.store import audit, parties, signings
 from shared.auth import Principal
 from shared.errors import NotFound
@@ -28,25 +28,22 @@ api = Api("signing")
 async def _view(deps: SigningDeps, principal: Principal, signing_id: UUID) -> SigningOut:
     async with deps.db.transaction(readonly=True) as conn:
         signing = await require_signing(conn, principal, signing_id)
-        rows = await parties.list_parties(conn, signing_id)
-        trail = await audit.list_audit(conn, signing_id)
+        rows = await parties.list_parties(conn, principal.firm_id, signing_id)
+        trail = await audit.list_audit(conn, principal.firm_id, signing_id)
     return signing_out(signing, rows, trail)
 
 
 def _draft(
     principal: Principal, body: SigningIn, copied: originals.Original,
     attachments: list[Attachment], signing_id: UUID,
-) -> SigningRow:  # fmt: skip
-    at = now()
+) -> NewSigning:  # fmt: skip
     source = copied.source
-    return SigningRow(
+    return NewSigning(
         id=signing_id, firm_id=principal.firm_id, client_id=source.client_id,
         folder_id=source.folder_id, document_id=source.document_id, document_name=source.name,
         document_sha256=copied.sha256, document_size=copied.size, attachments=attachments,
         message=body.message, language=body.language, expires_at=body.expires_at,
-        reminder_days=body.reminder_days, state="draft", credit="none", halted=None,
-        created_by=principal.user_id, created_at=at, sent_at=None, closed_at=None,
-        sealed_sha256=None, sealed_size=None, signed_document_id=None,
+        reminder_days=body.reminder_days, created_by=principal.user_id, created_at=now(),
     )  # fmt: skip
 
 
@@ -71,11 +68,11 @@ async def create_signing(
     attachments = await originals.copy_attachments(
         deps, principal, source.client_id, body.attachment_ids, signing_id
     )
-    signing = _draft(principal, body, copied, attachments, signing_id)
-    rows = sending.party_rows(signing_id, body.parties, deps.numbers)
+    draft = _draft(principal, body, copied, attachments, signing_id)
+    given = sending.new_parties(signing_id, principal.firm_id, body.parties, deps.numbers)
     try:
         async with deps.db.transaction() as conn:
-            await sending.store_draft(conn, signing, rows)
+            signing, rows = await sending.store_draft(conn, draft, given)
     except asyncpg.UniqueViolationError:
         raise domain.AlreadyInSigning() from None
     return signing_out(signing, rows)
