@@ -17,7 +17,7 @@ from services.signing.documents import DocumentsClient
 from services.signing.jobs import signing_jobs
 from services.signing.personal_numbers import PersonalNumbers
 from services.signing.settings import SigningSettings
-from shared.bus import Bus
+from shared.bus import Bus, Retry
 from shared.database import Database
 from shared.eid import EidProvider, make_eid_provider
 from shared.service import Kit, ServiceSpec, build_app
@@ -50,14 +50,13 @@ async def signing_dependencies(kit: Kit) -> AsyncIterator[SigningDeps]:
     numbers = PersonalNumbers(settings.personal_number_key)
     # Numbers an older replica wrote in plain are sealed before this one serves.
     await personal_numbers.seal_plain(kit.db, numbers)
-    peer = {"rpc": kit.rpc, "attempts": settings.rpc_attempts,
-            "timeout": settings.rpc_timeout_seconds}  # fmt: skip
+    retry = Retry(attempts=settings.rpc_attempts, timeout=settings.rpc_timeout_seconds)
     eid = make_eid_provider(settings, settings.eid_local_secret)  # stateless: any replica collects
     async with files.http_session() as http:
         try:
             yield SigningDeps(
                 settings=settings, db=kit.db, bus=kit.bus, store=kit.store,
-                billing=BillingClient(**peer), documents=DocumentsClient(**peer),
+                billing=BillingClient(kit.rpc, retry), documents=DocumentsClient(kit.rpc, retry),
                 sealer=load_sealer(settings), eid=eid, numbers=numbers, http=http,
             )  # fmt: skip
         finally:
