@@ -1,12 +1,10 @@
 """The platform's sealing certificate: from configuration, or self-signed in development."""
 
 import logging
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from aiohttp import web
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -17,7 +15,6 @@ from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from services.signing.settings import SigningSettings
-from shared.service import SETTINGS
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +29,6 @@ class Sealer:
         return x509.load_der_x509_certificate(self.certificate.dump()).public_bytes(
             serialization.Encoding.PEM
         )
-
-
-SEALER = web.AppKey("sealer", Sealer)
 
 
 def _pem(value: str) -> bytes:
@@ -95,13 +89,6 @@ def load_sealer(settings: SigningSettings) -> Sealer:
         return make_sealer(_pem(settings.sealing_certificate), _pem(settings.sealing_key), password)
     log.warning("no sealing certificate configured: sealing with a self-signed development one")
     return make_sealer(*self_signed())
-
-
-async def sealer_resource(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    assert isinstance(settings, SigningSettings)
-    app[SEALER] = load_sealer(settings)
-    yield
 
 
 def write_self_signed(folder: Path) -> tuple[Path, Path]:

@@ -2,16 +2,17 @@
 documents, and close the request. Safe to run again at any step and from any replica: the
 sealed bytes are recorded before documents is asked, and that ask has a fixed key."""
 
+from __future__ import annotations
+
 import asyncio
 import hashlib
 import logging
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from aiohttp import web
-
-from services.signing import domain, files, flow, remote
-from services.signing.certificates import SEALER
+from services.signing import domain, files, invitations
+from services.signing.certificates import Sealer
 from services.signing.models import AuditRow, PartyRow, SigningRow
 from services.signing.sealing import Certificate, EventLine, PartyLine, render_certificate, seal
 from services.signing.store import audit, parties, signings
@@ -20,7 +21,9 @@ from shared.database import Connection
 from shared.errors import DomainError
 from shared.events.documents import StoredDocument, StoreSignedDocument
 from shared.events.signing import SigningCompleted
-from shared.service import DB, STORE
+
+if TYPE_CHECKING:
+    from services.signing.app import SigningDeps
 
 log = logging.getLogger(__name__)
 
@@ -53,31 +56,32 @@ def _party_line(party: PartyRow, act: AuditRow | None) -> PartyLine:
     )  # fmt: skip
 
 
-async def complete(app: web.Application, signing_id: UUID) -> bool:
+async def complete(deps: SigningDeps, signing_id: UUID) -> bool:
     """Finish one request if it is due; False if it is not (or another replica has it)."""
-    sealed = await _seal_once(app, signing_id)
+    sealed = await _seal_once(deps, signing_id)
     if sealed is None:
         return False
-    stored = await remote.store_signed(app, sealed.firm_id, await _store_request(app, sealed))
-    return await _close(app, signing_id, stored)
+    request = await _store_request(deps, sealed)
+    stored = await deps.documents.store_signed(sealed.firm_id, request)
+    return await _close(deps, sealed.firm_id, signing_id, stored)
 
 
-async def _seal_once(app: web.Application, signing_id: UUID) -> SigningRow | None:
-    async with app[DB].transaction() as conn:
+async def _seal_once(deps: SigningDeps, signing_id: UUID) -> SigningRow | None:
+    async with deps.db.transaction() as conn:
         signing = await signings.lock_signing_if_free(conn, signing_id)
         if signing is None or signing.state != "sent" or signing.halted:
             return None
-        rows = await parties.list_parties(conn, signing_id)
+        rows = await parties.list_parties(conn, signing.firm_id, signing_id)
         if not domain.all_signed(rows):
             return None
         if signing.sealed_sha256 is None:
-            trail = await audit.list_audit(conn, signing_id)
+            trail = await audit.list_audit(conn, signing.firm_id, signing_id)
             try:
-                digest, size = await _seal(app, signing, rows, trail)
+                digest, size = await _seal(deps, signing, rows, trail)
             except domain.Tampered as tampered:
                 await halt(conn, signing, tampered)
                 return None
-            await signings.update_sealed(conn, signing_id, digest, size)
+            await signings.update_sealed(conn, signing.firm_id, signing_id, digest, size)
             signing = signing.model_copy(update={"sealed_sha256": digest, "sealed_size": size})
     return signing
 
@@ -85,29 +89,29 @@ async def _seal_once(app: web.Application, signing_id: UUID) -> SigningRow | Non
 async def halt(conn: Connection, signing: SigningRow, error: DomainError) -> None:
     """Tampering stops the request for good; staff see why in needs-attention."""
     now = datetime.now(UTC)
-    await signings.update_halted(conn, signing.id, error.detail)
+    await signings.update_halted(conn, signing.firm_id, signing.id, error.detail)
     await audit.insert_audit(conn, signing.id, signing.firm_id, now, "halted", detail=error.detail)
     log.error("signing %s halted: %s", signing.id, error.detail)
 
 
 async def _seal(
-    app: web.Application, signing: SigningRow, rows: list[PartyRow], trail: list[AuditRow]
+    deps: SigningDeps, signing: SigningRow, rows: list[PartyRow], trail: list[AuditRow]
 ) -> tuple[str, int]:
-    store = app[STORE]
+    store = deps.store
     original, found = await files.fetch(store, files.original_key(signing.id))
     with original, files.new_spool() as output:
         domain.require_untampered(signing.document_sha256, found)
         cert = certificate(signing, rows, trail, datetime.now(UTC))
-        await asyncio.to_thread(_render_and_seal, app, cert, original, output)
+        await asyncio.to_thread(_render_and_seal, deps.sealer, cert, original, output)
         digest = await asyncio.to_thread(_sha256, output)
         size = await files.put(store, files.signed_key(signing.id), output, "application/pdf")
     return digest, size
 
 
 def _render_and_seal(
-    app: web.Application, cert: Certificate, original: files.Spool, output: files.Spool
+    sealer: Sealer, cert: Certificate, original: files.Spool, output: files.Spool
 ) -> None:
-    seal(original, render_certificate(cert), app[SEALER], output)
+    seal(original, render_certificate(cert), sealer, output)
 
 
 def _sha256(spool: files.Spool) -> str:
@@ -117,10 +121,9 @@ def _sha256(spool: files.Spool) -> str:
     return digest
 
 
-async def _store_request(app: web.Application, signing: SigningRow) -> StoreSignedDocument:
-    settings = remote.settings_of(app)
-    url = await app[STORE].presigned_url(
-        files.signed_key(signing.id), settings.source_url_ttl_seconds
+async def _store_request(deps: SigningDeps, signing: SigningRow) -> StoreSignedDocument:
+    url = await deps.store.presigned_url(
+        files.signed_key(signing.id), deps.settings.source_url_ttl_seconds
     )
     assert signing.sealed_sha256 is not None
     assert signing.sealed_size is not None
@@ -131,14 +134,15 @@ async def _store_request(app: web.Application, signing: SigningRow) -> StoreSign
     )  # fmt: skip
 
 
-async def _close(app: web.Application, signing_id: UUID, stored: StoredDocument) -> bool:
-    settings = remote.settings_of(app)
-    async with app[DB].transaction() as conn:
-        signing = await signings.lock_signing_by_id(conn, signing_id)
+async def _close(
+    deps: SigningDeps, firm_id: UUID, signing_id: UUID, stored: StoredDocument
+) -> bool:
+    async with deps.db.transaction() as conn:
+        signing = await signings.lock_signing(conn, firm_id, signing_id)
         if signing is None or signing.state != "sent":
             return False
         now = datetime.now(UTC)
-        await signings.update_completed(conn, signing_id, stored.document_id, now)
+        await signings.update_completed(conn, firm_id, signing_id, stored.document_id, now)
         await audit.insert_audit(
             conn, signing_id, signing.firm_id, now, "completed",
             document_sha256=signing.sealed_sha256, detail=str(stored.document_id),
@@ -149,6 +153,6 @@ async def _close(app: web.Application, signing_id: UUID, stored: StoredDocument)
             signed_sha256=signing.sealed_sha256 or "",
         )  # fmt: skip
         await put(conn, completed, firm_id=signing.firm_id, actor=None)
-        rows = await parties.list_parties(conn, signing_id)
-        await flow.send_copies(conn, settings, signing, rows, now)
+        rows = await parties.list_parties(conn, firm_id, signing_id)
+        await invitations.send_copies(conn, deps.settings, signing, rows, now)
     return True

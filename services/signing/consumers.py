@@ -1,7 +1,10 @@
-"""Identity's events kept as the replicas that decide who may see what."""
+"""Identity's events kept as the replicas that decide who may see what. Each must name its firm
+(`Envelope.require_firm`): one that does not is refused and dead-lettered, never applied."""
+
+from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from services.signing.store import replicas
 from shared.bus import Handler
@@ -9,34 +12,44 @@ from shared.database import Connection
 from shared.events.base import Envelope, Event
 from shared.events.identity import ContactLinked, ContactUnlinked, StaffAssigned, StaffUnassigned
 
-
-def _firm(envelope: Envelope) -> Any:
-    if envelope.firm_id is None:
-        raise ValueError(f"{envelope.type} {envelope.id} names no firm")
-    return envelope.firm_id
+if TYPE_CHECKING:
+    from services.signing.app import SigningDeps
 
 
-async def staff_assigned(conn: Connection, event: StaffAssigned, envelope: Envelope) -> None:
+async def staff_assigned(
+    conn: Connection, event: StaffAssigned, envelope: Envelope, *, deps: SigningDeps
+) -> None:
     await replicas.upsert_assignment(
-        conn, _firm(envelope), event.staff_id, event.client_id, True, envelope.occurred_at
+        conn, envelope.require_firm(), event.staff_id, event.client_id, True, envelope.occurred_at
     )
 
 
-async def staff_unassigned(conn: Connection, event: StaffUnassigned, envelope: Envelope) -> None:
+async def staff_unassigned(
+    conn: Connection, event: StaffUnassigned, envelope: Envelope, *, deps: SigningDeps
+) -> None:
     await replicas.upsert_assignment(
-        conn, _firm(envelope), event.staff_id, event.client_id, False, envelope.occurred_at
+        conn, envelope.require_firm(), event.staff_id, event.client_id, False, envelope.occurred_at
     )
 
 
-async def contact_linked(conn: Connection, event: ContactLinked, envelope: Envelope) -> None:
-    await replicas.upsert_contact_link(
-        conn, _firm(envelope), event.contact_id, event.client_id, True, envelope.occurred_at
+async def contact_linked(
+    conn: Connection, event: ContactLinked, envelope: Envelope, *, deps: SigningDeps
+) -> None:
+    await replicas.upsert_relationship(
+        conn, envelope.require_firm(), event.contact_id, event.client_id, True, envelope.occurred_at
     )
 
 
-async def contact_unlinked(conn: Connection, event: ContactUnlinked, envelope: Envelope) -> None:
-    await replicas.upsert_contact_link(
-        conn, _firm(envelope), event.contact_id, event.client_id, False, envelope.occurred_at
+async def contact_unlinked(
+    conn: Connection, event: ContactUnlinked, envelope: Envelope, *, deps: SigningDeps
+) -> None:
+    await replicas.upsert_relationship(
+        conn,
+        envelope.require_firm(),
+        event.contact_id,
+        event.client_id,
+        False,
+        envelope.occurred_at,
     )
 
 

@@ -5,11 +5,12 @@ Bytes pass through bounded buffers (a spooled temporary file), never whole in me
 minio call runs in the store's thread pool.
 """
 
+from __future__ import annotations
+
 import asyncio
 import hashlib
-from collections.abc import AsyncIterator
 from tempfile import SpooledTemporaryFile
-from typing import IO
+from typing import IO, TYPE_CHECKING
 from uuid import UUID
 
 import aiohttp
@@ -22,20 +23,21 @@ from services.signing.models import SigningRow
 from shared.errors import NotFound, TooLarge, Unavailable
 from shared.http import downloads
 from shared.http.downloads import Download
-from shared.service import SETTINGS, STORE
 from shared.storage import ObjectStore
+
+if TYPE_CHECKING:
+    from services.signing.app import SigningDeps
 
 CHUNK = 1024 * 1024
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
-HTTP = web.AppKey("http", aiohttp.ClientSession)
 
 Spool = IO[bytes]
 
 
-async def http_client(app: web.Application) -> AsyncIterator[None]:
-    app[HTTP] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300, sock_read=30))
-    yield
-    await app[HTTP].close()
+def http_session() -> aiohttp.ClientSession:
+    """The client that fetches documents' presigned URLs: a whole transfer may take minutes,
+    but a stalled one is given up after half a minute of silence."""
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300, sock_read=30))
 
 
 def original_key(signing_id: UUID) -> str:
@@ -82,10 +84,9 @@ def signed_name(name: str) -> str:
     return f"{stem} (signed).pdf"[:255]
 
 
-async def send(request: web.Request, download: Download) -> web.StreamResponse:
-    settings = request.app[SETTINGS]
+async def send(request: web.Request, deps: SigningDeps, download: Download) -> web.StreamResponse:
     return await downloads.send(
-        request, request.app[STORE], download, proxies=settings.proxies, chunk_bytes=CHUNK
+        request, deps.store, download, proxies=deps.settings.proxies, chunk_bytes=CHUNK
     )
 
 

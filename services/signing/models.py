@@ -12,6 +12,7 @@ Method = Literal["eid", "email_otp", "click"]
 State = Literal["draft", "sent", "completed", "declined", "expired", "cancelled"]
 PartyStatus = Literal["waiting", "invited", "signed", "declined"]
 Credit = Literal["none", "reserving", "committed", "releasing", "released"]
+LinkKind = Literal["sign", "copy"]
 
 
 class Row(BaseModel):
@@ -80,6 +81,14 @@ class PartyRow(Row):
     session_expires_at: datetime | None
 
 
+class LinkRow(Row):
+    kind: LinkKind
+    party_id: UUID
+    signing_id: UUID
+    firm_id: UUID
+    expires_at: datetime
+
+
 class AuditRow(Row):
     at: datetime
     action: str
@@ -96,6 +105,59 @@ class Evidence(Row):
 
     address: str | None
     user_agent: str | None
+
+
+# --- Payloads: what an insert writes (the table fills in the rest) ---------------------------
+
+
+class NewSigning(Row):
+    """A draft request: what staff asked for and the document as copied; state `draft`, no
+    credit taken, nothing sealed."""
+
+    id: UUID
+    firm_id: UUID
+    client_id: UUID
+    folder_id: UUID
+    document_id: UUID
+    document_name: str
+    document_sha256: str
+    document_size: int
+    attachments: list[Attachment]
+    message: str
+    language: Language
+    expires_at: datetime
+    reminder_days: int | None
+    created_by: UUID
+    created_at: datetime
+
+
+class NewParty(Row):
+    """A party as staff named them (the personal number sealed), waiting for their turn."""
+
+    id: UUID
+    signing_id: UUID
+    firm_id: UUID
+    position: int
+    name: str
+    email: str
+    phone: str | None
+    personal_number_sealed: bytes | None
+    role: Role
+    sign_order: int
+    method: Method
+    contact_id: UUID | None
+
+
+class NewLink(Row):
+    """A party's secret link, kept only as the SHA-256 of its token."""
+
+    token_hash: bytes
+    kind: LinkKind
+    party_id: UUID
+    signing_id: UUID
+    firm_id: UUID
+    created_at: datetime
+    expires_at: datetime
 
 
 # --- HTTP: staff -----------------------------------------------------------------------------

@@ -13,19 +13,15 @@ previous release still write during a rolling deploy.
 """
 
 import os
-from collections.abc import AsyncIterator
 from uuid import UUID
 
-from aiohttp import web
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from services.signing.models import PartyRow
-from services.signing.settings import SigningSettings
 from services.signing.store import parties
 from shared.database import Database
-from shared.service import DB, SETTINGS
 
 NONCE_BYTES = 12
 BATCH = 200
@@ -53,9 +49,6 @@ class PersonalNumbers:
         return None if sealed is None else self.open(party.id, sealed)
 
 
-PERSONAL_NUMBERS = web.AppKey("personal_numbers", PersonalNumbers)
-
-
 async def seal_plain(db: Database, numbers: PersonalNumbers) -> int:
     """Seal every number still in plain text and clear it; returns how many. Rows are taken
     with SKIP LOCKED, so replicas doing it at once share the work."""
@@ -69,11 +62,3 @@ async def seal_plain(db: Database, numbers: PersonalNumbers) -> int:
         done += len(plain)
         if len(plain) < BATCH:
             return done
-
-
-async def personal_numbers_resource(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-    assert isinstance(settings, SigningSettings)
-    app[PERSONAL_NUMBERS] = PersonalNumbers(settings.personal_number_key)
-    await seal_plain(app[DB], app[PERSONAL_NUMBERS])
-    yield

@@ -78,7 +78,11 @@ class SigningSettings(S3Settings, EidSettings):
     completion_job_seconds: float = Field(
         30.0, gt=0, description="How often unfinished sealings (e.g. documents was down) retry."
     )
-    rpc_attempts: int = Field(3, ge=1, description="Tries of one RPC (same key) on a timeout.")
+    rpc_attempts: int = Field(
+        3,
+        ge=1,
+        description="Tries of one RPC (same key) when no answer comes or the broker is away.",
+    )
     rpc_timeout_seconds: float = Field(10.0, gt=0, description="Wait for one RPC answer.")
     max_pdf_bytes: int = Field(100 * 1024**2, gt=0, description="Largest PDF accepted.")
     eid_local_secret: str = Field(

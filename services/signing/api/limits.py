@@ -2,16 +2,20 @@
 start an eID authentication. Each counts per source address and per party (the target), shared
 by every replica (shared/ratelimit.py); the numbers are settings."""
 
-from typing import Literal
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
 
 from aiohttp import web
 
 from services.signing import tokens
-from services.signing.api.common import evidence_of, settings_of
+from services.signing.api.evidence import evidence_of
 from services.signing.settings import SigningSettings
 from services.signing.store import links
 from shared.ratelimit import Limit, hit
-from shared.service import DB
+
+if TYPE_CHECKING:
+    from services.signing.app import SigningDeps
 
 Action = Literal["code", "eid"]
 
@@ -29,14 +33,14 @@ def limits(settings: SigningSettings, action: Action) -> tuple[Limit, Limit]:
     )
 
 
-async def count(request: web.Request, action: Action) -> None:
+async def count(request: web.Request, deps: SigningDeps, action: Action) -> None:
     """Count one `action` against the caller's address and then the link's party, or raise
     TooManyRequests (429). Called before the request opens its transaction: a hit takes a
     pooled connection of its own, and requests holding one while waiting for another could
     together leave none. An unknown link counts against its address only (it then answers 404)."""
-    db = request.app[DB]
-    per_address, per_party = limits(settings_of(request), action)
-    await hit(db, per_address, evidence_of(request).address or "unknown")
+    db = deps.db
+    per_address, per_party = limits(deps.settings, action)
+    await hit(db, per_address, evidence_of(request, deps.settings).address or "unknown")
     async with db.transaction(readonly=True) as conn:
         link = await links.get_link(conn, tokens.hash_token(request.match_info["token"]))
     if link is not None:

@@ -1,14 +1,18 @@
 """Overviews: a client's requests with progress, and what needs attention — for staff, the
 declined, halted and soon-expiring; for a contact, what waits for them."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from aiohttp import web
 
 from services.signing import domain
-from services.signing.api import api
-from services.signing.api.common import ADMINS, now, settings_of, staff_sees_client, summary
+from services.signing.access import require_client
+from services.signing.api.evidence import now
+from services.signing.api.responses import summary
 from services.signing.models import (
     AttentionQuery,
     ListQuery,
@@ -19,8 +23,13 @@ from services.signing.models import (
 from services.signing.store import parties, replicas, signings
 from shared.auth import Principal
 from shared.database import Connection
-from shared.errors import NotFound
-from shared.service import DB
+from shared.http.routing import Api
+
+if TYPE_CHECKING:
+    from services.signing.app import SigningDeps
+    from services.signing.settings import SigningSettings
+
+api = Api("signing")
 
 ATTENTION_LIMIT = 200
 
@@ -30,7 +39,7 @@ async def _summaries(
 ) -> list[SigningSummary]:
     result = []
     for signing in rows:
-        people = await parties.list_parties(conn, signing.id)
+        people = await parties.list_parties(conn, signing.firm_id, signing.id)
         result.append(summary(signing, people, (reasons or {}).get(signing.id)))
     return result
 
@@ -42,26 +51,25 @@ async def _summaries(
     query=AttentionQuery, response=SigningList,
 )  # fmt: skip
 async def needs_attention(
-    request: web.Request, *, principal: Principal, query: AttentionQuery
+    request: web.Request, *, deps: SigningDeps, principal: Principal, query: AttentionQuery
 ) -> SigningList:
-    async with request.app[DB].transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         if principal.is_staff:
-            items = await _staff_attention(conn, request, principal, query)
+            items = await _staff_attention(conn, deps.settings, principal, query)
         else:
             items = await _contact_attention(conn, principal)
     return SigningList(items=items)
 
 
 async def _staff_attention(
-    conn: Connection, request: web.Request, principal: Principal, query: AttentionQuery
+    conn: Connection, settings: SigningSettings, principal: Principal, query: AttentionQuery
 ) -> list[SigningSummary]:
-    settings, at = settings_of(request), now()
-    clients = None if principal.role in ADMINS else await replicas.list_assigned_clients(
+    at = now()
+    clients = None if principal.sees_every_client else await replicas.list_assigned_clients(
         conn, principal.firm_id, principal.user_id
     )  # fmt: skip
     if query.client_id is not None:
-        if not await staff_sees_client(conn, principal, query.client_id):
-            raise NotFound("No such client.")
+        await require_client(conn, principal, query.client_id)
         clients = [query.client_id]
     soon = at + timedelta(days=settings.expiring_soon_days)
     rows = await signings.list_staff_attention(
@@ -90,11 +98,10 @@ async def _contact_attention(conn: Connection, principal: Principal) -> list[Sig
     access="staff", query=ListQuery, response=SigningList, errors=(404,),
 )  # fmt: skip
 async def list_signings(
-    request: web.Request, *, principal: Principal, query: ListQuery
+    request: web.Request, *, deps: SigningDeps, principal: Principal, query: ListQuery
 ) -> SigningList:
-    async with request.app[DB].transaction(readonly=True) as conn:
-        if not await staff_sees_client(conn, principal, query.client_id):
-            raise NotFound("No such client.")
+    async with deps.db.transaction(readonly=True) as conn:
+        await require_client(conn, principal, query.client_id)
         rows = await signings.list_for_client(
             conn, principal.firm_id, query.client_id, query.state, query.limit
         )

@@ -1,21 +1,39 @@
 """The party's side (`/api/v1/sign/{token}/...`, no account): open, read, sign or decline."""
 
+from __future__ import annotations
+
 import base64
 import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from services.signing import completion, domain, files, flow
-from services.signing.api import api, authn  # noqa: F401 - registers the authentication routes
-from services.signing.api.common import evidence_of, now, settings_of
-from services.signing.api.links import PartyContext, load_copy, load_party, require_authenticated
-from services.signing.models import Acted, DeclineIn, OtherParty, PartyRow, PartyView, SignIn
+from services.signing import completion, domain, files, invitations
+from services.signing.access import PartyContext, require_copy, require_party
+from services.signing.api.evidence import evidence_of, now
+from services.signing.api.sessions import require_authenticated
+from services.signing.models import (
+    Acted,
+    DeclineIn,
+    Evidence,
+    OtherParty,
+    PartyRow,
+    PartyView,
+    SignIn,
+)
+from services.signing.settings import SigningSettings
 from services.signing.store import audit, parties, signings
 from shared.bus import put
 from shared.database import Connection
 from shared.errors import Invalid, NotFound
 from shared.events.signing import PartyDeclined, PartySigned, PartyViewed
-from shared.service import DB, STORE
+from shared.http.routing import Api
+
+if TYPE_CHECKING:
+    from services.signing.app import SigningDeps
+
+api = Api("signing")
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +47,12 @@ def _other(p: PartyRow) -> OtherParty:
     summary="Open a signing link: the request, who else takes part, whether you may act now",
     access="public", response=PartyView, errors=(404, 409, 410),
 )  # fmt: skip
-async def open_link(request: web.Request) -> PartyView:
+async def open_link(request: web.Request, *, deps: SigningDeps) -> PartyView:
     at = now()
-    async with request.app[DB].transaction() as conn:
-        ctx = await load_party(conn, request.match_info["token"], at)
+    async with deps.db.transaction() as conn:
+        ctx = await require_party(conn, request.match_info["token"], at, lock=True)
         if ctx.party.viewed_at is None:
-            await _viewed(conn, request, ctx)
+            await _viewed(conn, evidence_of(request, deps.settings), ctx)
     s, p = ctx.signing, ctx.party
     return PartyView(
         signing_id=s.id, document_name=s.document_name, document_sha256=s.document_sha256,
@@ -45,11 +63,11 @@ async def open_link(request: web.Request) -> PartyView:
     )  # fmt: skip
 
 
-async def _viewed(conn: Connection, request: web.Request, ctx: PartyContext) -> None:
+async def _viewed(conn: Connection, evidence: Evidence, ctx: PartyContext) -> None:
     at, s, p = now(), ctx.signing, ctx.party
     await parties.update_viewed(conn, p.id, at)
     await audit.insert_audit(
-        conn, s.id, s.firm_id, at, "viewed", party_id=p.id, evidence=evidence_of(request),
+        conn, s.id, s.firm_id, at, "viewed", party_id=p.id, evidence=evidence,
         document_sha256=s.document_sha256,
     )  # fmt: skip
     event = PartyViewed(
@@ -63,10 +81,10 @@ async def _viewed(conn: Connection, request: web.Request, ctx: PartyContext) -> 
     summary="The PDF to sign, streamed (exactly the bytes sent)",
     access="public", raw_response="application/pdf", errors=(404, 409, 410),
 )  # fmt: skip
-async def party_document(request: web.Request) -> web.StreamResponse:
-    async with request.app[DB].transaction(readonly=True) as conn:
-        ctx = await load_party(conn, request.match_info["token"], now(), lock=False)
-    return await files.send(request, files.original(ctx.signing))
+async def party_document(request: web.Request, *, deps: SigningDeps) -> web.StreamResponse:
+    async with deps.db.transaction(readonly=True) as conn:
+        ctx = await require_party(conn, request.match_info["token"], now())
+    return await files.send(request, deps, files.original(ctx.signing))
 
 
 @api.get(
@@ -74,13 +92,13 @@ async def party_document(request: web.Request) -> web.StreamResponse:
     summary="One of the request's attachments, streamed",
     access="public", raw_response="application/octet-stream", errors=(404, 409, 410),
 )  # fmt: skip
-async def party_attachment(request: web.Request) -> web.StreamResponse:
-    async with request.app[DB].transaction(readonly=True) as conn:
-        ctx = await load_party(conn, request.match_info["token"], now(), lock=False)
+async def party_attachment(request: web.Request, *, deps: SigningDeps) -> web.StreamResponse:
+    async with deps.db.transaction(readonly=True) as conn:
+        ctx = await require_party(conn, request.match_info["token"], now())
     index = request.match_info["index"]
     if not index.isdigit() or int(index) >= len(ctx.signing.attachments):
         raise NotFound("No such attachment.")
-    return await files.send(request, files.attachment(ctx.signing, int(index)))
+    return await files.send(request, deps, files.attachment(ctx.signing, int(index)))
 
 
 def _drawn(body: SignIn) -> bytes | None:
@@ -100,52 +118,63 @@ def _drawn(body: SignIn) -> bytes | None:
     summary="Sign (approve, for an approver); send X-Signing-Session unless your method is click",
     access="public", body=SignIn, response=Acted, errors=(403, 404, 409, 410, 422),
 )  # fmt: skip
-async def sign(request: web.Request, *, body: SignIn) -> Acted:
-    at, drawn, app = now(), _drawn(body), request.app
-    async with app[DB].transaction() as conn:
-        ctx = await load_party(conn, request.match_info["token"], at)
+async def sign(request: web.Request, *, deps: SigningDeps, body: SignIn) -> Acted:
+    at, drawn = now(), _drawn(body)
+    async with deps.db.transaction() as conn:
+        ctx = await require_party(conn, request.match_info["token"], at, lock=True)
         domain.require_party_may_act(ctx.party, ctx.parties)
         require_authenticated(request, ctx.party, at)
-        shown = await files.sha256_of(app[STORE], files.original_key(ctx.signing.id))
+        shown = await files.sha256_of(deps.store, files.original_key(ctx.signing.id))
         tampered = ctx.signing.document_sha256 != shown
         if tampered:
             await completion.halt(
                 conn, ctx.signing, domain.Tampered(ctx.signing.document_sha256, shown)
             )
         else:
-            rows = await _record_signature(conn, request, ctx, body, drawn, shown)
+            signed = Signed(body.typed_name, drawn, shown, evidence_of(request, deps.settings))
+            rows = await _record_signature(conn, deps.settings, ctx, signed)
     domain.require_untampered(ctx.signing.document_sha256, shown)
     state = "sent"
     if domain.all_signed(rows):
-        state = await _complete(app, ctx)
+        state = await _complete(deps, ctx)
     return Acted(status="signed", request_state=state)  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class Signed:
+    """What a party's signature records: the typed name and drawn image they gave, the SHA-256
+    of the PDF as shown to them, and the evidence of the request."""
+
+    typed_name: str | None
+    drawn: bytes | None
+    shown: str
+    evidence: Evidence
+
+
 async def _record_signature(
-    conn: Connection, request: web.Request, ctx: PartyContext, body: SignIn, drawn: bytes | None,
-    shown: str,
-) -> list[PartyRow]:  # fmt: skip
-    at, s, p = now(), ctx.signing, ctx.party
-    await parties.update_signed(conn, p.id, at, body.typed_name, drawn)
+    conn: Connection, settings: SigningSettings, ctx: PartyContext, signed: Signed
+) -> list[PartyRow]:
+    at, s, p, shown = now(), ctx.signing, ctx.party, signed.shown
+    await parties.update_signed(conn, p.id, at, signed.typed_name, signed.drawn)
     action = "approved" if p.role == "approver" else "signed"
     await audit.insert_audit(
         conn, s.id, s.firm_id, at, action, party_id=p.id, method=p.method,
-        evidence=evidence_of(request), document_sha256=shown, detail=body.typed_name or "",
+        evidence=signed.evidence, document_sha256=shown, detail=signed.typed_name or "",
     )  # fmt: skip
     event = PartySigned(
         signing_id=s.id, client_id=s.client_id, party_id=p.id, contact_id=p.contact_id,
         role=p.role, method=p.method, document_sha256=shown,
     )  # fmt: skip
     await put(conn, event, firm_id=s.firm_id, actor=p.contact_id)
-    rows = await parties.list_parties(conn, s.id)
-    await flow.invite_due(conn, settings_of(request), s, rows, at)
+    rows = await parties.list_parties(conn, s.firm_id, s.id)
+    await invitations.invite_due(conn, settings, s, rows, at)
     return rows
 
 
-async def _complete(app: web.Application, ctx: PartyContext) -> str:
+async def _complete(deps: SigningDeps, ctx: PartyContext) -> str:
     """Seal now so the last signer sees the outcome; if it fails the job finishes it."""
     try:
-        return "completed" if await completion.complete(app, ctx.signing.id) else "sent"
+        return "completed" if await completion.complete(deps, ctx.signing.id) else "sent"
     except Exception:
         log.exception("completing signing %s failed; the completion job will retry", ctx.signing.id)
         return "sent"
@@ -156,18 +185,19 @@ async def _complete(app: web.Application, ctx: PartyContext) -> str:
     summary="Decline with a reason; the whole request becomes declined",
     access="public", body=DeclineIn, response=Acted, errors=(403, 404, 409, 410, 422),
 )  # fmt: skip
-async def decline(request: web.Request, *, body: DeclineIn) -> Acted:
+async def decline(request: web.Request, *, deps: SigningDeps, body: DeclineIn) -> Acted:
     at = now()
-    async with request.app[DB].transaction() as conn:
-        ctx = await load_party(conn, request.match_info["token"], at)
+    async with deps.db.transaction() as conn:
+        ctx = await require_party(conn, request.match_info["token"], at, lock=True)
         domain.require_party_may_act(ctx.party, ctx.parties)
         require_authenticated(request, ctx.party, at)
         s, p = ctx.signing, ctx.party
         await parties.update_declined(conn, p.id, at, body.reason)
-        await signings.update_state(conn, s.id, "declined", at)
+        await signings.update_state(conn, s.firm_id, s.id, "declined", at)
         await audit.insert_audit(
             conn, s.id, s.firm_id, at, "declined", party_id=p.id, method=p.method,
-            evidence=evidence_of(request), document_sha256=s.document_sha256, detail=body.reason,
+            evidence=evidence_of(request, deps.settings), document_sha256=s.document_sha256,
+            detail=body.reason,
         )  # fmt: skip
         event = PartyDeclined(
             signing_id=s.id, client_id=s.client_id, party_id=p.id, contact_id=p.contact_id,
@@ -182,7 +212,7 @@ async def decline(request: web.Request, *, body: DeclineIn) -> Acted:
     summary="Download the sealed PDF with the link sent at completion",
     access="public", raw_response="application/pdf", errors=(404, 410),
 )  # fmt: skip
-async def signed_copy(request: web.Request) -> web.StreamResponse:
-    async with request.app[DB].transaction(readonly=True) as conn:
-        ctx = await load_copy(conn, request.match_info["token"])
-    return await files.send(request, files.signed(ctx.signing))
+async def signed_copy(request: web.Request, *, deps: SigningDeps) -> web.StreamResponse:
+    async with deps.db.transaction(readonly=True) as conn:
+        ctx = await require_copy(conn, request.match_info["token"])
+    return await files.send(request, deps, files.signed(ctx.signing))

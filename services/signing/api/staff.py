@@ -1,45 +1,49 @@
 """Staff: create a request, read it, send it, cancel it, fetch the signed PDF."""
 
+from __future__ import annotations
+
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 import asyncpg
 from aiohttp import web
 
 from services.signing import domain, files, originals, sending
-from services.signing.api import api
-from services.signing.api.common import now, require_signing, settings_of, signing_out
-from services.signing.models import Attachment, CancelIn, SigningIn, SigningOut, SigningRow
-from services.signing.personal_numbers import PERSONAL_NUMBERS
+from services.signing.access import require_signing
+from services.signing.api.evidence import now
+from services.signing.api.responses import signing_out
+from services.signing.models import Attachment, CancelIn, NewSigning, SigningIn, SigningOut
 from services.signing.store import audit, parties, signings
 from shared.auth import Principal
 from shared.errors import NotFound
-from shared.http.routing import path_uuid
-from shared.service import DB
+from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.signing.app import SigningDeps
+
+api = Api("signing")
 
 
-async def _view(request: web.Request, principal: Principal, signing_id: UUID) -> SigningOut:
-    async with request.app[DB].transaction(readonly=True) as conn:
+async def _view(deps: SigningDeps, principal: Principal, signing_id: UUID) -> SigningOut:
+    async with deps.db.transaction(readonly=True) as conn:
         signing = await require_signing(conn, principal, signing_id)
-        rows = await parties.list_parties(conn, signing_id)
-        trail = await audit.list_audit(conn, signing_id)
+        rows = await parties.list_parties(conn, principal.firm_id, signing_id)
+        trail = await audit.list_audit(conn, principal.firm_id, signing_id)
     return signing_out(signing, rows, trail)
 
 
 def _draft(
     principal: Principal, body: SigningIn, copied: originals.Original,
     attachments: list[Attachment], signing_id: UUID,
-) -> SigningRow:  # fmt: skip
-    at = now()
+) -> NewSigning:  # fmt: skip
     source = copied.source
-    return SigningRow(
+    return NewSigning(
         id=signing_id, firm_id=principal.firm_id, client_id=source.client_id,
         folder_id=source.folder_id, document_id=source.document_id, document_name=source.name,
         document_sha256=copied.sha256, document_size=copied.size, attachments=attachments,
         message=body.message, language=body.language, expires_at=body.expires_at,
-        reminder_days=body.reminder_days, state="draft", credit="none", halted=None,
-        created_by=principal.user_id, created_at=at, sent_at=None, closed_at=None,
-        sealed_sha256=None, sealed_size=None, signed_document_id=None,
+        reminder_days=body.reminder_days, created_by=principal.user_id, created_at=now(),
     )  # fmt: skip
 
 
@@ -49,30 +53,26 @@ def _draft(
     access="staff", body=SigningIn, response=SigningOut, status=201, errors=(404, 409, 422, 503),
 )  # fmt: skip
 async def create_signing(
-    request: web.Request, *, principal: Principal, body: SigningIn
+    request: web.Request, *, deps: SigningDeps, principal: Principal, body: SigningIn
 ) -> SigningOut:
-    settings, app = settings_of(request), request.app
     domain.validate_parties(body.parties)
-    body = body.model_copy(
-        update={
-            "expires_at": body.expires_at or now() + timedelta(days=settings.default_expiry_days)
-        }
-    )
-    domain.validate_expiry(body.expires_at, now())  # type: ignore[arg-type]
-    source = await originals.open_source(app, principal, body.document_id)
-    async with app[DB].transaction(readonly=True) as conn:
+    expires_at = body.expires_at or now() + timedelta(days=deps.settings.default_expiry_days)
+    body = body.model_copy(update={"expires_at": expires_at})
+    domain.validate_expiry(expires_at, now())
+    source = await originals.open_source(deps, principal, body.document_id)
+    async with deps.db.transaction(readonly=True) as conn:
         if await signings.get_active_for_document(conn, principal.firm_id, source.document_id):
             raise domain.AlreadyInSigning()
     signing_id = uuid4()
-    copied = await originals.copy_original(app, source, signing_id)
+    copied = await originals.copy_original(deps, source, signing_id)
     attachments = await originals.copy_attachments(
-        app, principal, source.client_id, body.attachment_ids, signing_id
+        deps, principal, source.client_id, body.attachment_ids, signing_id
     )
-    signing = _draft(principal, body, copied, attachments, signing_id)
-    rows = sending.party_rows(signing_id, body.parties, app[PERSONAL_NUMBERS])
+    draft = _draft(principal, body, copied, attachments, signing_id)
+    given = sending.new_parties(signing_id, principal.firm_id, body.parties, deps.numbers)
     try:
-        async with app[DB].transaction() as conn:
-            await sending.store_draft(conn, signing, rows)
+        async with deps.db.transaction() as conn:
+            signing, rows = await sending.store_draft(conn, draft, given)
     except asyncpg.UniqueViolationError:
         raise domain.AlreadyInSigning() from None
     return signing_out(signing, rows)
@@ -83,8 +83,10 @@ async def create_signing(
     summary="A signing request with its parties, progress and audit trail",
     response=SigningOut, errors=(404,),
 )  # fmt: skip
-async def get_signing(request: web.Request, *, principal: Principal) -> SigningOut:
-    return await _view(request, principal, path_uuid(request, "signing_id"))
+async def get_signing(
+    request: web.Request, *, deps: SigningDeps, principal: Principal
+) -> SigningOut:
+    return await _view(deps, principal, path_uuid(request, "signing_id"))
 
 
 @api.post(
@@ -92,15 +94,17 @@ async def get_signing(request: web.Request, *, principal: Principal) -> SigningO
     summary="Send: take one e-signature credit and invite the first order of parties",
     access="staff", response=SigningOut, errors=(402, 404, 409, 422, 503),
 )  # fmt: skip
-async def send_signing(request: web.Request, *, principal: Principal) -> SigningOut:
+async def send_signing(
+    request: web.Request, *, deps: SigningDeps, principal: Principal
+) -> SigningOut:
     signing_id = path_uuid(request, "signing_id")
-    async with request.app[DB].transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         signing = await require_signing(conn, principal, signing_id)
     if signing.state != "sent":
         domain.require_transition(signing.state, "sent")
         domain.validate_expiry(signing.expires_at, now())
-        await sending.send(request.app, principal, signing, now())
-    return await _view(request, principal, signing_id)
+        await sending.send(deps, principal, signing, now())
+    return await _view(deps, principal, signing_id)
 
 
 @api.post(
@@ -109,17 +113,17 @@ async def send_signing(request: web.Request, *, principal: Principal) -> Signing
     access="staff", body=CancelIn, response=SigningOut, errors=(404, 409, 503),
 )  # fmt: skip
 async def cancel_signing(
-    request: web.Request, *, principal: Principal, body: CancelIn
+    request: web.Request, *, deps: SigningDeps, principal: Principal, body: CancelIn
 ) -> SigningOut:
     signing_id = path_uuid(request, "signing_id")
-    async with request.app[DB].transaction() as conn:
+    async with deps.db.transaction() as conn:
         signing = await require_signing(conn, principal, signing_id, lock=True)
         returning = await sending.cancel(conn, principal, signing, body.reason, now())
     if returning:
         await sending.release(
-            request.app, principal.firm_id, signing_id, signing.credit_attempt, principal.user_id
+            deps, principal.firm_id, signing_id, signing.credit_attempt, principal.user_id
         )
-    return await _view(request, principal, signing_id)
+    return await _view(deps, principal, signing_id)
 
 
 @api.get(
@@ -127,10 +131,12 @@ async def cancel_signing(
     summary="The sealed PDF of a completed request",
     raw_response="application/pdf", errors=(404,),
 )  # fmt: skip
-async def signed_pdf(request: web.Request, *, principal: Principal) -> web.StreamResponse:
+async def signed_pdf(
+    request: web.Request, *, deps: SigningDeps, principal: Principal
+) -> web.StreamResponse:
     signing_id = path_uuid(request, "signing_id")
-    async with request.app[DB].transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         signing = await require_signing(conn, principal, signing_id)
     if signing.state != "completed":
         raise NotFound("This request has no signed PDF (yet).")
-    return await files.send(request, files.signed(signing))
+    return await files.send(request, deps, files.signed(signing))

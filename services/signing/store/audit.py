@@ -30,10 +30,11 @@ async def insert_audit(
     )  # fmt: skip
 
 
-async def list_audit(conn: Connection, signing_id: UUID) -> list[AuditRow]:
+async def list_audit(conn: Connection, firm_id: UUID, signing_id: UUID) -> list[AuditRow]:
     records = await conn.fetch(
         """SELECT at, action, party_id, method, address, user_agent, document_sha256, detail
-           FROM audit_events WHERE signing_id = $1 ORDER BY id""",
+           FROM audit_events WHERE firm_id = $1 AND signing_id = $2 ORDER BY id""",
+        firm_id,
         signing_id,
     )
     return [AuditRow.model_validate(dict(r)) for r in records]

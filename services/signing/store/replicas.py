@@ -1,4 +1,6 @@
-"""Identity's facts kept here: which member sees which client, which contact is whose."""
+"""Identity's facts kept here: which member sees which client (`staff_assignments`, flag
+`assigned`), which contact is whose (`relationships`, flag `linked`). `changed_at` is the time
+of the last event applied to a row."""
 
 from datetime import datetime
 from uuid import UUID
@@ -7,28 +9,28 @@ from shared.database import Connection
 
 
 async def upsert_assignment(
-    conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID, linked: bool, at: datetime
+    conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID, assigned: bool, at: datetime
 ) -> None:
     """Only a newer fact wins, so a late event cannot undo a later change."""
     await conn.execute(
-        """INSERT INTO staff_assignments (firm_id, staff_id, client_id, linked, changed_at)
+        """INSERT INTO staff_assignments (firm_id, staff_id, client_id, assigned, changed_at)
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (firm_id, staff_id, client_id) DO UPDATE
-           SET linked = excluded.linked, changed_at = excluded.changed_at
+           SET assigned = excluded.assigned, changed_at = excluded.changed_at
            WHERE staff_assignments.changed_at <= excluded.changed_at""",
-        firm_id, staff_id, client_id, linked, at,
+        firm_id, staff_id, client_id, assigned, at,
     )  # fmt: skip
 
 
-async def upsert_contact_link(
+async def upsert_relationship(
     conn: Connection, firm_id: UUID, contact_id: UUID, client_id: UUID, linked: bool, at: datetime
 ) -> None:
     await conn.execute(
-        """INSERT INTO client_contacts (firm_id, contact_id, client_id, linked, changed_at)
+        """INSERT INTO relationships (firm_id, contact_id, client_id, linked, changed_at)
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (firm_id, contact_id, client_id) DO UPDATE
            SET linked = excluded.linked, changed_at = excluded.changed_at
-           WHERE client_contacts.changed_at <= excluded.changed_at""",
+           WHERE relationships.changed_at <= excluded.changed_at""",
         firm_id, contact_id, client_id, linked, at,
     )  # fmt: skip
 
@@ -36,7 +38,7 @@ async def upsert_contact_link(
 async def get_assigned(conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID) -> bool:
     return bool(
         await conn.fetchval(
-            """SELECT linked FROM staff_assignments
+            """SELECT assigned FROM staff_assignments
                WHERE firm_id = $1 AND staff_id = $2 AND client_id = $3""",
             firm_id,
             staff_id,
@@ -48,19 +50,17 @@ async def get_assigned(conn: Connection, firm_id: UUID, staff_id: UUID, client_i
 async def list_assigned_clients(conn: Connection, firm_id: UUID, staff_id: UUID) -> list[UUID]:
     rows = await conn.fetch(
         """SELECT client_id FROM staff_assignments
-           WHERE firm_id = $1 AND staff_id = $2 AND linked""",
+           WHERE firm_id = $1 AND staff_id = $2 AND assigned""",
         firm_id,
         staff_id,
     )
     return [r["client_id"] for r in rows]
 
 
-async def get_contact_linked(
-    conn: Connection, firm_id: UUID, contact_id: UUID, client_id: UUID
-) -> bool:
+async def get_linked(conn: Connection, firm_id: UUID, contact_id: UUID, client_id: UUID) -> bool:
     return bool(
         await conn.fetchval(
-            """SELECT linked FROM client_contacts
+            """SELECT linked FROM relationships
                WHERE firm_id = $1 AND contact_id = $2 AND client_id = $3""",
             firm_id,
             contact_id,

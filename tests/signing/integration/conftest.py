@@ -15,14 +15,15 @@ from minio import Minio
 
 from services.billing.app import create_app as billing_app
 from services.billing.settings import BillingSettings
+from services.signing.app import SigningDeps
 from services.signing.app import create_app as signing_app
-from services.signing.certificates import SEALER
 from services.signing.settings import SigningSettings
 from shared.bus import Bus, BusNames
 from shared.bus.connection import close_connection
 from shared.bus.topology import declare_exchanges
 from shared.events.base import Envelope, Event
 from shared.events.identity import FirmCreated
+from shared.http.routing import DEPS
 from shared.service import DB
 from tests.signing.integration.documents_double import DocumentsDouble
 from tests.signing.pdfs import make_pdf
@@ -58,6 +59,13 @@ class World:
     @property
     def http(self) -> Any:
         return self.signing.http
+
+    @property
+    def deps(self) -> SigningDeps:
+        """The running signing service's dependencies, as its routes and jobs receive them."""
+        deps = self.signing.app[DEPS]
+        assert isinstance(deps, SigningDeps)
+        return deps
 
     async def sql(self, query: str, *args: Any, app: Any = None) -> Any:
         async with (app or self.signing.app)[DB].transaction() as conn:
@@ -152,7 +160,7 @@ class World:
         return codes()[count - 1]
 
     def certificate_pem(self) -> bytes:
-        return self.signing.app[SEALER].certificate_pem
+        return self.deps.sealer.certificate_pem
 
 
 def token_of(link: str) -> str:

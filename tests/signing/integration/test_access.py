@@ -16,7 +16,7 @@ async def test_other_firms_unassigned_members_and_other_clients_contacts_see_not
         ContactLinked(contact_id=contact, client_id=client, roles=["employee"], primary=True), firm
     )
     await wait_until(
-        lambda: world.sql("SELECT 1 FROM client_contacts WHERE contact_id = $1", contact)
+        lambda: world.sql("SELECT 1 FROM relationships WHERE contact_id = $1", contact)
     )
     created = await world.create(owner, await world.pdf(firm, client), [
         party("Kund", "kund@example.se", contact_id=str(contact)),
@@ -72,7 +72,7 @@ async def test_a_contact_party_sees_the_request_in_needs_attention_until_signed(
         firm,
     )
     await wait_until(
-        lambda: world.sql("SELECT 1 FROM client_contacts WHERE contact_id = $1", contact)
+        lambda: world.sql("SELECT 1 FROM relationships WHERE contact_id = $1", contact)
     )
     owner = world.staff(firm)
     created = await world.create(owner, await world.pdf(firm, client), [

@@ -3,7 +3,7 @@
 import asyncio
 import uuid
 
-from services.signing.remote import credit_key
+from services.signing.billing import credit_key
 from shared.events.billing import ReserveCredit
 from shared.service import RPC
 from tests.signing.integration.conftest import World, party

@@ -16,5 +16,6 @@ async def test_every_migration_applies_in_order_once(database: str) -> None:
     assert [name for name in first if name.startswith("signing/")] == [
         "signing/0001_init",
         "signing/0002_sealed_personal_numbers",
+        "signing/0003_replica_names",
     ]
     assert again == []

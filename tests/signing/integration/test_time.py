@@ -27,8 +27,8 @@ async def test_expiry_closes_the_request_and_its_links_answer_410(world: World) 
         "UPDATE signings SET expires_at = now() - interval '1 second' WHERE id = $1",
         uuid.UUID(signing_id),
     )
-    expired = await jobs.expire_due(world.signing.app)
-    again = await jobs.expire_due(world.signing.app)
+    expired = await jobs.expire_due(world.deps)
+    again = await jobs.expire_due(world.deps)
     detail = await (await world.http.get(f"/api/v1/signings/{signing_id}", headers=owner)).json()
     link = await world.http.get(f"/api/v1/sign/{token}")
 
@@ -47,8 +47,8 @@ async def test_reminders_go_to_those_who_have_not_acted_with_a_fresh_working_lin
         "UPDATE parties SET invited_at = invited_at - interval '3 days' WHERE signing_id = $1",
         uuid.UUID(signing_id),
     )
-    reminded = await jobs.remind_due(world.signing.app)
-    again = await jobs.remind_due(world.signing.app)
+    reminded = await jobs.remind_due(world.deps)
+    again = await jobs.remind_due(world.deps)
     fresh = await world.invitation("b@x.se", count=2)
     done = await act(world, fresh)
 

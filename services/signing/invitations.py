@@ -1,32 +1,22 @@
-"""Steps shared by the API and the jobs: inviting parties in order, reminding them, sending
-the signed copy. Each stages its commands and events in the caller's transaction."""
+"""What a party is sent, each with a fresh secret link: the invitation when their order's turn
+comes, reminders while they have not acted, and the signed copy at completion. Shared by the API
+and the jobs; each stages its commands and events in the caller's transaction."""
 
 from datetime import datetime, timedelta
 
 from services.signing import domain, tokens
-from services.signing.models import PartyRow, SigningRow
+from services.signing.models import LinkKind, NewLink, PartyRow, SigningRow
 from services.signing.settings import SigningSettings
 from services.signing.store import audit, links, parties
 from shared.bus import put
 from shared.database import Connection
 from shared.events.signing import (
     PartyInvited,
-    PartySummary,
     SendSignedCopy,
     SendSigningInvitation,
     SendSigningReminder,
     SigningReminderDue,
 )
-
-
-def summaries(rows: list[PartyRow]) -> list[PartySummary]:
-    return [
-        PartySummary(
-            party_id=p.id, name=p.name, role=p.role, order=p.sign_order, method=p.method,
-            contact_id=p.contact_id,
-        )
-        for p in rows
-    ]  # fmt: skip
 
 
 def _page(settings: SigningSettings, page: str, token: str) -> str:
@@ -46,11 +36,15 @@ def copy_url(settings: SigningSettings, token: str) -> str:
 
 
 async def new_link(
-    conn: Connection, signing: SigningRow, party: PartyRow, kind: links.Kind, expires: datetime,
+    conn: Connection, signing: SigningRow, party: PartyRow, kind: LinkKind, expires: datetime,
     now: datetime,
 ) -> str:  # fmt: skip
     token, digest = tokens.new_token()
-    await links.insert_link(conn, digest, kind, party.id, signing.id, signing.firm_id, now, expires)
+    link = NewLink(
+        token_hash=digest, kind=kind, party_id=party.id, signing_id=signing.id,
+        firm_id=signing.firm_id, created_at=now, expires_at=expires,
+    )  # fmt: skip
+    await links.insert_link(conn, link)
     return token
 
 
