@@ -82,11 +82,6 @@ class LengthRequired(DomainError):
     title = "Length required"
 
 
-def staff_sees_client(role: str | None, assigned: bool) -> bool:
-    """Owners and admins see every client of the firm; a member only the assigned ones."""
-    return role in ("owner", "admin") or (role == "member" and assigned)
-
-
 def _member(standing: Standing) -> bool:
     return standing.portal_access and standing.linked
 

@@ -4,19 +4,20 @@ The `uploads` row is committed before anything else happens, so whatever fails l
 if the process dies) the reaper knows which object, S3 upload and reservation to undo.
 """
 
+from __future__ import annotations
+
 import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from uuid import UUID, uuid4
 
 from services.documents import domain
 from services.documents.access import audience_of
 from services.documents.models import DocumentRow, FolderRow, UploadRow, VersionRow
-from services.documents.resources import Deps
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from services.documents.store import uploads as upload_store
@@ -25,6 +26,9 @@ from shared.bus import put
 from shared.database import Connection
 from shared.errors import Conflict, Invalid
 from shared.events.documents import DocumentUploaded, DocumentVersionAdded
+
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
 
 log = logging.getLogger(__name__)
 
@@ -54,12 +58,12 @@ def new_upload(
     )  # fmt: skip
 
 
-async def begin(deps: Deps, upload: UploadRow) -> None:
+async def begin(deps: DocumentsDeps, upload: UploadRow) -> None:
     """Record the upload, then hold its bytes in billing (QuotaExceeded if refused)."""
     async with deps.db.transaction() as conn:
         await upload_store.insert_upload(conn, upload)
     try:
-        await deps.storage.reserve(upload.firm_id, upload.created_by, upload.reservation_key,
+        await deps.billing.reserve(upload.firm_id, upload.created_by, upload.reservation_key,
                                    upload.size)  # fmt: skip
     except BaseException:
         await asyncio.shield(undo(deps, upload))
@@ -67,7 +71,7 @@ async def begin(deps: Deps, upload: UploadRow) -> None:
 
 
 async def stream(
-    deps: Deps, upload: UploadRow, chunks: AsyncIterator[bytes], expected_sha256: str = ""
+    deps: DocumentsDeps, upload: UploadRow, chunks: AsyncIterator[bytes], expected_sha256: str = ""
 ) -> DocumentRow:
     """Store a begun upload's bytes and catalogue them; undo everything on any failure."""
     try:
@@ -82,7 +86,7 @@ async def stream(
     return document
 
 
-def _pipe(deps: Deps, upload: UploadRow) -> Pipe:
+def _pipe(deps: DocumentsDeps, upload: UploadRow) -> Pipe:
     last = time.monotonic()
 
     async def on_multipart(s3_upload_id: str) -> None:
@@ -104,7 +108,7 @@ def _pipe(deps: Deps, upload: UploadRow) -> Pipe:
     )  # fmt: skip
 
 
-async def catalogue(deps: Deps, upload: UploadRow, received: Received) -> DocumentRow:
+async def catalogue(deps: DocumentsDeps, upload: UploadRow, received: Received) -> DocumentRow:
     """Stored bytes become a document (or a new version of the one with that name)."""
     async with deps.db.transaction() as conn:
         if await upload_store.lock_open_upload(conn, upload.id) is None:
@@ -158,10 +162,10 @@ async def _announce(
     await put(conn, event, firm_id=folder.firm_id, actor=upload.created_by)
 
 
-async def settle(deps: Deps, upload: UploadRow) -> None:
+async def settle(deps: DocumentsDeps, upload: UploadRow) -> None:
     """Commit the held bytes; if billing cannot be reached now the reaper commits later."""
     try:
-        await deps.storage.commit(upload.firm_id, upload.reservation_key, upload.size)
+        await deps.billing.commit(upload.firm_id, upload.reservation_key, upload.size)
     except Exception:
         log.warning("commit of %s postponed to the reaper", upload.reservation_key, exc_info=True)
         return
@@ -169,18 +173,18 @@ async def settle(deps: Deps, upload: UploadRow) -> None:
         await upload_store.set_upload_state(conn, upload.id, "done")
 
 
-async def undo(deps: Deps, upload: UploadRow) -> None:
+async def undo(deps: DocumentsDeps, upload: UploadRow) -> None:
     """Remove whatever reached S3 and give the hold back; if that fails the reaper retries."""
     try:
         await discard_bytes(deps, upload)
-        await deps.storage.release(upload.firm_id, upload.reservation_key)
+        await deps.billing.release(upload.firm_id, upload.reservation_key)
         async with deps.db.transaction() as conn:
             await upload_store.set_upload_state(conn, upload.id, "failed")
     except Exception:
         log.warning("undo of upload %s left to the reaper", upload.id, exc_info=True)
 
 
-async def discard_bytes(deps: Deps, upload: UploadRow) -> None:
+async def discard_bytes(deps: DocumentsDeps, upload: UploadRow) -> None:
     s3_upload_id = upload.s3_upload_id
     if s3_upload_id is None:
         async with deps.db.transaction(readonly=True) as conn:

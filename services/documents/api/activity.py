@@ -1,6 +1,9 @@
 """Comments, approval requests, and what is new for a customer since their last visit."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from aiohttp import web
@@ -18,7 +21,6 @@ from services.documents.models import (
     DocumentOut,
     NewDocuments,
 )
-from services.documents.resources import DEPS
 from services.documents.store import activity as store
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
@@ -27,6 +29,9 @@ from shared.bus import put
 from shared.errors import Conflict, NotFound
 from shared.events.documents import ApprovalAnswered, ApprovalRequested, CommentAdded
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
 
 api = Api("activity")
 
@@ -39,8 +44,10 @@ api = Api("activity")
     status=201,
     errors=(404, 422),
 )
-async def comment(request: web.Request, *, principal: Principal, body: CommentIn) -> CommentOut:
-    async with request.app[DEPS].db.transaction() as conn:
+async def comment(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: CommentIn
+) -> CommentOut:
+    async with deps.db.transaction() as conn:
         document, seen = await require_document(conn, principal, path_uuid(request, "document_id"))
         added = await store.insert_comment(conn, uuid4(), document, principal, body.body)
         event = CommentAdded(
@@ -59,8 +66,10 @@ async def comment(request: web.Request, *, principal: Principal, body: CommentIn
     response=CommentList,
     errors=(404,),
 )
-async def comments(request: web.Request, *, principal: Principal) -> CommentList:
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+async def comments(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> CommentList:
+    async with deps.db.transaction(readonly=True) as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
         return CommentList(comments=await store.list_comments(conn, document.id))
 
@@ -75,9 +84,9 @@ async def comments(request: web.Request, *, principal: Principal) -> CommentList
     errors=(404, 409, 422),
 )
 async def request_approval(
-    request: web.Request, *, principal: Principal, body: ApprovalIn
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: ApprovalIn
 ) -> ApprovalOut:
-    async with request.app[DEPS].db.transaction() as conn:
+    async with deps.db.transaction() as conn:
         document, seen = await require_document(conn, principal, path_uuid(request, "document_id"))
         asked = domain.approval_askees(body.contacts, await audience_of(conn, seen.folder))
         approval = await store.insert_approval(
@@ -98,8 +107,10 @@ async def request_approval(
     response=ApprovalList,
     errors=(404,),
 )
-async def approvals(request: web.Request, *, principal: Principal) -> ApprovalList:
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+async def approvals(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> ApprovalList:
+    async with deps.db.transaction(readonly=True) as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
         return ApprovalList(approvals=await store.list_approvals(conn, document.id))
 
@@ -112,9 +123,11 @@ async def approvals(request: web.Request, *, principal: Principal) -> ApprovalLi
     response=ApprovalOut,
     errors=(404, 409),
 )
-async def answer(request: web.Request, *, principal: Principal, body: AnswerIn) -> ApprovalOut:
+async def answer(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: AnswerIn
+) -> ApprovalOut:
     approval_id = path_uuid(request, "approval_id")
-    async with request.app[DEPS].db.transaction() as conn:
+    async with deps.db.transaction() as conn:
         document_id = await store.approval_document(conn, principal.firm_id, approval_id)
         if document_id is None:
             raise NotFound("No such approval request.")
@@ -147,9 +160,9 @@ async def answer(request: web.Request, *, principal: Principal, body: AnswerIn) 
     response=NewDocuments,
     errors=(404,),
 )
-async def news(request: web.Request, *, principal: Principal) -> NewDocuments:
+async def news(request: web.Request, *, deps: DocumentsDeps, principal: Principal) -> NewDocuments:
     client_id = path_uuid(request, "client_id")
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         standing = await require_client(conn, principal, client_id)
         folders = await folder_store.list_folders(conn, principal.firm_id, client_id)
         ids = [f.id for f in folders if standing is None or domain.contact_reads(f.rules, standing)]
@@ -164,9 +177,9 @@ async def news(request: web.Request, *, principal: Principal) -> NewDocuments:
     status=204,
     errors=(404,),
 )
-async def visit(request: web.Request, *, principal: Principal) -> None:
+async def visit(request: web.Request, *, deps: DocumentsDeps, principal: Principal) -> None:
     client_id = path_uuid(request, "client_id")
-    async with request.app[DEPS].db.transaction() as conn:
+    async with deps.db.transaction() as conn:
         await require_client(conn, principal, client_id)
         await store.swap_visit(
             conn, principal.firm_id, principal.user_id, client_id, datetime.now(UTC)

@@ -1,10 +1,13 @@
 """Reading a document's bytes (streamed, or a 302 to a presigned URL) and who did."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
 from services.documents.access import require_document
 from services.documents.models import AccessLog, DocumentRow, DownloadQuery, VersionRow
-from services.documents.resources import DEPS
 from services.documents.store import activity
 from services.documents.store import documents as store
 from shared.auth import Principal
@@ -14,6 +17,9 @@ from shared.errors import NotFound
 from shared.events.documents import DocumentDownloaded
 from shared.http.downloads import Download, protection, send
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
 
 api = Api("documents")
 
@@ -26,9 +32,8 @@ api = Api("documents")
     errors=(404,),
 )
 async def download(
-    request: web.Request, *, principal: Principal, query: DownloadQuery
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, query: DownloadQuery
 ) -> web.StreamResponse:
-    deps = request.app[DEPS]
     method = "redirect" if query.redirect else "stream"
     async with deps.db.transaction() as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
@@ -49,7 +54,7 @@ async def download(
         # disposition and S3's other origin keep the bytes from running in ours.
         protect = protection(version.content_type)
         raise web.HTTPFound(url, headers={"Cache-Control": "no-store", **protect})
-    return await _stream(request, document, version)
+    return await _stream(request, deps, document, version)
 
 
 async def _version(conn: Connection, document: DocumentRow, query: DownloadQuery) -> VersionRow:
@@ -61,9 +66,8 @@ async def _version(conn: Connection, document: DocumentRow, query: DownloadQuery
 
 
 async def _stream(
-    request: web.Request, document: DocumentRow, version: VersionRow
+    request: web.Request, deps: DocumentsDeps, document: DocumentRow, version: VersionRow
 ) -> web.StreamResponse:
-    deps = request.app[DEPS]
     download = Download(
         key=version.object_key, name=document.name, content_type=version.content_type,
         sha256=version.sha256, size=version.size,
@@ -81,8 +85,10 @@ async def _stream(
     response=AccessLog,
     errors=(404,),
 )
-async def access_log(request: web.Request, *, principal: Principal) -> AccessLog:
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+async def access_log(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> AccessLog:
+    async with deps.db.transaction(readonly=True) as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
         entries = await activity.list_access(conn, document.id)
     return AccessLog(entries=entries)

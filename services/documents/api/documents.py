@@ -1,5 +1,8 @@
 """Documents in a folder: upload (a known name adds a version), list, rename, finalise, delete."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from aiohttp import web
@@ -16,7 +19,6 @@ from services.documents.models import (
     VersionList,
     VersionOut,
 )
-from services.documents.resources import DEPS
 from services.documents.store import activity
 from services.documents.store import documents as store
 from shared.auth import Principal
@@ -25,6 +27,9 @@ from shared.database import Connection
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events.documents import DocumentDeleted, DocumentFinalised
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
 
 api = Api("documents")
 
@@ -38,8 +43,9 @@ api = Api("documents")
     status=201,
     errors=(402, 404, 409, 411, 413, 415, 422),
 )
-async def upload(request: web.Request, *, principal: Principal, query: UploadQuery) -> DocumentOut:
-    deps = request.app[DEPS]
+async def upload(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, query: UploadQuery
+) -> DocumentOut:
     folder_id = path_uuid(request, "folder_id")
     async with deps.db.transaction(readonly=True) as conn:
         folder = (await require_folder(conn, principal, folder_id, "upload")).folder
@@ -75,10 +81,10 @@ def _declared_size(request: web.Request, limit: int) -> int:
     errors=(404,),
 )
 async def list_documents(
-    request: web.Request, *, principal: Principal, query: DocumentQuery
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, query: DocumentQuery
 ) -> DocumentPage:
     folder_id = path_uuid(request, "folder_id")
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         await require_folder(conn, principal, folder_id, "read")
         rows, total = await store.page_documents(
             conn, folder_id, limit=query.limit, offset=query.offset, sort=query.sort,
@@ -96,9 +102,11 @@ async def list_documents(
     response=DocumentOut,
     errors=(404,),
 )
-async def get_document(request: web.Request, *, principal: Principal) -> DocumentOut:
+async def get_document(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> DocumentOut:
     document_id = path_uuid(request, "document_id")
-    async with request.app[DEPS].db.transaction() as conn:
+    async with deps.db.transaction() as conn:
         document, _ = await require_document(conn, principal, document_id)
         await activity.insert_access(conn, document, document.current_version_id, principal, "view")
     return DocumentOut.of(document)
@@ -113,13 +121,11 @@ async def get_document(request: web.Request, *, principal: Principal) -> Documen
     errors=(404, 409, 422),
 )
 async def rename(
-    request: web.Request, *, principal: Principal, body: DocumentChange
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: DocumentChange
 ) -> DocumentOut:
     document_id = path_uuid(request, "document_id")
-    async with request.app[DEPS].db.transaction() as conn:
-        await require_document(conn, principal, document_id)
-        document = await store.lock_document(conn, principal.firm_id, document_id)
-        assert document is not None
+    async with deps.db.transaction() as conn:
+        document, _ = await require_document(conn, principal, document_id, lock=True)
         domain.require_changeable(document.finalised_at is not None)
         renamed = await store.rename_document(conn, document_id, body.name)
         if renamed is None:
@@ -134,12 +140,12 @@ async def rename(
     response=DocumentOut,
     errors=(404, 409),
 )
-async def finalise(request: web.Request, *, principal: Principal) -> DocumentOut:
+async def finalise(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> DocumentOut:
     document_id = path_uuid(request, "document_id")
-    async with request.app[DEPS].db.transaction() as conn:
-        await require_document(conn, principal, document_id)
-        document = await store.lock_document(conn, principal.firm_id, document_id)
-        assert document is not None
+    async with deps.db.transaction() as conn:
+        document, _ = await require_document(conn, principal, document_id, lock=True)
         domain.require_changeable(document.finalised_at is not None)
         document = await store.finalise_document(conn, document_id)
         event = DocumentFinalised(document_id=document.id, client_id=document.client_id,
@@ -154,9 +160,11 @@ async def finalise(request: web.Request, *, principal: Principal) -> DocumentOut
     response=VersionList,
     errors=(404,),
 )
-async def versions(request: web.Request, *, principal: Principal) -> VersionList:
+async def versions(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> VersionList:
     document_id = path_uuid(request, "document_id")
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         await require_document(conn, principal, document_id)
         rows = await store.list_versions(conn, document_id)
     return VersionList(versions=[VersionOut(**r.model_dump()) for r in rows])
@@ -168,8 +176,9 @@ async def versions(request: web.Request, *, principal: Principal) -> VersionList
     status=204,
     errors=(404, 409),
 )
-async def delete_document(request: web.Request, *, principal: Principal) -> None:
-    deps = request.app[DEPS]
+async def delete_document(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> None:
     document_id = path_uuid(request, "document_id")
     async with deps.db.transaction() as conn:
         document = await _deletable(conn, principal, document_id)
@@ -186,8 +195,9 @@ async def delete_document(request: web.Request, *, principal: Principal) -> None
     status=204,
     errors=(404, 409),
 )
-async def delete_version(request: web.Request, *, principal: Principal) -> None:
-    deps = request.app[DEPS]
+async def delete_version(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> None:
     document_id, version_id = path_uuid(request, "document_id"), path_uuid(request, "version_id")
     async with deps.db.transaction() as conn:
         document = await _deletable(conn, principal, document_id)
@@ -205,9 +215,7 @@ async def delete_version(request: web.Request, *, principal: Principal) -> None:
 async def _deletable(conn: Connection, principal: Principal, document_id: UUID) -> DocumentRow:
     """Staff delete any unfinalised document; contacts only their own uploads in folders where
     they may upload (a contact who can see the document but not delete it gets 403)."""
-    _document, seen = await require_document(conn, principal, document_id)
-    locked = await store.lock_document(conn, principal.firm_id, document_id)
-    assert locked is not None
+    locked, seen = await require_document(conn, principal, document_id, lock=True)
     if not principal.is_staff and not domain.contact_may_delete(
         finalised=False, uploaded_by_them=locked.created_by == principal.user_id,
         may_upload_here=seen.allows("upload"),

@@ -1,8 +1,11 @@
 """Resumable uploads for large files: initiate (bytes reserved now), send parts in any order
 and again after an interruption, see which parts arrived, complete or abort."""
 
+from __future__ import annotations
+
 import hashlib
 from math import ceil
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -10,13 +13,15 @@ from services.documents import domain, uploading
 from services.documents.access import require_folder
 from services.documents.content import SNIFF_BYTES, content_type
 from services.documents.models import DocumentOut, MultipartCreate, MultipartOut, UploadRow
-from services.documents.resources import DEPS, Deps
 from services.documents.store import documents as document_store
 from services.documents.store import uploads as store
 from services.documents.streaming import Received
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotFound
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
 
 api = Api("uploads")
 
@@ -36,9 +41,8 @@ CLOSED = {
     errors=(402, 404, 409, 413),
 )
 async def initiate(
-    request: web.Request, *, principal: Principal, body: MultipartCreate
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: MultipartCreate
 ) -> MultipartOut:
-    deps = request.app[DEPS]
     if body.size > deps.settings.max_upload_bytes:
         raise domain.FileTooLarge(body.size, deps.settings.max_upload_bytes)
     async with deps.db.transaction(readonly=True) as conn:
@@ -68,8 +72,9 @@ async def initiate(
     response=MultipartOut,
     errors=(404, 409, 422),
 )
-async def put_part(request: web.Request, *, principal: Principal) -> MultipartOut:
-    deps = request.app[DEPS]
+async def put_part(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> MultipartOut:
     upload = await _own(deps, principal, request)
     number = _part_number(request, upload)
     data = await request.content.readexactly(_part_length(upload, number, request))
@@ -86,8 +91,9 @@ async def put_part(request: web.Request, *, principal: Principal) -> MultipartOu
     response=MultipartOut,
     errors=(404,),
 )
-async def status(request: web.Request, *, principal: Principal) -> MultipartOut:
-    deps = request.app[DEPS]
+async def status(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> MultipartOut:
     upload = await _own(deps, principal, request, open_only=False)
     async with deps.db.transaction(readonly=True) as conn:
         return _out(upload, await store.list_parts(conn, upload.id))
@@ -100,8 +106,9 @@ async def status(request: web.Request, *, principal: Principal) -> MultipartOut:
     status=201,
     errors=(404, 409, 415, 422),
 )
-async def complete(request: web.Request, *, principal: Principal) -> DocumentOut:
-    deps = request.app[DEPS]
+async def complete(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> DocumentOut:
     upload = await _own(deps, principal, request)
     async with deps.db.transaction(readonly=True) as conn:
         parts = await store.list_parts(conn, upload.id)
@@ -125,13 +132,12 @@ async def complete(request: web.Request, *, principal: Principal) -> DocumentOut
     status=204,
     errors=(404,),
 )
-async def abort(request: web.Request, *, principal: Principal) -> None:
-    deps = request.app[DEPS]
+async def abort(request: web.Request, *, deps: DocumentsDeps, principal: Principal) -> None:
     await uploading.undo(deps, await _own(deps, principal, request))
 
 
 async def _own(
-    deps: Deps, principal: Principal, request: web.Request, *, open_only: bool = True
+    deps: DocumentsDeps, principal: Principal, request: web.Request, *, open_only: bool = True
 ) -> UploadRow:
     """A resumable upload is visible only to the person who started it."""
     async with deps.db.transaction(readonly=True) as conn:
@@ -161,7 +167,7 @@ def _part_length(upload: UploadRow, number: int, request: web.Request) -> int:
     return expected
 
 
-async def _read_back(deps: Deps, upload: UploadRow) -> Received:
+async def _read_back(deps: DocumentsDeps, upload: UploadRow) -> Received:
     """Parts may have come in any order and from several processes: hash the joined object."""
     hasher, head, size = hashlib.sha256(), b"", 0
     async for chunk in deps.objects.store.chunks(

@@ -14,7 +14,6 @@ import pytest
 from services.billing.app import create_app as billing_app
 from services.billing.settings import BillingSettings
 from services.documents.app import create_app as documents_app
-from services.documents.resources import DEPS
 from services.documents.settings import DocumentsSettings
 from shared.bus import Bus, BusNames, RpcClient
 from shared.events.base import Envelope, Event
@@ -26,6 +25,7 @@ from shared.events.identity import (
     PortalAccessGranted,
     StaffAssigned,
 )
+from shared.http.routing import DEPS
 from shared.service import DB
 from tests.support.infra import wait_until
 from tests.support.services import Environment, Running, serve

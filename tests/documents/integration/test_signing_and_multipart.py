@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from services.documents.resources import DEPS
 from shared.bus import RpcError
 from shared.events.documents import OpenForSigning, StoreSignedDocument
+from shared.http.routing import DEPS
 from tests.documents.integration.conftest import Portal
 from tests.documents.integration.test_uploads import _usage_is, pdf, setup
 from tests.support.infra import wait_until

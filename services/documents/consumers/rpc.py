@@ -1,18 +1,20 @@
-"""The contract with the signing service: read a document a staff user may see, and store a
-sealed PDF back next to it. Signing never touches this database or bucket."""
+"""The RPCs served to signing: read a document a staff user may see, and store a sealed PDF
+back next to it. Signing never touches this database or bucket."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import aiohttp
 
 from services.documents import domain, uploading
 from services.documents.access import require_document, staff_principal
-from services.documents.resources import Holder
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from services.documents.store import uploads as upload_store
 from shared.database import Connection
-from shared.errors import Invalid, NotFound, Unavailable
+from shared.errors import NotFound, Unavailable
 from shared.events.base import Envelope
 from shared.events.documents import (
     OpenForSigning,
@@ -21,20 +23,16 @@ from shared.events.documents import (
     StoreSignedDocument,
 )
 
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
+
 NOBODY = UUID(int=0)
 
 
-def _firm(envelope: Envelope) -> UUID:
-    if envelope.firm_id is None:
-        raise Invalid("The request must name its firm.", field="firm_id")
-    return envelope.firm_id
-
-
 async def open_for_signing(
-    conn: Connection, request: OpenForSigning, envelope: Envelope, *, holder: Holder
+    conn: Connection, request: OpenForSigning, envelope: Envelope, *, deps: DocumentsDeps
 ) -> SigningSource:
-    deps = await holder.get()
-    principal = staff_principal(_firm(envelope), request.staff_id, request.staff_role)
+    principal = staff_principal(envelope.require_firm(), request.staff_id, request.staff_role)
     document, _ = await require_document(conn, principal, request.document_id)
     version_id = document.current_version_id
     version = version_id and await document_store.get_version(conn, document.id, version_id)
@@ -52,13 +50,12 @@ async def open_for_signing(
 
 
 async def store_signed(
-    conn: Connection, request: StoreSignedDocument, envelope: Envelope, *, holder: Holder
+    conn: Connection, request: StoreSignedDocument, envelope: Envelope, *, deps: DocumentsDeps
 ) -> StoredDocument:
     """Copy the sealed PDF in as a new document of the original's folder (a free name is
     chosen, so it never becomes a version of something else). The work commits in its own
     transactions, keyed by the request, so a retry after a lost answer finds it done."""
-    deps = await holder.get()
-    firm_id = _firm(envelope)
+    firm_id = envelope.require_firm()
     earlier = await upload_store.get_upload_by_request(conn, request.idempotency_key)
     if earlier is not None:
         return await _earlier_result(conn, earlier)

@@ -1,5 +1,7 @@
-"""Storage quota in billing, over RPC. A timeout means "unknown": the same request (same
-idempotency key) is sent again, and billing answers a repeated key with its first answer."""
+"""The client of billing: storage quota held, committed, released and freed over RPC.
+
+A timeout means "unknown": the same request (same idempotency key) is sent again, and billing
+answers a repeated key with its first answer."""
 
 import asyncio
 import logging
@@ -21,7 +23,7 @@ from shared.events.billing import (
 log = logging.getLogger(__name__)
 
 
-class Storage:
+class Billing:
     def __init__(self, rpc: RpcClient, *, attempts: int = 4, timeout: float = 5.0) -> None:
         self.rpc = rpc
         self.attempts = attempts
