@@ -11,7 +11,6 @@ from services.documents.api import APIS
 from services.documents.billing import Billing
 from services.documents.consumers import EVENT_HANDLERS, RPC_HANDLERS
 from services.documents.jobs import document_jobs
-from services.documents.objects import Objects
 from services.documents.settings import DocumentsSettings
 from shared.bus import Bus
 from shared.database import Database
@@ -26,12 +25,8 @@ class DocumentsDeps:
     settings: DocumentsSettings
     db: Database
     bus: Bus
-    objects: Objects
+    store: ObjectStore
     billing: Billing
-
-    @property
-    def store(self) -> ObjectStore:
-        return self.objects.store
 
 
 @asynccontextmanager
@@ -39,7 +34,7 @@ async def dependencies(kit: Kit) -> AsyncIterator[DocumentsDeps]:
     assert isinstance(kit.settings, DocumentsSettings)
     assert kit.store is not None
     assert kit.rpc is not None
-    yield DocumentsDeps(kit.settings, kit.db, kit.bus, Objects(kit.store), Billing(kit.rpc))
+    yield DocumentsDeps(kit.settings, kit.db, kit.bus, kit.store, Billing(kit.rpc))
 
 
 SPEC = ServiceSpec(

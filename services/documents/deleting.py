@@ -10,6 +10,7 @@ from uuid import UUID
 
 from services.documents.models import VersionRow
 from services.documents.store import uploads as upload_store
+from services.documents.uploading import parts as bucket
 from shared.database import Connection
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ async def pay(deps: DocumentsDeps, version_ids: list[UUID] | None) -> int:
             conn, version_ids
         ):
             try:
-                await deps.objects.remove(key)
+                await bucket.remove(deps.store, key)
                 await deps.billing.free(firm_id, f"free:{version_id}", size)
             except Exception:
                 log.warning("freeing version %s postponed", version_id, exc_info=True)

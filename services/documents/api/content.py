@@ -7,13 +7,11 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from services.documents.access import require_document
+from services.documents.downloading import presigned_link, require_version
 from services.documents.models import AccessLog, DocumentRow, DownloadQuery, VersionRow
 from services.documents.store import activity
-from services.documents.store import documents as store
 from shared.auth import Principal
 from shared.bus import put
-from shared.database import Connection
-from shared.errors import NotFound
 from shared.events.documents import DocumentDownloaded
 from shared.http.downloads import Download, protection, send
 from shared.http.routing import Api, path_uuid
@@ -37,7 +35,7 @@ async def download(
     method = "redirect" if query.redirect else "stream"
     async with deps.db.transaction() as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
-        version = await _version(conn, document, query)
+        version = await require_version(conn, document, query.version_id)
         await activity.insert_access(conn, document, version.id, principal, method)
         event = DocumentDownloaded(
             document_id=document.id, version_id=version.id, client_id=document.client_id,
@@ -45,24 +43,15 @@ async def download(
         )  # fmt: skip
         await put(conn, event, firm_id=document.firm_id, actor=principal.user_id)
     if query.redirect:
-        url = await deps.objects.presigned_get(
-            version.object_key, deps.settings.presign_ttl_seconds, document.name,
-            version.content_type, for_browser=True,
-        )  # fmt: skip
+        url = await presigned_link(
+            deps.store, deps.settings.presign_ttl_seconds, document, version, for_browser=True
+        )
         # S3 serves the link with its own headers: a presigned GET can change the type,
         # disposition and caching of its answer, not add these. There the link's attachment
         # disposition and S3's other origin keep the bytes from running in ours.
         protect = protection(version.content_type)
         raise web.HTTPFound(url, headers={"Cache-Control": "no-store", **protect})
     return await _stream(request, deps, document, version)
-
-
-async def _version(conn: Connection, document: DocumentRow, query: DownloadQuery) -> VersionRow:
-    version_id = query.version_id or document.current_version_id
-    version = version_id and await store.get_version(conn, document.id, version_id)
-    if not version:
-        raise NotFound("No such version.")
-    return version
 
 
 async def _stream(
@@ -73,7 +62,7 @@ async def _stream(
         sha256=version.sha256, size=version.size,
     )  # fmt: skip
     return await send(
-        request, deps.objects.store, download,
+        request, deps.store, download,
         proxies=deps.settings.proxies, chunk_bytes=deps.settings.download_chunk_bytes,
     )  # fmt: skip
 

@@ -11,11 +11,12 @@ from aiohttp import web
 
 from services.documents import domain, uploading
 from services.documents.access import require_folder
-from services.documents.content import SNIFF_BYTES, content_type
+from services.documents.domain import SNIFF_BYTES, content_type
 from services.documents.models import DocumentOut, MultipartCreate, MultipartOut, UploadRow
 from services.documents.store import documents as document_store
 from services.documents.store import uploads as store
-from services.documents.streaming import Received
+from services.documents.uploading import parts as bucket
+from services.documents.uploading.streaming import Received
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotFound
 from shared.http.routing import Api, path_uuid
@@ -56,7 +57,9 @@ async def initiate(
     )
     await uploading.begin(deps, upload)
     try:
-        s3_id = await deps.objects.create_multipart(upload.object_key, "application/octet-stream")
+        s3_id = await bucket.create_multipart(
+            deps.store, upload.object_key, "application/octet-stream"
+        )
         async with deps.db.transaction() as conn:
             await store.set_s3_upload_id(conn, upload.id, s3_id)
     except BaseException:
@@ -78,7 +81,9 @@ async def put_part(
     upload = await _own(deps, principal, request)
     number = _part_number(request, upload)
     data = await request.content.readexactly(_part_length(upload, number, request))
-    etag = await deps.objects.put_part(upload.object_key, upload.s3_upload_id or "", number, data)
+    etag = await bucket.put_part(
+        deps.store, upload.object_key, upload.s3_upload_id or "", number, data
+    )
     async with deps.db.transaction() as conn:
         await store.upsert_part(conn, upload.id, number, etag, len(data))
         parts = await store.list_parts(conn, upload.id)
@@ -115,7 +120,7 @@ async def complete(
     if [n for n, _, _ in parts] != list(range(1, _count(upload) + 1)):
         raise Conflict("Some parts are missing; send them and complete again.")
     try:
-        await deps.objects.complete(upload.object_key, upload.s3_upload_id or "",
+        await bucket.complete(deps.store, upload.object_key, upload.s3_upload_id or "",
                                     [(n, etag) for n, etag, _ in parts])  # fmt: skip
         received = await _read_back(deps, upload)
         document = await uploading.catalogue(deps, upload, received)
@@ -170,9 +175,7 @@ def _part_length(upload: UploadRow, number: int, request: web.Request) -> int:
 async def _read_back(deps: DocumentsDeps, upload: UploadRow) -> Received:
     """Parts may have come in any order and from several processes: hash the joined object."""
     hasher, head, size = hashlib.sha256(), b"", 0
-    async for chunk in deps.objects.store.chunks(
-        upload.object_key, deps.settings.download_chunk_bytes
-    ):
+    async for chunk in deps.store.chunks(upload.object_key, deps.settings.download_chunk_bytes):
         if len(head) < SNIFF_BYTES:
             head += chunk[: SNIFF_BYTES - len(head)]
         hasher.update(chunk)

@@ -10,6 +10,7 @@ import aiohttp
 
 from services.documents import domain, uploading
 from services.documents.access import require_document, staff_principal
+from services.documents.downloading import presigned_link, require_version
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from services.documents.store import uploads as upload_store
@@ -34,13 +35,8 @@ async def open_for_signing(
 ) -> SigningSource:
     principal = staff_principal(envelope.require_firm(), request.staff_id, request.staff_role)
     document, _ = await require_document(conn, principal, request.document_id)
-    version_id = document.current_version_id
-    version = version_id and await document_store.get_version(conn, document.id, version_id)
-    if not version:
-        raise NotFound("No such document.")
-    url = await deps.objects.presigned_get(
-        version.object_key, deps.settings.presign_ttl_seconds, document.name, version.content_type
-    )
+    version = await require_version(conn, document, missing="No such document.")
+    url = await presigned_link(deps.store, deps.settings.presign_ttl_seconds, document, version)
     return SigningSource(
         document_id=document.id, version_id=version.id, client_id=document.client_id,
         folder_id=document.folder_id, name=document.name, content_type=version.content_type,

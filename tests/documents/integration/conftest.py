@@ -182,7 +182,7 @@ class Portal:
             return body
 
     def objects(self) -> list[str]:
-        client = self.documents.app[DEPS].objects.client
+        client = self.documents.app[DEPS].store.client
         return [o.object_name for o in client.list_objects(self.settings.bucket, recursive=True)]
 
 

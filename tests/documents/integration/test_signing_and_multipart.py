@@ -32,7 +32,7 @@ async def test_signing_reads_a_visible_document_and_stores_the_sealed_copy(porta
     # Signing fetches it inside the platform: the link is at the services' S3 address.
     assert urlsplit(source.download_url).netloc == portal.settings.s3_endpoint
     sealed = pdf(4500)
-    client_s3 = portal.documents.app[DEPS].objects.client
+    client_s3 = portal.documents.app[DEPS].store.client
     client_s3.put_object(portal.settings.bucket, "signing/sealed", io.BytesIO(sealed), len(sealed))
     url = client_s3.presigned_get_object(portal.settings.bucket, "signing/sealed")
     store = StoreSignedDocument(
@@ -157,7 +157,7 @@ async def test_abandoned_resumable_upload_is_aborted_and_released(portal: Portal
     await wait_until(lambda: _upload_state_is(portal, started["id"], "failed"))
     assert await portal.usage(firm) == (0, 0)
     assert portal.objects() == []
-    client_s3 = portal.documents.app[DEPS].objects.client
+    client_s3 = portal.documents.app[DEPS].store.client
     key = (await portal.sql("SELECT object_key FROM uploads"))[0]["object_key"]
     assert list(client_s3._list_multipart_uploads(portal.settings.bucket, prefix=key).uploads) == []
 

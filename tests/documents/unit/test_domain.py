@@ -6,8 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.documents import domain
-from services.documents.content import content_type, sniff
-from services.documents.domain import Rules, Standing
+from services.documents.domain import Rules, Standing, content_type, sniff
 from services.documents.models import DocumentChange, FolderCreate
 from shared.auth import staff_sees_client
 from shared.errors import Conflict, Invalid

@@ -21,7 +21,8 @@ from services.documents.models import DocumentRow, FolderRow, UploadRow, Version
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from services.documents.store import uploads as upload_store
-from services.documents.streaming import Pipe, Received
+from services.documents.uploading import parts as bucket
+from services.documents.uploading.streaming import Pipe, Received
 from shared.bus import put
 from shared.database import Connection
 from shared.errors import Conflict, Invalid
@@ -103,7 +104,7 @@ def _pipe(deps: DocumentsDeps, upload: UploadRow) -> Pipe:
 
     settings = deps.settings
     return Pipe(
-        deps.objects, upload.object_key, upload.name, upload.size, settings.part_size_bytes,
+        deps.store, upload.object_key, upload.name, upload.size, settings.part_size_bytes,
         settings.parallel_parts, on_multipart, on_progress,
     )  # fmt: skip
 
@@ -191,5 +192,5 @@ async def discard_bytes(deps: DocumentsDeps, upload: UploadRow) -> None:
             row = await upload_store.get_upload(conn, upload.firm_id, upload.id)
         s3_upload_id = row.s3_upload_id if row else None
     if s3_upload_id:
-        await deps.objects.abort(upload.object_key, s3_upload_id)
-    await deps.objects.remove(upload.object_key)
+        await bucket.abort(deps.store, upload.object_key, s3_upload_id)
+    await bucket.remove(deps.store, upload.object_key)
