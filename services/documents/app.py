@@ -10,6 +10,7 @@ from aiohttp import web
 from services.documents.api import APIS
 from services.documents.billing import Billing
 from services.documents.consumers import EVENT_HANDLERS, RPC_HANDLERS
+from services.documents.copying import Copies
 from services.documents.jobs import document_jobs
 from services.documents.settings import DocumentsSettings
 from shared.bus import Bus
@@ -27,6 +28,7 @@ class DocumentsDeps:
     bus: Bus
     store: ObjectStore
     billing: Billing
+    copies: Copies
 
 
 @asynccontextmanager
@@ -34,7 +36,11 @@ async def dependencies(kit: Kit) -> AsyncIterator[DocumentsDeps]:
     assert isinstance(kit.settings, DocumentsSettings)
     assert kit.store is not None
     assert kit.rpc is not None
-    yield DocumentsDeps(kit.settings, kit.db, kit.bus, kit.store, Billing(kit.rpc))
+    copies = Copies()
+    try:
+        yield DocumentsDeps(kit.settings, kit.db, kit.bus, kit.store, Billing(kit.rpc), copies)
+    finally:
+        await copies.close()
 
 
 SPEC = ServiceSpec(

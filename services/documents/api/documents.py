@@ -54,9 +54,9 @@ async def upload(
     size = _declared_size(request, deps.settings.max_upload_bytes)
     who = uploading.Uploader(principal.user_id, principal.kind)
     pending = uploading.new_upload(folder, query.name, size, who, "stream")
-    await uploading.begin(deps, pending)
+    upload = await uploading.begin(deps, pending)
     chunks = request.content.iter_chunked(deps.settings.read_chunk_bytes)
-    return DocumentOut.of(await uploading.stream(deps, pending, chunks))
+    return DocumentOut.of(await uploading.stream(deps, upload, chunks))
 
 
 def _declared_size(request: web.Request, limit: int) -> int:

@@ -16,6 +16,7 @@ from services.documents.models import (
     FolderList,
     FolderOut,
     FolderRow,
+    NewFolder,
     RulesIn,
 )
 from services.documents.store import folders as store
@@ -68,9 +69,11 @@ async def create_folder(
         await require_client(conn, principal, client_id)
         parent = await _parent(conn, principal, client_id, body.parent_id)
         rules = _rules(parent.rules if parent else domain.Rules(), body)
-        row = await store.insert_folder(
-            conn, uuid4(), principal.firm_id, client_id, body.parent_id, body.name, rules
-        )
+        new = NewFolder(
+            id=uuid4(), firm_id=principal.firm_id, client_id=client_id,
+            parent_id=body.parent_id, name=body.name, rules=rules,
+        )  # fmt: skip
+        row = await store.insert_folder(conn, new)
         if row is None:
             raise Conflict(NAME_TAKEN, field="name")
         await put(conn, FolderCreated(**_described(row)), firm_id=row.firm_id,

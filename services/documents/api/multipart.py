@@ -52,10 +52,10 @@ async def initiate(
         existing = await document_store.get_by_name(conn, folder.id, body.name)
     domain.placement(existing and domain.Existing(existing.id, existing.finalised_at is not None))
     who = uploading.Uploader(principal.user_id, principal.kind)
-    upload = uploading.new_upload(
+    pending = uploading.new_upload(
         folder, body.name, body.size, who, "multipart", deps.settings.part_size_bytes
     )
-    await uploading.begin(deps, upload)
+    upload = await uploading.begin(deps, pending)
     try:
         s3_id = await bucket.create_multipart(
             deps.store, upload.object_key, "application/octet-stream"

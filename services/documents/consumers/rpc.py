@@ -6,11 +6,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-import aiohttp
-
-from services.documents import domain, uploading
+from services.documents import copying, domain, uploading
 from services.documents.access import require_document, staff_principal
 from services.documents.downloading import presigned_link, require_version
+from services.documents.models import DocumentRow, UploadRow
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from services.documents.store import uploads as upload_store
@@ -49,10 +48,11 @@ async def store_signed(
     conn: Connection, request: StoreSignedDocument, envelope: Envelope, *, deps: DocumentsDeps
 ) -> StoredDocument:
     """Copy the sealed PDF in as a new document of the original's folder (a free name is
-    chosen, so it never becomes a version of something else). The work commits in its own
-    transactions, keyed by the request, so a retry after a lost answer finds it done."""
+    chosen, so it never becomes a version of something else). The copy runs outside this
+    handler's transaction (see `copying`) and commits in its own, keyed by the request, so a
+    retry after "in progress" or a lost answer finds it done."""
     firm_id = envelope.require_firm()
-    earlier = await upload_store.get_upload_by_request(conn, request.idempotency_key)
+    earlier = await upload_store.get_upload_by_request(conn, firm_id, request.idempotency_key)
     if earlier is not None:
         return await _earlier_result(conn, earlier)
     original = await document_store.get_document(conn, firm_id, request.original_document_id)
@@ -61,37 +61,24 @@ async def store_signed(
         raise NotFound("No such document.")
     name = domain.unique_name(request.name, await document_store.names_in(conn, folder.id))
     who = uploading.Uploader(envelope.actor or NOBODY, "signing")
-    upload = uploading.new_upload(
+    pending = uploading.new_upload(
         folder, name, request.size, who, "copy", request_key=request.idempotency_key
     )
-    await uploading.begin(deps, upload)
-    document = await _copy(deps, upload, request)
-    return StoredDocument(
-        document_id=document.id, folder_id=document.folder_id, client_id=document.client_id
-    )
+    upload = await uploading.record(deps, pending)
+    copy = deps.copies.start(deps, upload, request.source_url, request.sha256)
+    return _stored(await copying.within(copy, deps.settings.signed_copy_wait_seconds))
 
 
-async def _copy(deps, upload, request: StoreSignedDocument):  # type: ignore[no-untyped-def]
-    timeout = aiohttp.ClientTimeout(total=None, sock_read=60)
-    try:
-        async with (
-            aiohttp.ClientSession(timeout=timeout) as http,
-            http.get(request.source_url) as response,
-        ):
-            response.raise_for_status()
-            chunks = response.content.iter_chunked(deps.settings.read_chunk_bytes)
-            return await uploading.stream(deps, upload, chunks, request.sha256)
-    except aiohttp.ClientError as error:
-        await uploading.undo(deps, upload)
-        raise Unavailable(f"The signed PDF could not be fetched: {error}") from None
-
-
-async def _earlier_result(conn: Connection, earlier) -> StoredDocument:  # type: ignore[no-untyped-def]
+async def _earlier_result(conn: Connection, earlier: UploadRow) -> StoredDocument:
     if earlier.state == "open" or earlier.result_document_id is None:
-        raise Unavailable("This copy is still in progress; ask again shortly.")
+        raise Unavailable(copying.IN_PROGRESS)
     document = await document_store.get_document(conn, earlier.firm_id, earlier.result_document_id)
     if document is None:
         raise NotFound("The stored document has since been deleted.")
+    return _stored(document)
+
+
+def _stored(document: DocumentRow) -> StoredDocument:
     return StoredDocument(
         document_id=document.id, folder_id=document.folder_id, client_id=document.client_id
     )

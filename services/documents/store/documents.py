@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from services.documents.models import DocumentRow, VersionRow
+from services.documents.models import DocumentRow, NewDocument, NewVersion, VersionRow
 from shared.database import Connection
 
 _DOC = """id, firm_id, client_id, folder_id, name, created_by, created_by_kind, created_at,
@@ -41,18 +41,16 @@ async def names_in(conn: Connection, folder_id: UUID) -> set[str]:
     return {r["name"] for r in rows}
 
 
-async def insert_document(
-    conn: Connection, document_id: UUID, firm_id: UUID, client_id: UUID, folder_id: UUID,
-    name: str, created_by: UUID, created_by_kind: str,
-) -> None:  # fmt: skip
+async def insert_document(conn: Connection, new: NewDocument) -> None:
     await conn.execute(
         """INSERT INTO documents (id, firm_id, client_id, folder_id, name, created_by,
                                   created_by_kind) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-        document_id, firm_id, client_id, folder_id, name, created_by, created_by_kind,
+        new.id, new.firm_id, new.client_id, new.folder_id, new.name, new.created_by,
+        new.created_by_kind,
     )  # fmt: skip
 
 
-async def insert_version(conn: Connection, version: VersionRow, firm_id: UUID) -> DocumentRow:
+async def insert_version(conn: Connection, version: NewVersion) -> DocumentRow:
     """Add a version as the next number and make it the document's current one."""
     row = await conn.fetchrow(
         f"""WITH v AS (
@@ -64,7 +62,7 @@ async def insert_version(conn: Connection, version: VersionRow, firm_id: UUID) -
             UPDATE documents d SET current_version_id = v.id, size = $5, content_type = $7,
                    version_count = d.version_count + 1, updated_at = now()
               FROM v WHERE d.id = $2 RETURNING {_DOC_D}""",
-        version.id, version.document_id, firm_id, version.object_key, version.size,
+        version.id, version.document_id, version.firm_id, version.object_key, version.size,
         version.sha256, version.content_type, version.reservation_key, version.created_by,
     )  # fmt: skip
     return DocumentRow(**dict(row))

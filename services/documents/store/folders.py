@@ -3,25 +3,23 @@
 from uuid import UUID
 
 from services.documents.domain import Rules
-from services.documents.models import FolderRow
+from services.documents.models import FolderRow, NewFolder
 from shared.database import Connection
 
 _COLUMNS = """id, firm_id, client_id, parent_id, name, level, audience_all, audience,
               primary_manages, document_count, document_bytes, created_at, updated_at"""
 
 
-async def insert_folder(
-    conn: Connection, folder_id: UUID, firm_id: UUID, client_id: UUID, parent_id: UUID | None,
-    name: str, rules: Rules,
-) -> FolderRow | None:  # fmt: skip
+async def insert_folder(conn: Connection, new: NewFolder) -> FolderRow | None:
     """None when the name is taken at that place."""
+    rules = new.rules
     row = await conn.fetchrow(
         f"""INSERT INTO folders (id, firm_id, client_id, parent_id, name, level, audience_all,
                                  audience, primary_manages)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             ON CONFLICT DO NOTHING RETURNING {_COLUMNS}""",
-        folder_id, firm_id, client_id, parent_id, name, rules.level, rules.audience_all,
-        sorted(rules.audience), rules.primary_manages,
+        new.id, new.firm_id, new.client_id, new.parent_id, new.name, rules.level,
+        rules.audience_all, sorted(rules.audience), rules.primary_manages,
     )  # fmt: skip
     return FolderRow(**dict(row)) if row else None
 

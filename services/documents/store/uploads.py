@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from services.documents.models import UploadRow
+from services.documents.models import NewUpload, UploadRow
 from shared.database import Connection
 
 _UPLOAD = """id, firm_id, kind, state, folder_id, name, object_key, s3_upload_id, reservation_key,
@@ -10,16 +10,18 @@ _UPLOAD = """id, firm_id, kind, state, folder_id, name, object_key, s3_upload_id
              created_at, heartbeat_at"""
 
 
-async def insert_upload(conn: Connection, upload: UploadRow) -> None:
-    await conn.execute(
-        """INSERT INTO uploads (id, firm_id, kind, state, folder_id, name, object_key,
-                                s3_upload_id, reservation_key, size, part_size, created_by,
-                                created_by_kind, request_key)
-           VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
-        upload.id, upload.firm_id, upload.kind, upload.folder_id, upload.name,
-        upload.object_key, upload.s3_upload_id, upload.reservation_key, upload.size,
-        upload.part_size, upload.created_by, upload.created_by_kind, upload.request_key,
+async def insert_upload(conn: Connection, new: NewUpload) -> UploadRow:
+    row = await conn.fetchrow(
+        f"""INSERT INTO uploads (id, firm_id, kind, state, folder_id, name, object_key,
+                                 reservation_key, size, part_size, created_by, created_by_kind,
+                                 request_key)
+            VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            RETURNING {_UPLOAD}""",
+        new.id, new.firm_id, new.kind, new.folder_id, new.name, new.object_key,
+        new.reservation_key, new.size, new.part_size, new.created_by, new.created_by_kind,
+        new.request_key,
     )  # fmt: skip
+    return UploadRow(**dict(row))
 
 
 async def get_upload(conn: Connection, firm_id: UUID, upload_id: UUID) -> UploadRow | None:
@@ -29,11 +31,14 @@ async def get_upload(conn: Connection, firm_id: UUID, upload_id: UUID) -> Upload
     return UploadRow(**dict(row)) if row else None
 
 
-async def get_upload_by_request(conn: Connection, request_key: str) -> UploadRow | None:
+async def get_upload_by_request(
+    conn: Connection, firm_id: UUID, request_key: str
+) -> UploadRow | None:
     row = await conn.fetchrow(
-        f"SELECT {_UPLOAD} FROM uploads WHERE request_key = $1 AND state <> 'failed'",
-        request_key,
-    )
+        f"""SELECT {_UPLOAD} FROM uploads
+             WHERE firm_id = $1 AND request_key = $2 AND state <> 'failed'""",
+        firm_id, request_key,
+    )  # fmt: skip
     return UploadRow(**dict(row)) if row else None
 
 

@@ -11,13 +11,19 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 from uuid import UUID, uuid4
 
 from services.documents import domain
 from services.documents.access import audience_of
-from services.documents.models import DocumentRow, FolderRow, UploadRow, VersionRow
+from services.documents.models import (
+    DocumentRow,
+    FolderRow,
+    NewDocument,
+    NewUpload,
+    NewVersion,
+    UploadRow,
+)
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from services.documents.store import uploads as upload_store
@@ -33,9 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Placeholder timestamps of rows built here; the database sets the real ones on insert.
-_UNSET = datetime.fromtimestamp(0, UTC)
-
 
 @dataclass(frozen=True)
 class Uploader:
@@ -48,21 +51,31 @@ class Uploader:
 def new_upload(
     folder: FolderRow, name: str, size: int, who: Uploader, kind: str, part_size: int = 0,
     request_key: str | None = None,
-) -> UploadRow:  # fmt: skip
+) -> NewUpload:  # fmt: skip
     upload_id = uuid4()
-    return UploadRow(
-        id=upload_id, firm_id=folder.firm_id, kind=kind, state="open", folder_id=folder.id,
-        name=name, object_key=f"{folder.firm_id}/{folder.client_id}/{upload_id}",
-        s3_upload_id=None, reservation_key=f"upload:{upload_id}", size=size,
-        part_size=part_size, created_by=who.user_id, created_by_kind=who.kind,
-        request_key=request_key, result_document_id=None, created_at=_UNSET, heartbeat_at=_UNSET,
+    return NewUpload(
+        id=upload_id, firm_id=folder.firm_id, kind=kind, folder_id=folder.id, name=name,
+        object_key=f"{folder.firm_id}/{folder.client_id}/{upload_id}",
+        reservation_key=f"upload:{upload_id}", size=size, part_size=part_size,
+        created_by=who.user_id, created_by_kind=who.kind, request_key=request_key,
     )  # fmt: skip
 
 
-async def begin(deps: DocumentsDeps, upload: UploadRow) -> None:
+async def begin(deps: DocumentsDeps, new: NewUpload) -> UploadRow:
     """Record the upload, then hold its bytes in billing (QuotaExceeded if refused)."""
+    upload = await record(deps, new)
+    await reserve(deps, upload)
+    return upload
+
+
+async def record(deps: DocumentsDeps, new: NewUpload) -> UploadRow:
+    """Commit the upload's row before anything else: from then on the reaper can undo it."""
     async with deps.db.transaction() as conn:
-        await upload_store.insert_upload(conn, upload)
+        return await upload_store.insert_upload(conn, new)
+
+
+async def reserve(deps: DocumentsDeps, upload: UploadRow) -> None:
+    """Hold the recorded upload's bytes in billing; undo the upload if that fails."""
     try:
         await deps.billing.reserve(upload.firm_id, upload.created_by, upload.reservation_key,
                                    upload.size)  # fmt: skip
@@ -130,23 +143,25 @@ async def _place(
     where = domain.placement(found or None)
     document_id = existing.id if existing else uuid4()
     if where == "new":
-        await document_store.insert_document(
-            conn, document_id, folder.firm_id, folder.client_id, folder.id, upload.name,
-            upload.created_by, upload.created_by_kind,
+        new = NewDocument(
+            id=document_id, firm_id=folder.firm_id, client_id=folder.client_id,
+            folder_id=folder.id, name=upload.name, created_by=upload.created_by,
+            created_by_kind=upload.created_by_kind,
         )  # fmt: skip
-    version = VersionRow(
-        id=uuid4(), document_id=document_id, number=0, object_key=upload.object_key,
-        size=received.size, sha256=received.sha256, content_type=received.content_type,
-        reservation_key=upload.reservation_key, created_by=upload.created_by,
-        created_at=_UNSET,
+        await document_store.insert_document(conn, new)
+    version = NewVersion(
+        id=uuid4(), document_id=document_id, firm_id=folder.firm_id,
+        object_key=upload.object_key, size=received.size, sha256=received.sha256,
+        content_type=received.content_type, reservation_key=upload.reservation_key,
+        created_by=upload.created_by,
     )  # fmt: skip
-    document = await document_store.insert_version(conn, version, folder.firm_id)
+    document = await document_store.insert_version(conn, version)
     await _announce(conn, folder, document, version, upload, where)
     return document
 
 
 async def _announce(
-    conn: Connection, folder: FolderRow, document: DocumentRow, version: VersionRow,
+    conn: Connection, folder: FolderRow, document: DocumentRow, version: NewVersion,
     upload: UploadRow, where: Literal["new", "version"],
 ) -> None:  # fmt: skip
     common = dict(
