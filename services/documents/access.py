@@ -13,7 +13,8 @@ from typing import Literal
 from uuid import UUID
 
 from services.documents import domain
-from services.documents.models import DocumentRow, FolderRow
+from services.documents.models import ApprovalOut, DocumentRow, FolderRow
+from services.documents.store import activity as activity_store
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from services.documents.store import replicas
@@ -111,6 +112,26 @@ async def require_document(
             raise missing
         document = locked
     return document, seen
+
+
+async def require_approval(
+    conn: Connection, principal: Principal, approval_id: UUID, *, lock: bool = False
+) -> tuple[ApprovalOut, DocumentRow]:
+    """An approval request on a document the principal may read; one that names its contacts
+    is seen only by them (and by staff)."""
+    missing = NotFound("No such approval request.")
+    document_id = await activity_store.approval_document(conn, principal.firm_id, approval_id)
+    if document_id is None:
+        raise missing
+    document, _ = await require_document(conn, principal, document_id)
+    get = activity_store.lock_approval if lock else activity_store.get_approval
+    approval = await get(conn, principal.firm_id, approval_id)
+    if approval is None:
+        raise missing
+    named = approval.contacts
+    if not principal.is_staff and named is not None and principal.user_id not in named:
+        raise missing
+    return approval, document
 
 
 def staff_principal(firm_id: UUID, staff_id: UUID, role: str) -> Principal:

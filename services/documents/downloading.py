@@ -18,7 +18,9 @@ async def require_version(
 ) -> VersionRow:  # fmt: skip
     """The named version of a document the caller may see (404 if it has no such version)."""
     version_id = version_id or document.current_version_id
-    version = version_id and await document_store.get_version(conn, document.id, version_id)
+    version = version_id and await document_store.get_version(
+        conn, document.firm_id, document.id, version_id
+    )
     if not version:
         raise NotFound(missing)
     return version

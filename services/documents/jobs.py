@@ -28,10 +28,10 @@ async def reap(deps: DocumentsDeps) -> None:
                 if upload.state == "open":
                     await uploading.discard_bytes(deps, upload)
                     await deps.billing.release(upload.firm_id, upload.reservation_key)
-                    await store.set_upload_state(conn, upload.id, "failed")
+                    await store.set_upload_state(conn, upload.firm_id, upload.id, "failed")
                 else:
                     await deps.billing.commit(upload.firm_id, upload.reservation_key, upload.size)
-                    await store.set_upload_state(conn, upload.id, "done")
+                    await store.set_upload_state(conn, upload.firm_id, upload.id, "done")
             except Exception:
                 log.warning("reaping upload %s failed; next round", upload.id, exc_info=True)
     await deleting.pay(deps, None)

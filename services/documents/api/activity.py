@@ -9,7 +9,12 @@ from uuid import uuid4
 from aiohttp import web
 
 from services.documents import domain
-from services.documents.access import audience_of, require_client, require_document
+from services.documents.access import (
+    audience_of,
+    require_approval,
+    require_client,
+    require_document,
+)
 from services.documents.models import (
     AnswerIn,
     ApprovalIn,
@@ -26,7 +31,7 @@ from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from shared.auth import Principal
 from shared.bus import put
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict
 from shared.events.documents import ApprovalAnswered, ApprovalRequested, CommentAdded
 from shared.http.routing import Api, path_uuid
 
@@ -71,7 +76,7 @@ async def comments(
 ) -> CommentList:
     async with deps.db.transaction(readonly=True) as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
-        return CommentList(comments=await store.list_comments(conn, document.id))
+        return CommentList(comments=await store.list_comments(conn, document))
 
 
 @api.post(
@@ -112,7 +117,7 @@ async def approvals(
 ) -> ApprovalList:
     async with deps.db.transaction(readonly=True) as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
-        return ApprovalList(approvals=await store.list_approvals(conn, document.id))
+        return ApprovalList(approvals=await store.list_approvals(conn, document))
 
 
 @api.post(
@@ -128,14 +133,7 @@ async def answer(
 ) -> ApprovalOut:
     approval_id = path_uuid(request, "approval_id")
     async with deps.db.transaction() as conn:
-        document_id = await store.approval_document(conn, principal.firm_id, approval_id)
-        if document_id is None:
-            raise NotFound("No such approval request.")
-        document, _ = await require_document(conn, principal, document_id)
-        approval = await store.lock_approval(conn, principal.firm_id, approval_id)
-        assert approval is not None
-        if approval.contacts is not None and principal.user_id not in approval.contacts:
-            raise NotFound("No such approval request.")
+        approval, document = await require_approval(conn, principal, approval_id, lock=True)
         if approval.status != "pending":
             raise Conflict("This approval request has already been decided.")
         if not await store.insert_answer(
@@ -144,7 +142,7 @@ async def answer(
             raise Conflict("You have already answered.")
         answers = {a.contact_id: a.answer for a in await store.list_answers(conn, approval_id)}
         status = domain.approval_status(approval.contacts, answers)  # type: ignore[arg-type]
-        decided = await store.set_approval_status(conn, approval_id, status)
+        decided = await store.set_approval_status(conn, principal.firm_id, approval_id, status)
         event = ApprovalAnswered(
             approval_id=approval_id, document_id=document.id, client_id=document.client_id,
             contact_id=principal.user_id, answer=body.answer, comment=body.comment,
@@ -166,7 +164,7 @@ async def news(request: web.Request, *, deps: DocumentsDeps, principal: Principa
         standing = await require_client(conn, principal, client_id)
         folders = await folder_store.list_folders(conn, principal.firm_id, client_id)
         ids = [f.id for f in folders if standing is None or domain.contact_reads(f.rules, standing)]
-        since = await store.get_visit(conn, principal.user_id, client_id)
+        since = await store.get_visit(conn, principal.firm_id, principal.user_id, client_id)
         rows = await document_store.list_created_since(conn, principal.firm_id, ids, since)
     return NewDocuments(since=since, documents=[DocumentOut.of(r) for r in rows])
 

@@ -79,5 +79,5 @@ async def access_log(
 ) -> AccessLog:
     async with deps.db.transaction(readonly=True) as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
-        entries = await activity.list_access(conn, document.id)
+        entries = await activity.list_access(conn, document)
     return AccessLog(entries=entries)

@@ -49,7 +49,7 @@ async def upload(
     folder_id = path_uuid(request, "folder_id")
     async with deps.db.transaction(readonly=True) as conn:
         folder = (await require_folder(conn, principal, folder_id, "upload")).folder
-        existing = await store.get_by_name(conn, folder_id, query.name)
+        existing = await store.get_by_name(conn, principal.firm_id, folder_id, query.name)
     domain.placement(existing and domain.Existing(existing.id, existing.finalised_at is not None))
     size = _declared_size(request, deps.settings.max_upload_bytes)
     who = uploading.Uploader(principal.user_id, principal.kind)
@@ -87,8 +87,8 @@ async def list_documents(
     async with deps.db.transaction(readonly=True) as conn:
         await require_folder(conn, principal, folder_id, "read")
         rows, total = await store.page_documents(
-            conn, folder_id, limit=query.limit, offset=query.offset, sort=query.sort,
-            order=query.order, q=query.q,
+            conn, principal.firm_id, folder_id, limit=query.limit, offset=query.offset,
+            sort=query.sort, order=query.order, q=query.q,
         )  # fmt: skip
     return DocumentPage(
         documents=[DocumentOut.of(r) for r in rows], total=total, limit=query.limit,
@@ -127,7 +127,7 @@ async def rename(
     async with deps.db.transaction() as conn:
         document, _ = await require_document(conn, principal, document_id, lock=True)
         domain.require_changeable(document.finalised_at is not None)
-        renamed = await store.rename_document(conn, document_id, body.name)
+        renamed = await store.rename_document(conn, principal.firm_id, document_id, body.name)
         if renamed is None:
             raise Conflict("A document with this name already exists here.", field="name")
     return DocumentOut.of(renamed)
@@ -147,7 +147,7 @@ async def finalise(
     async with deps.db.transaction() as conn:
         document, _ = await require_document(conn, principal, document_id, lock=True)
         domain.require_changeable(document.finalised_at is not None)
-        document = await store.finalise_document(conn, document_id)
+        document = await store.finalise_document(conn, principal.firm_id, document_id)
         event = DocumentFinalised(document_id=document.id, client_id=document.client_id,
                                   folder_id=document.folder_id, name=document.name)  # fmt: skip
         await put(conn, event, firm_id=document.firm_id, actor=principal.user_id)
@@ -166,7 +166,7 @@ async def versions(
     document_id = path_uuid(request, "document_id")
     async with deps.db.transaction(readonly=True) as conn:
         await require_document(conn, principal, document_id)
-        rows = await store.list_versions(conn, document_id)
+        rows = await store.list_versions(conn, principal.firm_id, document_id)
     return VersionList(versions=[VersionOut(**r.model_dump()) for r in rows])
 
 
@@ -182,7 +182,7 @@ async def delete_document(
     document_id = path_uuid(request, "document_id")
     async with deps.db.transaction() as conn:
         document = await _deletable(conn, principal, document_id)
-        gone = await store.list_versions(conn, document_id)
+        gone = await store.list_versions(conn, principal.firm_id, document_id)
         await deleting.owe(conn, principal.firm_id, gone)
         await store.delete_document(conn, principal.firm_id, document_id)
         await _announce_deletion(conn, document, None, sum(v.size for v in gone), principal)
@@ -201,13 +201,13 @@ async def delete_version(
     document_id, version_id = path_uuid(request, "document_id"), path_uuid(request, "version_id")
     async with deps.db.transaction() as conn:
         document = await _deletable(conn, principal, document_id)
-        version = await store.get_version(conn, document_id, version_id)
+        version = await store.get_version(conn, principal.firm_id, document_id, version_id)
         if version is None:
             raise NotFound("No such version.")
         if document.version_count <= 1:
             raise Conflict("This is the only version: delete the document instead.")
         await deleting.owe(conn, principal.firm_id, [version])
-        await store.delete_version(conn, document_id, version_id)
+        await store.delete_version(conn, principal.firm_id, document_id, version_id)
         await _announce_deletion(conn, document, version_id, version.size, principal)
     await deleting.pay(deps, [version_id])
 

@@ -144,7 +144,7 @@ async def delete_folder(request: web.Request, *, deps: DocumentsDeps, principal:
     folder_id = path_uuid(request, "folder_id")
     async with deps.db.transaction() as conn:
         folder = (await require_folder(conn, principal, folder_id, lock=True)).folder
-        if not await store.folder_is_empty(conn, folder_id):
+        if not await store.folder_is_empty(conn, principal.firm_id, folder_id):
             raise domain.FolderNotEmpty()
         await store.delete_folder(conn, principal.firm_id, folder_id)
         await put(conn, FolderDeleted(folder_id=folder_id, client_id=folder.client_id),
@@ -178,7 +178,7 @@ async def _new_parent(
     if body.parent_id is None:
         return folder.parent_id
     await _parent(conn, principal, folder.client_id, body.parent_id)
-    if await store.is_within(conn, body.parent_id, folder.id):
+    if await store.is_within(conn, folder.firm_id, body.parent_id, folder.id):
         raise Invalid("A folder cannot move into itself or below itself.", field="parent_id")
     return body.parent_id
 

@@ -49,7 +49,7 @@ async def initiate(
     async with deps.db.transaction(readonly=True) as conn:
         folder = (await require_folder(conn, principal, path_uuid(request, "folder_id"),
                                        "upload")).folder  # fmt: skip
-        existing = await document_store.get_by_name(conn, folder.id, body.name)
+        existing = await document_store.get_by_name(conn, folder.firm_id, folder.id, body.name)
     domain.placement(existing and domain.Existing(existing.id, existing.finalised_at is not None))
     who = uploading.Uploader(principal.user_id, principal.kind)
     pending = uploading.new_upload(
@@ -61,7 +61,7 @@ async def initiate(
             deps.store, upload.object_key, "application/octet-stream"
         )
         async with deps.db.transaction() as conn:
-            await store.set_s3_upload_id(conn, upload.id, s3_id)
+            await store.set_s3_upload_id(conn, upload.firm_id, upload.id, s3_id)
     except BaseException:
         await uploading.undo(deps, upload)
         raise

@@ -59,7 +59,7 @@ async def store_signed(
     folder = original and await folder_store.get_folder(conn, firm_id, original.folder_id)
     if not original or not folder:
         raise NotFound("No such document.")
-    name = domain.unique_name(request.name, await document_store.names_in(conn, folder.id))
+    name = domain.unique_name(request.name, await document_store.names_in(conn, firm_id, folder.id))
     who = uploading.Uploader(envelope.actor or NOBODY, "signing")
     pending = uploading.new_upload(
         folder, name, request.size, who, "copy", request_key=request.idempotency_key

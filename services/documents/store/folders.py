@@ -67,28 +67,31 @@ async def update_folder(
     return FolderRow(**dict(row)) if row else None
 
 
-async def is_within(conn: Connection, folder_id: UUID, ancestor_id: UUID) -> bool:
+async def is_within(conn: Connection, firm_id: UUID, folder_id: UUID, ancestor_id: UUID) -> bool:
     """Is `folder_id` the folder `ancestor_id` or below it (a move there would make a loop)?"""
     return bool(
         await conn.fetchval(
             """WITH RECURSIVE up(id, parent_id) AS (
-                   SELECT id, parent_id FROM folders WHERE id = $1
+                   SELECT id, parent_id FROM folders WHERE firm_id = $1 AND id = $2
                    UNION ALL
-                   SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id)
-               SELECT true FROM up WHERE id = $2""",
+                   SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id
+                    WHERE f.firm_id = $1)
+               SELECT true FROM up WHERE id = $3""",
+            firm_id,
             folder_id,
             ancestor_id,
         )
     )
 
 
-async def folder_is_empty(conn: Connection, folder_id: UUID) -> bool:
+async def folder_is_empty(conn: Connection, firm_id: UUID, folder_id: UUID) -> bool:
     return not await conn.fetchval(
-        """SELECT EXISTS (SELECT 1 FROM documents WHERE folder_id = $1)
-               OR EXISTS (SELECT 1 FROM folders WHERE parent_id = $1)
-               OR EXISTS (SELECT 1 FROM uploads WHERE folder_id = $1 AND state = 'open')""",
-        folder_id,
-    )
+        """SELECT EXISTS (SELECT 1 FROM documents WHERE firm_id = $1 AND folder_id = $2)
+               OR EXISTS (SELECT 1 FROM folders WHERE firm_id = $1 AND parent_id = $2)
+               OR EXISTS (SELECT 1 FROM uploads
+                           WHERE firm_id = $1 AND folder_id = $2 AND state = 'open')""",
+        firm_id, folder_id,
+    )  # fmt: skip
 
 
 async def delete_folder(conn: Connection, firm_id: UUID, folder_id: UUID) -> None:

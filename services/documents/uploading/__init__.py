@@ -105,7 +105,7 @@ def _pipe(deps: DocumentsDeps, upload: UploadRow) -> Pipe:
 
     async def on_multipart(s3_upload_id: str) -> None:
         async with deps.db.transaction() as conn:
-            await upload_store.set_s3_upload_id(conn, upload.id, s3_upload_id)
+            await upload_store.set_s3_upload_id(conn, upload.firm_id, upload.id, s3_upload_id)
         upload.s3_upload_id = s3_upload_id
 
     async def on_progress() -> None:
@@ -113,7 +113,7 @@ def _pipe(deps: DocumentsDeps, upload: UploadRow) -> Pipe:
         if time.monotonic() - last >= deps.settings.heartbeat_seconds:
             last = time.monotonic()
             async with deps.db.transaction() as conn:
-                await upload_store.touch_upload(conn, upload.id)
+                await upload_store.touch_upload(conn, upload.firm_id, upload.id)
 
     settings = deps.settings
     return Pipe(
@@ -125,20 +125,20 @@ def _pipe(deps: DocumentsDeps, upload: UploadRow) -> Pipe:
 async def catalogue(deps: DocumentsDeps, upload: UploadRow, received: Received) -> DocumentRow:
     """Stored bytes become a document (or a new version of the one with that name)."""
     async with deps.db.transaction() as conn:
-        if await upload_store.lock_open_upload(conn, upload.id) is None:
+        if await upload_store.lock_open_upload(conn, upload.firm_id, upload.id) is None:
             raise Conflict("The upload was abandoned before it finished.")
         folder = await folder_store.lock_folder(conn, upload.firm_id, upload.folder_id)
         if folder is None:
             raise Conflict("The folder was deleted during the upload.")
         document = await _place(conn, folder, upload, received)
-        await upload_store.set_upload_state(conn, upload.id, "stored", document.id)
+        await upload_store.set_upload_state(conn, upload.firm_id, upload.id, "stored", document.id)
     return document
 
 
 async def _place(
     conn: Connection, folder: FolderRow, upload: UploadRow, received: Received
 ) -> DocumentRow:
-    existing = await document_store.lock_by_name(conn, folder.id, upload.name)
+    existing = await document_store.lock_by_name(conn, folder.firm_id, folder.id, upload.name)
     found = existing and domain.Existing(existing.id, existing.finalised_at is not None)
     where = domain.placement(found or None)
     document_id = existing.id if existing else uuid4()
@@ -186,7 +186,7 @@ async def settle(deps: DocumentsDeps, upload: UploadRow) -> None:
         log.warning("commit of %s postponed to the reaper", upload.reservation_key, exc_info=True)
         return
     async with deps.db.transaction() as conn:
-        await upload_store.set_upload_state(conn, upload.id, "done")
+        await upload_store.set_upload_state(conn, upload.firm_id, upload.id, "done")
 
 
 async def undo(deps: DocumentsDeps, upload: UploadRow) -> None:
@@ -195,7 +195,7 @@ async def undo(deps: DocumentsDeps, upload: UploadRow) -> None:
         await discard_bytes(deps, upload)
         await deps.billing.release(upload.firm_id, upload.reservation_key)
         async with deps.db.transaction() as conn:
-            await upload_store.set_upload_state(conn, upload.id, "failed")
+            await upload_store.set_upload_state(conn, upload.firm_id, upload.id, "failed")
     except Exception:
         log.warning("undo of upload %s left to the reaper", upload.id, exc_info=True)
 
