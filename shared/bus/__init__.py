@@ -5,6 +5,7 @@ from shared.bus.consumer import Consumer, Handler
 from shared.bus.outbox import OutboxRelay, put
 from shared.bus.rpc import (
     Batched,
+    Retry,
     RpcClient,
     RpcError,
     RpcHandler,
@@ -21,6 +22,7 @@ __all__ = [
     "Consumer",
     "Handler",
     "OutboxRelay",
+    "Retry",
     "RpcClient",
     "RpcError",
     "RpcHandler",

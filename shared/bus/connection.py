@@ -134,14 +134,22 @@ class Bus:
             await setup(connection)
 
     async def publish(
-        self, exchange: str, routing_key: str, message: AbstractMessage, *, mandatory: bool = False
+        self,
+        exchange: str,
+        routing_key: str,
+        message: AbstractMessage,
+        *,
+        mandatory: bool = False,
+        timeout: float | None = None,
     ) -> None:
-        """Publish and wait for the broker's confirm; `exchange=""` is the default exchange."""
-        await self.wait_connected(self.publish_timeout)
+        """Publish and wait for the broker's confirm; `exchange=""` is the default exchange.
+
+        The waits for a connection and for the confirm are each bounded by `publish_timeout`,
+        or by `timeout` if that is shorter (an RPC attempt that must end by its deadline)."""
+        limit = self.publish_timeout if timeout is None else min(timeout, self.publish_timeout)
+        await self.wait_connected(limit)
         target = await self._exchange(exchange)
-        await target.publish(
-            message, routing_key, mandatory=mandatory, timeout=self.publish_timeout
-        )
+        await target.publish(message, routing_key, mandatory=mandatory, timeout=limit)
 
     async def send_direct(self, queue: str, message: AbstractMessage) -> None:
         """Fire and forget to a queue, without waiting for a confirm: for RPC replies, whose

@@ -1,20 +1,35 @@
 """RPC over the bus: an answer, a clear timeout, a clear refusal, and a repeated idempotency key
-answered with the first answer without doing the work twice."""
+answered with the first answer without doing the work twice; the client's retry policy asks
+again after a timeout or while the callee is unreachable, never after a refusal."""
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from itertools import accumulate
 
 import pytest
+from aio_pika.abc import AbstractChannel
+from yarl import URL
 
-from shared.bus import Bus, BusNames, RpcClient, RpcError, RpcServer, RpcTimeout, RpcUnavailable
+from deploy.local.ports import free_port
+from shared.bus import (
+    Bus,
+    BusNames,
+    Retry,
+    RpcClient,
+    RpcError,
+    RpcServer,
+    RpcTimeout,
+    RpcUnavailable,
+)
 from shared.bus.rpc import Batched
 from shared.bus.topology import REQUESTS, declare_request_queue
 from shared.database import Connection, Database
 from shared.errors import Conflict
 from shared.events.base import Envelope
 from tests.support.bus import AddToCounter, AskGhost, Total, kit_database
+from tests.support.infra import wait_until
 
 
 async def add_to_counter(conn: Connection, request: AddToCounter, envelope: Envelope) -> Total:
@@ -171,3 +186,240 @@ async def test_a_request_the_server_does_not_serve_is_refused_at_once(counter) -
         await ghost.stop()
         await ghost_bus.stop()
     assert refused.value.status == 404
+
+
+# The server's mode does not matter to these: run them once.
+ONE_MODE = pytest.mark.parametrize("counter", ["one by one"], indirect=True)
+QUICKLY = {"backoff_base": 0.05, "backoff_cap": 0.2}
+
+
+async def count_ghost_asks(conn: Connection, request: AskGhost, envelope: Envelope) -> Total:
+    total = await conn.fetchval("UPDATE counter SET total = total + 1 RETURNING total")
+    return Total(total=total)
+
+
+async def _counter_total(db: Database) -> int:
+    async with db.transaction() as conn:
+        return int(await conn.fetchval("SELECT total FROM counter"))
+
+
+async def _a_repeat_waits_for_its_key(db: Database) -> bool:
+    """A second delivery of a key is being served: it waits for the first one's key lock."""
+    async with db.transaction() as conn:
+        waiting = await conn.fetchval(
+            """SELECT count(*) FROM pg_locks
+               WHERE locktype = 'advisory' AND NOT granted
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"""
+        )
+    return bool(waiting)
+
+
+async def _ghost_queue(bus: Bus) -> tuple[AbstractChannel, str]:
+    """Declare the ghost service's request queue, with nobody consuming it."""
+    assert bus._connection is not None
+    channel = await bus._connection.channel()
+    queue = bus.names.queue("ghost", REQUESTS)
+    await declare_request_queue(channel, queue)
+    return channel, queue
+
+
+async def _queued(channel: AbstractChannel, queue: str) -> int:
+    declared = await channel.declare_queue(queue, passive=True)
+    return int(declared.declaration_result.message_count or 0)
+
+
+async def _queued_at_least(channel: AbstractChannel, queue: str, count: int) -> bool:
+    return await _queued(channel, queue) >= count
+
+
+def _retries(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The client's warnings that it asks again, each naming why."""
+    return [r.getMessage() for r in caplog.records if "asking again" in r.getMessage()]
+
+
+def _asked_again(caplog: pytest.LogCaptureFixture) -> int:
+    return len(_retries(caplog))
+
+
+class Door:
+    """A TCP forwarder to the broker that starts closed: a bus behind it cannot connect (the
+    broker is down, for it) until the door opens."""
+
+    def __init__(self, broker_url: str) -> None:
+        broker = URL(broker_url, encoded=True)
+        self.broker = (broker.host or "127.0.0.1", broker.port or 5672)
+        self.port = free_port()
+        self.url = str(broker.with_port(self.port))
+        self._server: asyncio.Server | None = None
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def open(self) -> None:
+        self._server = await asyncio.start_server(self._pipe, "127.0.0.1", self.port)
+
+    async def close(self) -> None:
+        for writer in self._writers:
+            writer.close()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.broker)
+        self._writers += [writer, up_writer]
+        await asyncio.gather(_copy(reader, up_writer), _copy(up_reader, writer))
+
+
+async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
+def test_a_retry_policy_tries_once_unless_told_otherwise() -> None:
+    assert Retry().attempts == 1
+
+
+@pytest.mark.parametrize(
+    ("wrong", "why"),
+    [
+        ({"attempts": 0}, "first try"),
+        ({"timeout": 0}, "positive"),
+        ({"backoff_base": 2, "backoff_cap": 1}, "backoff"),
+    ],
+)
+def test_a_retry_policy_refuses_what_makes_no_sense(wrong: dict[str, float], why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        Retry(**wrong)  # type: ignore[arg-type]
+
+
+async def test_a_timed_out_call_is_asked_again_with_its_key_and_served_once(counter) -> None:  # type: ignore[no-untyped-def]
+    client, db, _ = counter
+    ask = AddToCounter(idempotency_key="slow", amount=4)
+    retry = Retry(attempts=10, timeout=0.5, **QUICKLY)
+    async with db.transaction() as held:
+        # The callee's first serving of the call waits behind this lock, past the timeout.
+        await held.execute("SELECT total FROM counter FOR UPDATE")
+        call = asyncio.create_task(client.call(ask, firm_id=None, actor=None, retry=retry))
+        await wait_until(lambda: _a_repeat_waits_for_its_key(db), timeout=4)
+        assert not call.done()
+    assert await call == Total(total=4)
+    assert await client.call(ask, firm_id=None, actor=None) == Total(total=4)
+    assert await _counter_total(db) == 4
+
+
+@ONE_MODE
+async def test_a_call_to_a_queue_nobody_consumes_yet_is_answered_once_a_server_starts(
+    counter,  # type: ignore[no-untyped-def]
+) -> None:
+    client, db, bus = counter
+    channel, queue = await _ghost_queue(bus)
+    retry = Retry(attempts=30, timeout=0.3, **QUICKLY)
+    call = asyncio.create_task(
+        client.call(AskGhost(idempotency_key="late"), firm_id=None, actor=None, retry=retry)
+    )
+    # Two attempts wait in the queue unanswered before anyone serves it.
+    await wait_until(lambda: _queued_at_least(channel, queue, 2), timeout=5)
+    ghost_bus = Bus(bus.url, bus.names, name="ghost")
+    ghost = RpcServer(bus=ghost_bus, db=db, service="ghost", handlers={AskGhost: count_ghost_asks})
+    await ghost_bus.start()
+    try:
+        assert await call == Total(total=1)
+    finally:
+        await ghost.stop()
+        await ghost_bus.stop()
+        await channel.close()
+    assert await _counter_total(db) == 1
+
+
+@ONE_MODE
+async def test_a_call_while_the_broker_is_unreachable_is_retried_until_it_is_back(
+    counter,  # type: ignore[no-untyped-def]
+    rabbit,  # type: ignore[no-untyped-def]
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, db, bus = counter
+    door = Door(rabbit.url)
+    behind = Bus(door.url, bus.names, name="behind-a-door", publish_timeout=0.2, reconnect_cap=0.2)
+    client = RpcClient(behind)
+    await behind.start(wait=None)
+    retry = Retry(attempts=40, timeout=1.0, backoff_base=0.1, backoff_cap=0.3)
+    ask = AddToCounter(idempotency_key="door", amount=2)
+    try:
+        with caplog.at_level(logging.WARNING, logger="shared.bus.rpc.client"):
+            call = asyncio.create_task(client.call(ask, firm_id=None, actor=None, retry=retry))
+            await wait_until(lambda: _asked_again(caplog) >= 2, timeout=10)
+            assert not call.done()
+            assert all("unreachable" in why for why in _retries(caplog))
+            await door.open()
+            assert await call == Total(total=2)
+    finally:
+        await behind.stop()
+        await door.close()
+    assert await _counter_total(db) == 2
+
+
+@ONE_MODE
+async def test_a_refusal_is_not_asked_again(counter, caplog: pytest.LogCaptureFixture) -> None:  # type: ignore[no-untyped-def]
+    client, db, _ = counter
+    retry = Retry(attempts=3, backoff_base=10, backoff_cap=10)
+    started = asyncio.get_running_loop().time()
+    with (
+        caplog.at_level(logging.WARNING, logger="shared.bus.rpc.client"),
+        pytest.raises(RpcError) as refused,
+    ):
+        await client.call(
+            AddToCounter(idempotency_key="no", amount=-1), firm_id=None, actor=None, retry=retry
+        )
+    assert refused.value.status == 409
+    # A retry would have waited about ten seconds first.
+    assert asyncio.get_running_loop().time() - started < 5
+    assert _asked_again(caplog) == 0
+    assert await _counter_total(db) == 0
+
+
+@ONE_MODE
+async def test_unanswered_attempts_end_in_a_timeout_after_each_was_sent(counter) -> None:  # type: ignore[no-untyped-def]
+    client, _, bus = counter
+    channel, queue = await _ghost_queue(bus)
+    retry = Retry(attempts=3, timeout=0.3, **QUICKLY)
+    try:
+        with pytest.raises(RpcTimeout):
+            await client.call(
+                AskGhost(idempotency_key="boo"), firm_id=None, actor=None, retry=retry
+            )
+        assert await _queued(channel, queue) == 3
+    finally:
+        await channel.close()
+
+
+@ONE_MODE
+async def test_undeliverable_attempts_end_in_unavailable(counter, caplog) -> None:  # type: ignore[no-untyped-def]
+    client, _, _ = counter
+    retry = Retry(attempts=3, timeout=2, **QUICKLY)
+    with (
+        caplog.at_level(logging.WARNING, logger="shared.bus.rpc.client"),
+        pytest.raises(RpcUnavailable),
+    ):
+        await client.call(AskGhost(idempotency_key="x"), firm_id=None, actor=None, retry=retry)
+    assert _asked_again(caplog) == 2
+
+
+@ONE_MODE
+async def test_the_clients_own_policy_serves_calls_that_name_none(counter) -> None:  # type: ignore[no-untyped-def]
+    _, _, bus = counter
+    own_bus = Bus(bus.url, bus.names, name="own-policy")
+    client = RpcClient(own_bus, timeout=0.3, retry=Retry(attempts=2, **QUICKLY))
+    await own_bus.start()
+    channel, queue = await _ghost_queue(bus)
+    try:
+        with pytest.raises(RpcTimeout):
+            await client.call(AskGhost(idempotency_key="own"), firm_id=None, actor=None)
+        assert await _queued(channel, queue) == 2
+    finally:
+        await channel.close()
+        await own_bus.stop()

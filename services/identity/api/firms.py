@@ -84,13 +84,15 @@ async def confirm_sign_up(request: web.Request, *, body: SignUpConfirm) -> Signe
     source = caller_address(request)
     await hashing(request)
     async with db(request).transaction() as conn:
-        signing_up = await firms.use_sign_up(conn, digest(body.token))
+        signing_up = await firms.lock_sign_up(conn, digest(body.token))
         if signing_up is None:
             raise Gone(DEAD_LINK, field="token")
         outcome = await _owner(request, conn, signing_up["email"], source, body)
         if isinstance(outcome, DomainError):
+            # Counted like a failed sign-in; the link stays usable for the right password.
             await accounts.insert_failure(conn, signing_up["email"], source, now())
         else:
+            await firms.use_sign_up(conn, digest(body.token))
             return await _create_firm(request, conn, SignUp(**signing_up["details"]), outcome)
     raise outcome
 

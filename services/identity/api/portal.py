@@ -12,7 +12,7 @@ from services.identity.invitations import portal_url
 from services.identity.models import Contact, Proof, Strict, Tokens, secret_field
 from services.identity.resources import EID, settings_of
 from services.identity.sessions import choose_context, open_session
-from services.identity.store import contacts, portal
+from services.identity.store import accounts, contacts, portal
 from services.identity.tokens import digest, new_secret
 from shared.auth import Principal
 from shared.bus.outbox import put
@@ -116,7 +116,8 @@ async def get_portal_url(request: web.Request, *, principal: Principal) -> Link:
 
 @api.post(
     "/api/v1/contacts/{contact_id}/secret-link",
-    summary="Make (or replace) the contact's personal secret link; shown only now",
+    summary="Make (or replace) the contact's personal secret link; shown only now (sessions "
+    "of an earlier link end)",
     access="staff",
     response=Link,
     status=201,
@@ -130,12 +131,13 @@ async def make_secret_link(request: web.Request, *, principal: Principal) -> Lin
         if "secret_link" not in methods:
             raise Conflict("Secret links are off for this firm; switch them on first.")
         await portal.replace_secret_link(conn, principal.firm_id, contact.id, digest(token))
+        await accounts.revoke_link_sessions(conn, principal.firm_id, contact.id)
     return Link(url=f"{settings_of(request.app).public_url}/s#token={token}")
 
 
 @api.delete(
     "/api/v1/contacts/{contact_id}/secret-link",
-    summary="Revoke the contact's secret link",
+    summary="Revoke the contact's secret link; the sessions it opened end at once",
     access="staff",
     status=204,
     errors=(404,),
@@ -145,6 +147,7 @@ async def revoke_secret_link(request: web.Request, *, principal: Principal) -> N
         contact = await require_contact(conn, principal, path_uuid(request, "contact_id"))
         if not await portal.delete_secret_link(conn, contact.id):
             raise NotFound("The contact has no secret link.")
+        await accounts.revoke_link_sessions(conn, principal.firm_id, contact.id)
 
 
 @api.post(

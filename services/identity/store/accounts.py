@@ -90,6 +90,17 @@ async def revoke_person_sessions(conn: Connection, person_id: UUID) -> None:
     )
 
 
+async def revoke_link_sessions(conn: Connection, firm_id: UUID, contact_id: UUID) -> None:
+    """The sessions a contact's secret link opened: they end with the link they came from."""
+    await conn.execute(
+        """UPDATE sessions SET revoked_at = now()
+           WHERE firm_id = $1 AND person_id = $2 AND method = 'secret_link'
+             AND revoked_at IS NULL""",
+        firm_id,
+        contact_id,
+    )
+
+
 async def revoke_account_sessions(conn: Connection, account_id: UUID) -> None:
     await conn.execute(
         "UPDATE sessions SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL",

@@ -164,7 +164,8 @@ async def list_staff_memberships(conn: Connection, account_id: UUID) -> list[tup
 async def insert_sign_up(
     conn: Connection, token_hash: bytes, email: str, details: dict[str, Any], expires_at: datetime
 ) -> None:
-    """A sign-up waiting for its link to be opened; no firm exists yet."""
+    """A sign-up waiting for its link to be opened. Across firms by design: no firm exists
+    yet."""
     await conn.execute(
         """INSERT INTO sign_ups (token_hash, email, details, expires_at)
            VALUES ($1, $2, $3::jsonb, $4)""",
@@ -172,12 +173,17 @@ async def insert_sign_up(
     )  # fmt: skip
 
 
-async def use_sign_up(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
-    """Marks a live sign-up used; used, expired or unknown → None."""
+async def lock_sign_up(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
+    """A live sign-up, locked against a racing confirmation; used, expired or unknown → None.
+    Across firms by design: no firm exists yet."""
     row = await conn.fetchrow(
-        """UPDATE sign_ups SET used_at = now()
-           WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
-           RETURNING email, details""",
+        """SELECT email, details FROM sign_ups
+           WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE""",
         token_hash,
     )
     return {"email": row["email"], "details": json.loads(row["details"])} if row else None
+
+
+async def use_sign_up(conn: Connection, token_hash: bytes) -> None:
+    """Across firms by design: no firm exists yet."""
+    await conn.execute("UPDATE sign_ups SET used_at = now() WHERE token_hash = $1", token_hash)

@@ -17,21 +17,28 @@ from tests.support.services import serve
 NUMBER = "19811218-9876"
 
 
+async def eid_customer(client: Client) -> tuple[dict, dict, dict, dict]:
+    """A firm with eID on, and an individual client whose one contact has only a personal
+    number (no email) and portal access: (owner, client, contact, portal access)."""
+    owner = await sign_up(client)
+    await allow_eid(client, owner["token"])
+    person = {"first_name": "Eva", "last_name": "Id", "personal_number": NUMBER}
+    created = (await client.as_(owner["token"]).post(
+        "/api/v1/clients", {"kind": "individual", "name": "Eva Id", "contacts": [person]}
+    )).body  # fmt: skip
+    contact = created["contacts"][0]
+    access = await client.as_(owner["token"]).put(
+        f"/api/v1/contacts/{contact['id']}/portal-access", {"enabled": True}
+    )
+    return owner, created, contact, access.body
+
+
 async def test_eid_sign_in_asks_an_email_once_then_signs_in(env, tap: Tap, sql_for) -> None:
     settings = await env.settings(IdentitySettings, **(FAST | {"eid_confirm_seconds": 0.5}))
     async with serve(create_app(settings)) as running:
         client = Client(running)
-        owner = await sign_up(client)
-        await allow_eid(client, owner["token"])
-        person = {"first_name": "Eva", "last_name": "Id", "personal_number": NUMBER}
-        created = (await client.as_(owner["token"]).post(
-            "/api/v1/clients", {"kind": "individual", "name": "Eva Id", "contacts": [person]}
-        )).body  # fmt: skip
-        contact = created["contacts"][0]
-        access = await client.as_(owner["token"]).put(
-            f"/api/v1/contacts/{contact['id']}/portal-access", {"enabled": True}
-        )
-        assert access.body == access.body | {"enabled": True, "status": "not_invited"}
+        owner, created, contact, access = await eid_customer(client)
+        assert access == access | {"enabled": True, "status": "not_invited"}
         order = await client.post("/api/v1/auth/eid/start", {"personal_number": "811218-9876"})
         assert order.status == 201
         ref = {"order_ref": order.body["order_ref"]}
@@ -79,16 +86,7 @@ async def test_eid_sign_in_against_bankid_with_qr_and_a_late_email(env, tap: Tap
     settings = await env.settings(IdentitySettings, **FAST, **bankid.client_settings())
     async with serve(create_app(settings)) as running:
         client = Client(running)
-        owner = await sign_up(client)
-        await allow_eid(client, owner["token"])
-        person = {"first_name": "Eva", "last_name": "Id", "personal_number": NUMBER}
-        created = (await client.as_(owner["token"]).post(
-            "/api/v1/clients", {"kind": "individual", "name": "Eva Id", "contacts": [person]}
-        )).body  # fmt: skip
-        contact = created["contacts"][0]
-        await client.as_(owner["token"]).put(
-            f"/api/v1/contacts/{contact['id']}/portal-access", {"enabled": True}
-        )
+        _owner, created, _contact, _access = await eid_customer(client)
         order = await client.post("/api/v1/auth/eid/start", {"personal_number": NUMBER})
         assert order.status == 201
         assert order.body["auto_start_token"]

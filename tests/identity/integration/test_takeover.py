@@ -259,6 +259,10 @@ async def test_signing_up_with_someones_email_tells_nothing_and_creates_nothing(
     token = token_from(mail["link"])
     guess = await client.post("/api/v1/firms/confirm", {"token": token, "password": "a guess " * 3})
     assert guess.status == 403
+    # The mailbox's owner still confirms with their own password.
+    own = await client.post("/api/v1/firms/confirm", {"token": token, "password": PASSWORD})
+    assert own.status == 201, own.body
+    assert own.body["firm"]["name"] == "Imposter AB"
 
 
 async def test_a_stranger_cannot_lock_an_account_out(env, tap: Tap) -> None:
@@ -344,3 +348,24 @@ async def test_an_account_accepts_an_invitation_to_its_own_address_from_inside(
     assert accepted.status == 200, accepted.body
     assert accepted.body["context"]["person_id"] == contact["id"]
     assert (await as_person.get("/api/v1/me/invitations")).body["items"] == []
+
+
+async def test_sessions_of_a_secret_link_end_when_the_link_is_replaced_or_revoked(
+    client: Client,
+) -> None:
+    firm = await sign_up(client)
+    await put_settings(client, firm, sign_in_methods=["password", "secret_link"])
+    contact = await planted_contact(client, firm, email=new_email())
+    path = f"/api/v1/contacts/{contact['id']}/secret-link"
+
+    async def session_of_a_new_link() -> str:
+        made = await client.as_(firm["token"]).post(path)
+        body = {"token": token_from(made.body["url"])}
+        return (await client.post("/api/v1/auth/secret-link/sign-in", body)).body["access_token"]
+
+    first = await session_of_a_new_link()
+    second = await session_of_a_new_link()
+    assert (await client.as_(first).get("/api/v1/me")).status == 401
+    assert (await client.as_(second).get("/api/v1/me")).status == 200
+    assert (await client.as_(firm["token"]).delete(path)).status == 204
+    assert (await client.as_(second).get("/api/v1/me")).status == 401

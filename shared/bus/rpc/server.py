@@ -1,12 +1,10 @@
-"""RPC over AMQP: a request to the owner's `<service>.requests` queue, the answer to `reply_to`.
+"""The callee's side of RPC: serve `<service>.requests` in batches, one transaction per batch.
 
-The callee answers a repeated idempotency key (scoped by firm) with its first answer: the
-reply is stored in `rpc_replies` in the same transaction as the handler's effects. Requests
-are served in batches, one transaction per batch, because a database round trip costs about
-0.4 ms here: one transaction per request tops out near 500/s while the ledger needs more.
-A `Batched` handler goes further and serves a whole run of one firm's requests in one call.
-The answers of one batch go back as one message per caller (`reply_to`), a JSON object of
-answers by correlation id, each `{"ok": reply}` or `{"error": {status, title, detail, field}}`.
+Requests are served in batches because a database round trip costs about 0.4 ms here: one
+transaction per request tops out near 500/s while the ledger needs more. A `Batched` handler
+goes further and serves a whole run of one firm's requests in one call. The answers of one
+batch go back as one message per caller (`reply_to`), a JSON object of answers by correlation
+id (`replies` gives their shape and keeps the first answer to each key).
 """
 
 import asyncio
@@ -20,120 +18,35 @@ from dataclasses import dataclass, field
 from functools import partial
 from itertools import groupby
 from typing import Any
-from uuid import UUID
 
 import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
-from aio_pika.exceptions import AMQPError, ChannelInvalidStateError, DeliveryError
+from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
 from opentelemetry import trace
 from pydantic import ValidationError
 
-from shared.bus.connection import Bus, BusUnavailable
+from shared.bus.connection import Bus
+from shared.bus.rpc.client import DEADLINE_HEADER
+from shared.bus.rpc.replies import (
+    NO_FIRM,
+    Answer,
+    Key,
+    earlier_replies,
+    error_answer,
+    lock_keys,
+    ok_answer,
+    store_replies,
+)
 from shared.bus.topology import REQUESTS, declare_request_queue
 from shared.database import CONNECTION_LOST, Connection, Database
-from shared.errors import DomainError, Unavailable
+from shared.errors import DomainError
 from shared.events.base import Envelope, Reply, Request, UnknownMessage
-from shared.telemetry import extract_context, inject_headers, tracer
+from shared.telemetry import extract_context, tracer
 
 log = logging.getLogger(__name__)
 
 RpcHandler = Callable[[Connection, Any, Envelope], Awaitable[Reply]]
 BatchHandler = Callable[[Connection, list[tuple[Any, Envelope]]], Awaitable[list[Reply]]]
-# Epoch milliseconds as an integer: pamqp encodes a float header as a 32-bit float, which
-# loses about a minute on today's epoch seconds.
-DEADLINE_HEADER = "x-deadline-ms"
-NO_FIRM = UUID(int=0)
-
-
-class RpcError(Exception):
-    """The callee refused the request (its answer carries a status, title and detail)."""
-
-    def __init__(self, status: int, title: str, detail: str, field: str | None = None) -> None:
-        super().__init__(f"{status} {title}: {detail}")
-        self.status = status
-        self.title = title
-        self.detail = detail
-        self.field = field
-
-
-class RpcTimeout(Unavailable):
-    """No answer in time: the outcome is unknown; retry with the same idempotency key."""
-
-
-class RpcUnavailable(Unavailable):
-    """The request could not be delivered (broker down or nobody serves that queue)."""
-
-
-class RpcClient:
-    def __init__(self, bus: Bus, *, timeout: float = 5.0) -> None:
-        self.bus = bus
-        self.timeout = timeout
-        self._reply_to = ""
-        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
-        bus.on_connect(self._start)
-
-    async def _start(self, connection: AbstractConnection) -> None:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
-        await queue.consume(self._on_reply, no_ack=True)
-        self.bus.watch(channel)
-        self._reply_to = queue.name
-
-    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
-        """A reply message carries answers by correlation id: all those of one server batch."""
-        for correlation_id, answer in json.loads(message.body).items():
-            future = self._pending.get(correlation_id)
-            if future is not None and not future.done():
-                future.set_result(answer)
-
-    async def call(
-        self,
-        request: Request,
-        *,
-        firm_id: UUID | None,
-        actor: UUID | None,
-        timeout: float | None = None,
-    ) -> Any:
-        """Ask the request's owning service; returns its typed Reply or raises RpcError."""
-        timeout = timeout or self.timeout
-        deadline = time.monotonic() + timeout
-        envelope = Envelope.wrap(request, firm_id=firm_id, actor=actor)
-        correlation_id = str(envelope.id)
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[correlation_id] = future
-        try:
-            with tracer.start_as_current_span(f"rpc {request.type}", kind=trace.SpanKind.CLIENT):
-                await self._send(request, envelope, int((time.time() + timeout) * 1000))
-                answer = await asyncio.wait_for(future, max(0.0, deadline - time.monotonic()))
-        except TimeoutError:
-            raise RpcTimeout(f"{request.target} did not answer {request.type} in time") from None
-        finally:
-            self._pending.pop(correlation_id, None)
-        return _reply(request, answer)
-
-    async def _send(self, request: Request, envelope: Envelope, deadline_ms: int) -> None:
-        message = aio_pika.Message(
-            envelope.model_dump_json().encode(),
-            message_id=str(envelope.id),
-            correlation_id=str(envelope.id),
-            reply_to=self._reply_to,
-            content_type="application/json",
-            type=request.type,
-            delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
-            headers={**inject_headers(), DEADLINE_HEADER: deadline_ms},
-        )
-        queue = self.bus.names.queue(request.target, REQUESTS)
-        try:
-            await self.bus.publish("", queue, message, mandatory=True)
-        except (DeliveryError, BusUnavailable) as exc:
-            raise RpcUnavailable(f"{request.target} is unreachable: {exc}") from None
-
-
-def _reply(request: Request, answer: dict[str, Any]) -> Reply:
-    if "error" in answer:
-        error = answer["error"]
-        raise RpcError(error["status"], error["title"], error["detail"], error.get("field"))
-    return request.reply.model_validate(answer["ok"])
 
 
 @dataclass(frozen=True)
@@ -158,10 +71,10 @@ class _Call:
     message: AbstractIncomingMessage
     envelope: Envelope | None = None
     request: Request | None = None
-    answer: dict[str, Any] = field(default_factory=dict)
+    answer: Answer = field(default_factory=dict)
 
     @property
-    def key(self) -> tuple[str, UUID, str]:
+    def key(self) -> Key:
         """The idempotency key, scoped by request type and firm."""
         assert self.request is not None
         assert self.envelope is not None
@@ -180,7 +93,7 @@ class _Call:
         return self.order[:2]
 
 
-class _Retry(Exception):
+class _Isolate(Exception):
     """A handler failed in the fast pass: run the batch again, isolating each request."""
 
 
@@ -248,7 +161,7 @@ class RpcServer:
             try:
                 try:
                     await self._answer(live, careful=False)
-                except _Retry:
+                except _Isolate:
                     await self._answer(live, careful=True)
             except CONNECTION_LOST as exc:
                 log.warning("rpc batch lost its database connection: %s", exc)
@@ -266,10 +179,10 @@ class RpcServer:
             call.envelope = Envelope.model_validate_json(message.body)
             request = call.envelope.open()
         except (ValidationError, UnknownMessage) as exc:
-            call.answer = _error(422, "Invalid request", str(exc))
+            call.answer = error_answer(422, "Invalid request", str(exc))
             return False
         if not isinstance(request, Request) or type(request) not in self.handlers:
-            call.answer = _error(404, "Unknown request", f"{message.type} is not served here")
+            call.answer = error_answer(404, "Unknown request", f"{message.type} is not served here")
             return False
         call.request = request
         return True
@@ -277,9 +190,9 @@ class RpcServer:
     async def _answer(self, calls: list[_Call], *, careful: bool) -> None:
         """Answer every call in one transaction; the first reply to a key is kept for ever."""
         async with self.db.transaction() as conn:
-            await _lock_keys(conn, calls)
-            known = await _earlier_replies(conn, calls)
-            first: dict[tuple[str, UUID, str], _Call] = {}
+            await lock_keys(conn, [call.key for call in calls])
+            known = await earlier_replies(conn, [call.key for call in calls])
+            first: dict[Key, _Call] = {}
             for call in calls:
                 if call.key in known:
                     call.answer = {"ok": known[call.key]}
@@ -290,8 +203,8 @@ class RpcServer:
             for call in calls:
                 if call.key not in known:
                     call.answer = first[call.key].answer
-            replies = {key: c.answer["ok"] for key, c in first.items() if "ok" in c.answer}
-            await _store_replies(conn, replies)
+            stored = {key: c.answer["ok"] for key, c in first.items() if "ok" in c.answer}
+            await store_replies(conn, stored)
 
     async def _run(self, conn: Connection, run: list[_Call], careful: bool) -> None:
         """Serve a run of one firm's requests of one type: together if the handler is
@@ -313,15 +226,15 @@ class RpcServer:
             except CONNECTION_LOST:
                 raise
             except Exception as exc:
-                raise _Retry from exc
+                raise _Isolate from exc
         for call, reply in zip(run, replies, strict=True):
-            call.answer = {"ok": reply.model_dump(mode="json")}
+            call.answer = ok_answer(reply)
 
     async def _reply(self, calls: list[_Call]) -> None:
         """One message per caller: the answers to all its calls in the batch, by correlation
         id. A reply costs the broker and both ends about what a request does, so one message
         instead of dozens is most of what batching saves."""
-        answers: dict[str, dict[str, Any]] = defaultdict(dict)
+        answers: dict[str, dict[str, Answer]] = defaultdict(dict)
         for call in calls:
             if call.message.reply_to and call.message.correlation_id:
                 answers[call.message.reply_to][call.message.correlation_id] = call.answer
@@ -375,59 +288,15 @@ def _serving(request_type: str, calls: list[_Call]) -> Iterator[None]:
         yield
 
 
-async def _run_isolated(conn: Connection, call: _Call, handler: RpcHandler) -> dict[str, Any]:
+async def _run_isolated(conn: Connection, call: _Call, handler: RpcHandler) -> Answer:
     try:
         async with conn.transaction():
             reply = await handler(conn, *_pair(call))
-        return {"ok": reply.model_dump(mode="json")}
+        return ok_answer(reply)
     except DomainError as exc:
-        return _error(exc.status, exc.title, exc.detail, exc.field)
+        return error_answer(exc.status, exc.title, exc.detail, exc.field)
     except CONNECTION_LOST:
         raise
     except Exception:
         log.exception("rpc %s failed", call.message.type)
-        return _error(500, "Internal error", "the request could not be served")
-
-
-async def _lock_keys(conn: Connection, calls: list[_Call]) -> None:
-    """Serialise concurrent requests with the same key; sorted, so batches never deadlock."""
-    await conn.execute(
-        """SELECT pg_advisory_xact_lock(hashtextextended(k, 0))
-           FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS keys""",
-        [str(call.key) for call in calls],
-    )
-
-
-async def _earlier_replies(
-    conn: Connection, calls: list[_Call]
-) -> dict[tuple[str, UUID, str], dict[str, Any]]:
-    types, firms, keys = zip(*(call.key for call in calls), strict=True)
-    rows = await conn.fetch(
-        """SELECT r.request_type, r.firm_id, r.key, r.reply FROM rpc_replies r
-           JOIN unnest($1::text[], $2::uuid[], $3::text[]) AS w(request_type, firm_id, key)
-             USING (request_type, firm_id, key)""",
-        list(types),
-        list(firms),
-        list(keys),
-    )
-    return {(r["request_type"], r["firm_id"], r["key"]): r["reply"] for r in rows}
-
-
-async def _store_replies(
-    conn: Connection, replies: dict[tuple[str, UUID, str], dict[str, Any]]
-) -> None:
-    if not replies:
-        return
-    await conn.execute(
-        """INSERT INTO rpc_replies (request_type, firm_id, key, reply)
-           SELECT t, f, k, r::jsonb FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[])
-             AS x(t, f, k, r)""",
-        [key[0] for key in replies],
-        [key[1] for key in replies],
-        [key[2] for key in replies],
-        [json.dumps(reply) for reply in replies.values()],
-    )
-
-
-def _error(status: int, title: str, detail: str, field: str | None = None) -> dict[str, Any]:
-    return {"error": {"status": status, "title": title, "detail": detail, "field": field}}
+        return error_answer(500, "Internal error", "the request could not be served")

@@ -1,0 +1,207 @@
+"""The caller's side of RPC: send a request to its owner's queue, wait for the answer on this
+process's reply queue, and raise what went wrong in the caller's terms."""
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import aio_pika
+from aio_pika.abc import AbstractConnection, AbstractIncomingMessage
+from aio_pika.exceptions import AMQPError, ChannelInvalidStateError
+from opentelemetry import trace
+
+from shared.backoff import backoff_delay
+from shared.bus.connection import Bus
+from shared.bus.rpc.replies import Answer
+from shared.bus.topology import REQUESTS
+from shared.errors import Unavailable
+from shared.events.base import Envelope, Reply, Request
+from shared.telemetry import inject_headers, tracer
+
+log = logging.getLogger(__name__)
+
+# Epoch milliseconds as an integer: pamqp encodes a float header as a 32-bit float, which
+# loses about a minute on today's epoch seconds.
+DEADLINE_HEADER = "x-deadline-ms"
+
+
+class RpcError(Exception):
+    """The callee refused the request (its answer carries a status, title and detail)."""
+
+    def __init__(self, status: int, title: str, detail: str, field: str | None = None) -> None:
+        super().__init__(f"{status} {title}: {detail}")
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.field = field
+
+
+class RpcTimeout(Unavailable):
+    """No answer in time: the outcome is unknown; retry with the same idempotency key."""
+
+
+class RpcUnavailable(Unavailable):
+    """The request could not be handed to the broker: not connected in time, nobody serves
+    that queue, or the connection broke while sending. Safe to ask again with the same key."""
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How `RpcClient.call` asks again when it has no answer; callers keep no retry loop.
+
+    A timeout means the outcome is unknown (the request may have been served and its answer
+    lost), and `RpcUnavailable` means the broker did not take the request (down, not
+    connected, nobody serves the queue). Either way the same request goes again, with the same
+    idempotency key, after `backoff_delay(n, backoff_base, backoff_cap)`: the callee answers
+    a repeated key with its first answer, so nothing is done twice. A refusal (`RpcError`) is
+    the callee's answer and is never asked again.
+
+    `attempts` counts the first try, so `Retry()` tries once: what every call did before the
+    policy existed. `timeout` is the wait for one attempt's answer (None: the client's).
+    """
+
+    attempts: int = 1
+    timeout: float | None = None
+    backoff_base: float = 0.2
+    backoff_cap: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("attempts counts the first try: at least 1")
+        if self.timeout is not None and self.timeout <= 0:
+            raise ValueError("timeout must be positive")
+        if not 0 <= self.backoff_base <= self.backoff_cap:
+            raise ValueError("backoff needs 0 <= backoff_base <= backoff_cap")
+
+    def delay(self, retry: int) -> float:
+        """The wait before retry number `retry` (1 = the second attempt)."""
+        return backoff_delay(retry, self.backoff_base, self.backoff_cap)
+
+
+@dataclass
+class _Ask:
+    """One call across its attempts. Every attempt's correlation id resolves the same future:
+    a late answer to an earlier attempt still ends the call, being the same first answer."""
+
+    request: Request
+    firm_id: UUID | None
+    actor: UUID | None
+    answered: asyncio.Future[Answer]
+    correlation_ids: list[str] = field(default_factory=list)
+
+
+class RpcClient:
+    """Calls other services' RPC queues. `retry` is the policy of calls that name none
+    (default: one attempt); `timeout` the wait for one attempt when the policy names none."""
+
+    def __init__(self, bus: Bus, *, timeout: float = 5.0, retry: Retry | None = None) -> None:
+        self.bus = bus
+        self.timeout = timeout
+        self.retry = retry or Retry()
+        self._reply_to = ""
+        self._pending: dict[str, asyncio.Future[Answer]] = {}
+        bus.on_connect(self._start)
+
+    async def _start(self, connection: AbstractConnection) -> None:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(exclusive=True, auto_delete=True)
+        await queue.consume(self._on_reply, no_ack=True)
+        self.bus.watch(channel)
+        self._reply_to = queue.name
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        """A reply message carries answers by correlation id: all those of one server batch."""
+        for correlation_id, answer in json.loads(message.body).items():
+            future = self._pending.get(correlation_id)
+            if future is not None and not future.done():
+                future.set_result(answer)
+
+    async def call(
+        self,
+        request: Request,
+        *,
+        firm_id: UUID | None,
+        actor: UUID | None,
+        timeout: float | None = None,
+        retry: Retry | None = None,
+    ) -> Any:
+        """Ask the request's owning service; returns its typed Reply or raises RpcError.
+
+        Tries as `retry` says (else the client's policy), each attempt waiting `timeout`, else
+        the policy's, else the client's. When the attempts run out it raises RpcTimeout if any
+        attempt went unanswered (the outcome is unknown), else RpcUnavailable (the broker took
+        none of them); either way asking again later with the same key is safe.
+        """
+        policy = retry or self.retry
+        wait = timeout or policy.timeout or self.timeout
+        ask = _Ask(request, firm_id, actor, asyncio.get_running_loop().create_future())
+        failures: list[Unavailable] = []
+        try:
+            for attempt in range(1, policy.attempts + 1):
+                if failures:
+                    log.warning(
+                        "rpc %s: %s; asking again (%d/%d)",
+                        request.type,
+                        failures[-1],
+                        attempt,
+                        policy.attempts,
+                    )
+                    await asyncio.sleep(policy.delay(attempt - 1))
+                try:
+                    return _reply(request, await self._attempt(ask, attempt, wait))
+                except (RpcTimeout, RpcUnavailable) as exc:
+                    failures.append(exc)
+        finally:
+            for correlation_id in ask.correlation_ids:
+                self._pending.pop(correlation_id, None)
+        timeouts = [failure for failure in failures if isinstance(failure, RpcTimeout)]
+        raise (timeouts or failures)[-1]
+
+    async def _attempt(self, ask: _Ask, attempt: int, wait: float) -> Answer:
+        """Send the request once more and wait up to `wait` for an answer to any attempt."""
+        if ask.answered.done():
+            return ask.answered.result()
+        request = ask.request
+        deadline = time.monotonic() + wait
+        envelope = Envelope.wrap(request, firm_id=ask.firm_id, actor=ask.actor)
+        ask.correlation_ids.append(str(envelope.id))
+        self._pending[str(envelope.id)] = ask.answered
+        span = tracer.start_as_current_span(
+            f"rpc {request.type}", kind=trace.SpanKind.CLIENT, attributes={"rpc.attempt": attempt}
+        )
+        try:
+            with span:
+                await self._send(request, envelope, wait)
+                remaining = max(0.0, deadline - time.monotonic())
+                return await asyncio.wait_for(asyncio.shield(ask.answered), remaining)
+        except TimeoutError:
+            raise RpcTimeout(f"{request.target} did not answer {request.type} in time") from None
+
+    async def _send(self, request: Request, envelope: Envelope, wait: float) -> None:
+        message = aio_pika.Message(
+            envelope.model_dump_json().encode(),
+            message_id=str(envelope.id),
+            correlation_id=str(envelope.id),
+            reply_to=self._reply_to,
+            content_type="application/json",
+            type=request.type,
+            delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
+            headers={**inject_headers(), DEADLINE_HEADER: int((time.time() + wait) * 1000)},
+        )
+        queue = self.bus.names.queue(request.target, REQUESTS)
+        try:
+            await self.bus.publish("", queue, message, mandatory=True, timeout=wait)
+        except (AMQPError, ChannelInvalidStateError, ConnectionError) as exc:
+            # Returned (no such queue), not connected in time, or the connection broke.
+            raise RpcUnavailable(f"{request.target} is unreachable: {exc}") from None
+
+
+def _reply(request: Request, answer: Answer) -> Reply:
+    if "error" in answer:
+        error = answer["error"]
+        raise RpcError(error["status"], error["title"], error["detail"], error.get("field"))
+    return request.reply.model_validate(answer["ok"])
