@@ -20,9 +20,11 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from bench.support import AMQP_URL, scratch_database, scratch_namespace, service_processes
-from services.billing import store
+from services.billing.app import BillingDeps
 from services.billing.consumers import reserve_storage
+from services.billing.models import NewAccount
 from services.billing.settings import BillingSettings
+from services.billing.store import accounts
 from shared.bus import Bus, BusNames, RpcClient
 from shared.database import Database
 from shared.events.base import Envelope
@@ -58,10 +60,11 @@ async def main(count: int, in_flight: int) -> dict[str, object]:
 async def open_firm(db: Database, limit: int) -> uuid.UUID:
     firm_id = uuid.uuid4()
     async with db.transaction() as conn:
-        await store.insert_account(
-            conn, firm_id, name="Bench AB", country="SE", plan="partner",
-            limit=limit, credits=0, now=datetime.now(UTC),
+        account = NewAccount(
+            firm_id=firm_id, name="Bench AB", country="SE", plan="partner",
+            storage_limit=limit, credits=0, opened_at=datetime.now(UTC),
         )  # fmt: skip
+        await accounts.insert_account(conn, account)
     return firm_id
 
 
@@ -84,7 +87,7 @@ async def outcome(
     db: Database, firm_id: uuid.UUID, seconds: float, count: int, granted: int
 ) -> dict:
     async with db.transaction() as conn:
-        row = await store.get_storage(conn, firm_id)
+        row = await accounts.get_storage(conn, firm_id)
     assert row is not None
     held = row.storage_used + row.storage_reserved
     granted_bytes = granted * RESERVATION
@@ -100,12 +103,13 @@ async def sql_phase(db: Database, settings: BillingSettings, count: int, in_flig
     """The service's own reservation code called directly, one transaction per reservation:
     its SQL (lock the account, record the hold) without the bus and without batching."""
     firm_id = await open_firm(db, limit_for(count))
+    deps = BillingDeps(settings=settings, db=db)
 
     async def reserve(key: str) -> bool:
         request = ReserveStorage(idempotency_key=key, bytes=RESERVATION)
         envelope = Envelope.wrap(request, firm_id=firm_id, actor=None)
         async with db.transaction() as conn:
-            (decision,) = await reserve_storage(conn, [(request, envelope)], settings=settings)
+            (decision,) = await reserve_storage(conn, [(request, envelope)], deps=deps)
         return decision.granted
 
     seconds, granted = await race(count, in_flight, reserve)

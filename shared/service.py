@@ -305,10 +305,11 @@ class Health(BaseModel):
 
 
 def _system_api(spec: ServiceSpec) -> Api:
+    """The kit's own routes; like every route they are handed `deps`, which they do not need."""
     api = Api("system")
 
     @api.get("/healthz", summary="The process is alive", access="public", response=Health)
-    async def healthz(request: web.Request) -> Health:
+    async def healthz(request: web.Request, *, deps: object = None) -> Health:
         return Health(status="ok")
 
     @api.get(
@@ -318,14 +319,14 @@ def _system_api(spec: ServiceSpec) -> Api:
         response=Health,
         errors=(503,),
     )
-    async def readyz(request: web.Request) -> web.Response:
+    async def readyz(request: web.Request, *, deps: object = None) -> web.Response:
         checks = await _readiness(request.app)
         ready = all(v == "ok" for v in checks.values())
         body = Health(status="ready" if ready else "not ready", checks=checks)
         return web.json_response(text=body.model_dump_json(), status=200 if ready else 503)
 
     @api.get("/openapi.json", summary="This service's OpenAPI 3.1 document", access="public")
-    async def openapi(request: web.Request) -> web.Response:
+    async def openapi(request: web.Request, *, deps: object = None) -> web.Response:
         routes = [route for a in (api, *spec.apis) for route in a.routes]
         return web.json_response(openapi_document(spec.title, spec.description, routes))
 

@@ -3,12 +3,14 @@
 Sizes are bytes with 1 GB = 10^9 bytes; amounts are integer öre (and SEK strings), ex VAT.
 """
 
-from typing import cast
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from uuid import uuid4
 
 from aiohttp import web
 
-from services.billing import domain, store
-from services.billing.consumers import note_storage_level, now
+from services.billing import domain
+from services.billing.access import require_account
 from services.billing.models import (
     Account,
     AccountRow,
@@ -17,36 +19,32 @@ from services.billing.models import (
     CreditPurchase,
     LedgerPage,
     LedgerQuery,
+    NewBlockChange,
+    NewCreditPurchase,
     PlanChange,
     Purchase,
-    PurchaseRow,
     Statement,
     StatementLine,
     Storage,
 )
 from services.billing.settings import BillingSettings
-from shared.auth import Principal
+from services.billing.storage_warnings import note_storage_level
+from services.billing.store import accounts, ledger, purchases
+from shared.auth import ADMIN_ROLES, Principal
 from shared.bus.outbox import put
 from shared.database import Connection
 from shared.events.billing import BalanceToppedUp, PlanChanged, StorageLimitChanged
 from shared.http.routing import Api
-from shared.service import DB, SETTINGS
+
+if TYPE_CHECKING:
+    from services.billing.app import BillingDeps
 
 api = Api("billing")
-ADMINS = ("owner", "admin")
+APIS = [api]
 
 
-def settings_of(request: web.Request) -> BillingSettings:
-    return cast(BillingSettings, request.app[SETTINGS])
-
-
-async def require_account(conn: Connection, principal: Principal, *, lock: bool) -> AccountRow:
-    """The caller's own firm's account; none yet (or another firm's) is simply not found."""
-    load = store.lock_account if lock else store.get_account
-    account = await load(conn, principal.firm_id)
-    if account is None:
-        raise domain.NoAccount()
-    return account
+def now() -> datetime:
+    return datetime.now(UTC)
 
 
 def account_view(account: AccountRow, settings: BillingSettings) -> Account:
@@ -61,29 +59,33 @@ def account_view(account: AccountRow, settings: BillingSettings) -> Account:
 @api.get(
     "/api/v1/billing/account",
     summary="The firm's plan, storage (bytes, 1 GB = 10^9) and e-signature balance",
-    access="staff", roles=ADMINS, response=Account, errors=(404,),
+    access="staff", roles=ADMIN_ROLES, response=Account, errors=(404,),
 )  # fmt: skip
-async def get_account(request: web.Request, *, principal: Principal) -> Account:
-    async with request.app[DB].transaction(readonly=True) as conn:
+async def get_account(
+    request: web.Request, *, deps: "BillingDeps", principal: Principal
+) -> Account:
+    async with deps.db.transaction(readonly=True) as conn:
         account = await require_account(conn, principal, lock=False)
-    return account_view(account, settings_of(request))
+    return account_view(account, deps.settings)
 
 
 @api.put(
     "/api/v1/billing/plan",
     summary="Change plan; refused (409) if usage would exceed the new limit",
-    access="staff", roles=ADMINS, body=PlanChange, response=Account, errors=(404, 409, 422),
+    access="staff", roles=ADMIN_ROLES, body=PlanChange, response=Account, errors=(404, 409, 422),
 )  # fmt: skip
-async def change_plan(request: web.Request, *, principal: Principal, body: PlanChange) -> Account:
-    settings = settings_of(request)
-    async with request.app[DB].transaction() as conn:
+async def change_plan(
+    request: web.Request, *, deps: "BillingDeps", principal: Principal, body: PlanChange
+) -> Account:
+    settings = deps.settings
+    async with deps.db.transaction() as conn:
         account = await require_account(conn, principal, lock=True)
         included = settings.plan_included_bytes[body.plan]
         limit = domain.storage_limit(included, account.blocks, settings.block_bytes)
         domain.require_fits(account.storage_used, account.storage_reserved, limit)
         if body.plan != account.plan:
-            await store.update_plan(conn, account.firm_id, body.plan, limit)
-            await store.insert_ledger(conn, account.firm_id, now(), f"plan.{body.plan}")
+            await accounts.update_plan(conn, account.firm_id, body.plan, limit)
+            await ledger.insert_ledger(conn, account.firm_id, now(), f"plan.{body.plan}")
             changed = PlanChanged(plan=body.plan, previous_plan=account.plan, storage_limit=limit)
             await put(conn, changed, firm_id=account.firm_id, actor=principal.user_id)
             await _note_level(conn, principal)
@@ -92,7 +94,7 @@ async def change_plan(request: web.Request, *, principal: Principal, body: PlanC
 
 
 async def _note_level(conn: Connection, principal: Principal) -> None:
-    storage = await store.get_storage(conn, principal.firm_id)
+    storage = await accounts.get_storage(conn, principal.firm_id)
     assert storage is not None
     await note_storage_level(conn, principal.firm_id, storage, principal.user_id)
 
@@ -107,7 +109,7 @@ async def _set_blocks(
     included = settings.plan_included_bytes[account.plan]
     limit = domain.storage_limit(included, blocks, settings.block_bytes)
     domain.require_fits(account.storage_used, account.storage_reserved, limit)
-    await store.update_blocks(conn, account.firm_id, blocks, limit)
+    await accounts.update_blocks(conn, account.firm_id, blocks, limit)
     changed = StorageLimitChanged(blocks=blocks, storage_limit=limit)
     await put(conn, changed, firm_id=account.firm_id, actor=principal.user_id)
     await _note_level(conn, principal)
@@ -119,19 +121,21 @@ async def _set_blocks(
         "Buy storage blocks (10 GB = 10^10 bytes each, billed per month held); once per "
         "`idempotency_key`, a repeat answering the account as it is"
     ),
-    access="staff", roles=ADMINS, body=Blocks, response=Account, errors=(404, 409, 422),
+    access="staff", roles=ADMIN_ROLES, body=Blocks, response=Account, errors=(404, 409, 422),
 )  # fmt: skip
-async def buy_blocks(request: web.Request, *, principal: Principal, body: Blocks) -> Account:
-    settings = settings_of(request)
-    async with request.app[DB].transaction() as conn:
+async def buy_blocks(
+    request: web.Request, *, deps: "BillingDeps", principal: Principal, body: Blocks
+) -> Account:
+    settings = deps.settings
+    async with deps.db.transaction() as conn:
         account = await require_account(conn, principal, lock=True)
         if await _first_block_change(conn, account, principal, body, body.quantity):
             at = now()
-            await store.insert_blocks(
+            await purchases.insert_blocks(
                 conn, account.firm_id, body.quantity, settings.block_price_ore, at
             )
             bought = body.quantity * settings.block_bytes
-            await store.insert_ledger(conn, account.firm_id, at, "blocks.bought", bytes_=bought)
+            await ledger.insert_ledger(conn, account.firm_id, at, "blocks.bought", bytes_=bought)
             await _set_blocks(conn, account, account.blocks + body.quantity, principal, settings)
         account = await require_account(conn, principal, lock=False)
     return account_view(account, settings)
@@ -143,19 +147,21 @@ async def buy_blocks(request: web.Request, *, principal: Principal, body: Blocks
         "Cancel storage blocks; refused (409) if usage would exceed the new limit; once per "
         "`idempotency_key`"
     ),
-    access="staff", roles=ADMINS, body=Blocks, response=Account, errors=(404, 409, 422),
+    access="staff", roles=ADMIN_ROLES, body=Blocks, response=Account, errors=(404, 409, 422),
 )  # fmt: skip
-async def cancel_blocks(request: web.Request, *, principal: Principal, body: Blocks) -> Account:
-    settings = settings_of(request)
-    async with request.app[DB].transaction() as conn:
+async def cancel_blocks(
+    request: web.Request, *, deps: "BillingDeps", principal: Principal, body: Blocks
+) -> Account:
+    settings = deps.settings
+    async with deps.db.transaction() as conn:
         account = await require_account(conn, principal, lock=True)
         if await _first_block_change(conn, account, principal, body, -body.quantity):
             domain.require_blocks_to_cancel(account.blocks, body.quantity)
             at = now()
             await _set_blocks(conn, account, account.blocks - body.quantity, principal, settings)
-            await store.end_blocks(conn, account.firm_id, body.quantity, at)
+            await purchases.end_blocks(conn, account.firm_id, body.quantity, at)
             freed = -body.quantity * settings.block_bytes
-            await store.insert_ledger(conn, account.firm_id, at, "blocks.cancelled", bytes_=freed)
+            await ledger.insert_ledger(conn, account.firm_id, at, "blocks.cancelled", bytes_=freed)
         account = await require_account(conn, principal, lock=False)
     return account_view(account, settings)
 
@@ -168,39 +174,44 @@ async def _first_block_change(
     key = body.idempotency_key
     if key is None:
         return True
-    earlier = await store.get_block_change(conn, account.firm_id, key)
+    earlier = await purchases.get_block_change(conn, account.firm_id, key)
     if earlier is not None:
         domain.require_same_request(key, domain.block_change(earlier), domain.block_change(change))
         return False
-    await store.insert_block_change(conn, account.firm_id, key, change, now(), principal.user_id)
+    made = NewBlockChange(
+        firm_id=account.firm_id, idempotency_key=key, change=change, made_at=now(),
+        made_by=principal.user_id,
+    )  # fmt: skip
+    await purchases.insert_block_change(conn, made)
     return True
 
 
 @api.post(
     "/api/v1/billing/credit-purchases",
     summary="Buy an e-signature credit pack (recorded as a statement line)",
-    access="staff", roles=ADMINS, body=CreditPurchase, response=Purchase, status=201,
+    access="staff", roles=ADMIN_ROLES, body=CreditPurchase, response=Purchase, status=201,
     errors=(404, 409, 422),
 )  # fmt: skip
 async def buy_credits(
-    request: web.Request, *, principal: Principal, body: CreditPurchase
+    request: web.Request, *, deps: "BillingDeps", principal: Principal, body: CreditPurchase
 ) -> Purchase:
-    pack = settings_of(request).credit_packs.get(body.pack)
+    pack = deps.settings.credit_packs.get(body.pack)
     if pack is None:
         raise domain.UnknownPack(body.pack)
-    bought = PurchaseRow(
-        pack=body.pack, credits=pack.credits, price_ore=pack.price_ore, purchased_at=now()
-    )
-    async with request.app[DB].transaction() as conn:
+    bought = NewCreditPurchase(
+        id=uuid4(), firm_id=principal.firm_id, pack=body.pack, credits=pack.credits,
+        price_ore=pack.price_ore, purchased_at=now(), purchased_by=principal.user_id,
+        idempotency_key=body.idempotency_key,
+    )  # fmt: skip
+    purchase_id = bought.id
+    async with deps.db.transaction() as conn:
         account = await require_account(conn, principal, lock=True)
         earlier = await _earlier_purchase(conn, account, body)
         if earlier is not None:
             return earlier
-        purchase_id = await store.insert_credit_purchase(
-            conn, account.firm_id, bought, principal.user_id, body.idempotency_key
-        )
-        balance = await store.add_credits(conn, account.firm_id, pack.credits)
-        await store.insert_ledger(
+        await purchases.insert_credit_purchase(conn, bought)
+        balance = await accounts.add_credits(conn, account.firm_id, pack.credits)
+        await ledger.insert_ledger(
             conn,
             account.firm_id,
             bought.purchased_at,
@@ -227,7 +238,7 @@ async def _earlier_purchase(
     """The purchase already made under this key, answered again instead of buying twice."""
     if body.idempotency_key is None:
         return None
-    earlier = await store.get_keyed_purchase(conn, account.firm_id, body.idempotency_key)
+    earlier = await purchases.get_keyed_purchase(conn, account.firm_id, body.idempotency_key)
     if earlier is None:
         return None
     domain.require_same_request(
@@ -242,14 +253,14 @@ async def _earlier_purchase(
 @api.get(
     "/api/v1/billing/ledger",
     summary="Movements of storage and credits, newest first, paged by `before`",
-    access="staff", roles=ADMINS, query=LedgerQuery, response=LedgerPage, errors=(404, 422),
+    access="staff", roles=ADMIN_ROLES, query=LedgerQuery, response=LedgerPage, errors=(404, 422),
 )  # fmt: skip
 async def list_ledger(
-    request: web.Request, *, principal: Principal, query: LedgerQuery
+    request: web.Request, *, deps: "BillingDeps", principal: Principal, query: LedgerQuery
 ) -> LedgerPage:
-    async with request.app[DB].transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         account = await require_account(conn, principal, lock=False)
-        entries = await store.list_ledger(conn, account.firm_id, query.before, query.limit + 1)
+        entries = await ledger.list_ledger(conn, account.firm_id, query.before, query.limit + 1)
     more = len(entries) > query.limit
     entries = entries[: query.limit]
     return LedgerPage(entries=entries, next_before=entries[-1].id if more else None)
@@ -258,18 +269,20 @@ async def list_ledger(
 @api.get(
     "/api/v1/billing/statements/{month}",
     summary="The statement of a month (`YYYY-MM`): lines, VAT and totals in öre and SEK",
-    access="staff", roles=ADMINS, response=Statement, errors=(404, 422),
+    access="staff", roles=ADMIN_ROLES, response=Statement, errors=(404, 422),
 )  # fmt: skip
-async def get_statement(request: web.Request, *, principal: Principal) -> Statement:
-    settings = settings_of(request)
+async def get_statement(
+    request: web.Request, *, deps: "BillingDeps", principal: Principal
+) -> Statement:
+    settings = deps.settings
     month = request.match_info["month"]
     start, end = domain.month_bounds(month)
-    async with request.app[DB].transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         account = await require_account(conn, principal, lock=False)
-        prices = await store.list_block_prices(conn, account.firm_id, start, end)
-        purchases = await store.list_purchases(conn, account.firm_id, start, end)
+        prices = await purchases.list_block_prices(conn, account.firm_id, start, end)
+        packs = await purchases.list_purchases(conn, account.firm_id, start, end)
     lines = domain.block_lines(prices, settings.block_bytes) + [
-        domain.purchase_line(p.pack, p.credits, p.price_ore, p.purchased_at) for p in purchases
+        domain.purchase_line(p.pack, p.credits, p.price_ore, p.purchased_at) for p in packs
     ]
     return statement_view(month, lines, settings.vat_percent)
 

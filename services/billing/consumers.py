@@ -1,25 +1,25 @@
 """What billing takes from the bus: identity's firm sign-ups, and the ledger RPCs.
 
-The tables map message types to handlers written `(conn, message, envelope, *, settings)`,
-or, for storage reservations, `Batched` handlers that take a run of one firm's requests;
-`event_handlers` / `rpc_handlers` bind this process's settings, since prices and the
-reservation lifetime are configuration. Each handler runs in the kit's transaction (with a
-savepoint per RPC request), and every one first takes its firm's account row lock.
+The tables map message types to handlers written `(conn, message, envelope, *, deps)`, or,
+for storage reservations, a `Batched` handler that takes a run of one firm's requests; the kit
+hands every one billing's dependencies (prices and the reservation lifetime are settings).
+Each handler runs in the kit's transaction (with a savepoint per RPC request), and every one
+first takes its firm's account row lock. A request that names no firm is refused
+(`Envelope.require_firm`).
 """
 
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from services.billing import domain, store
-from services.billing.models import ReservationRow, StorageRow
-from services.billing.settings import BillingSettings
+from services.billing import domain
+from services.billing.models import NewAccount, ReservationRow, StorageRow
+from services.billing.storage_warnings import note_storage_level
+from services.billing.store import accounts, ledger, reservations
+from shared.bus import Batched
 from shared.bus.outbox import put
-from shared.bus.rpc import Batched, RpcHandler
 from shared.database import Connection
-from shared.errors import Invalid
 from shared.events.base import Envelope, Event, Request
 from shared.events.billing import (
     AccountOpened,
@@ -35,9 +35,11 @@ from shared.events.billing import (
     ReserveStorage,
     StorageDecision,
     StorageSettled,
-    StorageThresholdReached,
 )
 from shared.events.identity import FirmCreated
+
+if TYPE_CHECKING:
+    from services.billing.app import BillingDeps
 
 Handler = Callable[..., Awaitable[Any]]
 
@@ -46,24 +48,20 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def firm_of(envelope: Envelope) -> UUID:
-    if envelope.firm_id is None:
-        raise Invalid("A billing request must name its firm in the envelope.", field="firm_id")
-    return envelope.firm_id
-
-
 async def open_account(
-    conn: Connection, event: FirmCreated, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, event: FirmCreated, envelope: Envelope, *, deps: "BillingDeps"
 ) -> None:
+    settings = deps.settings
     limit = settings.plan_included_bytes[event.plan]
     at = envelope.occurred_at
-    opened = await store.insert_account(
-        conn, event.firm_id, name=event.name, country=event.country, plan=event.plan,
-        limit=limit, credits=settings.free_credits, now=at,
+    account = NewAccount(
+        firm_id=event.firm_id, name=event.name, country=event.country, plan=event.plan,
+        storage_limit=limit, credits=settings.free_credits, opened_at=at,
     )  # fmt: skip
+    opened = await accounts.insert_account(conn, account)
     if not opened:
         return
-    await store.insert_ledger(
+    await ledger.insert_ledger(
         conn, event.firm_id, at, "credit.granted", credits=settings.free_credits
     )
     opened_event = AccountOpened(
@@ -72,33 +70,16 @@ async def open_account(
     await put(conn, opened_event, firm_id=event.firm_id, actor=envelope.actor)
 
 
-async def note_storage_level(
-    conn: Connection, firm_id: UUID, storage: StorageRow, actor: UUID | None
-) -> None:
-    """Warn once per upward crossing of 80 % / 100 %; remember drops so a new rise warns."""
-    level, crossed = domain.thresholds_crossed(
-        storage.storage_level, storage.storage_used, storage.storage_limit
-    )
-    if level == storage.storage_level:
-        return
-    await store.update_storage_level(conn, firm_id, level)
-    for threshold in crossed:
-        warning = StorageThresholdReached(
-            threshold=threshold, used=storage.storage_used, limit=storage.storage_limit
-        )
-        await put(conn, warning, firm_id=firm_id, actor=actor)
-
-
 async def reserve_storage(
     conn: Connection,
     requests: list[tuple[ReserveStorage, Envelope]],
     *,
-    settings: BillingSettings,
+    deps: "BillingDeps",
 ) -> list[StorageDecision]:
     """A run of one firm's reservations, decided in order under one lock of its account."""
-    firm_id, at = firm_of(requests[0][1]), now()
-    expires_at = at + timedelta(seconds=settings.reservation_ttl_seconds)
-    storage = await store.lock_storage(conn, firm_id)
+    firm_id, at = requests[0][1].require_firm(), now()
+    expires_at = at + timedelta(seconds=deps.settings.reservation_ttl_seconds)
+    storage = await accounts.lock_storage(conn, firm_id)
     if storage is None:
         raise domain.NoAccount()
     sizes = [request.bytes for request, _ in requests]
@@ -109,7 +90,7 @@ async def reserve_storage(
         (r.idempotency_key, r.bytes) for (r, _), ok in zip(requests, granted, strict=True) if ok
     ]
     if holds:
-        await store.hold_storage(conn, firm_id, holds, at, expires_at)
+        await reservations.hold_storage(conn, firm_id, holds, at, expires_at)
     decisions = []
     for size, ok in zip(sizes, granted, strict=True):
         if ok:
@@ -139,50 +120,52 @@ def _settled(row: StorageRow, state: str, size: int) -> StorageSettled:
 
 
 async def _locked_reservation(conn: Connection, firm_id: UUID, key: str) -> ReservationRow:
-    if await store.lock_account(conn, firm_id) is None:
+    if await accounts.lock_account(conn, firm_id) is None:
         raise domain.NoAccount()
-    reservation = await store.get_reservation(conn, firm_id, key)
+    reservation = await reservations.get_reservation(conn, firm_id, key)
     if reservation is None:
         raise domain.UnknownReservation(key)
     return reservation
 
 
 async def commit_storage(
-    conn: Connection, request: CommitStorage, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, request: CommitStorage, envelope: Envelope, *, deps: "BillingDeps"
 ) -> StorageSettled:
-    firm_id, at = firm_of(envelope), now()
+    firm_id, at = envelope.require_firm(), now()
     reservation = await _locked_reservation(conn, firm_id, request.idempotency_key)
     domain.require_committable(reservation.key, reservation.state, reservation.expires_at, at)
     if reservation.state == "committed":
-        current = await store.get_storage(conn, firm_id)
+        current = await accounts.get_storage(conn, firm_id)
         return _settled(current, "committed", reservation.bytes)  # type: ignore[arg-type]
-    storage = await store.settle_reservation(conn, firm_id, reservation, "committed", at)
+    storage = await reservations.settle_reservation(conn, firm_id, reservation, "committed", at)
     await note_storage_level(conn, firm_id, storage, envelope.actor)
     return _settled(storage, "committed", reservation.bytes)
 
 
 async def release_storage(
-    conn: Connection, request: ReleaseStorage, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, request: ReleaseStorage, envelope: Envelope, *, deps: "BillingDeps"
 ) -> StorageSettled:
     """Releasing twice, or after expiry, gives nothing back twice: it reports the state."""
-    firm_id, at = firm_of(envelope), now()
+    firm_id, at = envelope.require_firm(), now()
     reservation = await _locked_reservation(conn, firm_id, request.idempotency_key)
     if reservation.state == "committed":
         raise domain.WrongState("Reservation", reservation.key, "committed", "released")
     if reservation.state != "reserved":
-        current = await store.get_storage(conn, firm_id)
+        current = await accounts.get_storage(conn, firm_id)
         return _settled(current, reservation.state, reservation.bytes)  # type: ignore[arg-type]
-    storage = await store.settle_reservation(conn, firm_id, reservation, "released", at)
+    storage = await reservations.settle_reservation(conn, firm_id, reservation, "released", at)
     return _settled(storage, "released", reservation.bytes)
 
 
 async def free_storage(
-    conn: Connection, request: FreeStorage, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, request: FreeStorage, envelope: Envelope, *, deps: "BillingDeps"
 ) -> StorageSettled:
-    firm_id, at = firm_of(envelope), now()
-    storage = await store.free_storage(conn, firm_id, request.idempotency_key, request.bytes, at)
+    firm_id, at = envelope.require_firm(), now()
+    storage = await reservations.free_storage(
+        conn, firm_id, request.idempotency_key, request.bytes, at
+    )
     if storage is None:
-        current = await store.get_storage(conn, firm_id)
+        current = await accounts.get_storage(conn, firm_id)
         if current is None:
             raise domain.NoAccount()
         raise domain.NotThatMuchUsed(request.bytes, current.storage_used)
@@ -191,12 +174,12 @@ async def free_storage(
 
 
 async def reserve_credit(
-    conn: Connection, request: ReserveCredit, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, request: ReserveCredit, envelope: Envelope, *, deps: "BillingDeps"
 ) -> CreditDecision:
-    firm_id = firm_of(envelope)
-    held = await store.reserve_credit(conn, firm_id, request.idempotency_key, now())
+    firm_id = envelope.require_firm()
+    held = await reservations.reserve_credit(conn, firm_id, request.idempotency_key, now())
     if held is None:
-        current = await store.get_credits(conn, firm_id)
+        current = await accounts.get_credits(conn, firm_id)
         if current is None:
             raise domain.NoAccount()
         return CreditDecision(
@@ -209,24 +192,24 @@ async def reserve_credit(
 
 
 async def _locked_credit_state(conn: Connection, firm_id: UUID, key: str) -> str:
-    if await store.lock_account(conn, firm_id) is None:
+    if await accounts.lock_account(conn, firm_id) is None:
         raise domain.NoAccount()
-    state = await store.get_credit_state(conn, firm_id, key)
+    state = await reservations.get_credit_state(conn, firm_id, key)
     if state is None:
         raise domain.UnknownReservation(key)
     return state
 
 
 async def commit_credit(
-    conn: Connection, request: CommitCredit, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, request: CommitCredit, envelope: Envelope, *, deps: "BillingDeps"
 ) -> CreditSettled:
-    firm_id, key = firm_of(envelope), request.idempotency_key
+    firm_id, key = envelope.require_firm(), request.idempotency_key
     state = await _locked_credit_state(conn, firm_id, key)
     domain.require_credit_state(key, state, ("reserved", "committed"), "committed")
     if state == "committed":
-        current = await store.get_credits(conn, firm_id)
+        current = await accounts.get_credits(conn, firm_id)
     else:
-        current = await store.settle_credit(
+        current = await reservations.settle_credit(
             conn, firm_id, key, state="committed", returned=0, unheld=1, now=now()
         )
     assert current is not None
@@ -236,16 +219,16 @@ async def commit_credit(
 
 
 async def release_credit(
-    conn: Connection, request: ReleaseCredit, envelope: Envelope, *, settings: BillingSettings
+    conn: Connection, request: ReleaseCredit, envelope: Envelope, *, deps: "BillingDeps"
 ) -> CreditSettled:
     """A held credit, or one spent on a request nobody signed yet, goes back to the balance."""
-    firm_id, key = firm_of(envelope), request.idempotency_key
+    firm_id, key = envelope.require_firm(), request.idempotency_key
     state = await _locked_credit_state(conn, firm_id, key)
     if state == "released":
-        current = await store.get_credits(conn, firm_id)
+        current = await accounts.get_credits(conn, firm_id)
     else:
         unheld = 1 if state == "reserved" else 0
-        current = await store.settle_credit(
+        current = await reservations.settle_credit(
             conn, firm_id, key, state="released", returned=1, unheld=unheld, now=now()
         )
     assert current is not None
@@ -265,17 +248,3 @@ RPC_HANDLERS: Mapping[type[Request], Handler | Batched] = {
     CommitCredit: commit_credit,
     ReleaseCredit: release_credit,
 }
-
-
-def event_handlers(settings: BillingSettings) -> dict[type[Event], Handler]:
-    return {kind: partial(handler, settings=settings) for kind, handler in EVENT_HANDLERS.items()}
-
-
-def rpc_handlers(settings: BillingSettings) -> dict[type[Request], RpcHandler | Batched]:
-    return {kind: _bind(handler, settings) for kind, handler in RPC_HANDLERS.items()}
-
-
-def _bind(handler: Handler | Batched, settings: BillingSettings) -> RpcHandler | Batched:
-    if isinstance(handler, Batched):
-        return Batched(partial(handler.handler, settings=settings))
-    return partial(handler, settings=settings)

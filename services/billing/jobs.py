@@ -8,16 +8,15 @@ under that lock, so its bytes are returned exactly once.
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from aiohttp import web
-
-from services.billing import store
-from services.billing.consumers import now
-from services.billing.settings import BillingSettings
+from services.billing.store import accounts, reservations
 from shared.database import Database
 from shared.jobs import Periodic
-from shared.service import DB, SETTINGS
+
+if TYPE_CHECKING:
+    from services.billing.app import BillingDeps
 
 log = logging.getLogger(__name__)
 
@@ -27,22 +26,19 @@ FIRMS_PER_ROUND = 500
 async def expire_reservations(db: Database, at: datetime) -> int:
     """Expire what has lapsed by `at`; returns the bytes given back by this replica."""
     async with db.transaction(readonly=True) as conn:
-        firms = await store.list_firms_with_due_reservations(conn, at, FIRMS_PER_ROUND)
+        firms = await reservations.list_firms_with_due_reservations(conn, at, FIRMS_PER_ROUND)
     returned = 0
     for firm_id in firms:
         async with db.transaction() as conn:
-            if await store.lock_account_if_free(conn, firm_id):
-                returned += await store.expire_reservations(conn, firm_id, at)
+            if await accounts.lock_account_if_free(conn, firm_id):
+                returned += await reservations.expire_reservations(conn, firm_id, at)
     if returned:
         log.info("expired reservations gave back %d bytes", returned)
     return returned
 
 
-def billing_jobs(app: web.Application) -> Sequence[Periodic]:
-    settings = app[SETTINGS]
-    assert isinstance(settings, BillingSettings)
-
+def billing_jobs(deps: "BillingDeps") -> Sequence[Periodic]:
     async def expire() -> None:
-        await expire_reservations(app[DB], now())
+        await expire_reservations(deps.db, datetime.now(UTC))
 
-    return [Periodic("expire-reservations", settings.expiry_interval_seconds, expire)]
+    return [Periodic("expire-reservations", deps.settings.expiry_interval_seconds, expire)]

@@ -55,6 +55,41 @@ class KeyedPurchaseRow(PurchaseRow):
     id: UUID
 
 
+class NewAccount(Row):
+    """An account to open, as identity announced the firm."""
+
+    firm_id: UUID
+    name: str
+    country: str
+    plan: Plan
+    storage_limit: int
+    credits: int
+    opened_at: datetime
+
+
+class NewBlockChange(Row):
+    """Blocks bought (`change` > 0) or cancelled (< 0) under the buyer's idempotency key."""
+
+    firm_id: UUID
+    idempotency_key: str
+    change: int
+    made_at: datetime
+    made_by: UUID
+
+
+class NewCreditPurchase(Row):
+    """A credit pack bought; `idempotency_key` is the buyer's, if they sent one."""
+
+    id: UUID
+    firm_id: UUID
+    pack: str
+    credits: int
+    price_ore: int
+    purchased_at: datetime
+    purchased_by: UUID
+    idempotency_key: str | None
+
+
 class Storage(BaseModel):
     used: int = Field(description="Committed bytes (1 GB = 10^9 bytes).")
     reserved: int = Field(description="Bytes held by uploads in progress.")

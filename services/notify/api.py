@@ -6,34 +6,33 @@ notification id is simply not found.
 """
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from services.notify import domain, store
+from services.notify import domain
 from services.notify.models import Feed, FeedQuery, Preferences, PreferencesChange
-from services.notify.settings import NotifySettings
+from services.notify.store import feed as feed_store
+from services.notify.store import preferences as preference_store
 from shared.auth import Principal
 from shared.errors import NotFound
 from shared.http.routing import Api, path_uuid
-from shared.service import DB, SETTINGS
+
+if TYPE_CHECKING:
+    from services.notify.app import NotifyDeps
 
 api = Api("notify")
+APIS = [api]
 
 PREFERENCES = "/api/v1/me/notification-preferences"
 
 
-def _settings(request: web.Request) -> NotifySettings:
-    settings = request.app[SETTINGS]
-    assert isinstance(settings, NotifySettings)
-    return settings
-
-
-async def _preferences(request: web.Request, principal: Principal) -> Preferences:
-    settings = _settings(request)
-    async with request.app[DB].transaction(readonly=True) as conn:
+async def _preferences(deps: "NotifyDeps", principal: Principal) -> Preferences:
+    settings = deps.settings
+    async with deps.db.transaction(readonly=True) as conn:
         who = (principal.firm_id, principal.user_id)
-        chosen = (await store.get_preferences(conn, who[0], [who[1]])).get(who[1], {})
-        zone = await store.get_time_zone(conn, *who)
+        chosen = (await preference_store.get_preferences(conn, who[0], [who[1]])).get(who[1], {})
+        zone = await preference_store.get_time_zone(conn, *who)
     return Preferences(
         categories=domain.preferences(principal.kind, chosen),
         time_zone=zone or settings.default_time_zone,
@@ -42,8 +41,10 @@ async def _preferences(request: web.Request, principal: Principal) -> Preference
 
 
 @api.get(PREFERENCES, summary="My notification preferences", response=Preferences)
-async def get_preferences(request: web.Request, *, principal: Principal) -> Preferences:
-    return await _preferences(request, principal)
+async def get_preferences(
+    request: web.Request, *, deps: "NotifyDeps", principal: Principal
+) -> Preferences:
+    return await _preferences(deps, principal)
 
 
 @api.patch(
@@ -54,16 +55,18 @@ async def get_preferences(request: web.Request, *, principal: Principal) -> Pref
     errors=(422,),
 )
 async def change_preferences(
-    request: web.Request, *, principal: Principal, body: PreferencesChange
+    request: web.Request, *, deps: "NotifyDeps", principal: Principal, body: PreferencesChange
 ) -> Preferences:
-    async with request.app[DB].transaction() as conn:
+    async with deps.db.transaction() as conn:
         for category, choice in body.categories.items():
-            await store.upsert_preference(
+            await preference_store.upsert_preference(
                 conn, principal.firm_id, principal.user_id, category, choice
             )
         if body.time_zone is not None:
-            await store.upsert_time_zone(conn, principal.firm_id, principal.user_id, body.time_zone)
-    return await _preferences(request, principal)
+            await preference_store.upsert_time_zone(
+                conn, principal.firm_id, principal.user_id, body.time_zone
+            )
+    return await _preferences(deps, principal)
 
 
 @api.get(
@@ -72,13 +75,15 @@ async def change_preferences(
     query=FeedQuery,
     response=Feed,
 )
-async def feed(request: web.Request, *, principal: Principal, query: FeedQuery) -> Feed:
-    async with request.app[DB].transaction(readonly=True) as conn:
-        items = await store.list_feed(
+async def feed(
+    request: web.Request, *, deps: "NotifyDeps", principal: Principal, query: FeedQuery
+) -> Feed:
+    async with deps.db.transaction(readonly=True) as conn:
+        items = await feed_store.list_feed(
             conn, principal.firm_id, principal.user_id,
             unread_only=query.unread_only, before=query.before, limit=query.limit,
         )  # fmt: skip
-        unread = await store.count_unread(conn, principal.firm_id, principal.user_id)
+        unread = await feed_store.count_unread(conn, principal.firm_id, principal.user_id)
     return Feed(items=items, unread=unread)
 
 
@@ -88,10 +93,10 @@ async def feed(request: web.Request, *, principal: Principal, query: FeedQuery) 
     status=204,
     errors=(404,),
 )
-async def mark_read(request: web.Request, *, principal: Principal) -> None:
+async def mark_read(request: web.Request, *, deps: "NotifyDeps", principal: Principal) -> None:
     notification_id = path_uuid(request, "notification_id")
-    async with request.app[DB].transaction() as conn:
-        found = await store.update_read(
+    async with deps.db.transaction() as conn:
+        found = await feed_store.update_read(
             conn, principal.firm_id, principal.user_id, notification_id, datetime.now(UTC)
         )
     if not found:
@@ -99,6 +104,8 @@ async def mark_read(request: web.Request, *, principal: Principal) -> None:
 
 
 @api.post("/api/v1/notifications/read", summary="Mark all my notifications read", status=204)
-async def mark_all_read(request: web.Request, *, principal: Principal) -> None:
-    async with request.app[DB].transaction() as conn:
-        await store.update_read(conn, principal.firm_id, principal.user_id, None, datetime.now(UTC))
+async def mark_all_read(request: web.Request, *, deps: "NotifyDeps", principal: Principal) -> None:
+    async with deps.db.transaction() as conn:
+        await feed_store.update_read(
+            conn, principal.firm_id, principal.user_id, None, datetime.now(UTC)
+        )

@@ -1,62 +1,64 @@
 """Composition root of the notify service."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import web
 
-from services.notify.api import api
-from services.notify.consumers import command_handlers, event_handlers
-from services.notify.digests import send_due_digests
-from services.notify.fanout import Tools
+from services.notify.api import APIS
+from services.notify.consumers import COMMAND_HANDLERS, EVENT_HANDLERS
+from services.notify.jobs import notify_jobs
 from services.notify.mailer import Mailer
 from services.notify.render import Renderer
 from services.notify.settings import NotifySettings
 from services.notify.worker import DeliveryWorker
-from shared.jobs import Periodic
-from shared.service import DB, ServiceSpec, build_app
-
-TOOLS = web.AppKey("tools", Tools)
-MAILER = web.AppKey("mailer", Mailer)
-WORKER = web.AppKey("delivery_worker", DeliveryWorker)
+from shared.bus import Bus
+from shared.database import Database
+from shared.service import Kit, ServiceSpec, build_app
 
 
-async def _delivery(app: web.Application) -> AsyncIterator[None]:
-    """The SMTP pool and the workers that use it; stopped before the database closes."""
-    settings = app[TOOLS].settings
-    app[MAILER] = Mailer(settings)
-    app[WORKER] = DeliveryWorker(app[DB], app[MAILER], settings)
-    await app[WORKER].start()
-    yield
-    await app[WORKER].stop()
-    await app[MAILER].close()
+@dataclass(frozen=True)
+class NotifyDeps:
+    """What notify's routes, handlers and jobs use: settings, database, bus, the templates,
+    and the SMTP pool with the delivery worker that sends through it."""
+
+    settings: NotifySettings
+    db: Database
+    bus: Bus
+    renderer: Renderer
+    mailer: Mailer
+    worker: DeliveryWorker
 
 
-def _jobs(app: web.Application) -> list[Periodic]:
-    tools = app[TOOLS]
+@asynccontextmanager
+async def notify_dependencies(kit: Kit) -> AsyncIterator[NotifyDeps]:
+    """The SMTP pool and the workers that use it start here and stop (finishing their sends)
+    before the database closes."""
+    assert isinstance(kit.settings, NotifySettings)
+    mailer = Mailer(kit.settings)
+    worker = DeliveryWorker(kit.db, mailer, kit.settings)
+    await worker.start()
+    try:
+        yield NotifyDeps(kit.settings, kit.db, kit.bus, Renderer(), mailer, worker)
+    finally:
+        await worker.stop()
+        await mailer.close()
 
-    async def digests() -> None:
-        await send_due_digests(app[DB], tools)
 
-    return [Periodic("notify-digests", tools.settings.digest_check_seconds, digests)]
-
-
-def spec(tools: Tools) -> ServiceSpec:
-    return ServiceSpec(
-        name="notify",
-        title="Notify service",
-        description="Notification preferences, the in-app feed, templates and email delivery.",
-        apis=[api],
-        migrations=Path(__file__).parent / "migrations",
-        events=event_handlers(tools),
-        commands=command_handlers(tools),
-        jobs=_jobs,
-        resources=[_delivery],
-    )
+SPEC = ServiceSpec(
+    name="notify",
+    title="Notify service",
+    description="Notification preferences, the in-app feed, templates and email delivery.",
+    apis=APIS,
+    migrations=Path(__file__).parent / "migrations",
+    events=EVENT_HANDLERS,
+    commands=COMMAND_HANDLERS,
+    jobs=notify_jobs,
+    dependencies=notify_dependencies,
+)
 
 
 def create_app(settings: NotifySettings) -> web.Application:
-    tools = Tools(settings, Renderer())
-    app = build_app(settings, spec(tools))
-    app[TOOLS] = tools
-    return app
+    return build_app(settings, SPEC)

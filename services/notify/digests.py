@@ -7,12 +7,16 @@ and the digest's delivery key (user + local date) would stop a second email rega
 
 import logging
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from services.notify import domain, outbox, store
-from services.notify.fanout import Tools
+from services.notify import domain
 from services.notify.models import Firm, NewDelivery
-from shared.database import Connection, Database
+from services.notify.store import deliveries, feed, preferences, replicas
+from shared.database import Connection
+
+if TYPE_CHECKING:
+    from services.notify.app import NotifyDeps
 
 log = logging.getLogger(__name__)
 
@@ -23,38 +27,38 @@ def digest_event_id(firm_id: UUID, user_id: UUID, day: object) -> UUID:
     return uuid5(NAMESPACE_URL, f"notify-digest:{firm_id}:{user_id}:{day}")
 
 
-async def send_due_digests(db: Database, tools: Tools, now: datetime | None = None) -> int:
+async def send_due_digests(deps: "NotifyDeps", now: datetime | None = None) -> int:
     """Queue every digest that is due; returns how many were queued."""
     now = now or datetime.now(UTC)
-    s = tools.settings
-    async with db.transaction() as conn:
+    s = deps.settings
+    async with deps.db.transaction() as conn:
         if not await conn.fetchval("SELECT pg_try_advisory_xact_lock($1)", DIGEST_LOCK):
             return 0
         queued = 0
-        for firm_id, user_id, zone, last in await outbox.list_digest_owners(conn):
+        for firm_id, user_id, zone, last in await feed.list_digest_owners(conn):
             zone = zone or s.default_time_zone
             day = domain.digest_due(now, zone, s.digest_hour, last)
             if day is not None:
-                queued += await _digest(conn, tools, firm_id, user_id, zone, day, now)
+                queued += await _digest(conn, deps, firm_id, user_id, zone, day, now)
     if queued:
         log.info("queued %d daily digests", queued)
     return queued
 
 
 async def _digest(
-    conn: Connection, tools: Tools, firm_id: UUID, user_id: UUID, zone: str, day: object,
+    conn: Connection, deps: "NotifyDeps", firm_id: UUID, user_id: UUID, zone: str, day: object,
     now: datetime,
 ) -> int:  # fmt: skip
-    entries = await outbox.take_digest_entries(conn, firm_id, user_id, now)
-    await store.update_last_digest(conn, firm_id, user_id, zone, day)  # type: ignore[arg-type]
-    people = await store.list_people(conn, firm_id, [user_id])
+    entries = await feed.take_digest_entries(conn, firm_id, user_id, now)
+    await preferences.update_last_digest(conn, firm_id, user_id, zone, day)  # type: ignore[arg-type]
+    people = await replicas.list_people(conn, firm_id, [user_id])
     person, name = people[0] if people else (None, "")
     if person is None or not person.active or not person.email or not entries:
         return 0
-    firm = await store.get_firm(conn, firm_id) or Firm(tools.settings.product_name, "en")
-    shown, more = domain.digest_lines(entries, tools.settings.digest_max_entries)
-    portal = tools.settings.public_url.rstrip("/")
-    rendered = tools.renderer.render(
+    firm = await replicas.get_firm(conn, firm_id) or Firm(deps.settings.product_name, "en")
+    shown, more = domain.digest_lines(entries, deps.settings.digest_max_entries)
+    portal = deps.settings.public_url.rstrip("/")
+    rendered = deps.renderer.render(
         "daily_digest", domain.language_for(person.language, firm.language),
         {"firm_name": firm.name, "portal_url": portal, "action_url": portal,
          "recipient_name": name, "count": len(entries), "more": more,
@@ -65,5 +69,5 @@ async def _digest(
         firm_id=firm_id, kind="daily_digest", email=person.email, subject=rendered.subject,
         text_body=rendered.text, html_body=rendered.html, secret=False,
     )  # fmt: skip
-    await outbox.insert_deliveries(conn, [mail], now)
+    await deliveries.insert_deliveries(conn, [mail], now)
     return 1

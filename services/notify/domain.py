@@ -11,6 +11,7 @@ from typing import Literal, TypeVar
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.auth import ADMIN_ROLES, staff_sees_client
 from shared.errors import Invalid
 
 T = TypeVar("T")
@@ -122,8 +123,9 @@ def _reached(reach: Reach, person: Person) -> bool:
     if person.id in reach.named:
         return True
     if person.kind == "staff":
-        admin = person.role in ("owner", "admin")
-        return (reach.firm_admins and admin) or (reach.client_staff and (admin or person.assigned))
+        if reach.firm_admins and person.role in ADMIN_ROLES:
+            return True
+        return reach.client_staff and staff_sees_client(person.role, person.assigned)
     # Documents decides a folder's audience; only a revocation we know of overrides it.
     # Role-based notices point into the portal, so they need access we know was granted.
     if person.id in reach.audience and person.portal is not False:

@@ -4,15 +4,17 @@ transaction (so they commit with the event's inbox row, or not at all)."""
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from services.notify import domain, outbox, store
+from services.notify import domain
 from services.notify.models import Firm, NewDelivery, NewNotification
-from services.notify.render import Renderer
-from services.notify.settings import NotifySettings
+from services.notify.store import deliveries, feed, preferences, replicas
 from shared.database import Connection
 from shared.events.base import Envelope
+
+if TYPE_CHECKING:
+    from services.notify.app import NotifyDeps
 
 
 @dataclass(frozen=True)
@@ -26,37 +28,28 @@ class Notice:
     context: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Tools:
-    """What consumers need besides the connection; bound once when the app is built."""
-
-    settings: NotifySettings
-    renderer: Renderer
-
-
-async def fan_out(conn: Connection, notice: Notice, envelope: Envelope, tools: Tools) -> None:
-    firm_id = envelope.firm_id
-    if firm_id is None:
-        return
-    firm = await store.get_firm(conn, firm_id) or Firm(tools.settings.product_name, "en")
+async def fan_out(conn: Connection, notice: Notice, envelope: Envelope, deps: "NotifyDeps") -> None:
+    """Feed entries and immediate emails for everyone the notice reaches, by their choices."""
+    firm_id = envelope.require_firm()
+    firm = await replicas.get_firm(conn, firm_id) or Firm(deps.settings.product_name, "en")
     also = notice.reach.audience | notice.reach.named
-    candidates = await store.list_candidates(
+    candidates = await replicas.list_candidates(
         conn, firm_id, notice.client_id, list(also), list(notice.reach.client_roles)
     )
     names = {person.id: name for person, name in candidates}
     chosen = domain.recipients(notice.reach, [p for p, _ in candidates], envelope.actor)
-    prefs = await store.get_preferences(conn, firm_id, [p.id for p in chosen])
-    context = await _shared_context(conn, firm, notice, envelope, tools)
-    feed, mails = [], []
+    prefs = await preferences.get_preferences(conn, firm_id, [p.id for p in chosen])
+    context = await _shared_context(conn, firm, notice, envelope, deps)
+    entries, mails = [], []
     for person in chosen:
         delivery = domain.delivery_for(notice.kind, person.kind, prefs.get(person.id, {}))
         if delivery == "off":
             continue
         language = domain.language_for(person.language, firm.language)
-        rendered = tools.renderer.render(
+        rendered = deps.renderer.render(
             notice.kind, language, {**context, "recipient_name": names[person.id]}
         )
-        feed.append(
+        entries.append(
             _entry(firm_id, person.id, notice, envelope, rendered.subject, context, delivery)
         )
         if delivery == "immediate":
@@ -71,20 +64,23 @@ async def fan_out(conn: Connection, notice: Notice, envelope: Envelope, tools: T
                     secret=False,
                 )
             )
-    await outbox.insert_notifications(conn, feed)
-    await outbox.insert_deliveries(conn, mails, envelope.occurred_at)
+    await feed.insert_notifications(conn, entries)
+    await deliveries.insert_deliveries(conn, mails, envelope.occurred_at)
 
 
 async def _shared_context(
-    conn: Connection, firm: Firm, notice: Notice, envelope: Envelope, tools: Tools
+    conn: Connection, firm: Firm, notice: Notice, envelope: Envelope, deps: "NotifyDeps"
 ) -> dict[str, Any]:
-    firm_id = envelope.firm_id
-    assert firm_id is not None
-    actor = await store.get_person_name(conn, firm_id, envelope.actor) if envelope.actor else None
-    client = (
-        await store.get_client_name(conn, firm_id, notice.client_id) if notice.client_id else None
+    firm_id = envelope.require_firm()
+    actor = (
+        await replicas.get_person_name(conn, firm_id, envelope.actor) if envelope.actor else None
     )
-    portal = tools.settings.public_url.rstrip("/")
+    client = (
+        await replicas.get_client_name(conn, firm_id, notice.client_id)
+        if notice.client_id
+        else None
+    )
+    portal = deps.settings.public_url.rstrip("/")
     return {
         "firm_name": firm.name,
         "portal_url": portal,
@@ -118,16 +114,16 @@ def _mail(
 
 
 async def queue_security(
-    conn: Connection, kind: str, *, envelope: Envelope, tools: Tools, email: str,
+    conn: Connection, kind: str, *, envelope: Envelope, deps: "NotifyDeps", email: str,
     language: str, recipient: str, firm_name: str | None, context: Mapping[str, Any],
     now: datetime,
 ) -> None:  # fmt: skip
     """A secret-bearing message: no preferences, no feed entry, body erased once settled."""
     values = {
-        "firm_name": firm_name or tools.settings.product_name,
-        "portal_url": tools.settings.public_url.rstrip("/"),
+        "firm_name": firm_name or deps.settings.product_name,
+        "portal_url": deps.settings.public_url.rstrip("/"),
         **context,
     }
-    rendered = tools.renderer.render(kind, domain.language_for(language, None), values)
+    rendered = deps.renderer.render(kind, domain.language_for(language, None), values)
     mail = _mail(envelope.firm_id, recipient, email, kind, envelope, rendered, secret=True)
-    await outbox.insert_deliveries(conn, [mail], now)
+    await deliveries.insert_deliveries(conn, [mail], now)

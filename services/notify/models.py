@@ -16,6 +16,27 @@ class Firm:
 
 
 @dataclass(frozen=True)
+class Relationship:
+    """A contact's link to a client as identity announced it; `linked` is false once ended."""
+
+    contact_id: UUID
+    client_id: UUID
+    roles: tuple[str, ...]
+    primary: bool
+    linked: bool
+
+
+@dataclass(frozen=True)
+class StaffAssignment:
+    """A staff member's assignment to a client as identity announced it; `assigned` is false
+    once unassigned."""
+
+    staff_id: UUID
+    client_id: UUID
+    assigned: bool
+
+
+@dataclass(frozen=True)
 class NewNotification:
     """A feed entry for one user about one event."""
 

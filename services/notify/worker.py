@@ -10,10 +10,11 @@ import logging
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from services.notify import domain, outbox
+from services.notify import domain
 from services.notify.mailer import Mailer
 from services.notify.models import Claimed, Outcome
 from services.notify.settings import NotifySettings
+from services.notify.store import deliveries
 from shared.database import Database
 from shared.wakeup import NotifiedWorker
 
@@ -39,7 +40,7 @@ class DeliveryWorker:
         self.mailer = mailer
         self.settings = settings
         self._worker = NotifiedWorker(
-            name="notify-delivery", dsn=settings.dsn, channel=outbox.WAKE_CHANNEL,
+            name="notify-delivery", dsn=settings.dsn, channel=deliveries.WAKE_CHANNEL,
             step=self._step, poll_seconds=settings.delivery_poll_seconds, loops=loops,
         )  # fmt: skip
 
@@ -56,12 +57,12 @@ class DeliveryWorker:
         """Send one batch of due emails; returns how many were claimed."""
         s = self.settings
         async with self.db.transaction() as conn:
-            claimed = await outbox.claim_due(conn, s.delivery_batch, s.lease_seconds)
+            claimed = await deliveries.claim_due(conn, s.delivery_batch, s.lease_seconds)
         if not claimed:
             return 0
         outcomes = await asyncio.gather(*(self._send(row) for row in claimed))
         async with self.db.transaction() as conn:
-            await outbox.record_outcomes(conn, outcomes)
+            await deliveries.record_outcomes(conn, outcomes)
         return len(claimed)
 
     async def _send(self, row: Claimed) -> Outcome:

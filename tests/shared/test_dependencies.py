@@ -110,6 +110,9 @@ async def test_routes_handlers_and_jobs_receive_the_one_dependencies_object(
             return body["same"] and "event True" in body["seen"] and "job" in body["seen"]
 
         await wait_until(both)
+        for system in ("/healthz", "/readyz", "/openapi.json"):
+            async with running.http.get(system) as answer:
+                assert answer.status == 200, system
         deps = built[-1]
         assert not deps.closed
     assert deps.closed

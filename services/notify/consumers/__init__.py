@@ -1,22 +1,16 @@
 """What notify takes from the bus, as tables of message type → handler.
 
 Every handler runs in the kit's idempotent-consumer transaction: the message id enters the
-inbox with the handler's effects, so a redelivered message changes nothing. Handlers that
-send something are bound to this process's `Tools` (settings and templates).
+inbox with the handler's effects, so a redelivered message changes nothing. The kit hands
+every handler notify's dependencies as `deps` (those that send something use its settings
+and templates).
 """
 
-from functools import partial
+from collections.abc import Mapping
 
 from services.notify.consumers import commands, notices, replica
-from services.notify.fanout import Tools
 from shared.bus import Handler
 from shared.events.base import Command, Event
 
-
-def event_handlers(tools: Tools) -> dict[type[Event], Handler]:
-    bound = {kind: partial(handler, tools=tools) for kind, handler in notices.HANDLERS.items()}
-    return {**replica.HANDLERS, **bound}  # type: ignore[dict-item]
-
-
-def command_handlers(tools: Tools) -> dict[type[Command], Handler]:
-    return {kind: partial(handler, tools=tools) for kind, handler in commands.HANDLERS.items()}  # type: ignore[misc]
+EVENT_HANDLERS: Mapping[type[Event], Handler] = {**replica.HANDLERS, **notices.HANDLERS}
+COMMAND_HANDLERS: Mapping[type[Command], Handler] = commands.HANDLERS

@@ -7,15 +7,19 @@ registers is announced to the staff serving their clients; firm matters reach ow
 admins. The actor is never told of their own action (domain.recipients).
 """
 
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from services.notify import store
 from services.notify.domain import Reach
-from services.notify.fanout import Notice, Tools, fan_out
+from services.notify.fanout import Notice, fan_out
 from services.notify.models import Signing
+from services.notify.store import replicas
 from shared.database import Connection
 from shared.events import billing, documents, identity, signing
 from shared.events.base import Envelope
+
+if TYPE_CHECKING:
+    from services.notify.app import NotifyDeps
 
 GB = 10**9
 OPERATIONAL = frozenset({"operational"})
@@ -30,21 +34,20 @@ def _folder_reach(audience: list[UUID]) -> Reach:
 
 
 async def _folder_name(conn: Connection, env: Envelope, folder_id: UUID) -> str:
-    assert env.firm_id is not None
-    return await store.get_folder_name(conn, env.firm_id, folder_id) or ""
+    return await replicas.get_folder_name(conn, env.require_firm(), folder_id) or ""
 
 
 async def _remember(conn: Connection, env: Envelope, document_id: UUID, name: str) -> None:
     """Document names, for events that only carry the id (an approval's answer)."""
-    assert env.firm_id is not None
-    await store.upsert_document(conn, env.firm_id, document_id, name)
+    await replicas.upsert_document(conn, env.require_firm(), document_id, name)
 
 
 async def document_uploaded(
     conn: Connection,
     e: documents.DocumentUploaded | documents.DocumentVersionAdded,
     env: Envelope,
-    tools: Tools,
+    *,
+    deps: "NotifyDeps",
 ) -> None:
     # A sealed PDF stored by signing is announced by signing_completed instead.
     if e.uploaded_by_kind == "signing":
@@ -53,47 +56,45 @@ async def document_uploaded(
     context = {"document_name": e.name, "folder_name": await _folder_name(conn, env, e.folder_id)}
     notice = Notice("document_uploaded", _folder_reach(e.audience), f"/documents/{e.document_id}",
                     e.client_id, context)  # fmt: skip
-    await fan_out(conn, notice, env, tools)
+    await fan_out(conn, notice, env, deps)
 
 
 async def comment_added(
-    conn: Connection, e: documents.CommentAdded, env: Envelope, tools: Tools
+    conn: Connection, e: documents.CommentAdded, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
     await _remember(conn, env, e.document_id, e.document_name)
     context = {"document_name": e.document_name, "comment": e.body}
     notice = Notice("comment_added", _folder_reach(e.audience), f"/documents/{e.document_id}",
                     e.client_id, context)  # fmt: skip
-    await fan_out(conn, notice, env, tools)
+    await fan_out(conn, notice, env, deps)
 
 
 async def approval_requested(
-    conn: Connection, e: documents.ApprovalRequested, env: Envelope, tools: Tools
+    conn: Connection, e: documents.ApprovalRequested, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
     await _remember(conn, env, e.document_id, e.document_name)
     context = {"document_name": e.document_name, "message": e.message}
     notice = Notice("approval_requested", Reach(named=frozenset(e.contacts)),
                     f"/documents/{e.document_id}", e.client_id, context)  # fmt: skip
-    await fan_out(conn, notice, env, tools)
+    await fan_out(conn, notice, env, deps)
 
 
 async def approval_answered(
-    conn: Connection, e: documents.ApprovalAnswered, env: Envelope, tools: Tools
+    conn: Connection, e: documents.ApprovalAnswered, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
     """Staff who serve the client learn the answer, and so do the client's operational
     contacts (someone else at the client answered); the one who answered is the actor."""
-    assert env.firm_id is not None
-    name = await store.get_document_name(conn, env.firm_id, e.document_id) or ""
+    name = await replicas.get_document_name(conn, env.require_firm(), e.document_id) or ""
     context = {"document_name": name, "accepted": e.answer == "accepted", "comment": e.comment}
     reach = Reach(
         client_roles=OPERATIONAL, client_staff=True, told_otherwise=frozenset({e.contact_id})
     )
     notice = Notice("approval_answered", reach, f"/documents/{e.document_id}", e.client_id, context)
-    await fan_out(conn, notice, env, tools)
+    await fan_out(conn, notice, env, deps)
 
 
 async def _signing(conn: Connection, env: Envelope, signing_id: UUID) -> Signing | None:
-    assert env.firm_id is not None
-    return await store.get_signing(conn, env.firm_id, signing_id)
+    return await replicas.get_signing(conn, env.require_firm(), signing_id)
 
 
 def _starter(record: Signing | None) -> frozenset[UUID]:
@@ -107,7 +108,7 @@ def _party_contacts(record: Signing | None) -> frozenset[UUID]:
 
 
 async def signing_completed(
-    conn: Connection, e: signing.SigningCompleted, env: Envelope, tools: Tools
+    conn: Connection, e: signing.SigningCompleted, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
     """The starter and the client's operational contacts; parties get their signed copy by
     a command of their own, so they are not told twice."""
@@ -117,11 +118,11 @@ async def signing_completed(
     context = {"document_name": record.document_name if record else ""}
     notice = Notice("signing_completed", reach, f"/documents/{e.signed_document_id}",
                     e.client_id, context)  # fmt: skip
-    await fan_out(conn, notice, env, tools)
+    await fan_out(conn, notice, env, deps)
 
 
 async def party_declined(
-    conn: Connection, e: signing.PartyDeclined, env: Envelope, tools: Tools
+    conn: Connection, e: signing.PartyDeclined, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
     record = await _signing(conn, env, e.signing_id)
     party = record.parties.get(str(e.party_id), {}) if record else {}
@@ -129,21 +130,21 @@ async def party_declined(
                "party_name": party.get("name") or "", "reason": e.reason}  # fmt: skip
     notice = Notice("signing_declined", Reach(named=_starter(record)),
                     f"/signings/{e.signing_id}", e.client_id, context)  # fmt: skip
-    await fan_out(conn, notice, env, tools)
+    await fan_out(conn, notice, env, deps)
 
 
 async def signing_expired(
-    conn: Connection, e: signing.SigningExpired, env: Envelope, tools: Tools
+    conn: Connection, e: signing.SigningExpired, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
     record = await _signing(conn, env, e.signing_id)
     context = {"document_name": record.document_name if record else ""}
     notice = Notice("signing_expired", Reach(named=_starter(record)),
                     f"/signings/{e.signing_id}", e.client_id, context)  # fmt: skip
-    await fan_out(conn, notice, env, tools)
+    await fan_out(conn, notice, env, deps)
 
 
 async def reminder_due(
-    conn: Connection, e: signing.SigningReminderDue, env: Envelope, tools: Tools
+    conn: Connection, e: signing.SigningReminderDue, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
     """Something awaits the client: its operational contacts hear of it (the reminded party
     has their own reminder with a link)."""
@@ -154,34 +155,34 @@ async def reminder_due(
                "party_name": party.get("name") or ""}  # fmt: skip
     reach = Reach(client_roles=OPERATIONAL, told_otherwise=reminded)
     notice = Notice("signing_waiting", reach, f"/signings/{e.signing_id}", e.client_id, context)
-    await fan_out(conn, notice, env, tools)
+    await fan_out(conn, notice, env, deps)
 
 
 async def contact_registered(
-    conn: Connection, e: identity.ContactRegistered, env: Envelope, tools: Tools
+    conn: Connection, e: identity.ContactRegistered, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
     """The staff who serve each of the contact's clients learn that the customer is in."""
-    assert env.firm_id is not None
-    name = await store.get_person_name(conn, env.firm_id, e.contact_id) or ""
-    for client_id in await store.list_clients_of(conn, env.firm_id, e.contact_id):
+    firm_id = env.require_firm()
+    name = await replicas.get_person_name(conn, firm_id, e.contact_id) or ""
+    for client_id in await replicas.list_clients_of(conn, firm_id, e.contact_id):
         notice = Notice("contact_registered", Reach(client_staff=True), f"/clients/{client_id}",
                         client_id, {"contact_name": name})  # fmt: skip
-        await fan_out(conn, notice, env, tools)
+        await fan_out(conn, notice, env, deps)
 
 
 async def storage_threshold(
-    conn: Connection, e: billing.StorageThresholdReached, env: Envelope, tools: Tools
+    conn: Connection, e: billing.StorageThresholdReached, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
     context = {"threshold": e.threshold, "used": _gb(e.used), "limit": _gb(e.limit)}
     notice = Notice("storage_threshold_reached", Reach(firm_admins=True), "/billing", None, context)
-    await fan_out(conn, notice, env, tools)
+    await fan_out(conn, notice, env, deps)
 
 
 async def balance_depleted(
-    conn: Connection, e: billing.BalanceDepleted, env: Envelope, tools: Tools
+    conn: Connection, e: billing.BalanceDepleted, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
     notice = Notice("balance_depleted", Reach(firm_admins=True), "/billing", None, {})
-    await fan_out(conn, notice, env, tools)
+    await fan_out(conn, notice, env, deps)
 
 
 HANDLERS = {

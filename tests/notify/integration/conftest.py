@@ -109,8 +109,8 @@ class Notify:
         async def known() -> bool:
             rows = await self.sql("SELECT count(*) AS n FROM people")
             access = await self.sql("SELECT count(*) AS n FROM portal_access")
-            links = await self.sql("SELECT count(*) AS n FROM links")
-            return rows[0]["n"] >= people and access[0]["n"] == links[0]["n"]
+            relationships = await self.sql("SELECT count(*) AS n FROM relationships")
+            return rows[0]["n"] >= people and access[0]["n"] == relationships[0]["n"]
 
         await wait_until(known)
 

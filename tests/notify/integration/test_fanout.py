@@ -126,7 +126,7 @@ async def test_a_customer_who_registers_is_announced_to_the_staff_serving_their_
     await notify.publish(identity.StaffAssigned(staff_id=elsewhere, client_id=other))
     contact = await notify.contact(served, ["employee"], name="Erik")
     await notify.settled(people=3)
-    await wait_until(lambda: _count(notify, "assignments", 2))
+    await wait_until(lambda: _count(notify, "staff_assignments", 2))
 
     await notify.publish(identity.ContactRegistered(contact_id=contact), actor=contact)
 

@@ -1,16 +1,17 @@
-"""SQL of the people replica, preferences and the feed (its writes and the deliveries are
-in `outbox.py`).
+"""Notify's replica of identity's people and of the names its emails quote: firms, clients,
+people (staff and contacts), deactivations, portal access, contact-client relationships, staff
+assignments, and folder, document and signing names from documents and signing.
 
 Replica writes keep the newest fact: each upsert changes a row only when the event that
-carries it is at least as recent as the one that last changed it.
+carries it is at least as recent as the one that last changed it (`changed_at`).
 """
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from uuid import UUID
 
 from services.notify.domain import Person
-from services.notify.models import Firm, Notification, Signing
+from services.notify.models import Firm, Relationship, Signing, StaffAssignment
 from shared.database import Connection
 
 
@@ -68,38 +69,41 @@ async def upsert_portal_access(
     )  # fmt: skip
 
 
-async def upsert_link(
-    conn: Connection, firm_id: UUID, contact_id: UUID, client_id: UUID,
-    roles: Sequence[str], primary: bool, linked: bool, at: datetime,
-) -> None:  # fmt: skip
+async def upsert_relationship(
+    conn: Connection, firm_id: UUID, link: Relationship, at: datetime
+) -> None:
+    """A contact-client relationship as identity last announced it (`linked` false once
+    unlinked: the row stays, so a late, older link event cannot bring it back)."""
     await conn.execute(
-        """INSERT INTO links (firm_id, contact_id, client_id, roles, is_primary, linked, changed_at)
+        """INSERT INTO relationships
+               (firm_id, contact_id, client_id, roles, is_primary, linked, changed_at)
            VALUES ($1,$2,$3,$4,$5,$6,$7)
            ON CONFLICT (firm_id, contact_id, client_id) DO UPDATE
            SET roles = $4, is_primary = $5, linked = $6, changed_at = $7
-           WHERE links.changed_at <= $7""",
-        firm_id, contact_id, client_id, list(roles), primary, linked, at,
+           WHERE relationships.changed_at <= $7""",
+        firm_id, link.contact_id, link.client_id, list(link.roles), link.primary, link.linked, at,
     )  # fmt: skip
 
 
 async def list_clients_of(conn: Connection, firm_id: UUID, contact_id: UUID) -> list[UUID]:
     rows = await conn.fetch(
-        """SELECT client_id FROM links WHERE firm_id = $1 AND contact_id = $2 AND linked
+        """SELECT client_id FROM relationships WHERE firm_id = $1 AND contact_id = $2 AND linked
            ORDER BY client_id""",
         firm_id, contact_id,
     )  # fmt: skip
     return [r["client_id"] for r in rows]
 
 
-async def upsert_assignment(
-    conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID, assigned: bool, at: datetime
+async def upsert_staff_assignment(
+    conn: Connection, firm_id: UUID, assignment: StaffAssignment, at: datetime
 ) -> None:
+    """Whether a staff member serves a client, as identity last announced it."""
     await conn.execute(
-        """INSERT INTO assignments (firm_id, staff_id, client_id, assigned, changed_at)
+        """INSERT INTO staff_assignments (firm_id, staff_id, client_id, assigned, changed_at)
            VALUES ($1,$2,$3,$4,$5)
            ON CONFLICT (firm_id, staff_id, client_id) DO UPDATE SET assigned = $4, changed_at = $5
-           WHERE assignments.changed_at <= $5""",
-        firm_id, staff_id, client_id, assigned, at,
+           WHERE staff_assignments.changed_at <= $5""",
+        firm_id, assignment.staff_id, assignment.client_id, assignment.assigned, at,
     )  # fmt: skip
 
 
@@ -132,7 +136,7 @@ async def list_candidates(
         """WITH ids AS (
                SELECT person_id FROM people WHERE firm_id = $1 AND kind = 'staff'
                UNION SELECT unnest($3::uuid[])
-               UNION SELECT contact_id FROM links
+               UNION SELECT contact_id FROM relationships
                      WHERE firm_id = $1 AND client_id = $2 AND linked AND roles && $4::text[])
            SELECT p.person_id, p.kind, p.name, p.email, p.language, p.role,
                   d.person_id IS NULL AS active, pa.granted AS portal,
@@ -141,9 +145,9 @@ async def list_candidates(
            JOIN people p ON p.firm_id = $1 AND p.person_id = ids.person_id
            LEFT JOIN deactivations d ON d.firm_id = $1 AND d.person_id = p.person_id
            LEFT JOIN portal_access pa ON pa.firm_id = $1 AND pa.contact_id = p.person_id
-           LEFT JOIN links l ON l.firm_id = $1 AND l.contact_id = p.person_id
+           LEFT JOIN relationships l ON l.firm_id = $1 AND l.contact_id = p.person_id
                 AND l.client_id = $2 AND l.linked
-           LEFT JOIN assignments a ON a.firm_id = $1 AND a.staff_id = p.person_id
+           LEFT JOIN staff_assignments a ON a.firm_id = $1 AND a.staff_id = p.person_id
                 AND a.client_id = $2 AND a.assigned""",
         firm_id, client_id, list(also), list(roles),
     )  # fmt: skip
@@ -162,90 +166,6 @@ async def list_people(
     conn: Connection, firm_id: UUID, ids: Sequence[UUID]
 ) -> list[tuple[Person, str]]:
     return [p for p in await list_candidates(conn, firm_id, None, ids) if p[0].id in set(ids)]
-
-
-async def get_preferences(
-    conn: Connection, firm_id: UUID, user_ids: Sequence[UUID]
-) -> dict[UUID, dict[str, str]]:
-    rows = await conn.fetch(
-        """SELECT user_id, category, choice FROM preferences
-           WHERE firm_id = $1 AND user_id = ANY($2::uuid[])""",
-        firm_id, list(user_ids),
-    )  # fmt: skip
-    chosen: dict[UUID, dict[str, str]] = {}
-    for r in rows:
-        chosen.setdefault(r["user_id"], {})[r["category"]] = r["choice"]
-    return chosen
-
-
-async def upsert_preference(
-    conn: Connection, firm_id: UUID, user_id: UUID, category: str, choice: str
-) -> None:
-    await conn.execute(
-        """INSERT INTO preferences (firm_id, user_id, category, choice) VALUES ($1,$2,$3,$4)
-           ON CONFLICT (firm_id, user_id, category) DO UPDATE SET choice = $4""",
-        firm_id, user_id, category, choice,
-    )  # fmt: skip
-
-
-async def get_time_zone(conn: Connection, firm_id: UUID, user_id: UUID) -> str | None:
-    return await conn.fetchval(
-        "SELECT time_zone FROM user_settings WHERE firm_id = $1 AND user_id = $2", firm_id, user_id
-    )
-
-
-async def upsert_time_zone(conn: Connection, firm_id: UUID, user_id: UUID, zone: str) -> None:
-    await conn.execute(
-        """INSERT INTO user_settings (firm_id, user_id, time_zone) VALUES ($1,$2,$3)
-           ON CONFLICT (firm_id, user_id) DO UPDATE SET time_zone = $3""",
-        firm_id, user_id, zone,
-    )  # fmt: skip
-
-
-async def update_last_digest(
-    conn: Connection, firm_id: UUID, user_id: UUID, zone: str, day: date
-) -> None:
-    await conn.execute(
-        """INSERT INTO user_settings (firm_id, user_id, time_zone, last_digest) VALUES ($1,$2,$3,$4)
-           ON CONFLICT (firm_id, user_id) DO UPDATE SET last_digest = $4""",
-        firm_id, user_id, zone, day,
-    )  # fmt: skip
-
-
-async def list_feed(
-    conn: Connection, firm_id: UUID, user_id: UUID,
-    *, unread_only: bool, before: datetime | None, limit: int,
-) -> list[Notification]:  # fmt: skip
-    rows = await conn.fetch(
-        """SELECT id, kind, category, title, link, created_at, read_at IS NOT NULL AS read
-           FROM notifications
-           WHERE firm_id = $1 AND user_id = $2 AND (NOT $3 OR read_at IS NULL)
-             AND ($4::timestamptz IS NULL OR created_at < $4)
-           ORDER BY created_at DESC, id LIMIT $5""",
-        firm_id, user_id, unread_only, before, limit,
-    )  # fmt: skip
-    return [Notification.model_validate(dict(r)) for r in rows]
-
-
-async def count_unread(conn: Connection, firm_id: UUID, user_id: UUID) -> int:
-    return await conn.fetchval(
-        """SELECT count(*) FROM notifications
-           WHERE firm_id = $1 AND user_id = $2 AND read_at IS NULL""",
-        firm_id, user_id,
-    )  # fmt: skip
-
-
-async def update_read(
-    conn: Connection, firm_id: UUID, user_id: UUID, notification_id: UUID | None, now: datetime
-) -> int:
-    """Mark one (or, with None, every) unread notification of the user read; returns how many
-    of theirs matched (read before or now)."""
-    result = await conn.execute(
-        """UPDATE notifications SET read_at = coalesce(read_at, $4)
-           WHERE firm_id = $1 AND user_id = $2 AND ($3::uuid IS NULL OR id = $3)""",
-        firm_id, user_id, notification_id, now,
-    )  # fmt: skip
-    return int(result.split()[-1])
 
 
 async def upsert_folder(

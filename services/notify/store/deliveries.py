@@ -1,4 +1,4 @@
-"""SQL of notify's own outbox: feed entries, email deliveries, claims and outcomes.
+"""Email deliveries: queueing, the worker's claims, and outcomes.
 
 A delivery's unique (event_id, recipient) is what sends one email per recipient however often
 its event arrives; writers insert with ON CONFLICT DO NOTHING. Workers claim due rows with
@@ -8,29 +8,11 @@ no two workers (in any replica) hold the same row, and a crashed worker's rows c
 
 from collections.abc import Sequence
 from datetime import datetime
-from uuid import UUID
 
-from services.notify.models import Claimed, NewDelivery, NewNotification, Outcome
+from services.notify.models import Claimed, NewDelivery, Outcome
 from shared.database import Connection
 
 WAKE_CHANNEL = "notify_deliveries"
-
-
-async def insert_notifications(conn: Connection, rows: Sequence[NewNotification]) -> None:
-    if not rows:
-        return
-    columns = list(zip(*((
-        r.id, r.firm_id, r.user_id, r.event_id, r.kind, r.category, r.title, r.link,
-        r.delivery, r.created_at,
-    ) for r in rows), strict=True))  # fmt: skip
-    await conn.execute(
-        """INSERT INTO notifications
-               (id, firm_id, user_id, event_id, kind, category, title, link, delivery, created_at)
-           SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[],
-                                $6::text[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
-           ON CONFLICT (event_id, user_id) DO NOTHING""",
-        *[list(c) for c in columns],
-    )
 
 
 async def insert_deliveries(conn: Connection, rows: Sequence[NewDelivery], now: datetime) -> None:
@@ -55,6 +37,8 @@ async def insert_deliveries(conn: Connection, rows: Sequence[NewDelivery], now: 
 
 
 async def claim_due(conn: Connection, limit: int, lease_seconds: float) -> list[Claimed]:
+    """Claim the next due emails, across firms by design: the delivery worker sends every
+    firm's mail in the order it fell due."""
     rows = await conn.fetch(
         """UPDATE deliveries d
            SET attempts = d.attempts + 1,
@@ -70,7 +54,8 @@ async def claim_due(conn: Connection, limit: int, lease_seconds: float) -> list[
 
 
 async def record_outcomes(conn: Connection, outcomes: Sequence[Outcome]) -> None:
-    """Settle sent/failed rows (erasing a secret-bearing body) or schedule the retry."""
+    """Settle sent/failed rows (erasing a secret-bearing body) or schedule the retry; by the
+    ids `claim_due` handed out, so across firms by design, as that claim is."""
     await conn.execute(
         """UPDATE deliveries d
            SET state = o.state, last_reply = o.reply,
@@ -86,28 +71,3 @@ async def record_outcomes(conn: Connection, outcomes: Sequence[Outcome]) -> None
         [o.id for o in outcomes], [o.state for o in outcomes],
         [o.reply for o in outcomes], [o.delay for o in outcomes],
     )  # fmt: skip
-
-
-async def list_digest_owners(conn: Connection) -> list[tuple[UUID, UUID, str | None, object]]:
-    """Users with digest entries waiting, with their time zone and last digest date."""
-    rows = await conn.fetch(
-        """SELECT n.firm_id, n.user_id, s.time_zone, s.last_digest
-           FROM (SELECT DISTINCT firm_id, user_id FROM notifications
-                 WHERE delivery = 'daily_digest' AND digested_at IS NULL) n
-           LEFT JOIN user_settings s ON s.firm_id = n.firm_id AND s.user_id = n.user_id"""
-    )
-    return [(r["firm_id"], r["user_id"], r["time_zone"], r["last_digest"]) for r in rows]
-
-
-async def take_digest_entries(
-    conn: Connection, firm_id: UUID, user_id: UUID, now: datetime
-) -> list[tuple[str, str]]:
-    """Mark the user's waiting digest entries as digested; returns (title, link), oldest first."""
-    rows = await conn.fetch(
-        """UPDATE notifications SET digested_at = $3
-           WHERE firm_id = $1 AND user_id = $2 AND delivery = 'daily_digest'
-             AND digested_at IS NULL
-           RETURNING title, link, created_at""",
-        firm_id, user_id, now,
-    )  # fmt: skip
-    return [(r["title"], r["link"]) for r in sorted(rows, key=lambda r: r["created_at"])]
