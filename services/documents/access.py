@@ -3,6 +3,9 @@
 Anything the principal may not see raises NotFound, exactly as if it did not exist, so no
 answer tells another firm's user, or another client's contact, that something is there.
 What they can see but may not do (upload into a read-only folder) is Forbidden.
+
+With `lock=True` the row is locked (FOR UPDATE) once the principal is known to see it, and the
+locked, current row is returned: a change decided on it cannot race another one.
 """
 
 from dataclasses import dataclass
@@ -10,11 +13,12 @@ from typing import Literal
 from uuid import UUID
 
 from services.documents import domain
-from services.documents.models import DocumentRow, FolderRow
+from services.documents.models import ApprovalOut, DocumentRow, FolderRow
+from services.documents.store import activity as activity_store
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from services.documents.store import replicas
-from shared.auth import Principal
+from shared.auth import Principal, staff_sees_client
 from shared.database import Connection
 from shared.errors import Forbidden, NotFound
 
@@ -49,10 +53,10 @@ async def require_client(
     if principal.is_staff:
         if not await replicas.client_exists(conn, principal.firm_id, client_id):
             raise missing
-        assigned = principal.role == "member" and await replicas.is_assigned(
+        assigned = not principal.sees_every_client and await replicas.is_assigned(
             conn, principal.firm_id, principal.user_id, client_id
         )
-        if not domain.staff_sees_client(principal.role, assigned):
+        if not staff_sees_client(principal.role, assigned):
             raise missing
         return None
     if principal.client_id != client_id:
@@ -64,36 +68,70 @@ async def require_client(
 
 
 async def require_folder(
-    conn: Connection, principal: Principal, folder_id: UUID, need: Need = "see"
-) -> Seen:
+    conn: Connection, principal: Principal, folder_id: UUID, need: Need = "see", *,
+    lock: bool = False,
+) -> Seen:  # fmt: skip
+    missing = NotFound("No such folder.")
     folder = await folder_store.get_folder(conn, principal.firm_id, folder_id)
     if folder is None:
-        raise NotFound("No such folder.")
+        raise missing
     try:
         standing = await require_client(conn, principal, folder.client_id)
     except NotFound:
-        raise NotFound("No such folder.") from None
+        raise missing from None
     seen = Seen(folder, standing)
     if not seen.allows("see"):
-        raise NotFound("No such folder.")
+        raise missing
     if not seen.allows(need):
         raise Forbidden("Your access to this folder does not allow this.")
+    if lock:
+        locked = await folder_store.lock_folder(conn, principal.firm_id, folder_id)
+        if locked is None:
+            raise missing
+        seen = Seen(locked, standing)
     return seen
 
 
 async def require_document(
-    conn: Connection, principal: Principal, document_id: UUID, need: Need = "read"
-) -> tuple[DocumentRow, Seen]:
+    conn: Connection, principal: Principal, document_id: UUID, need: Need = "read", *,
+    lock: bool = False,
+) -> tuple[DocumentRow, Seen]:  # fmt: skip
+    missing = NotFound("No such document.")
     document = await document_store.get_document(conn, principal.firm_id, document_id)
     if document is None:
-        raise NotFound("No such document.")
+        raise missing
     try:
         seen = await require_folder(conn, principal, document.folder_id, "read")
     except (NotFound, Forbidden):
-        raise NotFound("No such document.") from None
+        raise missing from None
     if not seen.allows(need):
         raise Forbidden("Your access to this folder does not allow this.")
+    if lock:
+        locked = await document_store.lock_document(conn, principal.firm_id, document_id)
+        if locked is None:
+            raise missing
+        document = locked
     return document, seen
+
+
+async def require_approval(
+    conn: Connection, principal: Principal, approval_id: UUID, *, lock: bool = False
+) -> tuple[ApprovalOut, DocumentRow]:
+    """An approval request on a document the principal may read; one that names its contacts
+    is seen only by them (and by staff)."""
+    missing = NotFound("No such approval request.")
+    document_id = await activity_store.approval_document(conn, principal.firm_id, approval_id)
+    if document_id is None:
+        raise missing
+    document, _ = await require_document(conn, principal, document_id)
+    get = activity_store.lock_approval if lock else activity_store.get_approval
+    approval = await get(conn, principal.firm_id, approval_id)
+    if approval is None:
+        raise missing
+    named = approval.contacts
+    if not principal.is_staff and named is not None and principal.user_id not in named:
+        raise missing
+    return approval, document
 
 
 def staff_principal(firm_id: UUID, staff_id: UUID, role: str) -> Principal:

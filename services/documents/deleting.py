@@ -2,13 +2,19 @@
 billing. Both are recorded (`pending_frees`) in the deleting transaction and paid right
 after it commits; what fails then (or a crash) is paid by the reaper, each at most once."""
 
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from services.documents.models import VersionRow
-from services.documents.resources import Deps
 from services.documents.store import uploads as upload_store
+from services.documents.uploading import parts as bucket
 from shared.database import Connection
+
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +26,7 @@ async def owe(conn: Connection, firm_id: UUID, versions: list[VersionRow]) -> No
         )
 
 
-async def pay(deps: Deps, version_ids: list[UUID] | None) -> int:
+async def pay(deps: DocumentsDeps, version_ids: list[UUID] | None) -> int:
     """Settle the named debts (None: any, oldest first); returns how many were settled."""
     paid = 0
     async with deps.db.transaction() as conn:
@@ -28,8 +34,8 @@ async def pay(deps: Deps, version_ids: list[UUID] | None) -> int:
             conn, version_ids
         ):
             try:
-                await deps.objects.remove(key)
-                await deps.storage.free(firm_id, f"free:{version_id}", size)
+                await bucket.remove(deps.store, key)
+                await deps.billing.free(firm_id, f"free:{version_id}", size)
             except Exception:
                 log.warning("freeing version %s postponed", version_id, exc_info=True)
                 continue

@@ -309,3 +309,65 @@ class UploadRow(BaseModel):
     result_document_id: UUID | None
     created_at: datetime
     heartbeat_at: datetime
+
+
+# What an insert writes: the caller's facts only. The database sets the rest (times, state,
+# version numbers), and the insert returns the row.
+
+
+class NewFolder(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    firm_id: UUID
+    client_id: UUID
+    parent_id: UUID | None
+    name: str
+    rules: Rules
+
+
+class NewDocument(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    firm_id: UUID
+    client_id: UUID
+    folder_id: UUID
+    name: str
+    created_by: UUID
+    created_by_kind: str
+
+
+class NewVersion(BaseModel):
+    """The next version of a document; its number is the next free one, set on insert."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    document_id: UUID
+    firm_id: UUID
+    object_key: str
+    size: int
+    sha256: str
+    content_type: str
+    reservation_key: str
+    created_by: UUID
+
+
+class NewUpload(BaseModel):
+    """An upload about to begin (state "open" once recorded)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    firm_id: UUID
+    kind: str
+    folder_id: UUID
+    name: str
+    object_key: str
+    reservation_key: str
+    size: int
+    part_size: int
+    created_by: UUID
+    created_by_kind: str
+    request_key: str | None

@@ -54,3 +54,10 @@ class DocumentsSettings(S3Settings):
     reaper_interval_seconds: float = Field(
         15.0, gt=0, description="How often the reaper looks for abandoned uploads and frees."
     )
+    signed_copy_wait_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long signing's call to store a sealed PDF waits for the copy before "
+        'it is answered "in progress" (the copy goes on; the retry finds it). The RPC '
+        "server's pooled connection is held at most this long, whatever the source's speed.",
+    )

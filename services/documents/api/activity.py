@@ -1,12 +1,20 @@
 """Comments, approval requests, and what is new for a customer since their last visit."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from uuid import uuid4
 
 from aiohttp import web
 
 from services.documents import domain
-from services.documents.access import audience_of, require_client, require_document
+from services.documents.access import (
+    audience_of,
+    require_approval,
+    require_client,
+    require_document,
+)
 from services.documents.models import (
     AnswerIn,
     ApprovalIn,
@@ -18,15 +26,17 @@ from services.documents.models import (
     DocumentOut,
     NewDocuments,
 )
-from services.documents.resources import DEPS
 from services.documents.store import activity as store
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from shared.auth import Principal
 from shared.bus import put
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict
 from shared.events.documents import ApprovalAnswered, ApprovalRequested, CommentAdded
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
 
 api = Api("activity")
 
@@ -39,8 +49,10 @@ api = Api("activity")
     status=201,
     errors=(404, 422),
 )
-async def comment(request: web.Request, *, principal: Principal, body: CommentIn) -> CommentOut:
-    async with request.app[DEPS].db.transaction() as conn:
+async def comment(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: CommentIn
+) -> CommentOut:
+    async with deps.db.transaction() as conn:
         document, seen = await require_document(conn, principal, path_uuid(request, "document_id"))
         added = await store.insert_comment(conn, uuid4(), document, principal, body.body)
         event = CommentAdded(
@@ -59,10 +71,12 @@ async def comment(request: web.Request, *, principal: Principal, body: CommentIn
     response=CommentList,
     errors=(404,),
 )
-async def comments(request: web.Request, *, principal: Principal) -> CommentList:
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+async def comments(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> CommentList:
+    async with deps.db.transaction(readonly=True) as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
-        return CommentList(comments=await store.list_comments(conn, document.id))
+        return CommentList(comments=await store.list_comments(conn, document))
 
 
 @api.post(
@@ -75,9 +89,9 @@ async def comments(request: web.Request, *, principal: Principal) -> CommentList
     errors=(404, 409, 422),
 )
 async def request_approval(
-    request: web.Request, *, principal: Principal, body: ApprovalIn
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: ApprovalIn
 ) -> ApprovalOut:
-    async with request.app[DEPS].db.transaction() as conn:
+    async with deps.db.transaction() as conn:
         document, seen = await require_document(conn, principal, path_uuid(request, "document_id"))
         asked = domain.approval_askees(body.contacts, await audience_of(conn, seen.folder))
         approval = await store.insert_approval(
@@ -98,10 +112,12 @@ async def request_approval(
     response=ApprovalList,
     errors=(404,),
 )
-async def approvals(request: web.Request, *, principal: Principal) -> ApprovalList:
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+async def approvals(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> ApprovalList:
+    async with deps.db.transaction(readonly=True) as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
-        return ApprovalList(approvals=await store.list_approvals(conn, document.id))
+        return ApprovalList(approvals=await store.list_approvals(conn, document))
 
 
 @api.post(
@@ -112,17 +128,12 @@ async def approvals(request: web.Request, *, principal: Principal) -> ApprovalLi
     response=ApprovalOut,
     errors=(404, 409),
 )
-async def answer(request: web.Request, *, principal: Principal, body: AnswerIn) -> ApprovalOut:
+async def answer(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: AnswerIn
+) -> ApprovalOut:
     approval_id = path_uuid(request, "approval_id")
-    async with request.app[DEPS].db.transaction() as conn:
-        document_id = await store.approval_document(conn, principal.firm_id, approval_id)
-        if document_id is None:
-            raise NotFound("No such approval request.")
-        document, _ = await require_document(conn, principal, document_id)
-        approval = await store.lock_approval(conn, principal.firm_id, approval_id)
-        assert approval is not None
-        if approval.contacts is not None and principal.user_id not in approval.contacts:
-            raise NotFound("No such approval request.")
+    async with deps.db.transaction() as conn:
+        approval, document = await require_approval(conn, principal, approval_id, lock=True)
         if approval.status != "pending":
             raise Conflict("This approval request has already been decided.")
         if not await store.insert_answer(
@@ -131,7 +142,7 @@ async def answer(request: web.Request, *, principal: Principal, body: AnswerIn) 
             raise Conflict("You have already answered.")
         answers = {a.contact_id: a.answer for a in await store.list_answers(conn, approval_id)}
         status = domain.approval_status(approval.contacts, answers)  # type: ignore[arg-type]
-        decided = await store.set_approval_status(conn, approval_id, status)
+        decided = await store.set_approval_status(conn, principal.firm_id, approval_id, status)
         event = ApprovalAnswered(
             approval_id=approval_id, document_id=document.id, client_id=document.client_id,
             contact_id=principal.user_id, answer=body.answer, comment=body.comment,
@@ -147,13 +158,13 @@ async def answer(request: web.Request, *, principal: Principal, body: AnswerIn) 
     response=NewDocuments,
     errors=(404,),
 )
-async def news(request: web.Request, *, principal: Principal) -> NewDocuments:
+async def news(request: web.Request, *, deps: DocumentsDeps, principal: Principal) -> NewDocuments:
     client_id = path_uuid(request, "client_id")
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         standing = await require_client(conn, principal, client_id)
         folders = await folder_store.list_folders(conn, principal.firm_id, client_id)
         ids = [f.id for f in folders if standing is None or domain.contact_reads(f.rules, standing)]
-        since = await store.get_visit(conn, principal.user_id, client_id)
+        since = await store.get_visit(conn, principal.firm_id, principal.user_id, client_id)
         rows = await document_store.list_created_since(conn, principal.firm_id, ids, since)
     return NewDocuments(since=since, documents=[DocumentOut.of(r) for r in rows])
 
@@ -164,9 +175,9 @@ async def news(request: web.Request, *, principal: Principal) -> NewDocuments:
     status=204,
     errors=(404,),
 )
-async def visit(request: web.Request, *, principal: Principal) -> None:
+async def visit(request: web.Request, *, deps: DocumentsDeps, principal: Principal) -> None:
     client_id = path_uuid(request, "client_id")
-    async with request.app[DEPS].db.transaction() as conn:
+    async with deps.db.transaction() as conn:
         await require_client(conn, principal, client_id)
         await store.swap_visit(
             conn, principal.firm_id, principal.user_id, client_id, datetime.now(UTC)

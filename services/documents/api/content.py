@@ -1,19 +1,23 @@
 """Reading a document's bytes (streamed, or a 302 to a presigned URL) and who did."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from aiohttp import web
 
 from services.documents.access import require_document
+from services.documents.downloading import presigned_link, require_version
 from services.documents.models import AccessLog, DocumentRow, DownloadQuery, VersionRow
-from services.documents.resources import DEPS
 from services.documents.store import activity
-from services.documents.store import documents as store
 from shared.auth import Principal
 from shared.bus import put
-from shared.database import Connection
-from shared.errors import NotFound
 from shared.events.documents import DocumentDownloaded
 from shared.http.downloads import Download, protection, send
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
 
 api = Api("documents")
 
@@ -26,13 +30,12 @@ api = Api("documents")
     errors=(404,),
 )
 async def download(
-    request: web.Request, *, principal: Principal, query: DownloadQuery
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, query: DownloadQuery
 ) -> web.StreamResponse:
-    deps = request.app[DEPS]
     method = "redirect" if query.redirect else "stream"
     async with deps.db.transaction() as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
-        version = await _version(conn, document, query)
+        version = await require_version(conn, document, query.version_id)
         await activity.insert_access(conn, document, version.id, principal, method)
         event = DocumentDownloaded(
             document_id=document.id, version_id=version.id, client_id=document.client_id,
@@ -40,36 +43,26 @@ async def download(
         )  # fmt: skip
         await put(conn, event, firm_id=document.firm_id, actor=principal.user_id)
     if query.redirect:
-        url = await deps.objects.presigned_get(
-            version.object_key, deps.settings.presign_ttl_seconds, document.name,
-            version.content_type, for_browser=True,
-        )  # fmt: skip
+        url = await presigned_link(
+            deps.store, deps.settings.presign_ttl_seconds, document, version, for_browser=True
+        )
         # S3 serves the link with its own headers: a presigned GET can change the type,
         # disposition and caching of its answer, not add these. There the link's attachment
         # disposition and S3's other origin keep the bytes from running in ours.
         protect = protection(version.content_type)
         raise web.HTTPFound(url, headers={"Cache-Control": "no-store", **protect})
-    return await _stream(request, document, version)
-
-
-async def _version(conn: Connection, document: DocumentRow, query: DownloadQuery) -> VersionRow:
-    version_id = query.version_id or document.current_version_id
-    version = version_id and await store.get_version(conn, document.id, version_id)
-    if not version:
-        raise NotFound("No such version.")
-    return version
+    return await _stream(request, deps, document, version)
 
 
 async def _stream(
-    request: web.Request, document: DocumentRow, version: VersionRow
+    request: web.Request, deps: DocumentsDeps, document: DocumentRow, version: VersionRow
 ) -> web.StreamResponse:
-    deps = request.app[DEPS]
     download = Download(
         key=version.object_key, name=document.name, content_type=version.content_type,
         sha256=version.sha256, size=version.size,
     )  # fmt: skip
     return await send(
-        request, deps.objects.store, download,
+        request, deps.store, download,
         proxies=deps.settings.proxies, chunk_bytes=deps.settings.download_chunk_bytes,
     )  # fmt: skip
 
@@ -81,8 +74,10 @@ async def _stream(
     response=AccessLog,
     errors=(404,),
 )
-async def access_log(request: web.Request, *, principal: Principal) -> AccessLog:
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+async def access_log(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> AccessLog:
+    async with deps.db.transaction(readonly=True) as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
-        entries = await activity.list_access(conn, document.id)
+        entries = await activity.list_access(conn, document)
     return AccessLog(entries=entries)

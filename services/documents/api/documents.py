@@ -1,5 +1,8 @@
 """Documents in a folder: upload (a known name adds a version), list, rename, finalise, delete."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from aiohttp import web
@@ -16,7 +19,6 @@ from services.documents.models import (
     VersionList,
     VersionOut,
 )
-from services.documents.resources import DEPS
 from services.documents.store import activity
 from services.documents.store import documents as store
 from shared.auth import Principal
@@ -25,6 +27,9 @@ from shared.database import Connection
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events.documents import DocumentDeleted, DocumentFinalised
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
 
 api = Api("documents")
 
@@ -38,19 +43,20 @@ api = Api("documents")
     status=201,
     errors=(402, 404, 409, 411, 413, 415, 422),
 )
-async def upload(request: web.Request, *, principal: Principal, query: UploadQuery) -> DocumentOut:
-    deps = request.app[DEPS]
+async def upload(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, query: UploadQuery
+) -> DocumentOut:
     folder_id = path_uuid(request, "folder_id")
     async with deps.db.transaction(readonly=True) as conn:
         folder = (await require_folder(conn, principal, folder_id, "upload")).folder
-        existing = await store.get_by_name(conn, folder_id, query.name)
+        existing = await store.get_by_name(conn, principal.firm_id, folder_id, query.name)
     domain.placement(existing and domain.Existing(existing.id, existing.finalised_at is not None))
     size = _declared_size(request, deps.settings.max_upload_bytes)
     who = uploading.Uploader(principal.user_id, principal.kind)
     pending = uploading.new_upload(folder, query.name, size, who, "stream")
-    await uploading.begin(deps, pending)
+    upload = await uploading.begin(deps, pending)
     chunks = request.content.iter_chunked(deps.settings.read_chunk_bytes)
-    return DocumentOut.of(await uploading.stream(deps, pending, chunks))
+    return DocumentOut.of(await uploading.stream(deps, upload, chunks))
 
 
 def _declared_size(request: web.Request, limit: int) -> int:
@@ -75,14 +81,14 @@ def _declared_size(request: web.Request, limit: int) -> int:
     errors=(404,),
 )
 async def list_documents(
-    request: web.Request, *, principal: Principal, query: DocumentQuery
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, query: DocumentQuery
 ) -> DocumentPage:
     folder_id = path_uuid(request, "folder_id")
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         await require_folder(conn, principal, folder_id, "read")
         rows, total = await store.page_documents(
-            conn, folder_id, limit=query.limit, offset=query.offset, sort=query.sort,
-            order=query.order, q=query.q,
+            conn, principal.firm_id, folder_id, limit=query.limit, offset=query.offset,
+            sort=query.sort, order=query.order, q=query.q,
         )  # fmt: skip
     return DocumentPage(
         documents=[DocumentOut.of(r) for r in rows], total=total, limit=query.limit,
@@ -96,9 +102,11 @@ async def list_documents(
     response=DocumentOut,
     errors=(404,),
 )
-async def get_document(request: web.Request, *, principal: Principal) -> DocumentOut:
+async def get_document(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> DocumentOut:
     document_id = path_uuid(request, "document_id")
-    async with request.app[DEPS].db.transaction() as conn:
+    async with deps.db.transaction() as conn:
         document, _ = await require_document(conn, principal, document_id)
         await activity.insert_access(conn, document, document.current_version_id, principal, "view")
     return DocumentOut.of(document)
@@ -113,15 +121,13 @@ async def get_document(request: web.Request, *, principal: Principal) -> Documen
     errors=(404, 409, 422),
 )
 async def rename(
-    request: web.Request, *, principal: Principal, body: DocumentChange
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: DocumentChange
 ) -> DocumentOut:
     document_id = path_uuid(request, "document_id")
-    async with request.app[DEPS].db.transaction() as conn:
-        await require_document(conn, principal, document_id)
-        document = await store.lock_document(conn, principal.firm_id, document_id)
-        assert document is not None
+    async with deps.db.transaction() as conn:
+        document, _ = await require_document(conn, principal, document_id, lock=True)
         domain.require_changeable(document.finalised_at is not None)
-        renamed = await store.rename_document(conn, document_id, body.name)
+        renamed = await store.rename_document(conn, principal.firm_id, document_id, body.name)
         if renamed is None:
             raise Conflict("A document with this name already exists here.", field="name")
     return DocumentOut.of(renamed)
@@ -134,14 +140,14 @@ async def rename(
     response=DocumentOut,
     errors=(404, 409),
 )
-async def finalise(request: web.Request, *, principal: Principal) -> DocumentOut:
+async def finalise(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> DocumentOut:
     document_id = path_uuid(request, "document_id")
-    async with request.app[DEPS].db.transaction() as conn:
-        await require_document(conn, principal, document_id)
-        document = await store.lock_document(conn, principal.firm_id, document_id)
-        assert document is not None
+    async with deps.db.transaction() as conn:
+        document, _ = await require_document(conn, principal, document_id, lock=True)
         domain.require_changeable(document.finalised_at is not None)
-        document = await store.finalise_document(conn, document_id)
+        document = await store.finalise_document(conn, principal.firm_id, document_id)
         event = DocumentFinalised(document_id=document.id, client_id=document.client_id,
                                   folder_id=document.folder_id, name=document.name)  # fmt: skip
         await put(conn, event, firm_id=document.firm_id, actor=principal.user_id)
@@ -154,11 +160,13 @@ async def finalise(request: web.Request, *, principal: Principal) -> DocumentOut
     response=VersionList,
     errors=(404,),
 )
-async def versions(request: web.Request, *, principal: Principal) -> VersionList:
+async def versions(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> VersionList:
     document_id = path_uuid(request, "document_id")
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         await require_document(conn, principal, document_id)
-        rows = await store.list_versions(conn, document_id)
+        rows = await store.list_versions(conn, principal.firm_id, document_id)
     return VersionList(versions=[VersionOut(**r.model_dump()) for r in rows])
 
 
@@ -168,12 +176,13 @@ async def versions(request: web.Request, *, principal: Principal) -> VersionList
     status=204,
     errors=(404, 409),
 )
-async def delete_document(request: web.Request, *, principal: Principal) -> None:
-    deps = request.app[DEPS]
+async def delete_document(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> None:
     document_id = path_uuid(request, "document_id")
     async with deps.db.transaction() as conn:
         document = await _deletable(conn, principal, document_id)
-        gone = await store.list_versions(conn, document_id)
+        gone = await store.list_versions(conn, principal.firm_id, document_id)
         await deleting.owe(conn, principal.firm_id, gone)
         await store.delete_document(conn, principal.firm_id, document_id)
         await _announce_deletion(conn, document, None, sum(v.size for v in gone), principal)
@@ -186,18 +195,19 @@ async def delete_document(request: web.Request, *, principal: Principal) -> None
     status=204,
     errors=(404, 409),
 )
-async def delete_version(request: web.Request, *, principal: Principal) -> None:
-    deps = request.app[DEPS]
+async def delete_version(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> None:
     document_id, version_id = path_uuid(request, "document_id"), path_uuid(request, "version_id")
     async with deps.db.transaction() as conn:
         document = await _deletable(conn, principal, document_id)
-        version = await store.get_version(conn, document_id, version_id)
+        version = await store.get_version(conn, principal.firm_id, document_id, version_id)
         if version is None:
             raise NotFound("No such version.")
         if document.version_count <= 1:
             raise Conflict("This is the only version: delete the document instead.")
         await deleting.owe(conn, principal.firm_id, [version])
-        await store.delete_version(conn, document_id, version_id)
+        await store.delete_version(conn, principal.firm_id, document_id, version_id)
         await _announce_deletion(conn, document, version_id, version.size, principal)
     await deleting.pay(deps, [version_id])
 
@@ -205,9 +215,7 @@ async def delete_version(request: web.Request, *, principal: Principal) -> None:
 async def _deletable(conn: Connection, principal: Principal, document_id: UUID) -> DocumentRow:
     """Staff delete any unfinalised document; contacts only their own uploads in folders where
     they may upload (a contact who can see the document but not delete it gets 403)."""
-    _document, seen = await require_document(conn, principal, document_id)
-    locked = await store.lock_document(conn, principal.firm_id, document_id)
-    assert locked is not None
+    locked, seen = await require_document(conn, principal, document_id, lock=True)
     if not principal.is_staff and not domain.contact_may_delete(
         finalised=False, uploaded_by_them=locked.created_by == principal.user_id,
         may_upload_here=seen.allows("upload"),

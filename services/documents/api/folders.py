@@ -1,5 +1,8 @@
 """Folders of a client: a tree, each with its customer access rules."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from aiohttp import web
@@ -13,9 +16,9 @@ from services.documents.models import (
     FolderList,
     FolderOut,
     FolderRow,
+    NewFolder,
     RulesIn,
 )
-from services.documents.resources import DEPS
 from services.documents.store import folders as store
 from shared.auth import Principal
 from shared.bus import put
@@ -23,6 +26,9 @@ from shared.database import Connection
 from shared.errors import Conflict, Invalid
 from shared.events.documents import FolderCreated, FolderDeleted, FolderRules, FolderUpdated
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
 
 api = Api("folders")
 NAME_TAKEN = "A folder with this name already exists here."
@@ -34,9 +40,11 @@ NAME_TAKEN = "A folder with this name already exists here."
     response=FolderList,
     errors=(404,),
 )
-async def list_folders(request: web.Request, *, principal: Principal) -> FolderList:
+async def list_folders(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> FolderList:
     client_id = path_uuid(request, "client_id")
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         standing = await require_client(conn, principal, client_id)
         rows = await store.list_folders(conn, principal.firm_id, client_id)
         if standing is not None:
@@ -54,16 +62,18 @@ async def list_folders(request: web.Request, *, principal: Principal) -> FolderL
     errors=(404, 409, 422),
 )
 async def create_folder(
-    request: web.Request, *, principal: Principal, body: FolderCreate
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: FolderCreate
 ) -> FolderOut:
     client_id = path_uuid(request, "client_id")
-    async with request.app[DEPS].db.transaction() as conn:
+    async with deps.db.transaction() as conn:
         await require_client(conn, principal, client_id)
         parent = await _parent(conn, principal, client_id, body.parent_id)
         rules = _rules(parent.rules if parent else domain.Rules(), body)
-        row = await store.insert_folder(
-            conn, uuid4(), principal.firm_id, client_id, body.parent_id, body.name, rules
-        )
+        new = NewFolder(
+            id=uuid4(), firm_id=principal.firm_id, client_id=client_id,
+            parent_id=body.parent_id, name=body.name, rules=rules,
+        )  # fmt: skip
+        row = await store.insert_folder(conn, new)
         if row is None:
             raise Conflict(NAME_TAKEN, field="name")
         await put(conn, FolderCreated(**_described(row)), firm_id=row.firm_id,
@@ -77,9 +87,11 @@ async def create_folder(
     response=FolderOut,
     errors=(404,),
 )
-async def get_folder(request: web.Request, *, principal: Principal) -> FolderOut:
+async def get_folder(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> FolderOut:
     folder_id = path_uuid(request, "folder_id")
-    async with request.app[DEPS].db.transaction(readonly=True) as conn:
+    async with deps.db.transaction(readonly=True) as conn:
         seen = await require_folder(conn, principal, folder_id, "see")
     return FolderOut.of(seen.folder)
 
@@ -93,10 +105,10 @@ async def get_folder(request: web.Request, *, principal: Principal) -> FolderOut
     errors=(404, 409, 422),
 )
 async def change_folder(
-    request: web.Request, *, principal: Principal, body: FolderChange
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: FolderChange
 ) -> FolderOut:
     folder_id = path_uuid(request, "folder_id")
-    async with request.app[DEPS].db.transaction() as conn:
+    async with deps.db.transaction() as conn:
         folder = (await require_folder(conn, principal, folder_id)).folder
         parent_id = await _new_parent(conn, principal, folder, body)
         return await _save(
@@ -112,10 +124,10 @@ async def change_folder(
     errors=(404, 409, 422),
 )
 async def change_access(
-    request: web.Request, *, principal: Principal, body: AccessChange
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: AccessChange
 ) -> FolderOut:
     folder_id = path_uuid(request, "folder_id")
-    async with request.app[DEPS].db.transaction() as conn:
+    async with deps.db.transaction() as conn:
         folder = (await require_folder(conn, principal, folder_id, "manage")).folder
         rules = _rules(folder.rules, RulesIn(level=body.level, audience=body.audience))
         return await _save(conn, principal, folder, folder.name, folder.parent_id, rules)
@@ -128,12 +140,11 @@ async def change_access(
     status=204,
     errors=(404, 409),
 )
-async def delete_folder(request: web.Request, *, principal: Principal) -> None:
+async def delete_folder(request: web.Request, *, deps: DocumentsDeps, principal: Principal) -> None:
     folder_id = path_uuid(request, "folder_id")
-    async with request.app[DEPS].db.transaction() as conn:
-        folder = (await require_folder(conn, principal, folder_id)).folder
-        await store.lock_folder(conn, principal.firm_id, folder_id)
-        if not await store.folder_is_empty(conn, folder_id):
+    async with deps.db.transaction() as conn:
+        folder = (await require_folder(conn, principal, folder_id, lock=True)).folder
+        if not await store.folder_is_empty(conn, principal.firm_id, folder_id):
             raise domain.FolderNotEmpty()
         await store.delete_folder(conn, principal.firm_id, folder_id)
         await put(conn, FolderDeleted(folder_id=folder_id, client_id=folder.client_id),
@@ -167,7 +178,7 @@ async def _new_parent(
     if body.parent_id is None:
         return folder.parent_id
     await _parent(conn, principal, folder.client_id, body.parent_id)
-    if await store.is_within(conn, body.parent_id, folder.id):
+    if await store.is_within(conn, folder.firm_id, body.parent_id, folder.id):
         raise Invalid("A folder cannot move into itself or below itself.", field="parent_id")
     return body.parent_id
 

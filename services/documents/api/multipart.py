@@ -1,22 +1,28 @@
 """Resumable uploads for large files: initiate (bytes reserved now), send parts in any order
 and again after an interruption, see which parts arrived, complete or abort."""
 
+from __future__ import annotations
+
 import hashlib
 from math import ceil
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from services.documents import domain, uploading
 from services.documents.access import require_folder
-from services.documents.content import SNIFF_BYTES, content_type
+from services.documents.domain import SNIFF_BYTES, content_type
 from services.documents.models import DocumentOut, MultipartCreate, MultipartOut, UploadRow
-from services.documents.resources import DEPS, Deps
 from services.documents.store import documents as document_store
 from services.documents.store import uploads as store
-from services.documents.streaming import Received
+from services.documents.uploading import parts as bucket
+from services.documents.uploading.streaming import Received
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotFound
 from shared.http.routing import Api, path_uuid
+
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
 
 api = Api("uploads")
 
@@ -36,25 +42,26 @@ CLOSED = {
     errors=(402, 404, 409, 413),
 )
 async def initiate(
-    request: web.Request, *, principal: Principal, body: MultipartCreate
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: MultipartCreate
 ) -> MultipartOut:
-    deps = request.app[DEPS]
     if body.size > deps.settings.max_upload_bytes:
         raise domain.FileTooLarge(body.size, deps.settings.max_upload_bytes)
     async with deps.db.transaction(readonly=True) as conn:
         folder = (await require_folder(conn, principal, path_uuid(request, "folder_id"),
                                        "upload")).folder  # fmt: skip
-        existing = await document_store.get_by_name(conn, folder.id, body.name)
+        existing = await document_store.get_by_name(conn, folder.firm_id, folder.id, body.name)
     domain.placement(existing and domain.Existing(existing.id, existing.finalised_at is not None))
     who = uploading.Uploader(principal.user_id, principal.kind)
-    upload = uploading.new_upload(
+    pending = uploading.new_upload(
         folder, body.name, body.size, who, "multipart", deps.settings.part_size_bytes
     )
-    await uploading.begin(deps, upload)
+    upload = await uploading.begin(deps, pending)
     try:
-        s3_id = await deps.objects.create_multipart(upload.object_key, "application/octet-stream")
+        s3_id = await bucket.create_multipart(
+            deps.store, upload.object_key, "application/octet-stream"
+        )
         async with deps.db.transaction() as conn:
-            await store.set_s3_upload_id(conn, upload.id, s3_id)
+            await store.set_s3_upload_id(conn, upload.firm_id, upload.id, s3_id)
     except BaseException:
         await uploading.undo(deps, upload)
         raise
@@ -68,12 +75,15 @@ async def initiate(
     response=MultipartOut,
     errors=(404, 409, 422),
 )
-async def put_part(request: web.Request, *, principal: Principal) -> MultipartOut:
-    deps = request.app[DEPS]
+async def put_part(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> MultipartOut:
     upload = await _own(deps, principal, request)
     number = _part_number(request, upload)
     data = await request.content.readexactly(_part_length(upload, number, request))
-    etag = await deps.objects.put_part(upload.object_key, upload.s3_upload_id or "", number, data)
+    etag = await bucket.put_part(
+        deps.store, upload.object_key, upload.s3_upload_id or "", number, data
+    )
     async with deps.db.transaction() as conn:
         await store.upsert_part(conn, upload.id, number, etag, len(data))
         parts = await store.list_parts(conn, upload.id)
@@ -86,8 +96,9 @@ async def put_part(request: web.Request, *, principal: Principal) -> MultipartOu
     response=MultipartOut,
     errors=(404,),
 )
-async def status(request: web.Request, *, principal: Principal) -> MultipartOut:
-    deps = request.app[DEPS]
+async def status(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> MultipartOut:
     upload = await _own(deps, principal, request, open_only=False)
     async with deps.db.transaction(readonly=True) as conn:
         return _out(upload, await store.list_parts(conn, upload.id))
@@ -100,15 +111,16 @@ async def status(request: web.Request, *, principal: Principal) -> MultipartOut:
     status=201,
     errors=(404, 409, 415, 422),
 )
-async def complete(request: web.Request, *, principal: Principal) -> DocumentOut:
-    deps = request.app[DEPS]
+async def complete(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> DocumentOut:
     upload = await _own(deps, principal, request)
     async with deps.db.transaction(readonly=True) as conn:
         parts = await store.list_parts(conn, upload.id)
     if [n for n, _, _ in parts] != list(range(1, _count(upload) + 1)):
         raise Conflict("Some parts are missing; send them and complete again.")
     try:
-        await deps.objects.complete(upload.object_key, upload.s3_upload_id or "",
+        await bucket.complete(deps.store, upload.object_key, upload.s3_upload_id or "",
                                     [(n, etag) for n, etag, _ in parts])  # fmt: skip
         received = await _read_back(deps, upload)
         document = await uploading.catalogue(deps, upload, received)
@@ -125,13 +137,12 @@ async def complete(request: web.Request, *, principal: Principal) -> DocumentOut
     status=204,
     errors=(404,),
 )
-async def abort(request: web.Request, *, principal: Principal) -> None:
-    deps = request.app[DEPS]
+async def abort(request: web.Request, *, deps: DocumentsDeps, principal: Principal) -> None:
     await uploading.undo(deps, await _own(deps, principal, request))
 
 
 async def _own(
-    deps: Deps, principal: Principal, request: web.Request, *, open_only: bool = True
+    deps: DocumentsDeps, principal: Principal, request: web.Request, *, open_only: bool = True
 ) -> UploadRow:
     """A resumable upload is visible only to the person who started it."""
     async with deps.db.transaction(readonly=True) as conn:
@@ -161,12 +172,10 @@ def _part_length(upload: UploadRow, number: int, request: web.Request) -> int:
     return expected
 
 
-async def _read_back(deps: Deps, upload: UploadRow) -> Received:
+async def _read_back(deps: DocumentsDeps, upload: UploadRow) -> Received:
     """Parts may have come in any order and from several processes: hash the joined object."""
     hasher, head, size = hashlib.sha256(), b"", 0
-    async for chunk in deps.objects.store.chunks(
-        upload.object_key, deps.settings.download_chunk_bytes
-    ):
+    async for chunk in deps.store.chunks(upload.object_key, deps.settings.download_chunk_bytes):
         if len(head) < SNIFF_BYTES:
             head += chunk[: SNIFF_BYTES - len(head)]
         hasher.update(chunk)

@@ -18,11 +18,13 @@ async def insert_access(
     )  # fmt: skip
 
 
-async def list_access(conn: Connection, document_id: UUID, limit: int = 1000) -> list[AccessEntry]:
+async def list_access(
+    conn: Connection, document: DocumentRow, limit: int = 1000
+) -> list[AccessEntry]:
     rows = await conn.fetch(
         """SELECT user_id, user_kind, version_id, method, at FROM access_log
-            WHERE document_id = $1 ORDER BY at DESC, id DESC LIMIT $2""",
-        document_id, limit,
+            WHERE firm_id = $1 AND document_id = $2 ORDER BY at DESC, id DESC LIMIT $3""",
+        document.firm_id, document.id, limit,
     )  # fmt: skip
     return [AccessEntry(**dict(r)) for r in rows]
 
@@ -39,12 +41,12 @@ async def insert_comment(
     return CommentOut(**dict(row))
 
 
-async def list_comments(conn: Connection, document_id: UUID) -> list[CommentOut]:
+async def list_comments(conn: Connection, document: DocumentRow) -> list[CommentOut]:
     rows = await conn.fetch(
         """SELECT id, author_id, author_kind, body, created_at FROM comments
-            WHERE document_id = $1 ORDER BY created_at, id""",
-        document_id,
-    )
+            WHERE firm_id = $1 AND document_id = $2 ORDER BY created_at, id""",
+        document.firm_id, document.id,
+    )  # fmt: skip
     return [CommentOut(**dict(r)) for r in rows]
 
 
@@ -65,6 +67,13 @@ async def insert_approval(
     return ApprovalOut(**dict(row))
 
 
+async def get_approval(conn: Connection, firm_id: UUID, approval_id: UUID) -> ApprovalOut | None:
+    row = await conn.fetchrow(
+        f"SELECT {_APPROVAL} FROM approvals WHERE firm_id = $1 AND id = $2", firm_id, approval_id
+    )
+    return ApprovalOut(**dict(row)) if row else None
+
+
 async def lock_approval(conn: Connection, firm_id: UUID, approval_id: UUID) -> ApprovalOut | None:
     row = await conn.fetchrow(
         f"SELECT {_APPROVAL} FROM approvals WHERE firm_id = $1 AND id = $2 FOR UPDATE",
@@ -79,15 +88,17 @@ async def approval_document(conn: Connection, firm_id: UUID, approval_id: UUID) 
     )
 
 
-async def list_approvals(conn: Connection, document_id: UUID) -> list[ApprovalOut]:
+async def list_approvals(conn: Connection, document: DocumentRow) -> list[ApprovalOut]:
     rows = await conn.fetch(
-        f"SELECT {_APPROVAL} FROM approvals WHERE document_id = $1 ORDER BY created_at",
-        document_id,
-    )
+        f"""SELECT {_APPROVAL} FROM approvals WHERE firm_id = $1 AND document_id = $2
+             ORDER BY created_at""",
+        document.firm_id, document.id,
+    )  # fmt: skip
     return [ApprovalOut(**dict(r), answers=await list_answers(conn, r["id"])) for r in rows]
 
 
 async def list_answers(conn: Connection, approval_id: UUID) -> list[AnswerOut]:
+    """Reached through the approval, loaded by firm in the same request."""
     rows = await conn.fetch(
         """SELECT contact_id, answer, comment, answered_at FROM approval_answers
             WHERE approval_id = $1 ORDER BY answered_at""",
@@ -99,7 +110,8 @@ async def list_answers(conn: Connection, approval_id: UUID) -> list[AnswerOut]:
 async def insert_answer(
     conn: Connection, approval_id: UUID, contact_id: UUID, answer: str, comment: str
 ) -> bool:
-    """False if this contact already answered."""
+    """False if this contact already answered. Reached through the approval, locked by firm
+    in the same request."""
     return bool(
         await conn.fetchval(
             """INSERT INTO approval_answers (approval_id, contact_id, answer, comment)
@@ -112,12 +124,14 @@ async def insert_answer(
     )
 
 
-async def set_approval_status(conn: Connection, approval_id: UUID, status: str) -> ApprovalOut:
+async def set_approval_status(
+    conn: Connection, firm_id: UUID, approval_id: UUID, status: str
+) -> ApprovalOut:
     row = await conn.fetchrow(
-        f"""UPDATE approvals SET status = $2,
-                   decided_at = CASE WHEN $2 = 'pending' THEN NULL ELSE now() END
-             WHERE id = $1 RETURNING {_APPROVAL}""",
-        approval_id, status,
+        f"""UPDATE approvals SET status = $3,
+                   decided_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
+             WHERE firm_id = $1 AND id = $2 RETURNING {_APPROVAL}""",
+        firm_id, approval_id, status,
     )  # fmt: skip
     return ApprovalOut(**dict(row), answers=await list_answers(conn, approval_id))
 
@@ -127,7 +141,8 @@ async def swap_visit(
 ) -> datetime | None:
     """Record this visit; returns the previous one (None on the first)."""
     return await conn.fetchval(
-        """WITH before AS (SELECT visited_at FROM visits WHERE user_id = $2 AND client_id = $3),
+        """WITH before AS (SELECT visited_at FROM visits
+                            WHERE firm_id = $1 AND user_id = $2 AND client_id = $3),
                 upsert AS (
                   INSERT INTO visits (user_id, client_id, firm_id, visited_at)
                   VALUES ($2, $3, $1, $4)
@@ -137,7 +152,10 @@ async def swap_visit(
     )  # fmt: skip
 
 
-async def get_visit(conn: Connection, user_id: UUID, client_id: UUID) -> datetime | None:
+async def get_visit(
+    conn: Connection, firm_id: UUID, user_id: UUID, client_id: UUID
+) -> datetime | None:
     return await conn.fetchval(
-        "SELECT visited_at FROM visits WHERE user_id = $1 AND client_id = $2", user_id, client_id
-    )
+        "SELECT visited_at FROM visits WHERE firm_id = $1 AND user_id = $2 AND client_id = $3",
+        firm_id, user_id, client_id,
+    )  # fmt: skip

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from services.documents.models import DocumentRow, VersionRow
+from services.documents.models import DocumentRow, NewDocument, NewVersion, VersionRow
 from shared.database import Connection
 
 _DOC = """id, firm_id, client_id, folder_id, name, created_by, created_by_kind, created_at,
@@ -28,31 +28,34 @@ async def lock_document(conn: Connection, firm_id: UUID, document_id: UUID) -> D
     return DocumentRow(**dict(row)) if row else None
 
 
-async def lock_by_name(conn: Connection, folder_id: UUID, name: str) -> DocumentRow | None:
+async def lock_by_name(
+    conn: Connection, firm_id: UUID, folder_id: UUID, name: str
+) -> DocumentRow | None:
     row = await conn.fetchrow(
-        f"SELECT {_DOC} FROM documents WHERE folder_id = $1 AND name = $2 FOR UPDATE",
-        folder_id, name,
+        f"""SELECT {_DOC} FROM documents
+             WHERE firm_id = $1 AND folder_id = $2 AND name = $3 FOR UPDATE""",
+        firm_id, folder_id, name,
     )  # fmt: skip
     return DocumentRow(**dict(row)) if row else None
 
 
-async def names_in(conn: Connection, folder_id: UUID) -> set[str]:
-    rows = await conn.fetch("SELECT name FROM documents WHERE folder_id = $1", folder_id)
+async def names_in(conn: Connection, firm_id: UUID, folder_id: UUID) -> set[str]:
+    rows = await conn.fetch(
+        "SELECT name FROM documents WHERE firm_id = $1 AND folder_id = $2", firm_id, folder_id
+    )
     return {r["name"] for r in rows}
 
 
-async def insert_document(
-    conn: Connection, document_id: UUID, firm_id: UUID, client_id: UUID, folder_id: UUID,
-    name: str, created_by: UUID, created_by_kind: str,
-) -> None:  # fmt: skip
+async def insert_document(conn: Connection, new: NewDocument) -> None:
     await conn.execute(
         """INSERT INTO documents (id, firm_id, client_id, folder_id, name, created_by,
                                   created_by_kind) VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-        document_id, firm_id, client_id, folder_id, name, created_by, created_by_kind,
+        new.id, new.firm_id, new.client_id, new.folder_id, new.name, new.created_by,
+        new.created_by_kind,
     )  # fmt: skip
 
 
-async def insert_version(conn: Connection, version: VersionRow, firm_id: UUID) -> DocumentRow:
+async def insert_version(conn: Connection, version: NewVersion) -> DocumentRow:
     """Add a version as the next number and make it the document's current one."""
     row = await conn.fetchrow(
         f"""WITH v AS (
@@ -64,42 +67,49 @@ async def insert_version(conn: Connection, version: VersionRow, firm_id: UUID) -
             UPDATE documents d SET current_version_id = v.id, size = $5, content_type = $7,
                    version_count = d.version_count + 1, updated_at = now()
               FROM v WHERE d.id = $2 RETURNING {_DOC_D}""",
-        version.id, version.document_id, firm_id, version.object_key, version.size,
+        version.id, version.document_id, version.firm_id, version.object_key, version.size,
         version.sha256, version.content_type, version.reservation_key, version.created_by,
     )  # fmt: skip
     return DocumentRow(**dict(row))
 
 
-async def get_version(conn: Connection, document_id: UUID, version_id: UUID) -> VersionRow | None:
+async def get_version(
+    conn: Connection, firm_id: UUID, document_id: UUID, version_id: UUID
+) -> VersionRow | None:
     row = await conn.fetchrow(
-        f"SELECT {_VERSION} FROM versions WHERE document_id = $1 AND id = $2",
-        document_id, version_id,
+        f"SELECT {_VERSION} FROM versions WHERE firm_id = $1 AND document_id = $2 AND id = $3",
+        firm_id, document_id, version_id,
     )  # fmt: skip
     return VersionRow(**dict(row)) if row else None
 
 
-async def list_versions(conn: Connection, document_id: UUID) -> list[VersionRow]:
+async def list_versions(conn: Connection, firm_id: UUID, document_id: UUID) -> list[VersionRow]:
     rows = await conn.fetch(
-        f"SELECT {_VERSION} FROM versions WHERE document_id = $1 ORDER BY number DESC",
-        document_id,
-    )
+        f"""SELECT {_VERSION} FROM versions WHERE firm_id = $1 AND document_id = $2
+             ORDER BY number DESC""",
+        firm_id, document_id,
+    )  # fmt: skip
     return [VersionRow(**dict(r)) for r in rows]
 
 
-async def delete_version(conn: Connection, document_id: UUID, version_id: UUID) -> DocumentRow:
+async def delete_version(
+    conn: Connection, firm_id: UUID, document_id: UUID, version_id: UUID
+) -> DocumentRow:
     """Remove one version; the newest remaining one becomes current."""
     await conn.execute(
-        "DELETE FROM versions WHERE document_id = $1 AND id = $2", document_id, version_id
-    )
+        "DELETE FROM versions WHERE firm_id = $1 AND document_id = $2 AND id = $3",
+        firm_id, document_id, version_id,
+    )  # fmt: skip
     row = await conn.fetchrow(
         f"""UPDATE documents d SET current_version_id = v.id, size = v.size,
                    content_type = v.content_type, version_count = d.version_count - 1,
                    updated_at = now()
-              FROM (SELECT id, size, content_type FROM versions WHERE document_id = $1
+              FROM (SELECT id, size, content_type FROM versions
+                     WHERE firm_id = $1 AND document_id = $2
                      ORDER BY number DESC LIMIT 1) v
-             WHERE d.id = $1 RETURNING {_DOC_D}""",
-        document_id,
-    )
+             WHERE d.firm_id = $1 AND d.id = $2 RETURNING {_DOC_D}""",
+        firm_id, document_id,
+    )  # fmt: skip
     return DocumentRow(**dict(row))
 
 
@@ -107,30 +117,32 @@ async def delete_document(conn: Connection, firm_id: UUID, document_id: UUID) ->
     await conn.execute("DELETE FROM documents WHERE firm_id = $1 AND id = $2", firm_id, document_id)
 
 
-async def rename_document(conn: Connection, document_id: UUID, name: str) -> DocumentRow | None:
+async def rename_document(
+    conn: Connection, firm_id: UUID, document_id: UUID, name: str
+) -> DocumentRow | None:
     """None when another document of the folder already has the name."""
     row = await conn.fetchrow(
-        f"""UPDATE documents SET name = $2, updated_at = now() WHERE id = $1
+        f"""UPDATE documents SET name = $3, updated_at = now() WHERE firm_id = $1 AND id = $2
                AND NOT EXISTS (SELECT 1 FROM documents o WHERE o.folder_id = documents.folder_id
-                               AND o.name = $2 AND o.id <> $1)
+                               AND o.name = $3 AND o.id <> $2)
             RETURNING {_DOC}""",
-        document_id, name,
+        firm_id, document_id, name,
     )  # fmt: skip
     return DocumentRow(**dict(row)) if row else None
 
 
-async def finalise_document(conn: Connection, document_id: UUID) -> DocumentRow:
+async def finalise_document(conn: Connection, firm_id: UUID, document_id: UUID) -> DocumentRow:
     row = await conn.fetchrow(
-        f"""UPDATE documents SET finalised_at = now(), updated_at = now() WHERE id = $1
-            RETURNING {_DOC}""",
-        document_id,
-    )
+        f"""UPDATE documents SET finalised_at = now(), updated_at = now()
+             WHERE firm_id = $1 AND id = $2 RETURNING {_DOC}""",
+        firm_id, document_id,
+    )  # fmt: skip
     return DocumentRow(**dict(row))
 
 
 async def page_documents(
-    conn: Connection, folder_id: UUID, *, limit: int, offset: int, sort: str, order: str,
-    q: str | None,
+    conn: Connection, firm_id: UUID, folder_id: UUID, *, limit: int, offset: int, sort: str,
+    order: str, q: str | None,
 ) -> tuple[list[DocumentRow], int]:  # fmt: skip
     """One page, sorted, optionally filtered by a name fragment; and the total matching."""
     pattern = (
@@ -141,16 +153,16 @@ async def page_documents(
     direction = "DESC" if order == "desc" else "ASC"
     rows = await conn.fetch(
         f"""SELECT {_DOC}, count(*) OVER () AS total FROM documents
-             WHERE folder_id = $1 AND ($2::text IS NULL OR name ILIKE $2)
-             ORDER BY {_SORT[sort]} {direction}, id LIMIT $3 OFFSET $4""",
-        folder_id, pattern, limit, offset,
+             WHERE firm_id = $1 AND folder_id = $2 AND ($3::text IS NULL OR name ILIKE $3)
+             ORDER BY {_SORT[sort]} {direction}, id LIMIT $4 OFFSET $5""",
+        firm_id, folder_id, pattern, limit, offset,
     )  # fmt: skip
     total = rows[0]["total"] if rows else 0
     if not rows and offset:
         total = await conn.fetchval(
-            "SELECT count(*) FROM documents WHERE folder_id = $1 AND ($2::text IS NULL OR "
-            "name ILIKE $2)",
-            folder_id, pattern,
+            "SELECT count(*) FROM documents WHERE firm_id = $1 AND folder_id = $2 AND "
+            "($3::text IS NULL OR name ILIKE $3)",
+            firm_id, folder_id, pattern,
         )  # fmt: skip
     return [DocumentRow(**{k: v for k, v in r.items() if k != "total"}) for r in rows], total
 
@@ -167,8 +179,11 @@ async def list_created_since(
     return [DocumentRow(**dict(r)) for r in rows]
 
 
-async def get_by_name(conn: Connection, folder_id: UUID, name: str) -> DocumentRow | None:
+async def get_by_name(
+    conn: Connection, firm_id: UUID, folder_id: UUID, name: str
+) -> DocumentRow | None:
     row = await conn.fetchrow(
-        f"SELECT {_DOC} FROM documents WHERE folder_id = $1 AND name = $2", folder_id, name
-    )
+        f"SELECT {_DOC} FROM documents WHERE firm_id = $1 AND folder_id = $2 AND name = $3",
+        firm_id, folder_id, name,
+    )  # fmt: skip
     return DocumentRow(**dict(row)) if row else None

@@ -3,25 +3,23 @@
 from uuid import UUID
 
 from services.documents.domain import Rules
-from services.documents.models import FolderRow
+from services.documents.models import FolderRow, NewFolder
 from shared.database import Connection
 
 _COLUMNS = """id, firm_id, client_id, parent_id, name, level, audience_all, audience,
               primary_manages, document_count, document_bytes, created_at, updated_at"""
 
 
-async def insert_folder(
-    conn: Connection, folder_id: UUID, firm_id: UUID, client_id: UUID, parent_id: UUID | None,
-    name: str, rules: Rules,
-) -> FolderRow | None:  # fmt: skip
+async def insert_folder(conn: Connection, new: NewFolder) -> FolderRow | None:
     """None when the name is taken at that place."""
+    rules = new.rules
     row = await conn.fetchrow(
         f"""INSERT INTO folders (id, firm_id, client_id, parent_id, name, level, audience_all,
                                  audience, primary_manages)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             ON CONFLICT DO NOTHING RETURNING {_COLUMNS}""",
-        folder_id, firm_id, client_id, parent_id, name, rules.level, rules.audience_all,
-        sorted(rules.audience), rules.primary_manages,
+        new.id, new.firm_id, new.client_id, new.parent_id, new.name, rules.level,
+        rules.audience_all, sorted(rules.audience), rules.primary_manages,
     )  # fmt: skip
     return FolderRow(**dict(row)) if row else None
 
@@ -69,28 +67,31 @@ async def update_folder(
     return FolderRow(**dict(row)) if row else None
 
 
-async def is_within(conn: Connection, folder_id: UUID, ancestor_id: UUID) -> bool:
+async def is_within(conn: Connection, firm_id: UUID, folder_id: UUID, ancestor_id: UUID) -> bool:
     """Is `folder_id` the folder `ancestor_id` or below it (a move there would make a loop)?"""
     return bool(
         await conn.fetchval(
             """WITH RECURSIVE up(id, parent_id) AS (
-                   SELECT id, parent_id FROM folders WHERE id = $1
+                   SELECT id, parent_id FROM folders WHERE firm_id = $1 AND id = $2
                    UNION ALL
-                   SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id)
-               SELECT true FROM up WHERE id = $2""",
+                   SELECT f.id, f.parent_id FROM folders f JOIN up ON f.id = up.parent_id
+                    WHERE f.firm_id = $1)
+               SELECT true FROM up WHERE id = $3""",
+            firm_id,
             folder_id,
             ancestor_id,
         )
     )
 
 
-async def folder_is_empty(conn: Connection, folder_id: UUID) -> bool:
+async def folder_is_empty(conn: Connection, firm_id: UUID, folder_id: UUID) -> bool:
     return not await conn.fetchval(
-        """SELECT EXISTS (SELECT 1 FROM documents WHERE folder_id = $1)
-               OR EXISTS (SELECT 1 FROM folders WHERE parent_id = $1)
-               OR EXISTS (SELECT 1 FROM uploads WHERE folder_id = $1 AND state = 'open')""",
-        folder_id,
-    )
+        """SELECT EXISTS (SELECT 1 FROM documents WHERE firm_id = $1 AND folder_id = $2)
+               OR EXISTS (SELECT 1 FROM folders WHERE firm_id = $1 AND parent_id = $2)
+               OR EXISTS (SELECT 1 FROM uploads
+                           WHERE firm_id = $1 AND folder_id = $2 AND state = 'open')""",
+        firm_id, folder_id,
+    )  # fmt: skip
 
 
 async def delete_folder(conn: Connection, firm_id: UUID, folder_id: UUID) -> None:

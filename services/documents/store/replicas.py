@@ -13,12 +13,12 @@ async def upsert_client(
     at: datetime,
 ) -> None:  # fmt: skip
     await conn.execute(
-        """INSERT INTO clients (client_id, firm_id, name, archived, updated_at)
+        """INSERT INTO clients (client_id, firm_id, name, archived, changed_at)
            VALUES ($2, $1, coalesce($3, ''), $4, $5)
            ON CONFLICT (client_id) DO UPDATE
               SET name = coalesce($3, clients.name), archived = clients.archived OR $4,
-                  updated_at = $5
-            WHERE clients.firm_id = $1 AND clients.updated_at <= $5""",
+                  changed_at = $5
+            WHERE clients.firm_id = $1 AND clients.changed_at <= $5""",
         firm_id, client_id, name, archived, at,
     )  # fmt: skip
 
@@ -36,10 +36,10 @@ async def upsert_assignment(
     at: datetime,
 ) -> None:  # fmt: skip
     await conn.execute(
-        """INSERT INTO staff_assignments (staff_id, client_id, firm_id, assigned, updated_at)
+        """INSERT INTO staff_assignments (staff_id, client_id, firm_id, assigned, changed_at)
            VALUES ($2, $3, $1, $4, $5)
-           ON CONFLICT (staff_id, client_id) DO UPDATE SET assigned = $4, updated_at = $5
-            WHERE staff_assignments.firm_id = $1 AND staff_assignments.updated_at <= $5""",
+           ON CONFLICT (staff_id, client_id) DO UPDATE SET assigned = $4, changed_at = $5
+            WHERE staff_assignments.firm_id = $1 AND staff_assignments.changed_at <= $5""",
         firm_id, staff_id, client_id, assigned, at,
     )  # fmt: skip
 
@@ -60,9 +60,9 @@ async def upsert_contact(
     conn: Connection, firm_id: UUID, contact_id: UUID, name: str, at: datetime
 ) -> None:
     await conn.execute(
-        """INSERT INTO contacts (contact_id, firm_id, name, updated_at) VALUES ($2, $1, $3, $4)
-           ON CONFLICT (contact_id) DO UPDATE SET name = $3, updated_at = $4
-            WHERE contacts.firm_id = $1 AND contacts.updated_at <= $4""",
+        """INSERT INTO contacts (contact_id, firm_id, name, changed_at) VALUES ($2, $1, $3, $4)
+           ON CONFLICT (contact_id) DO UPDATE SET name = $3, changed_at = $4
+            WHERE contacts.firm_id = $1 AND contacts.changed_at <= $4""",
         firm_id, contact_id, name, at,
     )  # fmt: skip
 
@@ -85,11 +85,11 @@ async def upsert_relationship(
 ) -> None:  # fmt: skip
     await conn.execute(
         """INSERT INTO relationships
-                  (contact_id, client_id, firm_id, linked, is_primary, roles, updated_at)
+                  (contact_id, client_id, firm_id, linked, is_primary, roles, changed_at)
            VALUES ($2, $3, $1, $4, $5, $6, $7)
            ON CONFLICT (contact_id, client_id) DO UPDATE
-              SET linked = $4, is_primary = $5, roles = $6, updated_at = $7
-            WHERE relationships.firm_id = $1 AND relationships.updated_at <= $7""",
+              SET linked = $4, is_primary = $5, roles = $6, changed_at = $7
+            WHERE relationships.firm_id = $1 AND relationships.changed_at <= $7""",
         firm_id, contact_id, client_id, linked, primary, roles, at,
     )  # fmt: skip
 

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from services.documents.models import UploadRow
+from services.documents.models import NewUpload, UploadRow
 from shared.database import Connection
 
 _UPLOAD = """id, firm_id, kind, state, folder_id, name, object_key, s3_upload_id, reservation_key,
@@ -10,16 +10,18 @@ _UPLOAD = """id, firm_id, kind, state, folder_id, name, object_key, s3_upload_id
              created_at, heartbeat_at"""
 
 
-async def insert_upload(conn: Connection, upload: UploadRow) -> None:
-    await conn.execute(
-        """INSERT INTO uploads (id, firm_id, kind, state, folder_id, name, object_key,
-                                s3_upload_id, reservation_key, size, part_size, created_by,
-                                created_by_kind, request_key)
-           VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
-        upload.id, upload.firm_id, upload.kind, upload.folder_id, upload.name,
-        upload.object_key, upload.s3_upload_id, upload.reservation_key, upload.size,
-        upload.part_size, upload.created_by, upload.created_by_kind, upload.request_key,
+async def insert_upload(conn: Connection, new: NewUpload) -> UploadRow:
+    row = await conn.fetchrow(
+        f"""INSERT INTO uploads (id, firm_id, kind, state, folder_id, name, object_key,
+                                 reservation_key, size, part_size, created_by, created_by_kind,
+                                 request_key)
+            VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            RETURNING {_UPLOAD}""",
+        new.id, new.firm_id, new.kind, new.folder_id, new.name, new.object_key,
+        new.reservation_key, new.size, new.part_size, new.created_by, new.created_by_kind,
+        new.request_key,
     )  # fmt: skip
+    return UploadRow(**dict(row))
 
 
 async def get_upload(conn: Connection, firm_id: UUID, upload_id: UUID) -> UploadRow | None:
@@ -29,42 +31,52 @@ async def get_upload(conn: Connection, firm_id: UUID, upload_id: UUID) -> Upload
     return UploadRow(**dict(row)) if row else None
 
 
-async def get_upload_by_request(conn: Connection, request_key: str) -> UploadRow | None:
+async def get_upload_by_request(
+    conn: Connection, firm_id: UUID, request_key: str
+) -> UploadRow | None:
     row = await conn.fetchrow(
-        f"SELECT {_UPLOAD} FROM uploads WHERE request_key = $1 AND state <> 'failed'",
-        request_key,
-    )
+        f"""SELECT {_UPLOAD} FROM uploads
+             WHERE firm_id = $1 AND request_key = $2 AND state <> 'failed'""",
+        firm_id, request_key,
+    )  # fmt: skip
     return UploadRow(**dict(row)) if row else None
 
 
-async def lock_open_upload(conn: Connection, upload_id: UUID) -> UploadRow | None:
+async def lock_open_upload(conn: Connection, firm_id: UUID, upload_id: UUID) -> UploadRow | None:
     """The upload if it is still open (the reaper has not taken it); waits for its lock."""
     row = await conn.fetchrow(
-        f"SELECT {_UPLOAD} FROM uploads WHERE id = $1 AND state = 'open' FOR UPDATE", upload_id
-    )
+        f"""SELECT {_UPLOAD} FROM uploads
+             WHERE firm_id = $1 AND id = $2 AND state = 'open' FOR UPDATE""",
+        firm_id, upload_id,
+    )  # fmt: skip
     return UploadRow(**dict(row)) if row else None
 
 
-async def set_s3_upload_id(conn: Connection, upload_id: UUID, s3_upload_id: str) -> None:
+async def set_s3_upload_id(
+    conn: Connection, firm_id: UUID, upload_id: UUID, s3_upload_id: str
+) -> None:
     await conn.execute(
-        "UPDATE uploads SET s3_upload_id = $2, heartbeat_at = now() WHERE id = $1",
-        upload_id, s3_upload_id,
+        """UPDATE uploads SET s3_upload_id = $3, heartbeat_at = now()
+            WHERE firm_id = $1 AND id = $2""",
+        firm_id, upload_id, s3_upload_id,
     )  # fmt: skip
 
 
-async def touch_upload(conn: Connection, upload_id: UUID) -> None:
+async def touch_upload(conn: Connection, firm_id: UUID, upload_id: UUID) -> None:
     await conn.execute(
-        "UPDATE uploads SET heartbeat_at = now() WHERE id = $1 AND state = 'open'", upload_id
-    )
+        "UPDATE uploads SET heartbeat_at = now() WHERE firm_id = $1 AND id = $2 AND state = 'open'",
+        firm_id, upload_id,
+    )  # fmt: skip
 
 
 async def set_upload_state(
-    conn: Connection, upload_id: UUID, state: str, document_id: UUID | None = None
+    conn: Connection, firm_id: UUID, upload_id: UUID, state: str, document_id: UUID | None = None
 ) -> None:
     await conn.execute(
-        """UPDATE uploads SET state = $2, heartbeat_at = now(),
-                  result_document_id = coalesce($3, result_document_id) WHERE id = $1""",
-        upload_id, state, document_id,
+        """UPDATE uploads SET state = $3, heartbeat_at = now(),
+                  result_document_id = coalesce($4, result_document_id)
+            WHERE firm_id = $1 AND id = $2""",
+        firm_id, upload_id, state, document_id,
     )  # fmt: skip
 
 
@@ -72,9 +84,9 @@ async def lock_stale_uploads(
     conn: Connection, open_seconds: float, multipart_seconds: float, stored_seconds: float,
     limit: int = 20,
 ) -> list[UploadRow]:  # fmt: skip
-    """Uploads whose owner went silent (open) or whose billing commit is still owed (stored).
-    SKIP LOCKED: each replica's reaper takes different rows, a live owner's row is never
-    taken while the owner holds it."""
+    """Uploads whose owner went silent (open) or whose billing commit is still owed (stored),
+    across firms by design: the reaper settles every firm's. SKIP LOCKED: each replica's
+    reaper takes different rows, a live owner's row is never taken while the owner holds it."""
     rows = await conn.fetch(
         f"""SELECT {_UPLOAD} FROM uploads
              WHERE (state = 'open' AND kind <> 'multipart'
@@ -101,6 +113,8 @@ async def insert_pending_free(
 async def lock_pending_frees(
     conn: Connection, version_ids: list[UUID] | None, limit: int = 50
 ) -> list[tuple[UUID, UUID, str, int]]:
+    """The named debts (None: any), across firms by design: each carries its firm, and the
+    reaper settles every firm's; a route names only versions it has just deleted by firm."""
     rows = await conn.fetch(
         """SELECT version_id, firm_id, object_key, size FROM pending_frees
             WHERE $1::uuid[] IS NULL OR version_id = ANY($1::uuid[])
@@ -111,19 +125,24 @@ async def lock_pending_frees(
 
 
 async def delete_pending_free(conn: Connection, version_id: UUID) -> None:
+    """Across firms by design: a debt just settled, locked by `lock_pending_frees`."""
     await conn.execute("DELETE FROM pending_frees WHERE version_id = $1", version_id)
 
 
 async def upsert_part(conn: Connection, upload_id: UUID, number: int, etag: str, size: int) -> None:
+    """Reached through the upload, loaded by firm (`get_upload`) in the same request."""
     await conn.execute(
         """INSERT INTO upload_parts (upload_id, number, etag, size) VALUES ($1, $2, $3, $4)
            ON CONFLICT (upload_id, number) DO UPDATE SET etag = $3, size = $4""",
         upload_id, number, etag, size,
     )  # fmt: skip
-    await touch_upload(conn, upload_id)
+    await conn.execute(
+        "UPDATE uploads SET heartbeat_at = now() WHERE id = $1 AND state = 'open'", upload_id
+    )
 
 
 async def list_parts(conn: Connection, upload_id: UUID) -> list[tuple[int, str, int]]:
+    """Reached through the upload, loaded by firm (`get_upload`) in the same request."""
     rows = await conn.fetch(
         "SELECT number, etag, size FROM upload_parts WHERE upload_id = $1 ORDER BY number",
         upload_id,

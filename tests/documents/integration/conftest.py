@@ -4,7 +4,7 @@ identity's events and waiting for documents' replicas to show them."""
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +14,6 @@ import pytest
 from services.billing.app import create_app as billing_app
 from services.billing.settings import BillingSettings
 from services.documents.app import create_app as documents_app
-from services.documents.resources import DEPS
 from services.documents.settings import DocumentsSettings
 from shared.bus import Bus, BusNames, RpcClient
 from shared.events.base import Envelope, Event
@@ -26,6 +25,7 @@ from shared.events.identity import (
     PortalAccessGranted,
     StaffAssigned,
 )
+from shared.http.routing import DEPS
 from shared.service import DB
 from tests.support.infra import wait_until
 from tests.support.services import Environment, Running, serve
@@ -182,19 +182,30 @@ class Portal:
             return body
 
     def objects(self) -> list[str]:
-        client = self.documents.app[DEPS].objects.client
+        client = self.documents.app[DEPS].store.client
         return [o.object_name for o in client.list_objects(self.settings.bucket, recursive=True)]
 
 
 @pytest.fixture
 async def portal(env: Environment, jwks: JwksServer) -> AsyncIterator[Portal]:
+    async with open_portal(env, jwks) as portal:
+        yield portal
+
+
+@asynccontextmanager
+async def open_portal(
+    env: Environment, jwks: JwksServer, **overrides: Any
+) -> AsyncIterator[Portal]:
+    """The portal, with documents' settings changed by `overrides`."""
     async with AsyncExitStack() as stack:
         billing_settings = await env.settings(BillingSettings, plan_included_bytes=PLANS)
         billing = await stack.enter_async_context(serve(billing_app(billing_settings)))
         settings = await env.settings(
-            DocumentsSettings, max_upload_bytes=30_000_000, reaper_interval_seconds=0.5,
-            upload_idle_seconds=2.0, heartbeat_seconds=0.5,
-            s3_public_url=f"http://{PUBLIC_S3_HOST}:{env.s3_endpoint.rsplit(':', 1)[1]}",
+            DocumentsSettings, **({
+                "max_upload_bytes": 30_000_000, "reaper_interval_seconds": 0.5,
+                "upload_idle_seconds": 2.0, "heartbeat_seconds": 0.5,
+                "s3_public_url": f"http://{PUBLIC_S3_HOST}:{env.s3_endpoint.rsplit(':', 1)[1]}",
+            } | overrides),
         )  # fmt: skip
         documents = await stack.enter_async_context(serve(documents_app(settings)))
         bus = Bus(settings.amqp_url, BusNames(settings.bus_namespace), name="test")

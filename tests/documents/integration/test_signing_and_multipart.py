@@ -1,19 +1,25 @@
 """Signing's two RPCs over the real bus, resumable uploads, and the reaper."""
 
+import asyncio
 import hashlib
 import io
 import os
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 import pytest
+from aiohttp import web
 
-from services.documents.resources import DEPS
 from shared.bus import RpcError
 from shared.events.documents import OpenForSigning, StoreSignedDocument
-from tests.documents.integration.conftest import Portal
+from shared.http.routing import DEPS
+from tests.documents.integration.conftest import Portal, open_portal
 from tests.documents.integration.test_uploads import _usage_is, pdf, setup
 from tests.support.infra import wait_until
+from tests.support.services import Environment, serve
+from tests.support.tokens import JwksServer
 
 
 async def test_signing_reads_a_visible_document_and_stores_the_sealed_copy(portal: Portal) -> None:
@@ -32,7 +38,7 @@ async def test_signing_reads_a_visible_document_and_stores_the_sealed_copy(porta
     # Signing fetches it inside the platform: the link is at the services' S3 address.
     assert urlsplit(source.download_url).netloc == portal.settings.s3_endpoint
     sealed = pdf(4500)
-    client_s3 = portal.documents.app[DEPS].objects.client
+    client_s3 = portal.documents.app[DEPS].store.client
     client_s3.put_object(portal.settings.bucket, "signing/sealed", io.BytesIO(sealed), len(sealed))
     url = client_s3.presigned_get_object(portal.settings.bucket, "signing/sealed")
     store = StoreSignedDocument(
@@ -48,6 +54,77 @@ async def test_signing_reads_a_visible_document_and_stores_the_sealed_copy(porta
     rows = await portal.sql("SELECT name, size FROM documents WHERE id = $1", stored.document_id)
     assert (rows[0]["name"], rows[0]["size"]) == ("avtal (2).pdf", 4500)
     await wait_until(lambda: _usage_is(portal, firm, (7500, 0)))
+
+
+async def test_a_slow_source_holds_no_database_connection_while_the_sealed_pdf_is_copied(
+    env: Environment, jwks: JwksServer
+) -> None:
+    """The copy runs outside the RPC server's batch transaction: past a short wait the call is
+    answered "in progress", the batch's pooled connection and key locks are let go while the
+    source still holds back its bytes, and the retry with the same key finds the copy done."""
+    async with open_portal(env, jwks, signed_copy_wait_seconds=0.3) as portal:
+        firm, _client, owner, folder = await setup(portal)
+        original = await portal.upload(owner, folder["id"], "avtal.pdf", pdf(3000))
+        sealed, release = pdf(4500), asyncio.Event()
+        async with slow_source(sealed, release) as url:
+            store = StoreSignedDocument(
+                idempotency_key=str(uuid.uuid4()), original_document_id=original["id"],
+                name="avtal.pdf", size=len(sealed), sha256=hashlib.sha256(sealed).hexdigest(),
+                source_url=url, signing_id=uuid.uuid4(),
+            )  # fmt: skip
+            with pytest.raises(RpcError) as busy:
+                await portal.rpc.call(store, firm_id=firm, actor=owner.user_id, timeout=30)
+            assert busy.value.status == 503
+            assert await _in_transaction(portal) == []
+            ask = OpenForSigning(idempotency_key=str(uuid.uuid4()), document_id=original["id"],
+                                 staff_id=owner.user_id, staff_role="owner")  # fmt: skip
+            source = await portal.rpc.call(ask, firm_id=firm, actor=owner.user_id, timeout=20)
+            assert source.size == 3000
+            assert await _in_transaction(portal) == []
+            release.set()
+            await wait_until(lambda: _copy_state_is(portal, store.idempotency_key, "done"))
+        stored = await portal.rpc.call(store, firm_id=firm, actor=owner.user_id, timeout=30)
+        rows = await portal.sql(
+            "SELECT name, size FROM documents WHERE id = $1", stored.document_id
+        )
+        assert (rows[0]["name"], rows[0]["size"]) == ("avtal (2).pdf", 4500)
+        await wait_until(lambda: _usage_is(portal, firm, (7500, 0)))
+
+
+@asynccontextmanager
+async def slow_source(data: bytes, release: asyncio.Event) -> AsyncIterator[str]:
+    """An HTTP source that sends a first few bytes, then nothing until `release` is set."""
+
+    async def sealed(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Length": str(len(data))})
+        await response.prepare(request)
+        await response.write(data[:100])
+        await release.wait()
+        await response.write(data[100:])
+        return response
+
+    app = web.Application()
+    app.router.add_get("/sealed.pdf", sealed)
+    try:
+        async with serve(app) as running:
+            yield f"{running.url}/sealed.pdf"
+    finally:
+        release.set()
+
+
+async def _in_transaction(portal: Portal) -> list[str]:
+    """Documents' database sessions other than this one that sit inside a transaction."""
+    rows = await portal.sql(
+        """SELECT state FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid()
+              AND state LIKE 'idle in transaction%'"""
+    )
+    return [r["state"] for r in rows]
+
+
+async def _copy_state_is(portal: Portal, key: str, state: str) -> bool:
+    rows = await portal.sql("SELECT state FROM uploads WHERE request_key = $1", key)
+    return bool(rows) and rows[0]["state"] == state
 
 
 async def test_resumable_upload_reserves_at_start_and_joins_parts(portal: Portal) -> None:
@@ -157,7 +234,7 @@ async def test_abandoned_resumable_upload_is_aborted_and_released(portal: Portal
     await wait_until(lambda: _upload_state_is(portal, started["id"], "failed"))
     assert await portal.usage(firm) == (0, 0)
     assert portal.objects() == []
-    client_s3 = portal.documents.app[DEPS].objects.client
+    client_s3 = portal.documents.app[DEPS].store.client
     key = (await portal.sql("SELECT object_key FROM uploads"))[0]["object_key"]
     assert list(client_s3._list_multipart_uploads(portal.settings.bucket, prefix=key).uploads) == []
 

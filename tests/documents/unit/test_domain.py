@@ -6,9 +6,9 @@ import pytest
 from pydantic import ValidationError
 
 from services.documents import domain
-from services.documents.content import content_type, sniff
-from services.documents.domain import Rules, Standing
+from services.documents.domain import Rules, Standing, content_type, sniff
 from services.documents.models import DocumentChange, FolderCreate
+from shared.auth import staff_sees_client
 from shared.errors import Conflict, Invalid
 
 A, B, C = UUID(int=1), UUID(int=2), UUID(int=3)
@@ -24,7 +24,7 @@ def standing(who: UUID = A, *, portal: bool = True, linked: bool = True, primary
      ("member", False, False), (None, True, False)],
 )  # fmt: skip
 def test_staff_see_clients_by_role_and_assignment(role, assigned, sees) -> None:  # type: ignore[no-untyped-def]
-    assert domain.staff_sees_client(role, assigned) is sees
+    assert staff_sees_client(role, assigned) is sees
 
 
 def test_contacts_need_portal_access_link_level_and_audience() -> None:

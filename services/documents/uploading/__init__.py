@@ -4,32 +4,40 @@ The `uploads` row is committed before anything else happens, so whatever fails l
 if the process dies) the reaper knows which object, S3 upload and reservation to undo.
 """
 
+from __future__ import annotations
+
 import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from uuid import UUID, uuid4
 
 from services.documents import domain
 from services.documents.access import audience_of
-from services.documents.models import DocumentRow, FolderRow, UploadRow, VersionRow
-from services.documents.resources import Deps
+from services.documents.models import (
+    DocumentRow,
+    FolderRow,
+    NewDocument,
+    NewUpload,
+    NewVersion,
+    UploadRow,
+)
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from services.documents.store import uploads as upload_store
-from services.documents.streaming import Pipe, Received
+from services.documents.uploading import parts as bucket
+from services.documents.uploading.streaming import Pipe, Received
 from shared.bus import put
 from shared.database import Connection
 from shared.errors import Conflict, Invalid
 from shared.events.documents import DocumentUploaded, DocumentVersionAdded
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from services.documents.app import DocumentsDeps
 
-# Placeholder timestamps of rows built here; the database sets the real ones on insert.
-_UNSET = datetime.fromtimestamp(0, UTC)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -43,23 +51,33 @@ class Uploader:
 def new_upload(
     folder: FolderRow, name: str, size: int, who: Uploader, kind: str, part_size: int = 0,
     request_key: str | None = None,
-) -> UploadRow:  # fmt: skip
+) -> NewUpload:  # fmt: skip
     upload_id = uuid4()
-    return UploadRow(
-        id=upload_id, firm_id=folder.firm_id, kind=kind, state="open", folder_id=folder.id,
-        name=name, object_key=f"{folder.firm_id}/{folder.client_id}/{upload_id}",
-        s3_upload_id=None, reservation_key=f"upload:{upload_id}", size=size,
-        part_size=part_size, created_by=who.user_id, created_by_kind=who.kind,
-        request_key=request_key, result_document_id=None, created_at=_UNSET, heartbeat_at=_UNSET,
+    return NewUpload(
+        id=upload_id, firm_id=folder.firm_id, kind=kind, folder_id=folder.id, name=name,
+        object_key=f"{folder.firm_id}/{folder.client_id}/{upload_id}",
+        reservation_key=f"upload:{upload_id}", size=size, part_size=part_size,
+        created_by=who.user_id, created_by_kind=who.kind, request_key=request_key,
     )  # fmt: skip
 
 
-async def begin(deps: Deps, upload: UploadRow) -> None:
+async def begin(deps: DocumentsDeps, new: NewUpload) -> UploadRow:
     """Record the upload, then hold its bytes in billing (QuotaExceeded if refused)."""
+    upload = await record(deps, new)
+    await reserve(deps, upload)
+    return upload
+
+
+async def record(deps: DocumentsDeps, new: NewUpload) -> UploadRow:
+    """Commit the upload's row before anything else: from then on the reaper can undo it."""
     async with deps.db.transaction() as conn:
-        await upload_store.insert_upload(conn, upload)
+        return await upload_store.insert_upload(conn, new)
+
+
+async def reserve(deps: DocumentsDeps, upload: UploadRow) -> None:
+    """Hold the recorded upload's bytes in billing; undo the upload if that fails."""
     try:
-        await deps.storage.reserve(upload.firm_id, upload.created_by, upload.reservation_key,
+        await deps.billing.reserve(upload.firm_id, upload.created_by, upload.reservation_key,
                                    upload.size)  # fmt: skip
     except BaseException:
         await asyncio.shield(undo(deps, upload))
@@ -67,7 +85,7 @@ async def begin(deps: Deps, upload: UploadRow) -> None:
 
 
 async def stream(
-    deps: Deps, upload: UploadRow, chunks: AsyncIterator[bytes], expected_sha256: str = ""
+    deps: DocumentsDeps, upload: UploadRow, chunks: AsyncIterator[bytes], expected_sha256: str = ""
 ) -> DocumentRow:
     """Store a begun upload's bytes and catalogue them; undo everything on any failure."""
     try:
@@ -82,12 +100,12 @@ async def stream(
     return document
 
 
-def _pipe(deps: Deps, upload: UploadRow) -> Pipe:
+def _pipe(deps: DocumentsDeps, upload: UploadRow) -> Pipe:
     last = time.monotonic()
 
     async def on_multipart(s3_upload_id: str) -> None:
         async with deps.db.transaction() as conn:
-            await upload_store.set_s3_upload_id(conn, upload.id, s3_upload_id)
+            await upload_store.set_s3_upload_id(conn, upload.firm_id, upload.id, s3_upload_id)
         upload.s3_upload_id = s3_upload_id
 
     async def on_progress() -> None:
@@ -95,53 +113,55 @@ def _pipe(deps: Deps, upload: UploadRow) -> Pipe:
         if time.monotonic() - last >= deps.settings.heartbeat_seconds:
             last = time.monotonic()
             async with deps.db.transaction() as conn:
-                await upload_store.touch_upload(conn, upload.id)
+                await upload_store.touch_upload(conn, upload.firm_id, upload.id)
 
     settings = deps.settings
     return Pipe(
-        deps.objects, upload.object_key, upload.name, upload.size, settings.part_size_bytes,
+        deps.store, upload.object_key, upload.name, upload.size, settings.part_size_bytes,
         settings.parallel_parts, on_multipart, on_progress,
     )  # fmt: skip
 
 
-async def catalogue(deps: Deps, upload: UploadRow, received: Received) -> DocumentRow:
+async def catalogue(deps: DocumentsDeps, upload: UploadRow, received: Received) -> DocumentRow:
     """Stored bytes become a document (or a new version of the one with that name)."""
     async with deps.db.transaction() as conn:
-        if await upload_store.lock_open_upload(conn, upload.id) is None:
+        if await upload_store.lock_open_upload(conn, upload.firm_id, upload.id) is None:
             raise Conflict("The upload was abandoned before it finished.")
         folder = await folder_store.lock_folder(conn, upload.firm_id, upload.folder_id)
         if folder is None:
             raise Conflict("The folder was deleted during the upload.")
         document = await _place(conn, folder, upload, received)
-        await upload_store.set_upload_state(conn, upload.id, "stored", document.id)
+        await upload_store.set_upload_state(conn, upload.firm_id, upload.id, "stored", document.id)
     return document
 
 
 async def _place(
     conn: Connection, folder: FolderRow, upload: UploadRow, received: Received
 ) -> DocumentRow:
-    existing = await document_store.lock_by_name(conn, folder.id, upload.name)
+    existing = await document_store.lock_by_name(conn, folder.firm_id, folder.id, upload.name)
     found = existing and domain.Existing(existing.id, existing.finalised_at is not None)
     where = domain.placement(found or None)
     document_id = existing.id if existing else uuid4()
     if where == "new":
-        await document_store.insert_document(
-            conn, document_id, folder.firm_id, folder.client_id, folder.id, upload.name,
-            upload.created_by, upload.created_by_kind,
+        new = NewDocument(
+            id=document_id, firm_id=folder.firm_id, client_id=folder.client_id,
+            folder_id=folder.id, name=upload.name, created_by=upload.created_by,
+            created_by_kind=upload.created_by_kind,
         )  # fmt: skip
-    version = VersionRow(
-        id=uuid4(), document_id=document_id, number=0, object_key=upload.object_key,
-        size=received.size, sha256=received.sha256, content_type=received.content_type,
-        reservation_key=upload.reservation_key, created_by=upload.created_by,
-        created_at=_UNSET,
+        await document_store.insert_document(conn, new)
+    version = NewVersion(
+        id=uuid4(), document_id=document_id, firm_id=folder.firm_id,
+        object_key=upload.object_key, size=received.size, sha256=received.sha256,
+        content_type=received.content_type, reservation_key=upload.reservation_key,
+        created_by=upload.created_by,
     )  # fmt: skip
-    document = await document_store.insert_version(conn, version, folder.firm_id)
+    document = await document_store.insert_version(conn, version)
     await _announce(conn, folder, document, version, upload, where)
     return document
 
 
 async def _announce(
-    conn: Connection, folder: FolderRow, document: DocumentRow, version: VersionRow,
+    conn: Connection, folder: FolderRow, document: DocumentRow, version: NewVersion,
     upload: UploadRow, where: Literal["new", "version"],
 ) -> None:  # fmt: skip
     common = dict(
@@ -158,34 +178,34 @@ async def _announce(
     await put(conn, event, firm_id=folder.firm_id, actor=upload.created_by)
 
 
-async def settle(deps: Deps, upload: UploadRow) -> None:
+async def settle(deps: DocumentsDeps, upload: UploadRow) -> None:
     """Commit the held bytes; if billing cannot be reached now the reaper commits later."""
     try:
-        await deps.storage.commit(upload.firm_id, upload.reservation_key, upload.size)
+        await deps.billing.commit(upload.firm_id, upload.reservation_key, upload.size)
     except Exception:
         log.warning("commit of %s postponed to the reaper", upload.reservation_key, exc_info=True)
         return
     async with deps.db.transaction() as conn:
-        await upload_store.set_upload_state(conn, upload.id, "done")
+        await upload_store.set_upload_state(conn, upload.firm_id, upload.id, "done")
 
 
-async def undo(deps: Deps, upload: UploadRow) -> None:
+async def undo(deps: DocumentsDeps, upload: UploadRow) -> None:
     """Remove whatever reached S3 and give the hold back; if that fails the reaper retries."""
     try:
         await discard_bytes(deps, upload)
-        await deps.storage.release(upload.firm_id, upload.reservation_key)
+        await deps.billing.release(upload.firm_id, upload.reservation_key)
         async with deps.db.transaction() as conn:
-            await upload_store.set_upload_state(conn, upload.id, "failed")
+            await upload_store.set_upload_state(conn, upload.firm_id, upload.id, "failed")
     except Exception:
         log.warning("undo of upload %s left to the reaper", upload.id, exc_info=True)
 
 
-async def discard_bytes(deps: Deps, upload: UploadRow) -> None:
+async def discard_bytes(deps: DocumentsDeps, upload: UploadRow) -> None:
     s3_upload_id = upload.s3_upload_id
     if s3_upload_id is None:
         async with deps.db.transaction(readonly=True) as conn:
             row = await upload_store.get_upload(conn, upload.firm_id, upload.id)
         s3_upload_id = row.s3_upload_id if row else None
     if s3_upload_id:
-        await deps.objects.abort(upload.object_key, s3_upload_id)
-    await deps.objects.remove(upload.object_key)
+        await bucket.abort(deps.store, upload.object_key, s3_upload_id)
+    await bucket.remove(deps.store, upload.object_key)

@@ -11,9 +11,10 @@ import hashlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from services.documents.content import SNIFF_BYTES, content_type
-from services.documents.objects import Objects
+from services.documents.domain import SNIFF_BYTES, content_type
+from services.documents.uploading import parts as bucket
 from shared.errors import Invalid
+from shared.storage import ObjectStore
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class Received:
 class _Parts:
     """Parts being uploaded: bounded by a semaphore, their etags collected in order."""
 
-    objects: Objects
+    store: ObjectStore
     key: str
     upload_id: str
     parallel: int
@@ -47,7 +48,7 @@ class _Parts:
 
     async def _put(self, number: int, data: bytes) -> None:
         try:
-            etag = await self.objects.put_part(self.key, self.upload_id, number, data)
+            etag = await bucket.put_part(self.store, self.key, self.upload_id, number, data)
             self.etags.append((number, etag))
         finally:
             self.slots.release()
@@ -60,7 +61,7 @@ class _Parts:
     async def finish(self) -> None:
         await asyncio.gather(*self.tasks)
         self.tasks.clear()
-        await self.objects.complete(self.key, self.upload_id, self.etags)
+        await bucket.complete(self.store, self.key, self.upload_id, self.etags)
 
     async def cancel(self) -> None:
         for task in self.tasks:
@@ -72,7 +73,7 @@ class _Parts:
 class Pipe:
     """One upload of `size` bytes named `name` to `key`."""
 
-    objects: Objects
+    store: ObjectStore
     key: str
     name: str
     size: int
@@ -114,13 +115,13 @@ class Pipe:
         return part
 
     async def _start(self, kind: str) -> _Parts:
-        upload_id = await self.objects.create_multipart(self.key, kind)
+        upload_id = await bucket.create_multipart(self.store, self.key, kind)
         await self.on_multipart(upload_id)
-        return _Parts(self.objects, self.key, upload_id, self.parallel)
+        return _Parts(self.store, self.key, upload_id, self.parallel)
 
     async def _last(self, parts: _Parts | None, rest: bytes, kind: str) -> None:
         if parts is None:
-            await self.objects.put_small(self.key, rest, kind)
+            await bucket.put_small(self.store, self.key, rest, kind)
             return
         if rest:
             await parts.send(rest)
