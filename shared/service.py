@@ -95,16 +95,19 @@ class ServiceSpec:
     commands: Mapping[type[Command], Handler] = field(default_factory=dict)
     rpc: Mapping[type[Request], RpcHandler] = field(default_factory=dict)
     jobs: Callable[[Any], Sequence[Periodic]] = lambda _deps: ()
-    resources: Sequence[CleanupContext] = ()
     calls_rpc: bool = False
     uses_s3: bool = False
     revoked: RevocationCheck | None = None
+    # Required by build_app; None only while a composition root fills it in (identity's closes
+    # over the key store its token verifier shares).
     dependencies: Dependencies | None = None
 
 
 def build_app(
     settings: ServiceSettings, spec: ServiceSpec, *, keys: KeySource | None = None
 ) -> web.Application:
+    if spec.dependencies is None:
+        raise ValueError(f"{spec.name}: a service names how its dependencies are built")
     verifier = TokenVerifier(
         keys or JwksKeys(settings.jwks_url),
         issuer=settings.token_issuer,
@@ -120,9 +123,7 @@ def build_app(
     if spec.uses_s3:
         app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(_bus(spec))
-    app.cleanup_ctx.extend(spec.resources)
-    if spec.dependencies is not None:
-        app.cleanup_ctx.append(_dependencies(spec.dependencies))
+    app.cleanup_ctx.append(_dependencies(spec.dependencies))
     app.cleanup_ctx.append(_consuming(spec))
     app.cleanup_ctx.append(_jobs(spec))
     app.cleanup_ctx.append(_key_cache)
@@ -135,8 +136,8 @@ def build_app(
 def _revocation(spec: ServiceSpec) -> RevocationCheck | None:
     """The service's revocation check, handed its dependencies like every other handler."""
     check = spec.revoked
-    if check is None or spec.dependencies is None:
-        return check
+    if check is None:
+        return None
 
     async def revoked(app: web.Application, principal: Principal) -> bool:
         return await check(app[DEPS], principal)  # type: ignore[arg-type]
@@ -199,7 +200,7 @@ def _consuming(spec: ServiceSpec) -> CleanupContext:
 
     async def consuming(app: web.Application) -> AsyncIterator[None]:
         settings, bus, db = app[SETTINGS], app[BUS], app[DB]
-        deps = app.get(DEPS)
+        deps = app[DEPS]
         consumers = _consumers(spec, settings, bus, db, deps)
         rpc = {kind: _given(handler, deps) for kind, handler in spec.rpc.items()}
         server = RpcServer(bus=bus, db=db, service=spec.name, handlers=rpc) if rpc else None
@@ -216,10 +217,7 @@ def _consuming(spec: ServiceSpec) -> CleanupContext:
 
 
 def _given(handler: Any, deps: Any) -> Any:
-    """The handler with the service's dependencies bound as `deps` (as it is, in a service
-    that builds none)."""
-    if deps is None:
-        return handler
+    """The handler with the service's dependencies bound as `deps`."""
     if isinstance(handler, Batched):
         return Batched(partial(handler.handler, deps=deps))
     return partial(handler, deps=deps)
@@ -271,8 +269,7 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
 
 def _jobs(spec: ServiceSpec) -> CleanupContext:
     async def jobs(app: web.Application) -> AsyncIterator[None]:
-        given = app[DEPS] if spec.dependencies is not None else app
-        scheduler = Scheduler([_housekeeping(app[DB]), *spec.jobs(given)])
+        scheduler = Scheduler([_housekeeping(app[DB]), *spec.jobs(app[DEPS])])
         await scheduler.start()
         yield
         await scheduler.stop()

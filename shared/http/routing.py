@@ -113,7 +113,7 @@ class Api:
 def _endpoint(route: Route) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def endpoint(request: web.Request) -> web.StreamResponse:
         kwargs: dict[str, Any] = {}
-        if DEPS in request.app:
+        if DEPS in request.app:  # always, in a service; a bare app (a kit test) has none
             kwargs["deps"] = request.app[DEPS]
         if route.access != "public":
             kwargs["principal"] = authorise(request, route)
