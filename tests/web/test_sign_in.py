@@ -1,0 +1,71 @@
+"""A customer opens the invitation mail's link, registers and lands signed in; signs in by
+password and by a one-time mailed link; a wrong password and a used link say so in words."""
+
+import re
+
+import pytest
+
+from tests.web.conftest import Browser
+from tests.web.portal import PASSWORD, Portal, firm_with_customer
+
+
+@pytest.mark.parametrize("person", [{"locale": "sv-SE"}], indirect=True)
+async def test_the_invitation_link_registers_and_lands_signed_in(
+    portal: Portal, person: Browser
+) -> None:
+    customer = await firm_with_customer(portal, language="sv", register=False)
+    page = person.page
+    await person.open(await portal.link(customer.email, "/register"))
+    await page.get_by_role("heading", name="Välkommen — välj ditt lösenord").wait_for()
+    assert "#token" not in page.url  # the secret leaves the address bar at once
+    await person.check("register")
+
+    password = page.get_by_label("Nytt lösenord")
+    await password.fill("kort lösen")
+    await page.get_by_role("button", name="Spara lösenord").click()
+    await page.get_by_text("För kort: använd minst 15 tecken.").wait_for()
+    await password.fill("passwordpassword")
+    await page.get_by_role("button", name="Spara lösenord").click()
+    await page.get_by_text("Lösenordet är för vanligt. Välj ett annat.").wait_for()
+
+    await password.fill(PASSWORD)
+    await page.get_by_role("button", name="Spara lösenord").click()
+    await page.get_by_role("heading", name="Start", exact=True).wait_for()
+    await page.get_by_role("heading", name="Väntar på dig").wait_for()
+    await person.check("home")
+
+
+async def test_password_and_one_time_link_sign_in(portal: Portal, person: Browser) -> None:
+    customer = await firm_with_customer(portal, language="en")
+    page = person.page
+    await person.open("/documents/00000000-0000-4000-8000-000000000000")
+    # Not signed in: taken to sign in first.
+    await page.get_by_role("heading", name="Sign in").wait_for()
+    await person.check("sign-in")
+    await page.get_by_label("Email").fill(customer.email)
+    await page.get_by_label("Password", exact=True).fill("not-the-password-at-all")
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    await page.get_by_role("alert").filter(has_text="Wrong email or password.").wait_for()
+
+    await page.get_by_label("Password", exact=True).fill(customer.password or "")
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    # …and then on to the page the link named (here one this person may not see).
+    await page.wait_for_url(re.compile(r"/documents/00000000"))
+    await page.get_by_text("Nothing was found here, or you may not see it.").wait_for()
+    await page.get_by_role("button", name="Sign out").click()
+    await page.get_by_role("heading", name="Sign in").wait_for()
+
+    await page.get_by_role("button", name="Email me a link").click()
+    await page.get_by_label("Email").fill(customer.email)
+    await page.get_by_role("button", name="Send link").click()
+    await page.get_by_role("status").filter(has_text="sign-in link is on its way").wait_for()
+    link = await portal.link(customer.email, "/sign-in/link")
+    await person.open(link)
+    await page.get_by_role("heading", name="Home", exact=True).wait_for()
+
+    # The same link a second time: used, and it says so.
+    await person.page.context.clear_cookies()
+    await page.evaluate("sessionStorage.clear()")
+    await person.open(link)
+    await page.get_by_text("This link has expired or was already used.").wait_for()
+    await person.check("link-used")
