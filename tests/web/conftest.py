@@ -113,4 +113,7 @@ async def person(browser: Any, portal: Portal, request: pytest.FixtureRequest):
     page = await context.new_page()
     page.set_default_timeout(15_000)
     yield Browser(context, page, portal, phone)
+    # The page as the test left it, to look at when it failed.
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / f"last-{request.node.name}.png", full_page=True)
     await context.close()
