@@ -5,6 +5,7 @@ import { refresh } from "./api/client";
 import { session } from "./api/session";
 import { Layout, PublicLayout } from "./components/Layout";
 import { Loading } from "./components/Status";
+import { tokenOf } from "./lib/fragment";
 import {
   AcceptInvitation,
   ConfirmFirm,
@@ -55,7 +56,20 @@ function Title() {
   return null;
 }
 
+/** A second mailed link opened in the same tab changes only the fragment: load it anew, so
+ *  its page reads its own token. */
+function useFreshTokenLinks() {
+  useEffect(() => {
+    const onHash = () => {
+      if (tokenOf(window.location.hash)) window.location.reload();
+    };
+    window.addEventListener("hashchange", onHash);
+    return () => window.removeEventListener("hashchange", onHash);
+  }, []);
+}
+
 export function App() {
+  useFreshTokenLinks();
   // A reload keeps the session: the stored refresh token buys a new access token first.
   const [ready, setReady] = useState(() => !session.refreshToken());
   useEffect(() => {
