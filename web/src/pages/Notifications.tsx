@@ -90,10 +90,17 @@ export function Settings() {
   const change = useMutation({
     mutationFn: async (categories: Record<string, Choice>) =>
       must(await notify.PATCH("/api/v1/me/notification-preferences", { body: { categories } })),
+    // The choice shows at once; the server's answer confirms it, or a failure restores it.
+    onMutate: (categories) => {
+      queries.setQueryData(["preferences", scope], (old: typeof prefs.data) =>
+        old ? { ...old, categories: { ...old.categories, ...categories } } : old,
+      );
+    },
     onSuccess: (data) => {
       queries.setQueryData(["preferences", scope], data);
       setSaved(true);
     },
+    onError: () => void queries.invalidateQueries({ queryKey: ["preferences", scope] }),
   });
   if (prefs.isPending) return <Loading />;
   if (prefs.error) return <ErrorText error={prefs.error} />;
