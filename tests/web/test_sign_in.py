@@ -52,6 +52,17 @@ async def test_password_and_one_time_link_sign_in(portal: Portal, person: Browse
     # …and then on to the page the link named (here one this person may not see).
     await page.wait_for_url(re.compile(r"/documents/00000000"))
     await page.get_by_text("Nothing was found here, or you may not see it.").wait_for()
+    # The refresh token never reaches the page: an HttpOnly cookie for the auth routes only.
+    assert "portal_refresh" not in await page.evaluate("document.cookie")
+    stored = await page.evaluate("JSON.stringify({...sessionStorage, ...localStorage})")
+    assert "token" not in stored
+    (cookie,) = [c for c in await person.context.cookies() if c["name"] == "portal_refresh"]
+    assert cookie["httpOnly"]
+    assert cookie["sameSite"] == "Strict"
+    assert cookie["path"] == "/api/v1/auth/browser"
+    # A reload keeps the session (the cookie buys a new access token).
+    await page.reload()
+    await page.get_by_role("button", name="Sign out").wait_for()
     await page.get_by_role("button", name="Sign out").click()
     await page.get_by_role("heading", name="Sign in").wait_for()
 

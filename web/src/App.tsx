@@ -70,8 +70,9 @@ function useFreshTokenLinks() {
 
 export function App() {
   useFreshTokenLinks();
-  // A reload keeps the session: the stored refresh token buys a new access token first.
-  const [ready, setReady] = useState(() => !session.refreshToken());
+  // A reload keeps the session: the cookie buys a new access token first (a page that is
+  // only a mailed link's landing needs none, and starts at once).
+  const [ready, setReady] = useState(() => tokenOf(window.location.hash) !== null);
   useEffect(() => {
     if (!ready) void refresh().finally(() => setReady(true));
   }, [ready]);

@@ -8,17 +8,18 @@ import type { paths as NotifyPaths } from "./schema/notify";
 import type { paths as SigningPaths } from "./schema/signing";
 import { session } from "./session";
 
+/** Asks identity to keep the refresh token in its HttpOnly cookie, never in the body. */
+export const BROWSER_MODE = { "X-Session-Mode": "browser" };
+
 let refreshing: Promise<boolean> | null = null;
 
-/** Trade the stored refresh token for new tokens, once even if many calls ask at once. */
+/** A new access token from the session cookie, once even if many calls ask at once. */
 export function refresh(): Promise<boolean> {
   refreshing ??= (async () => {
-    const token = session.refreshToken();
-    if (!token) return false;
-    const response = await fetch("/api/v1/auth/refresh", {
+    const response = await fetch("/api/v1/auth/browser/refresh", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ refresh_token: token }),
+      headers: BROWSER_MODE,
+      credentials: "same-origin",
     });
     if (!response.ok) {
       session.clear();
@@ -33,10 +34,10 @@ export function refresh(): Promise<boolean> {
 }
 
 function withToken(request: Request): Request {
-  const token = session.accessToken();
-  if (!token || request.headers.has("Authorization")) return request;
   const headers = new Headers(request.headers);
-  headers.set("Authorization", `Bearer ${token}`);
+  for (const [name, value] of Object.entries(BROWSER_MODE)) headers.set(name, value);
+  const token = session.accessToken();
+  if (token && !headers.has("Authorization")) headers.set("Authorization", `Bearer ${token}`);
   return new Request(request, { headers });
 }
 
@@ -44,7 +45,7 @@ function withToken(request: Request): Request {
 export async function authorisedFetch(input: Request): Promise<Response> {
   const retry = input.clone();
   const first = await fetch(withToken(input));
-  if (first.status !== 401 || !session.refreshToken() || !(await refresh())) return first;
+  if (first.status !== 401 || !session.signedIn() || !(await refresh())) return first;
   return fetch(withToken(retry));
 }
 

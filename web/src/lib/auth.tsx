@@ -51,7 +51,8 @@ export async function switchTo(firmId: string, clientId: string): Promise<Tokens
   );
 }
 
+/** Ends the session (revoked by identity) and clears its cookie. */
 export async function signOut(): Promise<void> {
-  await identity.POST("/api/v1/auth/sign-out").catch(() => undefined);
+  await identity.POST("/api/v1/auth/browser/sign-out").catch(() => undefined);
   session.clear();
 }
