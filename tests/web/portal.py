@@ -149,6 +149,7 @@ class Customer:
     client_id: str
     contact_id: str
     folder_id: str | None = None
+    owner: str = ""
 
 
 async def firm_with_customer(
@@ -176,7 +177,7 @@ async def firm_with_customer(
     await portal.call("PUT", f"/api/v1/contacts/{contact_id}/portal-access", staff,
                       json={"enabled": True})  # fmt: skip
     customer = Customer(email, None, staff, firm["tokens"]["context"]["firm_id"], client["id"],
-                        contact_id)  # fmt: skip
+                        contact_id, owner=owner)  # fmt: skip
     if register:
         token = (await portal.link(email, "/register")).rsplit("#token=", 1)[1]
         await portal.call("POST", "/api/v1/auth/register",
