@@ -65,7 +65,11 @@ class Portal:
         async with self.http.request(method, self.url + path, headers=headers, **kw) as response:
             body = await response.read()
             assert response.status == expect, f"{method} {path}: {response.status} {body[:400]!r}"
-            return await response.json(content_type=None) if body else None
+            if not body:
+                return None
+            if response.content_type.endswith("json"):
+                return await response.json(content_type=None)
+            return body
 
     async def eventually(self, method: str, path: str, token: str, expect: int = 200, **kw: Any):
         """Retry while a service still learns the firm's facts from identity's events."""

@@ -3,7 +3,10 @@ see, a PDF previewed in the page, download, versions, a finalised document shown
 comments, an approval answered, and uploads (file picker and drag and drop, several at once,
 a progress bar each, the server's refusal in words)."""
 
+import hashlib
 import io
+import os
+from typing import Any
 
 import pytest
 from reportlab.pdfgen import canvas
@@ -145,3 +148,47 @@ async def test_uploads_by_picker_and_by_drop_with_progress_and_refusals(
     assert sorted(d["name"] for d in listing["documents"]) == [
         "Beleg 1.pdf", "Beleg 2.pdf", "Quittung.pdf", "Vertrag.pdf",
     ]  # fmt: skip
+
+
+async def test_a_large_file_goes_in_parts_and_resumes_after_a_failure_and_a_reload(
+    portal: Portal, person: Browser
+) -> None:
+    customer = await firm_with_customer(portal)
+    folder = await shared_folder(portal, customer, "Large")
+    data = os.urandom(12 * 1024 * 1024)  # two parts of the service's 8 MiB
+    big = {"name": "Scan.bin", "mimeType": "application/octet-stream", "buffer": data}
+    page = person.page
+    await sign_in(person, customer)
+    await person.open(f"/folders/{folder}")
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if "/parts/" in r.url else None)
+
+    # The second part fails on the way: the upload says so, and part 1 is kept.
+    failed: list[str] = []
+
+    async def fail_once(route: Any) -> None:
+        if failed:
+            await route.continue_()
+        else:
+            failed.append(route.request.url)
+            await route.abort()
+
+    await page.route("**/parts/2", fail_once)
+    async with page.expect_file_chooser() as chooser:
+        await page.get_by_role("button", name="Choose files").click()
+    await (await chooser.value).set_files([big])
+    await page.get_by_text("The upload failed. Try again.").wait_for()
+
+    # After a reload, the same file picked again sends only the missing part.
+    await page.reload()
+    async with page.expect_file_chooser() as chooser:
+        await page.get_by_role("button", name="Choose files").click()
+    await (await chooser.value).set_files([big])
+    await page.get_by_role("link", name="Scan.bin").wait_for()
+    assert [url.rsplit("/", 1)[1] for url in sent] == ["1", "2", "2"]
+    listing = await portal.call("GET", f"/api/v1/folders/{folder}/documents", customer.staff_token)
+    (document,) = listing["documents"]
+    content = await portal.call(
+        "GET", f"/api/v1/documents/{document['id']}/content", customer.staff_token
+    )
+    assert hashlib.sha256(content).digest() == hashlib.sha256(data).digest()

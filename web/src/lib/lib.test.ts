@@ -56,3 +56,13 @@ describe("passwords and problems", () => {
     expect(problemKey(new TypeError("offline"))).toBe("errors.network");
   });
 });
+
+describe("resumable uploads", () => {
+  it("sends only the parts the server has not got", async () => {
+    const { missingParts, resumeKey } = await import("./upload");
+    expect(missingParts(20, 8, [])).toEqual([1, 2, 3]);
+    expect(missingParts(20, 8, [1, 3])).toEqual([2]);
+    expect(missingParts(16, 8, [1, 2])).toEqual([]);
+    expect(resumeKey("f1", { name: "a.pdf", size: 3 })).toBe("portal.upload.f1.3.a.pdf");
+  });
+});
