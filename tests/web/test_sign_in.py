@@ -80,3 +80,17 @@ async def test_password_and_one_time_link_sign_in(portal: Portal, person: Browse
     await person.open(link)
     await page.get_by_text("This link has expired or was already used.").wait_for()
     await person.check("link-used")
+
+
+@pytest.mark.parametrize("person", [{"locale": "fr-FR"}], indirect=True)
+async def test_the_language_follows_the_browser_and_is_switchable(
+    portal: Portal, person: Browser
+) -> None:
+    page = person.page
+    await person.open("/sign-in")  # French is not offered: English
+    await page.get_by_role("heading", name="Sign in").wait_for()
+    await page.get_by_label("Language").select_option("es")
+    await page.get_by_role("heading", name="Iniciar sesión").wait_for()
+    assert await page.evaluate("document.documentElement.lang") == "es"
+    await page.reload()  # the choice is kept
+    await page.get_by_role("heading", name="Iniciar sesión").wait_for()
