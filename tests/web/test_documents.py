@@ -53,6 +53,10 @@ async def test_documents_preview_download_versions_comments_and_approval(
 
     page = person.page
     await sign_in(person, customer)
+    # Home: what is new since the last visit (this is the first).
+    news = page.get_by_role("region", name="New since your last visit")
+    await news.get_by_role("link", name="Avtal.pdf").wait_for()
+    await news.get_by_role("link", name="Årsredovisning.pdf").wait_for()
     await page.get_by_role("link", name="Documents").click()
     await page.get_by_role("link", name="Bokslut 2026").wait_for()
     assert await page.get_by_text("Internt").count() == 0
@@ -94,6 +98,13 @@ async def test_documents_preview_download_versions_comments_and_approval(
     await page.get_by_role("link", name="← Back to the folder").click()
     await page.get_by_role("link", name="Avtal.pdf").click()
     await page.get_by_text("This document is finalised: it can no longer be changed.").wait_for()
+
+    # The visit was recorded: a later one starts from it, with only what came since.
+    await staff_upload(portal, customer, "Later.pdf", pdf("Later"))
+    await page.reload()
+    await page.get_by_role("link", name="Home").click()
+    await news.get_by_role("link", name="Later.pdf").wait_for()
+    assert await news.get_by_role("link", name="Avtal.pdf").count() == 0
 
 
 @pytest.mark.parametrize("person", [{"locale": "de-DE", "phone": True}], indirect=True)

@@ -1,4 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { documents, signing } from "../api/client";
@@ -6,6 +7,8 @@ import { must } from "../api/problem";
 import { ErrorText, Loading } from "../components/Status";
 import { formatDate } from "../i18n/format";
 import { contextKey, useContext } from "../lib/auth";
+
+const recorded = new Set<string>();
 
 export function Home() {
   const { t, i18n } = useTranslation();
@@ -26,6 +29,17 @@ export function Home() {
       ),
     enabled: clientId !== "",
   });
+
+  // Once the news are shown, this visit is recorded: the next one starts from now. Each
+  // context once per page load, so coming back to Home in the same visit keeps the list.
+  const shown = news.isSuccess;
+  useEffect(() => {
+    if (!shown || !clientId || recorded.has(key)) return;
+    recorded.add(key);
+    void documents.POST("/api/v1/clients/{client_id}/visits", {
+      params: { path: { client_id: clientId } },
+    });
+  }, [shown, clientId, key]);
 
   return (
     <>
