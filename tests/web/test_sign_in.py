@@ -94,3 +94,32 @@ async def test_the_language_follows_the_browser_and_is_switchable(
     assert await page.evaluate("document.documentElement.lang") == "es"
     await page.reload()  # the choice is kept
     await page.get_by_role("heading", name="Iniciar sesión").wait_for()
+
+
+@pytest.mark.parametrize("person", [{"locale": "sv-SE", "phone": True}], indirect=True)
+async def test_eid_sign_in_asks_a_person_without_email_for_one_first(
+    portal: Portal, person: Browser
+) -> None:
+    customer = await firm_with_customer(portal, language="sv")
+    methods = {"sign_in_methods": ["password", "magic_link", "eid"]}
+    staff = customer.staff_token
+    await portal.call("PUT", "/api/v1/firms/current/portal-settings", staff, json=methods)
+    person_without_email = {"first_name": "Eva", "last_name": "Id",
+                            "personal_number": "19811218-9876", "language": "sv"}  # fmt: skip
+    created = await portal.call("POST", "/api/v1/clients", staff, expect=201, json={
+        "kind": "individual", "name": "Eva Id", "contacts": [person_without_email],
+    })  # fmt: skip
+    await portal.call("PUT", f"/api/v1/contacts/{created['contacts'][0]['id']}/portal-access",
+                      staff, json={"enabled": True})  # fmt: skip
+
+    page = person.page
+    await person.open("/sign-in")
+    await page.get_by_role("button", name="E-legitimation (BankID)").click()
+    await page.get_by_label("Personnummer").fill("19811218-9876")
+    await page.get_by_role("button", name="Logga in med e-legitimation").click()
+    await page.get_by_role("status").filter(has_text="bekräfta inloggningen").wait_for()
+    await page.get_by_text("Vi har ingen e-postadress till dig än.").wait_for(timeout=20_000)
+    await person.check("eid-email")
+    await page.get_by_label("E-post").fill(f"eva-{customer.client_id[:8]}@example.com")
+    await page.get_by_role("button", name="Fortsätt").click()
+    await page.get_by_role("heading", name="Start", exact=True).wait_for()

@@ -11,6 +11,7 @@ import { useSignedIn } from "../lib/auth";
 import { takeToken } from "../lib/fragment";
 import { afterSignIn } from "../lib/landing";
 import { passwordProblem } from "../lib/password";
+import { EidSignIn } from "./EidSignIn";
 
 function useFrom(): string | null {
   const location = useLocation();
@@ -66,7 +67,7 @@ export function SignIn() {
   const { t } = useTranslation();
   const from = useFrom();
   const land = useLand();
-  const [mode, setMode] = useState<"password" | "link" | "reset">("password");
+  const [mode, setMode] = useState<"password" | "link" | "reset" | "eid">("password");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<unknown>(null);
@@ -100,7 +101,7 @@ export function SignIn() {
       <h1 id="sign-in-title">{t("signIn.title")}</h1>
       <fieldset className="tabs">
         <legend className="visually-hidden">{t("signIn.how")}</legend>
-        {(["password", "link", "reset"] as const).map((m) => (
+        {(["password", "link", "eid", "reset"] as const).map((m) => (
           <button
             key={m}
             type="button"
@@ -115,7 +116,9 @@ export function SignIn() {
           </button>
         ))}
       </fieldset>
-      {sent ? (
+      {mode === "eid" ? (
+        <EidSignIn onTokens={(tokens) => land(tokens, from)} />
+      ) : sent ? (
         <p role="status" className="notice">
           {t(mode === "link" ? "signIn.linkSent" : "signIn.resetSent", { email })}
         </p>
