@@ -123,3 +123,17 @@ async def test_eid_sign_in_asks_a_person_without_email_for_one_first(
     await page.get_by_label("E-post").fill(f"eva-{customer.client_id[:8]}@example.com")
     await page.get_by_role("button", name="Fortsätt").click()
     await page.get_by_role("heading", name="Start", exact=True).wait_for()
+
+
+async def test_a_locked_out_sign_in_says_so(portal: Portal, person: Browser) -> None:
+    customer = await firm_with_customer(portal)
+    wrong = {"email": customer.email, "password": "certainly-not-the-password"}
+    for _ in range(5):
+        await portal.call("POST", "/api/v1/auth/sign-in", expect=401, json=wrong)
+    page = person.page
+    await person.open("/sign-in")
+    await page.get_by_label("Email").fill(customer.email)
+    await page.get_by_label("Password", exact=True).fill(customer.password or "")
+    await page.get_by_role("button", name="Sign in", exact=True).click()
+    await page.get_by_role("alert").filter(has_text="Too many attempts.").wait_for()
+    await person.check("sign-in-locked")
