@@ -68,14 +68,17 @@ function useFreshTokenLinks() {
   }, []);
 }
 
+/** Asked as the script starts, before React renders: the session cookie's access token. */
+const booting = typeof window !== "undefined" && !tokenOf(window.location.hash) ? refresh() : null;
+
 export function App() {
   useFreshTokenLinks();
   // A reload keeps the session: the cookie buys a new access token first (a page that is
   // only a mailed link's landing needs none, and starts at once).
-  const [ready, setReady] = useState(() => tokenOf(window.location.hash) !== null);
+  const [ready, setReady] = useState(() => booting === null);
   useEffect(() => {
-    if (!ready) void refresh().finally(() => setReady(true));
-  }, [ready]);
+    if (booting) void booting.finally(() => setReady(true));
+  }, []);
   if (!ready) return <Loading />;
   return (
     <BrowserRouter>

@@ -20,11 +20,25 @@ export function pickLanguage(preferred: readonly string[]): Language {
   return "en";
 }
 
+// Intl formatters are costly to make: one per locale and style, kept (a list of 500 rows
+// would otherwise build 1,000 of them).
+const formatters = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat>();
+
+function cached<T extends Intl.DateTimeFormat | Intl.NumberFormat>(key: string, make: () => T): T {
+  let found = formatters.get(key);
+  if (!found) {
+    found = make();
+    formatters.set(key, found);
+  }
+  return found as T;
+}
+
 export function formatDate(iso: string, language: string): string {
-  return new Intl.DateTimeFormat(locale(language), {
-    dateStyle: "medium",
-    timeStyle: "short",
-  }).format(new Date(iso));
+  const tag = locale(language);
+  return cached(
+    `date:${tag}`,
+    () => new Intl.DateTimeFormat(tag, { dateStyle: "medium", timeStyle: "short" }),
+  ).format(new Date(iso));
 }
 
 const UNITS = ["byte", "kilobyte", "megabyte", "gigabyte", "terabyte"] as const;
@@ -37,12 +51,17 @@ export function formatSize(bytes: number, language: string): string {
     value /= 1000;
     unit += 1;
   }
-  return new Intl.NumberFormat(locale(language), {
-    style: "unit",
-    unit: UNITS[unit],
-    unitDisplay: unit === 0 ? "long" : "short",
-    maximumFractionDigits: unit === 0 ? 0 : 1,
-  }).format(value);
+  const tag = locale(language);
+  return cached(
+    `size:${tag}:${unit}`,
+    () =>
+      new Intl.NumberFormat(tag, {
+        style: "unit",
+        unit: UNITS[unit],
+        unitDisplay: unit === 0 ? "long" : "short",
+        maximumFractionDigits: unit === 0 ? 0 : 1,
+      }),
+  ).format(value);
 }
 
 /** Billing's amounts are integer öre (1 SEK = 100 öre). */
