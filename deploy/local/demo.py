@@ -15,6 +15,7 @@ from deploy.local.mail import MailCatcher
 
 OWNER_EMAIL = "anna@demo-redovisning.example"
 OWNER_PASSWORD = "demo-portal-password-2026"
+CUSTOMER_PASSWORD = "demo-customer-password-2026"
 CUSTOMER_EMAIL = "erik@kund-ab.example"
 
 FIRM = {
@@ -55,8 +56,8 @@ async def load_demo(gateway: str, mail: MailCatcher) -> list[str]:
         "  Demo firm:           Demo Redovisning AB (plan bureau)",
         f"  Staff sign-in:       POST {gateway}/api/v1/auth/sign-in",
         f"                       {OWNER_EMAIL} / {OWNER_PASSWORD}",
-        f"  Customer:            Kund AB; {CUSTOMER_EMAIL} was invited: the invitation mail,",
-        "                       with the link to set a password, is in the mail folder below",
+        f"  Customer sign-in:    {gateway}/sign-in  (Kund AB, registered from the invitation mail)",
+        f"                       {CUSTOMER_EMAIL} / {CUSTOMER_PASSWORD}",
     ]
 
 
@@ -71,6 +72,10 @@ async def _create(http: aiohttp.ClientSession, mail: MailCatcher) -> None:
     primary = next(link for link in links["items"] if link["primary"])
     await _call(http, "PUT", f"/api/v1/contacts/{primary['contact_id']}/portal-access",
                 json={"enabled": True}, headers=auth)  # fmt: skip
+    # The customer registers from the invitation mail, as they would in the portal.
+    invitation = await _mailed_token(mail, CUSTOMER_EMAIL, r"/register#token=([\w-]+)")
+    await _call(http, "POST", "/api/v1/auth/register",
+                json={"token": invitation, "password": CUSTOMER_PASSWORD})  # fmt: skip
     folder = await _eventually(
         http, "POST", f"/api/v1/clients/{client['id']}/folders", headers=auth, expect=(201,),
         json={"name": "Bokslut 2026", "level": "upload", "audience": "all"},
@@ -83,15 +88,20 @@ async def _create(http: aiohttp.ClientSession, mail: MailCatcher) -> None:
 
 async def _sign_up_token(mail: MailCatcher) -> str:
     """The token of the newest sign-up link mailed to the demo owner."""
-    for _ in range(100):
+    return await _mailed_token(mail, OWNER_EMAIL, r"/sign-up/confirm#token=([\w-]+)")
+
+
+async def _mailed_token(mail: MailCatcher, address: str, pattern: str) -> str:
+    """The token of the newest link matching `pattern` mailed to `address`."""
+    for _ in range(200):
         for message in reversed(mail.messages):
-            if OWNER_EMAIL in message.get("To", ""):
+            if address in message.get("To", ""):
                 text = message.get_body(preferencelist=("plain",)).get_content()
-                found = re.search(r"/sign-up/confirm#token=([\w-]+)", text)
+                found = re.search(pattern, text)
                 if found:
                     return found.group(1)
         await asyncio.sleep(0.1)
-    raise DemoError(f"no sign-up mail reached {OWNER_EMAIL}")
+    raise DemoError(f"no mail matching {pattern} reached {address}")
 
 
 async def _eventually(http: aiohttp.ClientSession, method: str, path: str, **kw: Any) -> Any:

@@ -95,7 +95,10 @@ def start_gateway(s3: S3Server) -> subprocess.Popen[bytes]:
     template = Template((ROOT / "deploy" / "gateway" / "nginx.conf.template").read_text())
     upstreams = {f"{s.upper()}_UPSTREAM": f"127.0.0.1:{p}" for s, p in SERVICE_PORTS.items()}
     config = template.safe_substitute(
-        GATEWAY_PORT=str(GATEWAY_PORT), S3_UPSTREAM=s3.endpoint, **upstreams
+        GATEWAY_PORT=str(GATEWAY_PORT),
+        S3_UPSTREAM=s3.endpoint,
+        WEB_ROOT=str(ROOT / "web" / "dist"),
+        **upstreams,
     )
     (prefix / "nginx.conf").write_text(config)
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -177,6 +180,7 @@ def print_welcome(gateway: str, s3: S3Server, demo: list[str]) -> None:
     lines = [
         "",
         "The client portal is running.",
+        f"  Web portal:          {gateway}/",
         f"  Gateway (API):       {gateway}/api/v1/...",
         *[
             f"  {s:<9} service:   http://127.0.0.1:{p}  (OpenAPI: /openapi.json)"

@@ -1,6 +1,7 @@
 """The OpenAPI 3.1 document of a service, generated from its routes' pydantic models."""
 
 import re
+from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel
@@ -51,6 +52,7 @@ def openapi_document(title: str, description: str, routes: list[Route]) -> dict[
     paths: dict[str, Any] = {}
     for route in routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, refs)
+    _unique_operation_ids(routes, paths)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": "1.0.0", "description": description},
@@ -62,6 +64,17 @@ def openapi_document(title: str, description: str, routes: list[Route]) -> dict[
             },
         },
     }
+
+
+def _unique_operation_ids(routes: list[Route], paths: dict[str, Any]) -> None:
+    """OpenAPI wants every operationId unique, and generated clients rely on it: two handlers
+    of one name (an `accept` in two modules) are told apart by their module's name."""
+    names = Counter(route.handler.__name__ for route in routes)
+    for route in routes:
+        if names[route.handler.__name__] > 1:
+            module = route.handler.__module__.rsplit(".", 1)[-1]
+            operation = paths[route.path][route.method.lower()]
+            operation["operationId"] = f"{module}_{route.handler.__name__}"
 
 
 def _schemas(routes: list[Route]) -> tuple[dict[Any, Any], dict[str, Any]]:

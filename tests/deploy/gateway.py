@@ -30,7 +30,8 @@ SERVICE_PORTS = {
     "billing": 8105,
 }
 S3_PORT = 8333
-PLACEHOLDERS = {"GATEWAY_PORT", "S3_UPSTREAM"} | {
+WEB_ROOT = ROOT / "web" / "dist"
+PLACEHOLDERS = {"GATEWAY_PORT", "S3_UPSTREAM", "WEB_ROOT"} | {
     f"{name.upper()}_UPSTREAM" for name in SERVICE_PORTS
 }
 
@@ -40,11 +41,19 @@ _PROXY_PASS = re.compile(r"^\s*proxy_pass\s+http://([\w.:-]+)\s*;", re.MULTILINE
 
 
 def local_values(
-    port: int, upstreams: dict[str, int] | None = None, s3: str = f"127.0.0.1:{S3_PORT}"
+    port: int,
+    upstreams: dict[str, int] | None = None,
+    s3: str = f"127.0.0.1:{S3_PORT}",
+    web_root: Path = WEB_ROOT,
 ) -> dict[str, str]:
     ports = upstreams or SERVICE_PORTS
     values = {f"{name.upper()}_UPSTREAM": f"127.0.0.1:{ports[name]}" for name in SERVICE_PORTS}
-    return {**values, "GATEWAY_PORT": f"127.0.0.1:{port}", "S3_UPSTREAM": s3}
+    return {
+        **values,
+        "GATEWAY_PORT": f"127.0.0.1:{port}",
+        "S3_UPSTREAM": s3,
+        "WEB_ROOT": str(web_root),
+    }
 
 
 def render(values: dict[str, str]) -> str:

@@ -72,7 +72,6 @@ ROUTES = {
 }
 
 UNKNOWN = [
-    "/",
     "/api/v1",
     "/api/v1/unknown",
     "/api/v1/firmsandmore",

@@ -2,6 +2,7 @@
 
 from services.identity.api import (
     auth,
+    browser,
     bulk,
     clients,
     contacts,
@@ -26,4 +27,5 @@ APIS = [
     contacts.api,
     bulk.api,
     portal.api,
+    browser.api,
 ]

@@ -1,0 +1,89 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+import { NavLink, Outlet, useNavigate } from "react-router";
+import { clientChoices, signOut, switchTo, useContext, useMe, useSignedIn } from "../lib/auth";
+import { LanguageSelect } from "./LanguageSelect";
+
+export function Layout() {
+  const { t } = useTranslation();
+  const context = useContext();
+  const me = useMe();
+  const signedIn = useSignedIn();
+  const navigate = useNavigate();
+  const queries = useQueryClient();
+  const choices = clientChoices(me.data);
+  const current = `${context?.firm_id}/${context?.client_id}`;
+
+  async function onSwitch(value: string) {
+    const choice = choices.find((c) => `${c.firmId}/${c.clientId}` === value);
+    if (!choice) return;
+    signedIn(await switchTo(choice.firmId, choice.clientId));
+    navigate("/");
+  }
+
+  return (
+    <>
+      <a className="skip" href="#main">
+        {t("layout.skip")}
+      </a>
+      <header className="header">
+        <div className="brand">{t("app.name")}</div>
+        <nav aria-label={t("layout.nav")}>
+          <NavLink to="/" end>
+            {t("nav.home")}
+          </NavLink>
+          <NavLink to="/folders">{t("nav.documents")}</NavLink>
+          <NavLink to="/notifications">{t("nav.notifications")}</NavLink>
+          <NavLink to="/settings">{t("nav.settings")}</NavLink>
+        </nav>
+        <div className="tools">
+          {choices.length > 1 && (
+            <label className="inline">
+              <span>{t("layout.actingFor")}</span>
+              <select value={current} onChange={(event) => void onSwitch(event.target.value)}>
+                {choices.map((c) => (
+                  <option key={`${c.firmId}/${c.clientId}`} value={`${c.firmId}/${c.clientId}`}>
+                    {c.name} ({c.firmName})
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          <LanguageSelect />
+          <button
+            type="button"
+            className="secondary"
+            onClick={async () => {
+              await signOut();
+              queries.clear();
+              navigate("/sign-in");
+            }}
+          >
+            {t("layout.signOut")}
+          </button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </>
+  );
+}
+
+/** Pages that need no session (sign-in, links, the signing party page). */
+export function PublicLayout() {
+  const { t } = useTranslation();
+  return (
+    <>
+      <header className="header">
+        <div className="brand">{t("app.name")}</div>
+        <div className="tools">
+          <LanguageSelect />
+        </div>
+      </header>
+      <main id="main" tabIndex={-1} className="narrow">
+        <Outlet />
+      </main>
+    </>
+  );
+}

@@ -1,0 +1,315 @@
+// Signing in: password, a one-time email link, invitation links, password reset, secret link.
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
+import { useTranslation } from "react-i18next";
+import { Link, useLocation, useNavigate } from "react-router";
+import { identity } from "../api/client";
+import { ApiError, must, problemKey } from "../api/problem";
+import type { Tokens } from "../api/session";
+import { NewPassword } from "../components/PasswordField";
+import { ErrorText, Loading } from "../components/Status";
+import { useSignedIn } from "../lib/auth";
+import { takeToken } from "../lib/fragment";
+import { afterSignIn } from "../lib/landing";
+import { passwordProblem } from "../lib/password";
+import { EidSignIn } from "./EidSignIn";
+
+function useFrom(): string | null {
+  const location = useLocation();
+  const state = location.state as { from?: string } | null;
+  return state?.from ?? new URLSearchParams(location.search).get("next");
+}
+
+/** Store the tokens, then go on: to the chooser when several clients are open to this person. */
+function useLand() {
+  const signedIn = useSignedIn();
+  const navigate = useNavigate();
+  return async (tokens: Tokens, from: string | null) => {
+    signedIn(tokens);
+    const me = await identity.GET("/api/v1/me");
+    const count = (me.data?.memberships ?? [])
+      .filter((m) => m.kind === "contact")
+      .reduce((sum, m) => sum + (m.clients?.length ?? 0), 0);
+    navigate(afterSignIn(from, count), { replace: true });
+  };
+}
+
+function Field(props: {
+  label: string;
+  type: string;
+  value: string;
+  onChange: (value: string) => void;
+  autoComplete?: string;
+  hint?: string;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        type={props.type}
+        value={props.value}
+        autoComplete={props.autoComplete}
+        required
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
+        onChange={(event) => props.onChange(event.target.value)}
+      />
+      {props.hint && (
+        <p id={`${id}-hint`} className="hint">
+          {props.hint}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function SignIn() {
+  const { t } = useTranslation();
+  const from = useFrom();
+  const land = useLand();
+  const [mode, setMode] = useState<"password" | "link" | "reset" | "eid">("password");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<unknown>(null);
+  const [sent, setSent] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      if (mode === "password") {
+        await land(
+          must(await identity.POST("/api/v1/auth/sign-in", { body: { email, password } })),
+          from,
+        );
+      } else {
+        const path = mode === "link" ? "/api/v1/auth/magic-link" : "/api/v1/auth/password-reset";
+        must(await identity.POST(path, { body: { email } }));
+        setSent(true);
+      }
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <section aria-labelledby="sign-in-title">
+      <h1 id="sign-in-title">{t("signIn.title")}</h1>
+      <fieldset className="tabs">
+        <legend className="visually-hidden">{t("signIn.how")}</legend>
+        {(["password", "link", "eid", "reset"] as const).map((m) => (
+          <button
+            key={m}
+            type="button"
+            aria-pressed={mode === m}
+            onClick={() => {
+              setMode(m);
+              setSent(false);
+              setError(null);
+            }}
+          >
+            {t(`signIn.mode.${m}`)}
+          </button>
+        ))}
+      </fieldset>
+      {mode === "eid" ? (
+        <EidSignIn onTokens={(tokens) => land(tokens, from)} />
+      ) : sent ? (
+        <p role="status" className="notice">
+          {t(mode === "link" ? "signIn.linkSent" : "signIn.resetSent", { email })}
+        </p>
+      ) : (
+        <form onSubmit={submit} noValidate={false}>
+          <Field
+            label={t("common.email")}
+            type="email"
+            autoComplete="username"
+            value={email}
+            onChange={setEmail}
+          />
+          {mode === "password" && (
+            <Field
+              label={t("common.password")}
+              type="password"
+              autoComplete="current-password"
+              value={password}
+              onChange={setPassword}
+            />
+          )}
+          <ErrorText error={error} />
+          <button type="submit" disabled={busy}>
+            {t(`signIn.submit.${mode}`)}
+          </button>
+        </form>
+      )}
+    </section>
+  );
+}
+
+/** A page that trades the fragment's token for a session once, as it opens. */
+function useTokenExchange(exchange: (token: string) => Promise<Tokens>) {
+  const land = useLand();
+  const from = useFrom();
+  const [error, setError] = useState<unknown>(null);
+  const started = useRef(false);
+  useEffect(() => {
+    if (started.current) return;
+    started.current = true;
+    const token = takeToken();
+    if (!token) {
+      setError(new ApiError(410, {}));
+      return;
+    }
+    exchange(token)
+      .then((tokens) => land(tokens, from))
+      .catch(setError);
+  }, [exchange, land, from]);
+  return error;
+}
+
+const magic = async (token: string) =>
+  must(await identity.POST("/api/v1/auth/magic-link/sign-in", { body: { token } }));
+const secret = async (token: string) =>
+  must(await identity.POST("/api/v1/auth/secret-link/sign-in", { body: { token } }));
+
+function Exchanging({ title, exchange }: { title: string; exchange: typeof magic }) {
+  const { t } = useTranslation();
+  const error = useTokenExchange(exchange);
+  return (
+    <section>
+      <h1>{t(title)}</h1>
+      {error ? (
+        <>
+          <ErrorText error={error} />
+          <Link to="/sign-in">{t("signIn.again")}</Link>
+        </>
+      ) : (
+        <Loading />
+      )}
+    </section>
+  );
+}
+
+export const MagicLink = () => <Exchanging title="signIn.linkTitle" exchange={magic} />;
+export const SecretLink = () => <Exchanging title="signIn.secretTitle" exchange={secret} />;
+
+/** A form that sets a password with a mailed token: registration, reset, firm sign-up. */
+function SetPassword({
+  title,
+  intro,
+  path,
+  successStatus,
+}: {
+  title: string;
+  intro: string;
+  path: "/api/v1/auth/register" | "/api/v1/auth/password-reset/complete" | "/api/v1/firms/confirm";
+  successStatus?: string;
+}) {
+  const { t } = useTranslation();
+  const land = useLand();
+  const [token] = useState(() => takeToken());
+  const [password, setPassword] = useState("");
+  const [touched, setTouched] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [done, setDone] = useState(false);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setTouched(true);
+    if (passwordProblem(password)) return;
+    setError(null);
+    try {
+      const answer = await identity.POST(path, { body: { token: token ?? "", password } });
+      const data = must(answer) as Tokens | { tokens?: Tokens } | null;
+      const tokens = data && "tokens" in data ? data.tokens : (data as Tokens | null);
+      if (tokens?.access_token) await land(tokens, null);
+      else setDone(true);
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+
+  if (!token) return <ErrorText error={new ApiError(410, {})} />;
+  if (done) {
+    return (
+      <section>
+        <h1>{t(title)}</h1>
+        <p role="status">{t(successStatus ?? "password.changed")}</p>
+        <Link to="/sign-in">{t("signIn.title")}</Link>
+      </section>
+    );
+  }
+  return (
+    <section aria-labelledby="set-password-title">
+      <h1 id="set-password-title">{t(title)}</h1>
+      <p>{t(intro)}</p>
+      <form onSubmit={submit}>
+        <NewPassword
+          value={password}
+          touched={touched}
+          onChange={(value) => {
+            setPassword(value);
+            if (touched) setError(null);
+          }}
+        />
+        {error instanceof ApiError && error.field === "password" ? (
+          <p className="error" role="alert">
+            {t(problemKey(error), { count: 15 })}
+          </p>
+        ) : (
+          <ErrorText error={error} />
+        )}
+        <button type="submit">{t("password.submit")}</button>
+      </form>
+    </section>
+  );
+}
+
+export const Register = () => (
+  <SetPassword title="register.title" intro="register.intro" path="/api/v1/auth/register" />
+);
+export const ResetPassword = () => (
+  <SetPassword
+    title="reset.title"
+    intro="reset.intro"
+    path="/api/v1/auth/password-reset/complete"
+  />
+);
+export const ConfirmFirm = () => (
+  <SetPassword title="firmConfirm.title" intro="firmConfirm.intro" path="/api/v1/firms/confirm" />
+);
+
+/** An invitation to an email that already has an account: accept it with that account. */
+export function AcceptInvitation() {
+  const { t } = useTranslation();
+  const land = useLand();
+  const [token] = useState(() => takeToken());
+  const [error, setError] = useState<unknown>(null);
+  async function accept() {
+    setError(null);
+    try {
+      await land(
+        must(
+          await identity.POST("/api/v1/auth/invitation/accept", { body: { token: token ?? "" } }),
+        ),
+        null,
+      );
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+  return (
+    <section>
+      <h1>{t("invitation.title")}</h1>
+      <p>{t("invitation.intro")}</p>
+      <ErrorText error={error} />
+      <button type="button" onClick={() => void accept()} disabled={!token}>
+        {t("invitation.accept")}
+      </button>
+    </section>
+  );
+}
