@@ -13,21 +13,22 @@ equal to PORTAL_PUBLIC_URL's), so another site cannot make a browser use the coo
 
 import json
 from collections.abc import Awaitable, Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from aiohttp import web
 from pydantic import BaseModel
 
-from services.identity.api.common import db
 from services.identity.models import Context, Tokens
-from services.identity.resources import settings_of
 from services.identity.sessions import refresh
+from services.identity.settings import IdentitySettings
 from services.identity.store import accounts
 from services.identity.tokens import digest
 from shared.errors import DomainError, Forbidden, Unauthorized
-from shared.http.routing import Api
-from shared.service import SETTINGS
+from shared.http.routing import DEPS, Api
+
+if TYPE_CHECKING:
+    from services.identity.app import IdentityDeps
 
 MODE_HEADER = "X-Session-Mode"
 COOKIE = "portal_refresh"
@@ -55,21 +56,21 @@ class BrowserApi(Api):
 api = BrowserApi("browser")
 
 
-def portal_origin(request: web.Request) -> str:
-    url = urlsplit(request.app[SETTINGS].public_url)
+def portal_origin(settings: IdentitySettings) -> str:
+    url = urlsplit(settings.public_url)
     return f"{url.scheme}://{url.netloc}"
 
 
-def require_same_origin(request: web.Request) -> None:
-    if request.headers.get("Origin") != portal_origin(request):
+def require_same_origin(request: web.Request, settings: IdentitySettings) -> None:
+    if request.headers.get("Origin") != portal_origin(settings):
         raise Forbidden("Browser sessions are served to the portal's own pages only.")
 
 
-def set_cookie(request: web.Request, response: web.StreamResponse, token: str) -> None:
-    days = settings_of(request.app).refresh_token_days
+def set_cookie(settings: IdentitySettings, response: web.StreamResponse, token: str) -> None:
     response.set_cookie(
         COOKIE, token, path=COOKIE_PATH, httponly=True, samesite="Strict",
-        secure=portal_origin(request).startswith("https:"), max_age=days * 86400,
+        secure=portal_origin(settings).startswith("https:"),
+        max_age=settings.refresh_token_days * 86400,
     )  # fmt: skip
 
 
@@ -88,7 +89,10 @@ async def cookie_mode(
     wanted = request.headers.get(MODE_HEADER) == "browser"
     if not wanted or request.method != "POST" or not request.path.startswith(ISSUING_PREFIXES):
         return await handler(request)
-    require_same_origin(request)
+    # Plumbing around the routes, like the route kit itself: the settings come with the
+    # dependencies the kit built for this service.
+    settings = request.app[DEPS].settings  # type: ignore[attr-defined]
+    require_same_origin(request, settings)
     response = await handler(request)
     if not isinstance(response, web.Response) or response.body is None or response.status >= 300:
         return response
@@ -97,7 +101,7 @@ async def cookie_mode(
     if token is None:
         return response
     answer = web.json_response(body, status=response.status)
-    set_cookie(request, answer, token)
+    set_cookie(settings, answer, token)
     return answer
 
 
@@ -108,22 +112,22 @@ async def cookie_mode(
     response=BrowserTokens,
     errors=(401, 403),
 )
-async def browser_refresh(request: web.Request) -> web.Response:
-    require_same_origin(request)
+async def browser_refresh(request: web.Request, *, deps: "IdentityDeps") -> web.Response:
+    require_same_origin(request, deps.settings)
     token = request.cookies.get(COOKIE)
     if not token:
         raise Unauthorized("No browser session: sign in.")
-    async with db(request).transaction() as conn:
-        outcome = await refresh(request.app, conn, token)
+    async with deps.db.transaction() as conn:
+        outcome = await refresh(deps, conn, token)
     if isinstance(outcome, DomainError):
         raise outcome
-    return _answer(request, outcome)
+    return _answer(deps.settings, outcome)
 
 
-def _answer(request: web.Request, tokens: Tokens) -> web.Response:
+def _answer(settings: IdentitySettings, tokens: Tokens) -> web.Response:
     body = BrowserTokens(**tokens.model_dump(exclude={"refresh_token"}))
     response = web.json_response(text=body.model_dump_json())
-    set_cookie(request, response, tokens.refresh_token)
+    set_cookie(settings, response, tokens.refresh_token)
     return response
 
 
@@ -134,11 +138,11 @@ def _answer(request: web.Request, tokens: Tokens) -> web.Response:
     status=204,
     errors=(403,),
 )
-async def browser_sign_out(request: web.Request) -> web.Response:
-    require_same_origin(request)
+async def browser_sign_out(request: web.Request, *, deps: "IdentityDeps") -> web.Response:
+    require_same_origin(request, deps.settings)
     token = request.cookies.get(COOKIE)
     if token:
-        async with db(request).transaction() as conn:
+        async with deps.db.transaction() as conn:
             found = await accounts.lock_refresh_token(conn, digest(token))
             if found is not None:
                 await accounts.revoke_session(conn, found[0])

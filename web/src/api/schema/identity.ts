@@ -111,7 +111,7 @@ export interface paths {
          * Accept an invitation with the account this email already has, and sign in
          * @description Opening the mailed link proves the email, which links the invitation to the account; a staff membership with TOTP on asks for `totp` (or answers with a challenge).
          */
-        post: operations["links_accept"];
+        post: operations["accept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -559,9 +559,9 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Make (or replace) the contact's personal secret link; shown only now */
+        /** Make (or replace) the contact's personal secret link; shown only now (sessions of an earlier link end) */
         post: operations["make_secret_link"];
-        /** Revoke the contact's secret link */
+        /** Revoke the contact's secret link; the sessions it opened end at once */
         delete: operations["revoke_secret_link"];
         options?: never;
         head?: never;
@@ -688,7 +688,7 @@ export interface paths {
          * Accept an invitation to my account's email and switch into it
          * @description Only a session opened with the account's own password or a link mailed to it may accept; a staff membership with TOTP on asks for the code as every way in does.
          */
-        post: operations["invitations_accept"];
+        post: operations["accept_pending"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2061,7 +2061,7 @@ export interface operations {
             };
         };
     };
-    links_accept: {
+    accept: {
         parameters: {
             query?: never;
             header?: never;
@@ -3729,7 +3729,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Make (or replace) the contact's personal secret link; shown only now */
+            /** @description Make (or replace) the contact's personal secret link; shown only now (sessions of an earlier link end) */
             201: {
                 headers: {
                     [name: string]: unknown;
@@ -3787,7 +3787,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Revoke the contact's secret link */
+            /** @description Revoke the contact's secret link; the sessions it opened end at once */
             204: {
                 headers: {
                     [name: string]: unknown;
@@ -4179,7 +4179,7 @@ export interface operations {
             };
         };
     };
-    invitations_accept: {
+    accept_pending: {
         parameters: {
             query?: never;
             header?: never;
