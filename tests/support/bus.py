@@ -18,12 +18,6 @@ class WidgetMade(Event):
     n: int
 
 
-@message("test.marker.passed", 1)
-class MarkerPassed(Event):
-    """A test-only event staged after others: once it arrived, everything staged before it has
-    (the relay publishes in the order events were staged)."""
-
-
 class Total(Reply):
     total: int
 

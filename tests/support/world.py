@@ -96,6 +96,17 @@ class World:
         keep no account of firms says yes at once."""
         return True
 
+    async def all_published(self, app: web.Application | None = None) -> None:
+        """Wait until the service (or `app`) has published all it staged (its outbox is empty:
+        the relay deletes a row once the broker confirmed it) and the capture has caught up:
+        a message it should not have sent would have arrived by now."""
+
+        async def empty() -> bool:
+            return not await self.sql("SELECT 1 FROM outbox LIMIT 1", app=app)
+
+        await self.until(empty)
+        await self.captured.caught_up()
+
     # --- access tokens --------------------------------------------------------------------
     def token(
         self, firm_id: uuid.UUID | None = None, *, kind: str = "staff",

@@ -12,7 +12,6 @@ import pytest
 from services.billing.app import create_app
 from services.billing.settings import BillingSettings
 from shared.bus import Bus, BusNames, RpcClient
-from shared.events.billing import ReserveCredit
 from tests.support.capture import Capture
 from tests.support.services import Environment, Running, serve
 from tests.support.tokens import JwksServer
@@ -32,15 +31,6 @@ class Billing(World):
 
     async def call(self, request: Any, firm_id: uuid.UUID) -> Any:
         return await self.rpc.call(request, firm_id=firm_id, actor=None, timeout=30)
-
-    async def marker(self, firm_id: uuid.UUID) -> None:
-        """Have billing stage one more event (the firm's two credits reserved: its balance is
-        depleted) and wait for it. Billing's relay publishes in the order events were staged,
-        so once it arrived every event staged before it has."""
-        seen = len(self.captured.of("billing.balance.depleted"))
-        for key in ("marker-1", "marker-2"):
-            await self.call(ReserveCredit(idempotency_key=key), firm_id)
-        await self.until(lambda: len(self.captured.of("billing.balance.depleted")) > seen)
 
 
 StartBilling = Callable[..., Awaitable[Billing]]
