@@ -62,6 +62,7 @@ async def stage_widgets(db: Database, numbers: range) -> None:
 
 
 async def settle(seconds: float = 0.5) -> None:
-    """Give a message that should NOT arrive the time it would need to, where no later message
-    can mark that it would have (several relays at once, a relay that cannot connect)."""
+    """Give a message that should NOT arrive the time it would need to. Only where nothing
+    marks that it would have (notify's digest job running again); elsewhere wait on a signal:
+    `World.all_published()`, notify's `delivered()`, `Capture.caught_up()`."""
     await asyncio.sleep(seconds)
