@@ -47,7 +47,7 @@ async def test_rolled_back_event_is_never_published(database, rabbit: Rabbit, na
             await wait_until(lambda: _empty(db))  # published, and confirmed by the broker
             await seen.caught_up()
             await relay.stop()
-        assert [d["n"] for d in seen.of("test.widget.made")] == [2]
+        assert [m["data"]["n"] for m in seen.messages] == [2]
         assert await outbox_rows(db) == 0
 
 
