@@ -11,7 +11,9 @@ import pytest
 from deploy.local.mail import MailCatcher
 from deploy.local.ports import free_port
 from deploy.local.s3 import S3Server
+from shared.bus import BusNames
 from tests.support.bankid import BankIdServer, Pki, make_pki
+from tests.support.capture import Capture, capture
 from tests.support.infra import Postgres, Rabbit
 from tests.support.names import unique
 from tests.support.services import Environment, drop_buckets
@@ -107,3 +109,10 @@ async def env(
     )
     yield environment
     await asyncio.to_thread(drop_buckets, s3.client(), environment.bucket_prefix)
+
+
+@pytest.fixture
+async def captured(env: Environment) -> AsyncIterator[Capture]:
+    """Every event and every command to notify of this test's namespace."""
+    async with capture(env.amqp_url, BusNames(env.namespace)) as found:
+        yield found

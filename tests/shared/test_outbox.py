@@ -9,13 +9,23 @@ from collections import Counter
 import pytest
 
 from shared.bus import BusNames, OutboxRelay, put
-from tests.support.bus import WidgetMade, kit_database, probe, running_bus, settle, stage_widgets
+from tests.support.bus import (
+    WidgetMade,
+    kit_database,
+    running_bus,
+    stage_widgets,
+)
+from tests.support.capture import capture
 from tests.support.infra import Rabbit, wait_until
 
 
 async def outbox_rows(db) -> int:  # type: ignore[no-untyped-def]
     async with db.transaction() as conn:
         return await conn.fetchval("SELECT count(*) FROM outbox")
+
+
+async def _empty(db) -> bool:  # type: ignore[no-untyped-def]
+    return await outbox_rows(db) == 0
 
 
 async def _stage_then_fail(db) -> None:  # type: ignore[no-untyped-def]
@@ -26,17 +36,18 @@ async def _stage_then_fail(db) -> None:  # type: ignore[no-untyped-def]
 
 async def test_rolled_back_event_is_never_published(database, rabbit: Rabbit, namespace) -> None:
     names = BusNames(namespace)
-    async with kit_database(database) as db, probe(rabbit.url, names) as seen:
+    async with kit_database(database) as db, capture(rabbit.url, names) as seen:
         with pytest.raises(RuntimeError):
             await _stage_then_fail(db)
         await stage_widgets(db, range(2, 3))
         async with running_bus(rabbit.url, names) as bus:
             relay = OutboxRelay(db, bus, database)
             await relay.start()
-            await wait_until(lambda: len(seen.received) >= 1)
-            await settle()
+            await wait_until(lambda: len(seen.messages) >= 1)
+            await wait_until(lambda: _empty(db))  # published, and confirmed by the broker
+            await seen.caught_up()
             await relay.stop()
-        assert [m["data"]["n"] for m in seen.received] == [2]
+        assert [m["data"]["n"] for m in seen.messages] == [2]
         assert await outbox_rows(db) == 0
 
 
@@ -56,12 +67,12 @@ async def test_committed_event_survives_a_relay_killed_before_publishing(
     database, rabbit: Rabbit, namespace
 ) -> None:
     names = BusNames(namespace)
-    async with kit_database(database) as db, probe(rabbit.url, names) as seen:
+    async with kit_database(database) as db, capture(rabbit.url, names) as seen:
         await stage_widgets(db, range(300))
         unreachable = await _relay_process(database, "amqp://guest:guest@127.0.0.1:1/", namespace)
         await asyncio.sleep(1.5)
         await _kill(unreachable)
-        assert seen.received == []
+        assert seen.messages == []
         assert await outbox_rows(db) == 300
 
         relay = await _relay_process(database, rabbit.url, namespace)
@@ -69,15 +80,15 @@ async def test_committed_event_survives_a_relay_killed_before_publishing(
             await wait_until(lambda: len(set(seen.ids())) == 300, timeout=30)
         finally:
             await _kill(relay)
-        assert sorted({m["data"]["n"] for m in seen.received}) == list(range(300))
+        assert sorted({m["data"]["n"] for m in seen.messages}) == list(range(300))
 
 
 async def test_relay_killed_mid_flight_loses_nothing(database, rabbit: Rabbit, namespace) -> None:
     names = BusNames(namespace)
-    async with kit_database(database) as db, probe(rabbit.url, names) as seen:
+    async with kit_database(database) as db, capture(rabbit.url, names) as seen:
         await stage_widgets(db, range(3000))
         first = await _relay_process(database, rabbit.url, namespace)
-        await wait_until(lambda: len(seen.received) > 0, timeout=30, interval=0.005)
+        await wait_until(lambda: len(seen.messages) > 0, timeout=30, interval=0.005)
         await _kill(first)
         assert len(set(seen.ids())) < 3000, "killed too late to prove anything"
 
@@ -93,7 +104,7 @@ async def test_several_relays_publish_each_event_exactly_once(
     database, rabbit: Rabbit, namespace
 ) -> None:
     names = BusNames(namespace)
-    async with kit_database(database) as db, probe(rabbit.url, names) as seen:
+    async with kit_database(database) as db, capture(rabbit.url, names) as seen:
         async with (
             running_bus(rabbit.url, names, "a") as bus_a,
             running_bus(rabbit.url, names, "b") as bus_b,
@@ -107,8 +118,11 @@ async def test_several_relays_publish_each_event_exactly_once(
             await asyncio.gather(
                 *(stage_widgets(db, range(i, i + 100)) for i in range(0, 1000, 100))
             )
-            await wait_until(lambda: len(seen.received) >= 1000, timeout=30)
-            await settle()
+            await wait_until(lambda: len(seen.messages) >= 1000, timeout=30)
+            # Empty: every row was published, confirmed and deleted under its relay's lock, so
+            # none is in flight; a duplicate publish would have reached the capture by now.
+            await wait_until(lambda: _empty(db))
+            await seen.caught_up()
             for relay in relays:
                 await relay.stop()
         counts = Counter(seen.ids())

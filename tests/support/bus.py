@@ -1,16 +1,12 @@
-"""Test messages and a probe that records what reaches the broker."""
+"""Test messages, a bus and a kit database for the kit's own tests (what reaches the broker is
+read with tests/support/capture.py)."""
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, ClassVar
-
-import aio_pika
-from aio_pika.abc import AbstractIncomingMessage
+from typing import ClassVar
 
 from shared.bus import Bus, BusNames
-from shared.bus.topology import declare_exchanges
 from shared.database import KIT_MIGRATIONS, Database, migrate
 from shared.events.base import Event, Reply, Request, message
 
@@ -35,34 +31,6 @@ class AddToCounter(Request):
 @message("test.ghost.ask", 1, target="ghost")
 class AskGhost(Request):
     reply: ClassVar[type[Reply]] = Total
-
-
-class Probe:
-    """An exclusive queue bound to every event of a namespace; keeps the envelopes."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-
-    def ids(self) -> list[str]:
-        return [m["id"] for m in self.received]
-
-    async def _on(self, incoming: AbstractIncomingMessage) -> None:
-        self.received.append(json.loads(incoming.body))
-
-
-@asynccontextmanager
-async def probe(url: str, names: BusNames, key: str = "test.#") -> AsyncIterator[Probe]:
-    connection = await aio_pika.connect(url)
-    try:
-        channel = await connection.channel()
-        await declare_exchanges(channel, names)
-        queue = await channel.declare_queue(exclusive=True)
-        await queue.bind(names.events, routing_key=key)
-        recorder = Probe()
-        await queue.consume(recorder._on, no_ack=True)
-        yield recorder
-    finally:
-        await connection.close()
 
 
 @asynccontextmanager
@@ -94,5 +62,7 @@ async def stage_widgets(db: Database, numbers: range) -> None:
 
 
 async def settle(seconds: float = 0.5) -> None:
-    """Give a message that should NOT arrive the time it would need to."""
+    """Give a message that should NOT arrive the time it would need to. Only where nothing
+    marks that it would have (notify's digest job running again); elsewhere wait on a signal:
+    `World.all_published()`, notify's `delivered()`, `Capture.caught_up()`."""
     await asyncio.sleep(seconds)

@@ -78,3 +78,8 @@ class JwksServer:
     async def stop(self) -> None:
         if self._runner:
             await self._runner.cleanup()
+
+
+def bearer(key: SigningKey, **claims: Any) -> dict[str, str]:
+    """Request headers carrying a token `mint` made."""
+    return {"Authorization": f"Bearer {mint(key, **claims)}"}

@@ -149,7 +149,7 @@ async def test_a_purchase_sent_twice_with_one_key_is_bought_once(billing: Billin
     assert (await buy("10", None))[1]["balance"] == 2 + 10 + 10
     async with billing.http.get("/api/v1/billing/account", headers=headers) as answer:
         assert (await answer.json())["balance"]["credits"] == 22
-    bought = await billing.sql(
+    bought = await billing.row(
         "SELECT count(*) AS n FROM credit_purchases WHERE firm_id = $1", firm
     )
     assert bought["n"] == 2
@@ -178,13 +178,13 @@ async def test_blocks_bought_or_cancelled_twice_with_one_key_change_once(billing
         status, answer = await send("/cancellations", 2, "cancel-1")
         assert (status, answer["storage"]["blocks"]) == (200, 0)
     assert (await send("", 1, "buy-2"))[1]["storage"]["blocks"] == 1
-    held = await billing.sql(
+    held = await billing.row(
         """SELECT count(*) AS bought, count(ended_at) AS ended
            FROM storage_blocks WHERE firm_id = $1""",
         firm,
     )
     assert (held["bought"], held["ended"]) == (3, 2)
-    ledger = await billing.sql(
+    ledger = await billing.row(
         "SELECT count(*) AS n FROM ledger WHERE firm_id = $1 AND kind LIKE 'blocks.%'", firm
     )
     assert ledger["n"] == 3

@@ -3,6 +3,7 @@ idempotent, lapsed reservations come back once, and warnings go out once per cro
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
@@ -17,8 +18,6 @@ from shared.events.billing import (
 )
 from shared.service import DB
 from tests.billing.integration.conftest import Billing, StartBilling
-from tests.support.bus import probe
-from tests.support.infra import wait_until
 
 
 def key() -> str:
@@ -41,7 +40,7 @@ async def test_racing_reservations_on_two_replicas_never_exceed_the_limit(
         )
     )
     held = sum(r.bytes for r, _ in granted) - sum(r.bytes for r, _ in to_release)
-    row = await billing.sql(
+    row = await billing.row(
         "SELECT storage_used, storage_reserved, storage_limit FROM accounts WHERE firm_id = $1",
         firm,
     )
@@ -69,7 +68,7 @@ async def test_a_repeated_key_gets_the_first_answer_and_counts_once(billing: Bil
     committed = [await billing.call(commit, firm) for _ in range(3)]
     assert all(a == first for a in again)
     assert {c.used for c in committed} == {4_000}
-    row = await billing.sql(
+    row = await billing.row(
         "SELECT storage_used, storage_reserved FROM accounts WHERE firm_id = $1", firm
     )
     assert (row["storage_used"], row["storage_reserved"]) == (4_000, 0)
@@ -86,18 +85,18 @@ async def test_an_expired_reservation_is_released_once_and_a_late_commit_refused
     assert held.granted
 
     async def expired() -> bool:
-        row = await billing.sql("SELECT state FROM storage_reservations WHERE key = 'late-upload'")
+        row = await billing.row("SELECT state FROM storage_reservations WHERE key = 'late-upload'")
         return row["state"] == "expired"
 
-    await wait_until(expired)
+    await billing.until(expired)
     again = await expire_reservations(billing.replicas[1].app[DB], held.expires_at)
     with pytest.raises(RpcError) as refusal:
         await billing.call(CommitStorage(idempotency_key="late-upload"), firm)
     released = await billing.call(ReleaseStorage(idempotency_key="late-upload"), firm)
-    row = await billing.sql(
+    row = await billing.row(
         "SELECT storage_used, storage_reserved FROM accounts WHERE firm_id = $1", firm
     )
-    expiries = await billing.sql("SELECT count(*) AS n FROM ledger WHERE kind = 'storage.expired'")
+    expiries = await billing.row("SELECT count(*) AS n FROM ledger WHERE kind = 'storage.expired'")
     assert again == 0
     assert (refusal.value.status, refusal.value.title) == (410, "Reservation expired")
     assert "expired" in refusal.value.detail
@@ -132,16 +131,19 @@ async def test_freeing_returns_bytes_once_and_not_more_than_used(billing: Billin
 
 async def test_warnings_at_80_and_100_percent_once_per_crossing(billing: Billing) -> None:
     firm = await billing.open_firm()
-    async with probe(billing.settings.amqp_url, billing.bus.names, "billing.storage.#") as seen:
-        await _store(billing, firm, "a", 8_000)  # 80 %
-        await _store(billing, firm, "b", 500)  # still above 80 %: no new warning
-        await billing.call(FreeStorage(idempotency_key="f1", bytes=1_000), firm)  # 75 %
-        await _store(billing, firm, "c", 2_500)  # 100 %: crosses 80 again and 100
-        await wait_until(lambda: len(seen.received) >= 3)
-        await asyncio.sleep(0.5)
-    thresholds = [m["data"]["threshold"] for m in seen.received]
+    await _store(billing, firm, "a", 8_000)  # 80 %
+    await _store(billing, firm, "b", 500)  # still above 80 %: no new warning
+    await billing.call(FreeStorage(idempotency_key="f1", bytes=1_000), firm)  # 75 %
+    await _store(billing, firm, "c", 2_500)  # 100 %: crosses 80 again and 100
+    await billing.until(lambda: len(warnings(billing)) >= 3)
+    await billing.all_published()  # a fourth warning, had one been staged, has arrived
+    thresholds = [m["data"]["threshold"] for m in warnings(billing)]
     assert thresholds == [80, 80, 100]
-    assert {m["firm_id"] for m in seen.received} == {str(firm)}
+    assert {m["firm_id"] for m in warnings(billing)} == {str(firm)}
+
+
+def warnings(billing: Billing) -> list[dict[str, Any]]:
+    return billing.captured.under("billing.storage.threshold_reached")
 
 
 async def _store(billing: Billing, firm: uuid.UUID, name: str, size: int) -> None:

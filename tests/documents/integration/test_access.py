@@ -159,10 +159,10 @@ async def test_revoked_portal_access_and_unassignment_hide_everything(portal: Po
     await portal.publish(
         StaffUnassigned(staff_id=member.user_id, client_id=w["client"]), member.firm_id
     )
-    await portal.until(
+    await portal.present(
         "SELECT 1 FROM contacts WHERE contact_id = $1 AND NOT portal_access", reader.user_id
     )
-    await portal.until(
+    await portal.present(
         "SELECT 1 FROM staff_assignments WHERE staff_id = $1 AND NOT assigned", member.user_id
     )
     assert await status(portal, reader, "GET", url) == 404

@@ -16,7 +16,7 @@ import pytest
 from tests.documents.integration.conftest import Person, Portal
 from tests.documents.integration.test_uploads import pdf
 from tests.documents.integration.test_uploads import setup as firm_with_folder
-from tests.support.bus import Probe, probe, settle
+from tests.support.capture import Capture
 from tests.support.infra import wait_until
 
 PROBLEM = "application/problem+json"
@@ -323,14 +323,15 @@ FIELDS = {
 }  # fmt: skip
 
 
-def activity(seen: Probe) -> list[dict[str, Any]]:
-    """Comment and approval envelopes (the probe also hears the scene's folder and upload)."""
-    return [m for m in seen.received if m["type"] in FIELDS]
+def activity(seen: Capture) -> list[dict[str, Any]]:
+    """Comment and approval envelopes (the capture also hears the scene's folder and upload)."""
+    return [m for m in seen.messages if m["type"] in FIELDS]
 
 
-async def exactly(seen: Probe, count: int) -> list[dict[str, Any]]:
+async def exactly(portal: Portal, count: int) -> list[dict[str, Any]]:
+    seen = portal.captured
     await wait_until(lambda: len(activity(seen)) >= count)
-    await settle()  # a surplus event, if one were staged, would need this long to arrive
+    await portal.all_published()  # a surplus event, had one been staged, has arrived
     found = activity(seen)
     assert len(found) == count, [m["type"] for m in found]
     return found
@@ -351,12 +352,11 @@ def assert_about(envelope: dict[str, Any], s: Scene, actor: uuid.UUID | str) -> 
 
 async def test_comment_request_and_answer_each_publish_one_event(portal: Portal) -> None:
     s = await scene(portal)
-    async with probe(portal.settings.amqp_url, portal.bus.names, "documents.#") as seen:
-        posted = await comment(portal, s.alice, s.document, "Klart för mig.")
-        approval = await asked(portal, s)
-        assert (await answer(portal, s.bob, approval, "rejected", "Nej.")).status == 200
-        assert_problem(await answer(portal, s.dave, approval, "accepted"), 409)
-        found = await exactly(seen, 3)
+    posted = await comment(portal, s.alice, s.document, "Klart för mig.")
+    approval = await asked(portal, s)
+    assert (await answer(portal, s.bob, approval, "rejected", "Nej.")).status == 200
+    assert_problem(await answer(portal, s.dave, approval, "accepted"), 409)
+    found = await exactly(portal, 3)
     [added] = of_type(found, COMMENT_ADDED)
     [requested] = of_type(found, APPROVAL_REQUESTED)
     [answered] = of_type(found, APPROVAL_ANSWERED)
@@ -378,12 +378,11 @@ async def test_comment_request_and_answer_each_publish_one_event(portal: Portal)
 
 async def test_answers_to_a_named_request_carry_the_status_after_each(portal: Portal) -> None:
     s = await scene(portal)
-    async with probe(portal.settings.amqp_url, portal.bus.names, "documents.#") as seen:
-        approval = await asked(portal, s, contacts=[s.alice, s.bob])
-        assert_problem(await answer(portal, s.dave, approval, "accepted"), 404)
-        assert (await answer(portal, s.alice, approval, "accepted")).status == 200
-        assert (await answer(portal, s.bob, approval, "accepted")).status == 200
-        found = await exactly(seen, 3)
+    approval = await asked(portal, s, contacts=[s.alice, s.bob])
+    assert_problem(await answer(portal, s.dave, approval, "accepted"), 404)
+    assert (await answer(portal, s.alice, approval, "accepted")).status == 200
+    assert (await answer(portal, s.bob, approval, "accepted")).status == 200
+    found = await exactly(portal, 3)
     [requested] = of_type(found, APPROVAL_REQUESTED)
     assert sorted(requested["data"]["contacts"]) == ids(s.alice, s.bob)
     assert requested["data"]["first_answer_decides"] is False

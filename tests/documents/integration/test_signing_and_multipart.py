@@ -204,10 +204,10 @@ async def test_a_resumable_upload_that_outlives_its_reservation_still_completes(
             assert response.status == 200
     # The customer came back after the reservation's lifetime: billing no longer holds it.
     (upload,) = await portal.sql("SELECT reservation_key FROM uploads")
-    await portal.billing_sql(
+    await portal.row(
         "UPDATE storage_reservations SET expires_at = now() - interval '1 minute' WHERE key = $1",
-        upload["reservation_key"],
-    )
+        upload["reservation_key"], app=portal.billing.app,
+    )  # fmt: skip
     async with portal.http.post(f"{base}/complete", headers=owner.headers) as response:
         assert response.status == 201, await response.text()
     # Counted once as used; the lapsed hold goes back when billing's expiry job runs.

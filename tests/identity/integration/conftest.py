@@ -1,20 +1,17 @@
-"""An identity service per test on its own database and bus namespace, plus a tap on the bus
-that records every event and every command to notify, as other services would receive them."""
+"""An identity service per test on its own database and bus namespace, the shared capture of
+every event and every command to notify (tests/support/capture.py), and HTTP as someone."""
 
 import json
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
-import aio_pika
 import asyncpg
 import pytest
 
 from services.identity.app import create_app
 from services.identity.settings import IdentitySettings
-from shared.bus.topology import BusNames, declare_exchanges
-from shared.events.base import Envelope
-from tests.support.infra import wait_until
+from tests.support.capture import Capture
 from tests.support.names import unique
 from tests.support.services import Environment, Running, serve
 
@@ -33,41 +30,15 @@ FAST = {
 PASSWORD = "a long enough passphrase"
 
 
-@dataclass
-class Tap:
-    messages: list[Envelope] = field(default_factory=list)
-    # The test's own tap, so helpers such as `sign_up` can read the mails it would get.
-    current: ClassVar["Tap | None"] = None
-
-    def of(self, type_: str) -> list[dict[str, Any]]:
-        return [m.data for m in self.messages if m.type == type_]
-
-    async def next(
-        self, type_: str, where: Callable[[dict[str, Any]], bool] = lambda _d: True
-    ) -> dict[str, Any]:
-        await wait_until(lambda: any(where(d) for d in self.of(type_)))
-        return next(d for d in self.of(type_) if where(d))
+_CURRENT: list[Capture] = []  # the test's capture, where `sign_up` reads the mails it gets
 
 
 @pytest.fixture
-async def tap(env: Environment) -> AsyncIterator[Tap]:
-    names = BusNames(env.namespace)
-    connection = await aio_pika.connect(env.amqp_url)
-    channel = await connection.channel()
-    await declare_exchanges(channel, names)
-    queue = await channel.declare_queue(exclusive=True, auto_delete=True)
-    await queue.bind(names.events, routing_key="#")
-    await queue.bind(names.commands, routing_key="notify")
-    found = Tap()
-
-    async def record(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        found.messages.append(Envelope.model_validate_json(message.body))
-
-    await queue.consume(record, no_ack=True)
-    Tap.current = found
-    yield found
-    Tap.current = None
-    await connection.close()
+def captured(captured: Capture) -> Iterator[Capture]:
+    """The shared capture (tests/conftest.py), also known to `sign_up`."""
+    _CURRENT.append(captured)
+    yield captured
+    _CURRENT.remove(captured)
 
 
 @pytest.fixture
@@ -76,7 +47,7 @@ async def settings(env: Environment) -> IdentitySettings:
 
 
 @pytest.fixture
-async def identity(settings: IdentitySettings, tap: Tap) -> AsyncIterator[Running]:
+async def identity(settings: IdentitySettings, captured: Capture) -> AsyncIterator[Running]:
     async with serve(create_app(settings)) as running:
         yield running
 
@@ -161,10 +132,10 @@ async def sign_up(client: Client, password: str = PASSWORD, **overrides: Any) ->
 
 async def sign_up_token(email: str) -> str:
     """The token of the newest sign-up link mailed to `email`."""
-    assert Tap.current is not None, "sign_up needs the tap fixture"
-    tap = Tap.current
-    await tap.next("notify.send_sign_up_link", lambda d: d["email"] == email)
-    mails = [d for d in tap.of("notify.send_sign_up_link") if d["email"] == email]
+    assert _CURRENT, "sign_up needs the captured fixture"
+    captured = _CURRENT[-1]
+    await captured.next("notify.send_sign_up_link", lambda d: d["email"] == email)
+    mails = [d for d in captured.of("notify.send_sign_up_link") if d["email"] == email]
     return token_from(mails[-1]["link"])
 
 

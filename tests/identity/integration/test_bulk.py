@@ -1,9 +1,10 @@
 """Bulk portal access: a result per contact, refusals isolated, invitations left to the job."""
 
-from tests.identity.integration.conftest import Client, Tap, new_email, sign_up
+from tests.identity.integration.conftest import Client, new_email, sign_up
+from tests.support.capture import Capture
 
 
-async def test_bulk_access_reports_each_contact(client: Client, tap: Tap) -> None:
+async def test_bulk_access_reports_each_contact(client: Client, captured: Capture) -> None:
     owner, stranger = await sign_up(client), await sign_up(client)
     as_owner = client.as_(owner["token"])
     people = [
@@ -33,7 +34,7 @@ async def test_bulk_access_reports_each_contact(client: Client, tap: Tap) -> Non
     }  # fmt: skip
     assert by_contact[foreign["id"]]["ok"] is False
     assert next(r for r in results if r["client_id"] == empty["id"])["ok"] is False
-    await tap.next("notify.send_invitation", lambda d: d["recipient_id"] == with_email)
+    await captured.next("notify.send_invitation", lambda d: d["recipient_id"] == with_email)
     status = await as_owner.get(f"/api/v1/contacts/{with_email}/portal-access")
     assert status.body["status"] == "sent"
     untouched = await client.as_(stranger["token"]).get(

@@ -4,7 +4,8 @@ and pagination, archiving, one primary contact, and tenant isolation."""
 import uuid
 from typing import Any
 
-from tests.identity.integration.conftest import Client, Tap, new_email, sign_up
+from tests.identity.integration.conftest import Client, new_email, sign_up
+from tests.support.capture import Capture
 
 PERSON = {"first_name": "Anna", "last_name": "Berg", "personal_number": "19811218-9876"}
 
@@ -15,7 +16,9 @@ async def new_client(as_staff: Client, name: str = "Kund AB", **extra: Any) -> d
     return answer.body
 
 
-async def test_one_call_sets_up_a_customer_with_its_people(client: Client, tap: Tap) -> None:
+async def test_one_call_sets_up_a_customer_with_its_people(
+    client: Client, captured: Capture
+) -> None:
     owner = await sign_up(client)
     as_owner = client.as_(owner["token"])
     created = await new_client(
@@ -33,13 +36,16 @@ async def test_one_call_sets_up_a_customer_with_its_people(client: Client, tap: 
         (["commercial"], True),
         (["employee"], False),
     ]
-    event = await tap.next("identity.client.created", lambda d: d["client_id"] == created["id"])
+    event = await captured.next(
+        "identity.client.created", lambda d: d["client_id"] == created["id"]
+    )
     assert event["organisation_number"] == "556677-8899"
-    await tap.next("identity.contact.linked", lambda d: d["primary"])
-    contact_events = [m for m in tap.messages if m.type == "identity.contact.created"]
+    await captured.next("identity.contact.linked", lambda d: d["primary"])
+    contact_events = [m for m in captured.messages if m["type"] == "identity.contact.created"]
     assert len(contact_events) == 2
     assert all(
-        "personal_number" not in m.data and "19811218" not in str(m.data) for m in tap.messages
+        "personal_number" not in m["data"] and "19811218" not in str(m["data"])
+        for m in captured.messages
     )
 
 
@@ -68,7 +74,7 @@ async def test_bad_contact_input_names_the_field_and_creates_nothing(client: Cli
     assert await sql.fetchval("SELECT count(*) FROM contacts") == 0
 
 
-async def test_search_pagination_and_archive(client: Client, tap: Tap) -> None:
+async def test_search_pagination_and_archive(client: Client, captured: Capture) -> None:
     owner = await sign_up(client)
     as_owner = client.as_(owner["token"])
     for name in ("Alfa AB", "Beta AB", "Gamma Bygg AB", "Delta Bygg AB"):
@@ -84,14 +90,14 @@ async def test_search_pagination_and_archive(client: Client, tap: Tap) -> None:
     gamma = found.body["items"][1]
     archived = await as_owner.post(f"/api/v1/clients/{gamma['id']}/archive")
     assert archived.body["archived"] is True
-    await tap.next("identity.client.archived", lambda d: d["client_id"] == gamma["id"])
+    await captured.next("identity.client.archived", lambda d: d["client_id"] == gamma["id"])
     live = await as_owner.get("/api/v1/clients", q="bygg")
     assert [c["name"] for c in live.body["items"]] == ["Delta Bygg AB"]
     old = await as_owner.get("/api/v1/clients", archived="true")
     assert [c["name"] for c in old.body["items"]] == ["Gamma Bygg AB"]
 
 
-async def test_only_one_primary_contact_per_client(client: Client, tap: Tap) -> None:
+async def test_only_one_primary_contact_per_client(client: Client, captured: Capture) -> None:
     owner = await sign_up(client)
     as_owner = client.as_(owner["token"])
     created = await new_client(
@@ -112,7 +118,7 @@ async def test_only_one_primary_contact_per_client(client: Client, tap: Tap) -> 
     assert {link["contact_id"]: link["primary"] for link in links} == {first: False, second: True}
     unlinked = await as_owner.delete(f"/api/v1/clients/{created['id']}/contacts/{first}")
     assert unlinked.status == 204
-    await tap.next("identity.contact.unlinked", lambda d: d["contact_id"] == first)
+    await captured.next("identity.contact.unlinked", lambda d: d["contact_id"] == first)
 
 
 async def test_another_firms_ids_are_not_found(client: Client) -> None:

@@ -6,11 +6,11 @@ from services.identity.settings import IdentitySettings
 from tests.identity.integration.conftest import (
     FAST,
     Client,
-    Tap,
     allow_eid,
     sign_up,
     token_from,
 )
+from tests.support.capture import Capture
 from tests.support.infra import wait_until
 from tests.support.services import serve
 
@@ -33,7 +33,9 @@ async def eid_customer(client: Client) -> tuple[dict, dict, dict, dict]:
     return owner, created, contact, access.body
 
 
-async def test_eid_sign_in_asks_an_email_once_then_signs_in(env, tap: Tap, sql_for) -> None:
+async def test_eid_sign_in_asks_an_email_once_then_signs_in(
+    env, captured: Capture, sql_for
+) -> None:
     settings = await env.settings(IdentitySettings, **(FAST | {"eid_confirm_seconds": 0.5}))
     async with serve(create_app(settings)) as running:
         client = Client(running)
@@ -57,7 +59,9 @@ async def test_eid_sign_in_asks_an_email_once_then_signs_in(env, tap: Tap, sql_f
         assert again.status == 410
         shown = await client.as_(owner["token"]).get(f"/api/v1/contacts/{contact['id']}")
         assert shown.body["email"] == "eva@example.com"
-        await tap.next("identity.contact.registered", lambda d: d["contact_id"] == contact["id"])
+        await captured.next(
+            "identity.contact.registered", lambda d: d["contact_id"] == contact["id"]
+        )
 
 
 async def test_eid_for_nobody_with_access_is_refused(client: Client) -> None:
@@ -80,7 +84,9 @@ async def test_eid_for_nobody_with_access_is_refused(client: Client) -> None:
         assert (answer.status, answer.body["field"]) == (410, "order_ref")
 
 
-async def test_eid_sign_in_against_bankid_with_qr_and_a_late_email(env, tap: Tap, bankid) -> None:
+async def test_eid_sign_in_against_bankid_with_qr_and_a_late_email(
+    env, captured: Capture, bankid
+) -> None:
     """The real adapter over mutual TLS: the app opens from the autostart token or the QR data,
     BankID answers the completed order once, and the sign-in still waits for an email."""
     settings = await env.settings(IdentitySettings, **FAST, **bankid.client_settings())
@@ -105,7 +111,9 @@ async def test_eid_sign_in_against_bankid_with_qr_and_a_late_email(env, tap: Tap
         assert done.body["tokens"]["context"]["client_id"] == created["id"]
 
 
-async def test_bankid_vouching_for_someone_else_opens_nothing(env, tap: Tap, bankid) -> None:
+async def test_bankid_vouching_for_someone_else_opens_nothing(
+    env, captured: Capture, bankid
+) -> None:
     settings = await env.settings(IdentitySettings, **FAST, **bankid.client_settings())
     async with serve(create_app(settings)) as running:
         client = Client(running)
@@ -116,7 +124,7 @@ async def test_bankid_vouching_for_someone_else_opens_nothing(env, tap: Tap, ban
 
 
 async def test_an_account_that_verified_its_number_is_opened_by_eid_for_contacts_only(
-    client: Client, tap: Tap
+    client: Client, captured: Capture
 ) -> None:
     bureau, person = await sign_up(client, name="Bureau AB"), await sign_up(client, name="Own AB")
     await allow_eid(client, bureau["token"])
@@ -129,7 +137,9 @@ async def test_an_account_that_verified_its_number_is_opened_by_eid_for_contacts
     await client.as_(bureau["token"]).put(
         f"/api/v1/contacts/{contact['id']}/portal-access", {"enabled": True}
     )
-    sent = await tap.next("notify.send_invitation", lambda d: d["recipient_id"] == contact["id"])
+    sent = await captured.next(
+        "notify.send_invitation", lambda d: d["recipient_id"] == contact["id"]
+    )
     accept = {"token": token_from(sent["link"])}
     assert (await client.post("/api/v1/auth/invitation/accept", accept)).status == 200
     # Signed in with the password, the person verifies their own number by eID.

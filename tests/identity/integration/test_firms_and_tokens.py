@@ -12,17 +12,19 @@ from shared.http.routing import DEPS
 from tests.identity.integration.conftest import (
     PASSWORD,
     Client,
-    Tap,
     new_email,
     sign_up,
     sign_up_token,
 )
+from tests.support.capture import Capture
 from tests.support.services import serve
 
 
-async def test_sign_up_creates_firm_and_owner_and_announces_it(client: Client, tap: Tap) -> None:
+async def test_sign_up_creates_firm_and_owner_and_announces_it(
+    client: Client, captured: Capture
+) -> None:
     firm = await sign_up(client, name="Revisorerna AB", plan="partner")
-    created = await tap.next("identity.firm.created")
+    created = await captured.next("identity.firm.created")
     assert created == {
         "firm_id": firm["firm"]["id"],
         "name": "Revisorerna AB",
@@ -31,7 +33,7 @@ async def test_sign_up_creates_firm_and_owner_and_announces_it(client: Client, t
         "default_language": "sv",
         "owner_id": firm["owner_id"],
     }
-    owner = await tap.next("identity.staff.created")
+    owner = await captured.next("identity.staff.created")
     assert owner["role"] == "owner"
     assert owner["email"] == firm["email"]
     me = await client.as_(firm["token"]).get("/api/v1/me")
@@ -182,7 +184,7 @@ async def test_sixth_wrong_password_is_429_even_when_right_and_survives_restart(
     assert again.status == 429
 
 
-async def test_failures_from_one_address_are_limited(env, tap: Tap) -> None:
+async def test_failures_from_one_address_are_limited(env, captured: Capture) -> None:
     settings = await env.settings(
         IdentitySettings, argon2_time_cost=1, argon2_memory_kib=1024, failures_per_source=3
     )
@@ -196,7 +198,7 @@ async def test_failures_from_one_address_are_limited(env, tap: Tap) -> None:
         assert (await client.post("/api/v1/auth/sign-in", right)).status == 429
 
 
-async def test_behind_the_gateway_each_caller_is_limited_on_its_own(env, tap: Tap) -> None:
+async def test_behind_the_gateway_each_caller_is_limited_on_its_own(env, captured: Capture) -> None:
     async def sign_in(running, body: dict, caller: str) -> int:  # type: ignore[no-untyped-def]
         url, headers = "/api/v1/auth/sign-in", {"X-Real-IP": caller}
         async with running.http.post(url, json=body, headers=headers) as response:

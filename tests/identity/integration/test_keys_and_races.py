@@ -9,7 +9,8 @@ from openapi_spec_validator import validate
 
 from services.identity.app import SPEC, create_app
 from services.identity.settings import IdentitySettings
-from tests.identity.integration.conftest import FAST, PASSWORD, Client, Tap, sign_up, token_from
+from tests.identity.integration.conftest import FAST, PASSWORD, Client, sign_up, token_from
+from tests.support.capture import Capture
 from tests.support.infra import wait_until
 from tests.support.services import serve
 
@@ -18,7 +19,9 @@ def kid(token: str) -> str:
     return jwt.get_unverified_header(token)["kid"]
 
 
-async def test_rotation_keeps_old_tokens_valid_until_they_expire(env, tap: Tap, sql_for) -> None:
+async def test_rotation_keeps_old_tokens_valid_until_they_expire(
+    env, captured: Capture, sql_for
+) -> None:
     settings = await env.settings(IdentitySettings, **FAST, key_check_seconds=0.2)
     async with serve(create_app(settings)) as running:
         client = Client(running)
@@ -56,10 +59,12 @@ async def test_private_keys_are_encrypted_at_rest(client: Client, sql) -> None:
     assert len(sealed) == 12 + 32 + 16  # nonce, Ed25519 seed, GCM tag
 
 
-async def test_a_magic_link_signs_in_once_however_many_race(client: Client, tap: Tap) -> None:
+async def test_a_magic_link_signs_in_once_however_many_race(
+    client: Client, captured: Capture
+) -> None:
     firm = await sign_up(client)
     await client.post("/api/v1/auth/magic-link", {"email": firm["email"]})
-    token = token_from((await tap.next("notify.send_magic_link"))["link"])
+    token = token_from((await captured.next("notify.send_magic_link"))["link"])
     answers = await asyncio.gather(
         *(client.post("/api/v1/auth/magic-link/sign-in", {"token": token}) for _ in range(8))
     )

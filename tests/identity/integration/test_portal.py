@@ -9,11 +9,11 @@ from typing import Any
 from tests.identity.integration.conftest import (
     PASSWORD,
     Client,
-    Tap,
     new_email,
     sign_up,
     token_from,
 )
+from tests.support.capture import Capture
 from tests.support.infra import wait_until
 
 
@@ -38,19 +38,19 @@ async def switch_on(client: Client, owner: dict, contact: dict, **extra: Any) ->
     return answer.body
 
 
-async def invitation_link(tap: Tap, contact: dict, seen: int = 0) -> str:
+async def invitation_link(captured: Capture, contact: dict, seen: int = 0) -> str:
     def mine(d: dict) -> bool:
         return d["recipient_id"] == contact["id"]
 
-    await tap.next("notify.send_invitation", mine)
+    await captured.next("notify.send_invitation", mine)
     await asyncio.sleep(0)
-    return [d for d in tap.of("notify.send_invitation") if mine(d)][seen]["link"]
+    return [d for d in captured.of("notify.send_invitation") if mine(d)][seen]["link"]
 
 
-async def registered(client: Client, tap: Tap) -> tuple[dict, dict, dict, dict]:
+async def registered(client: Client, captured: Capture) -> tuple[dict, dict, dict, dict]:
     owner, created, contact = await customer(client)
     await switch_on(client, owner, contact)
-    link = await invitation_link(tap, contact)
+    link = await invitation_link(captured, contact)
     answer = await client.post(
         "/api/v1/auth/register", {"token": token_from(link), "password": PASSWORD}
     )
@@ -102,13 +102,19 @@ async def test_portal_access_needs_an_email(client: Client) -> None:
     assert answer.body["field"] == "email"
 
 
-async def test_invitation_registration_and_the_contacts_view(client: Client, tap: Tap) -> None:
+async def test_invitation_registration_and_the_contacts_view(
+    client: Client, captured: Capture
+) -> None:
     owner, created, contact = await customer(client)
     access = await switch_on(client, owner, contact)
     assert access["status"] == "sent"
-    link = await invitation_link(tap, contact)
-    await tap.next("identity.portal_access.granted", lambda d: d["contact_id"] == contact["id"])
-    assert all(link not in str(m.data) for m in tap.messages if m.type.startswith("identity."))
+    link = await invitation_link(captured, contact)
+    await captured.next(
+        "identity.portal_access.granted", lambda d: d["contact_id"] == contact["id"]
+    )
+    assert all(
+        link not in str(m["data"]) for m in captured.messages if m["type"].startswith("identity.")
+    )
     token = token_from(link)
     weak = await client.post("/api/v1/auth/register", {"token": token, "password": "short"})
     assert weak.status == 422
@@ -116,7 +122,7 @@ async def test_invitation_registration_and_the_contacts_view(client: Client, tap
     assert done.status == 200
     assert done.body["context"]["kind"] == "contact"
     assert done.body["context"]["client_id"] == created["id"]
-    await tap.next("identity.contact.registered", lambda d: d["contact_id"] == contact["id"])
+    await captured.next("identity.contact.registered", lambda d: d["contact_id"] == contact["id"])
     status = await client.as_(owner["token"]).get(f"/api/v1/contacts/{contact['id']}/portal-access")
     assert status.body["status"] == "registered"
     as_contact = client.as_(done.body["access_token"])
@@ -134,8 +140,10 @@ async def test_invitation_registration_and_the_contacts_view(client: Client, tap
     assert replay.body == unknown.body
 
 
-async def test_switching_access_off_revokes_sessions_at_once(client: Client, tap: Tap) -> None:
-    owner, _, contact, tokens = await registered(client, tap)
+async def test_switching_access_off_revokes_sessions_at_once(
+    client: Client, captured: Capture
+) -> None:
+    owner, _, contact, tokens = await registered(client, captured)
     as_contact = client.as_(tokens["access_token"])
     assert (await as_contact.get("/api/v1/me")).status == 200
     off = await client.as_(owner["token"]).put(
@@ -149,36 +157,40 @@ async def test_switching_access_off_revokes_sessions_at_once(client: Client, tap
         "/api/v1/auth/sign-in", {"email": contact["email"], "password": PASSWORD}
     )
     assert again.status == 403
-    await tap.next("identity.portal_access.revoked", lambda d: d["contact_id"] == contact["id"])
+    await captured.next(
+        "identity.portal_access.revoked", lambda d: d["contact_id"] == contact["id"]
+    )
 
 
-async def test_scheduled_invitation_is_sent_by_the_job(client: Client, tap: Tap) -> None:
+async def test_scheduled_invitation_is_sent_by_the_job(client: Client, captured: Capture) -> None:
     owner, _, contact = await customer(client)
     when = datetime.now(UTC) + timedelta(seconds=1)
     access = await switch_on(client, owner, contact, send_at=when.isoformat())
     assert access["status"] == "scheduled"
-    assert tap.of("notify.send_invitation") == []
-    await invitation_link(tap, contact)
+    assert captured.of("notify.send_invitation") == []
+    await invitation_link(captured, contact)
     status = await client.as_(owner["token"]).get(f"/api/v1/contacts/{contact['id']}/portal-access")
     assert status.body["status"] == "sent"
     assert (
-        len([d for d in tap.of("notify.send_invitation") if d["recipient_id"] == contact["id"]])
+        len(
+            [d for d in captured.of("notify.send_invitation") if d["recipient_id"] == contact["id"]]
+        )
         == 1
     )
 
 
 async def test_resend_replaces_the_link_and_expiry_is_enforced(
-    client: Client, tap: Tap, sql
+    client: Client, captured: Capture, sql
 ) -> None:
     owner, _, contact = await customer(client)
     await switch_on(client, owner, contact)
-    first = await invitation_link(tap, contact)
+    first = await invitation_link(captured, contact)
     resent = await client.as_(owner["token"]).post(
         f"/api/v1/contacts/{contact['id']}/invitation", {}
     )
     assert resent.status == 200
-    await wait_for_count(tap, contact, 2)
-    second = await invitation_link(tap, contact, seen=1)
+    await wait_for_count(captured, contact, 2)
+    second = await invitation_link(captured, contact, seen=1)
     old = await client.post(
         "/api/v1/auth/register", {"token": token_from(first), "password": PASSWORD}
     )
@@ -192,22 +204,26 @@ async def test_resend_replaces_the_link_and_expiry_is_enforced(
     assert late.status == 410
 
 
-async def wait_for_count(tap: Tap, contact: dict, count: int) -> None:
+async def wait_for_count(captured: Capture, contact: dict, count: int) -> None:
     def enough() -> bool:
-        sent = [d for d in tap.of("notify.send_invitation") if d["recipient_id"] == contact["id"]]
+        sent = [
+            d for d in captured.of("notify.send_invitation") if d["recipient_id"] == contact["id"]
+        ]
         return len(sent) >= count
 
     await wait_until(enough)
 
 
 async def test_inviting_someone_with_an_account_links_it_once_they_accept(
-    client: Client, tap: Tap
+    client: Client, captured: Capture
 ) -> None:
     other_firm = await sign_up(client)
     owner, created, contact = await customer(client, email=other_firm["email"])
     access = await switch_on(client, owner, contact)
     assert access["status"] == "sent"
-    command = await tap.next("notify.send_invitation", lambda d: d["recipient_id"] == contact["id"])
+    command = await captured.next(
+        "notify.send_invitation", lambda d: d["recipient_id"] == contact["id"]
+    )
     assert command["existing_account"] is True
     assert command["link"].startswith("http://127.0.0.1:8080/invitation#token=")
     sign_in = {"email": other_firm["email"], "password": PASSWORD, "firm_id": owner["firm"]["id"]}
@@ -226,14 +242,14 @@ async def test_inviting_someone_with_an_account_links_it_once_they_accept(
     assert shown.body["status"] == "registered"
 
 
-async def test_magic_link_is_single_use_and_expires(client: Client, tap: Tap, sql) -> None:
+async def test_magic_link_is_single_use_and_expires(client: Client, captured: Capture, sql) -> None:
     owner = await sign_up(client)
     nobody = await client.post("/api/v1/auth/magic-link", {"email": new_email()})
     asked = await client.post("/api/v1/auth/magic-link", {"email": owner["email"]})
     assert nobody.status == asked.status == 202
     assert nobody.body == asked.body
-    command = await tap.next("notify.send_magic_link")
-    assert len(tap.of("notify.send_magic_link")) == 1
+    command = await captured.next("notify.send_magic_link")
+    assert len(captured.of("notify.send_magic_link")) == 1
     token = token_from(command["link"])
     used = await client.post("/api/v1/auth/magic-link/sign-in", {"token": token})
     assert used.status == 200
@@ -243,23 +259,23 @@ async def test_magic_link_is_single_use_and_expires(client: Client, tap: Tap, sq
     assert again.status == unknown.status == 410
     assert again.body == unknown.body
     await client.post("/api/v1/auth/magic-link", {"email": owner["email"]})
-    await wait_until_count(tap, "notify.send_magic_link", 2)
+    await wait_until_count(captured, "notify.send_magic_link", 2)
     await sql.execute("UPDATE one_time_tokens SET expires_at = now() - interval '1 second'")
-    late = tap.of("notify.send_magic_link")[1]["link"]
+    late = captured.of("notify.send_magic_link")[1]["link"]
     expired = await client.post("/api/v1/auth/magic-link/sign-in", {"token": token_from(late)})
     assert expired.status == 410
 
 
-async def wait_until_count(tap: Tap, type_: str, count: int) -> None:
-    await wait_until(lambda: len(tap.of(type_)) >= count)
+async def wait_until_count(captured: Capture, type_: str, count: int) -> None:
+    await wait_until(lambda: len(captured.of(type_)) >= count)
 
 
 async def test_password_reset_replaces_the_password_and_ends_sessions(
-    client: Client, tap: Tap
+    client: Client, captured: Capture
 ) -> None:
     owner = await sign_up(client)
     await client.post("/api/v1/auth/password-reset", {"email": owner["email"]})
-    command = await tap.next("notify.send_password_reset")
+    command = await captured.next("notify.send_password_reset")
     new_password = "a completely different passphrase"
     reset = {"token": token_from(command["link"]), "password": new_password}
     assert (await client.post("/api/v1/auth/password-reset/complete", reset)).status == 204

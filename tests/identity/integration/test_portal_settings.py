@@ -8,12 +8,12 @@ from urllib.parse import parse_qs, urlparse
 from tests.identity.integration.conftest import (
     PASSWORD,
     Client,
-    Tap,
     new_email,
     sign_up,
     token_from,
 )
 from tests.identity.integration.test_portal import registered
+from tests.support.capture import Capture
 
 
 async def put_settings(client: Client, owner: dict, **body) -> dict:  # type: ignore[no-untyped-def]
@@ -23,9 +23,9 @@ async def put_settings(client: Client, owner: dict, **body) -> dict:  # type: ig
 
 
 async def test_secret_links_are_opt_in_rotatable_revocable_and_logged(
-    client: Client, tap: Tap, sql
+    client: Client, captured: Capture, sql
 ) -> None:
-    owner, _, contact, _ = await registered(client, tap)
+    owner, _, contact, _ = await registered(client, captured)
     as_owner = client.as_(owner["token"])
     path = f"/api/v1/contacts/{contact['id']}/secret-link"
     assert (await as_owner.post(path)).status == 409
@@ -44,8 +44,10 @@ async def test_secret_links_are_opt_in_rotatable_revocable_and_logged(
     assert (await client.post("/api/v1/auth/secret-link/sign-in", {"token": second})).status == 410
 
 
-async def test_a_method_the_firm_turned_off_does_not_reach_it(client: Client, tap: Tap) -> None:
-    owner, _, contact, _ = await registered(client, tap)
+async def test_a_method_the_firm_turned_off_does_not_reach_it(
+    client: Client, captured: Capture
+) -> None:
+    owner, _, contact, _ = await registered(client, captured)
     by_password = {"email": contact["email"], "password": PASSWORD}
     assert (await client.post("/api/v1/auth/sign-in", by_password)).status == 200
     settings = await put_settings(client, owner, sign_in_methods=["magic_link"])
@@ -55,7 +57,9 @@ async def test_a_method_the_firm_turned_off_does_not_reach_it(client: Client, ta
     assert (await client.post("/api/v1/auth/sign-in", staff)).status == 200
 
 
-async def test_portal_access_by_default_and_for_everyone_existing(client: Client, tap: Tap) -> None:
+async def test_portal_access_by_default_and_for_everyone_existing(
+    client: Client, captured: Capture
+) -> None:
     owner = await sign_up(client)
     as_owner = client.as_(owner["token"])
     before = (await as_owner.post("/api/v1/clients", {
@@ -73,13 +77,15 @@ async def test_portal_access_by_default_and_for_everyone_existing(client: Client
     })).body["contacts"][0]  # fmt: skip
     assert after["portal_access"] is True
     for contact in (before, after):
-        await tap.next("notify.send_invitation", lambda d, c=contact: d["recipient_id"] == c["id"])
+        await captured.next(
+            "notify.send_invitation", lambda d, c=contact: d["recipient_id"] == c["id"]
+        )
     shown = await as_owner.get("/api/v1/firms/current/portal-settings")
     assert shown.body == {"sign_in_methods": ["password"], "portal_access_default": True}
 
 
-async def test_portal_url_and_who_may_change_settings(client: Client, tap: Tap) -> None:
-    owner, _, contact, tokens = await registered(client, tap)
+async def test_portal_url_and_who_may_change_settings(client: Client, captured: Capture) -> None:
+    owner, _, contact, tokens = await registered(client, captured)
     url = await client.as_(owner["token"]).get(f"/api/v1/contacts/{contact['id']}/portal-url")
     assert parse_qs(urlparse(url.body["url"]).query) == {"email": [contact["email"]]}
     as_contact = client.as_(tokens["access_token"])

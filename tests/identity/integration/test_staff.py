@@ -7,15 +7,15 @@ from typing import Any
 from tests.identity.integration.conftest import (
     PASSWORD,
     Client,
-    Tap,
     new_email,
     sign_up,
     token_from,
 )
+from tests.support.capture import Capture
 
 
 async def invite(
-    client: Client, tap: Tap, owner: dict[str, Any], role: str = "member", email: str = ""
+    client: Client, captured: Capture, owner: dict[str, Any], role: str = "member", email: str = ""
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Invite a staff user; returns (their record, the SendInvitation command)."""
     email = email or new_email("staff")
@@ -23,15 +23,17 @@ async def invite(
         "/api/v1/staff", {"email": email, "name": "Sam Staff", "role": role}
     )
     assert answer.status == 201, answer.body
-    command = await tap.next(
+    command = await captured.next(
         "notify.send_invitation", lambda d: d["recipient_id"] == answer.body["id"]
     )
     return answer.body, command
 
 
-async def join(client: Client, tap: Tap, owner: dict[str, Any], role: str = "member") -> str:
+async def join(
+    client: Client, captured: Capture, owner: dict[str, Any], role: str = "member"
+) -> str:
     """Invite and register a staff user; returns their access token."""
-    _, command = await invite(client, tap, owner, role)
+    _, command = await invite(client, captured, owner, role)
     registered = await client.post(
         "/api/v1/auth/register", {"token": token_from(command["link"]), "password": PASSWORD}
     )
@@ -39,16 +41,20 @@ async def join(client: Client, tap: Tap, owner: dict[str, Any], role: str = "mem
     return registered.body["access_token"]
 
 
-async def test_invited_staff_register_and_sign_in(client: Client, tap: Tap) -> None:
+async def test_invited_staff_register_and_sign_in(client: Client, captured: Capture) -> None:
     owner = await sign_up(client)
-    staff, command = await invite(client, tap, owner, "admin")
+    staff, command = await invite(client, captured, owner, "admin")
     assert staff["role"] == "admin"
     assert staff["registered"] is False
     assert command["link"].startswith("http")
     assert command["email"] == staff["email"]
-    created = await tap.next("identity.staff.created", lambda d: d["staff_id"] == staff["id"])
+    created = await captured.next("identity.staff.created", lambda d: d["staff_id"] == staff["id"])
     assert created["role"] == "admin"
-    assert all("token" not in str(m.data) for m in tap.messages if m.type.startswith("identity."))
+    assert all(
+        "token" not in str(m["data"])
+        for m in captured.messages
+        if m["type"].startswith("identity.")
+    )
     token = token_from(command["link"])
     registered = await client.post("/api/v1/auth/register", {"token": token, "password": PASSWORD})
     assert registered.body["context"]["role"] == "admin"
@@ -78,15 +84,15 @@ async def test_staff_invitation_refuses_bad_input(client: Client, sql) -> None:
     assert await sql.fetchval("SELECT count(*) FROM accounts") == 1
 
 
-async def test_role_rules(client: Client, tap: Tap) -> None:
+async def test_role_rules(client: Client, captured: Capture) -> None:
     owner = await sign_up(client)
-    admin_token = await join(client, tap, owner, "admin")
+    admin_token = await join(client, captured, owner, "admin")
     as_admin = client.as_(admin_token)
-    member, _ = await invite(client, tap, owner, "member")
+    member, _ = await invite(client, captured, owner, "member")
     promoted = await as_admin.patch(f"/api/v1/staff/{member['id']}", {"role": "admin"})
     assert promoted.status == 200
     assert promoted.body["role"] == "admin"
-    updated = await tap.next("identity.staff.updated", lambda d: d["staff_id"] == member["id"])
+    updated = await captured.next("identity.staff.updated", lambda d: d["staff_id"] == member["id"])
     assert updated["role"] == "admin"
     to_owner = await as_admin.patch(f"/api/v1/staff/{member['id']}", {"role": "owner"})
     assert to_owner.status == 403
@@ -94,16 +100,16 @@ async def test_role_rules(client: Client, tap: Tap) -> None:
         f"/api/v1/staff/{owner['owner_id']}", {"role": "admin"}
     )
     assert last.status == 409
-    member_token = await join(client, tap, owner, "member")
+    member_token = await join(client, captured, owner, "member")
     by_member = await client.as_(member_token).post(
         "/api/v1/staff", {"email": new_email(), "name": "N", "role": "member"}
     )
     assert by_member.status == 403
 
 
-async def test_deactivation_ends_sessions_at_once(client: Client, tap: Tap) -> None:
+async def test_deactivation_ends_sessions_at_once(client: Client, captured: Capture) -> None:
     owner = await sign_up(client)
-    token = await join(client, tap, owner, "member")
+    token = await join(client, captured, owner, "member")
     me = await client.as_(token).get("/api/v1/me")
     assert me.status == 200
     staff_id = me.body["context"]["person_id"]
@@ -111,14 +117,16 @@ async def test_deactivation_ends_sessions_at_once(client: Client, tap: Tap) -> N
     assert off.status == 200
     assert off.body["active"] is False
     assert (await client.as_(token).get("/api/v1/me")).status == 401
-    await tap.next("identity.staff.deactivated", lambda d: d["staff_id"] == staff_id)
+    await captured.next("identity.staff.deactivated", lambda d: d["staff_id"] == staff_id)
     listed = await client.as_(owner["token"]).get("/api/v1/staff")
     assert {s["id"]: s["active"] for s in listed.body["items"]}[staff_id] is False
 
 
-async def test_one_account_two_firms_and_context_switching(client: Client, tap: Tap) -> None:
+async def test_one_account_two_firms_and_context_switching(
+    client: Client, captured: Capture
+) -> None:
     first, second = await sign_up(client, name="First AB"), await sign_up(client, name="Second AB")
-    staff, command = await invite(client, tap, second, "member", email=first["email"])
+    staff, command = await invite(client, captured, second, "member", email=first["email"])
     assert command["existing_account"] is True
     assert staff["registered"] is False
     accepted = await client.post(
@@ -147,16 +155,16 @@ async def test_one_account_two_firms_and_context_switching(client: Client, tap: 
     assert elsewhere.status == 403
 
 
-async def test_members_see_only_assigned_clients(client: Client, tap: Tap) -> None:
+async def test_members_see_only_assigned_clients(client: Client, captured: Capture) -> None:
     owner = await sign_up(client)
     as_owner = client.as_(owner["token"])
-    member_token = await join(client, tap, owner, "member")
+    member_token = await join(client, captured, owner, "member")
     member_id = (await client.as_(member_token).get("/api/v1/me")).body["context"]["person_id"]
     mine = (await as_owner.post("/api/v1/clients", {"kind": "company", "name": "Mine AB"})).body
     other = (await as_owner.post("/api/v1/clients", {"kind": "company", "name": "Other AB"})).body
     assigned = await as_owner.put(f"/api/v1/staff/{member_id}/clients/{mine['id']}")
     assert assigned.status == 204
-    await tap.next("identity.staff.assigned", lambda d: d["client_id"] == mine["id"])
+    await captured.next("identity.staff.assigned", lambda d: d["client_id"] == mine["id"])
     as_member = client.as_(member_token)
     listed = await as_member.get("/api/v1/clients")
     assert [c["name"] for c in listed.body["items"]] == ["Mine AB"]
@@ -167,13 +175,15 @@ async def test_members_see_only_assigned_clients(client: Client, tap: Tap) -> No
     unassigned = await as_owner.delete(f"/api/v1/staff/{member_id}/clients/{mine['id']}")
     assert unassigned.status == 204
     assert (await as_member.get(f"/api/v1/clients/{mine['id']}")).status == 404
-    await tap.next("identity.staff.unassigned", lambda d: d["client_id"] == mine["id"])
+    await captured.next("identity.staff.unassigned", lambda d: d["client_id"] == mine["id"])
 
 
-async def test_members_create_contacts_only_for_their_clients(client: Client, tap: Tap) -> None:
+async def test_members_create_contacts_only_for_their_clients(
+    client: Client, captured: Capture
+) -> None:
     owner = await sign_up(client)
     as_owner = client.as_(owner["token"])
-    member_token = await join(client, tap, owner, "member")
+    member_token = await join(client, captured, owner, "member")
     member_id = (await client.as_(member_token).get("/api/v1/me")).body["context"]["person_id"]
     mine = (await as_owner.post("/api/v1/clients", {"kind": "company", "name": "Mine AB"})).body
     other = (await as_owner.post("/api/v1/clients", {"kind": "company", "name": "Other AB"})).body

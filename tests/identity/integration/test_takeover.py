@@ -13,7 +13,6 @@ from tests.identity.integration.conftest import (
     FAST,
     PASSWORD,
     Client,
-    Tap,
     allow_eid,
     new_email,
     sign_up,
@@ -21,6 +20,7 @@ from tests.identity.integration.conftest import (
 )
 from tests.identity.integration.test_portal_settings import put_settings
 from tests.identity.integration.test_totp import code
+from tests.support.capture import Capture
 from tests.support.infra import wait_until
 from tests.support.services import serve
 
@@ -83,11 +83,11 @@ async def test_a_secret_link_for_a_contact_with_the_victims_email_reaches_only_t
 
 
 async def test_an_invitation_to_the_victims_email_links_nothing_until_they_open_it(
-    client: Client, tap: Tap
+    client: Client, captured: Capture
 ) -> None:
     victim, attacker = await victim_and_attacker(client)
     contact = await planted_contact(client, attacker, email=victim["email"])
-    await tap.next("notify.send_invitation", lambda d: d["recipient_id"] == contact["id"])
+    await captured.next("notify.send_invitation", lambda d: d["recipient_id"] == contact["id"])
     own = await client.post(
         "/api/v1/auth/sign-in", {"email": victim["email"], "password": PASSWORD}
     )
@@ -100,12 +100,14 @@ async def test_an_invitation_to_the_victims_email_links_nothing_until_they_open_
 
 
 async def test_an_invitation_link_dies_when_the_firm_points_the_contact_elsewhere(
-    client: Client, tap: Tap
+    client: Client, captured: Capture
 ) -> None:
     victim, attacker = await victim_and_attacker(client)
     mailbox = new_email("attacker")
     contact = await planted_contact(client, attacker, email=mailbox)
-    sent = await tap.next("notify.send_invitation", lambda d: d["recipient_id"] == contact["id"])
+    sent = await captured.next(
+        "notify.send_invitation", lambda d: d["recipient_id"] == contact["id"]
+    )
     # The link reached the attacker's own mailbox; now the contact is given the victim's email.
     moved = await client.as_(attacker["token"]).patch(
         f"/api/v1/contacts/{contact['id']}", {"email": victim["email"]}
@@ -154,7 +156,7 @@ async def test_eid_start_answers_alike_for_known_and_unknown_numbers(client: Cli
     assert set(known.body) == set(unknown.body) == {"order_ref", "auto_start_token"}
 
 
-async def test_eid_stays_off_without_a_provider(env, tap: Tap) -> None:
+async def test_eid_stays_off_without_a_provider(env, captured: Capture) -> None:
     settings = await env.settings(IdentitySettings, **FAST, eid_provider="none")
     async with serve(create_app(settings)) as running:
         client = Client(running)
@@ -178,12 +180,12 @@ async def totp_on(client: Client, owner: dict) -> str:
 
 
 async def test_a_magic_link_into_a_staff_context_with_totp_asks_for_the_code(
-    client: Client, tap: Tap
+    client: Client, captured: Capture
 ) -> None:
     owner = await sign_up(client)
     secret = await totp_on(client, owner)
     await client.post("/api/v1/auth/magic-link", {"email": owner["email"]})
-    sent = await tap.next("notify.send_magic_link", lambda d: d["email"] == owner["email"])
+    sent = await captured.next("notify.send_magic_link", lambda d: d["email"] == owner["email"])
     waiting = await client.post(
         "/api/v1/auth/magic-link/sign-in", {"token": token_from(sent["link"])}
     )
@@ -218,13 +220,15 @@ async def test_a_challenge_dies_after_a_few_wrong_codes(client: Client) -> None:
 
 
 async def test_switching_into_a_staff_membership_with_totp_needs_the_code(
-    client: Client, tap: Tap
+    client: Client, captured: Capture
 ) -> None:
     first, second = await sign_up(client, name="First AB"), await sign_up(client, name="Second AB")
     secret = await totp_on(client, second)
     # The second firm's owner is also a customer of the first, signed in there as a contact.
     contact = await planted_contact(client, first, email=second["email"])
-    sent = await tap.next("notify.send_invitation", lambda d: d["recipient_id"] == contact["id"])
+    sent = await captured.next(
+        "notify.send_invitation", lambda d: d["recipient_id"] == contact["id"]
+    )
     accepted = await client.post(
         "/api/v1/auth/invitation/accept", {"token": token_from(sent["link"])}
     )
@@ -243,7 +247,7 @@ async def test_switching_into_a_staff_membership_with_totp_needs_the_code(
 
 
 async def test_signing_up_with_someones_email_tells_nothing_and_creates_nothing(
-    client: Client, tap: Tap, sql
+    client: Client, captured: Capture, sql
 ) -> None:
     victim = await sign_up(client)
     firms_before = await sql.fetchval("SELECT count(*) FROM firms")
@@ -254,7 +258,9 @@ async def test_signing_up_with_someones_email_tells_nothing_and_creates_nothing(
     assert taken.body == fresh.body
     assert await sql.fetchval("SELECT count(*) FROM firms") == firms_before
     # Only the mailbox's owner gets the link, and even they confirm with the account's password.
-    mail = await tap.next("notify.send_sign_up_link", lambda d: d["firm_name"] == "Imposter AB")
+    mail = await captured.next(
+        "notify.send_sign_up_link", lambda d: d["firm_name"] == "Imposter AB"
+    )
     assert mail["existing_account"] is True
     token = token_from(mail["link"])
     guess = await client.post("/api/v1/firms/confirm", {"token": token, "password": "a guess " * 3})
@@ -265,7 +271,7 @@ async def test_signing_up_with_someones_email_tells_nothing_and_creates_nothing(
     assert own.body["firm"]["name"] == "Imposter AB"
 
 
-async def test_a_stranger_cannot_lock_an_account_out(env, tap: Tap) -> None:
+async def test_a_stranger_cannot_lock_an_account_out(env, captured: Capture) -> None:
     settings = await env.settings(IdentitySettings, **FAST, trusted_proxies=["127.0.0.1/32"])
 
     async def sign_in(running, body: dict, caller: str) -> int:  # type: ignore[no-untyped-def]
@@ -282,7 +288,9 @@ async def test_a_stranger_cannot_lock_an_account_out(env, tap: Tap) -> None:
         assert await sign_in(running, right, "198.51.100.7") == 200
 
 
-async def test_mail_sending_endpoints_are_limited_per_target_across_replicas(env, tap: Tap) -> None:
+async def test_mail_sending_endpoints_are_limited_per_target_across_replicas(
+    env, captured: Capture
+) -> None:
     settings = await env.settings(IdentitySettings, **(FAST | {"mail_per_target": 2}))
     async with serve(create_app(settings)) as first, serve(create_app(settings)) as second:
         email = {"email": new_email()}
@@ -296,7 +304,7 @@ async def test_mail_sending_endpoints_are_limited_per_target_across_replicas(env
     assert answers[2].headers["Content-Type"].startswith("application/problem+json")
 
 
-async def test_eid_start_is_limited_per_number(env, tap: Tap) -> None:
+async def test_eid_start_is_limited_per_number(env, captured: Capture) -> None:
     settings = await env.settings(IdentitySettings, **(FAST | {"eid_per_number": 1}))
     async with serve(create_app(settings)) as running:
         client = Client(running)
@@ -315,7 +323,7 @@ async def test_a_session_ends_at_its_absolute_lifetime(client: Client, sql) -> N
 
 
 async def test_a_password_is_rehashed_when_the_argon2_parameters_change(
-    env, tap: Tap, sql_for
+    env, captured: Capture, sql_for
 ) -> None:
     weak = await env.settings(IdentitySettings, **FAST)
     async with serve(create_app(weak)) as running:
@@ -332,11 +340,11 @@ async def test_a_password_is_rehashed_when_the_argon2_parameters_change(
 
 
 async def test_an_account_accepts_an_invitation_to_its_own_address_from_inside(
-    client: Client, tap: Tap
+    client: Client, captured: Capture
 ) -> None:
     person, bureau = await sign_up(client, name="Own AB"), await sign_up(client, name="Bureau AB")
     contact = await planted_contact(client, bureau, email=person["email"])
-    await tap.next("notify.send_invitation", lambda d: d["recipient_id"] == contact["id"])
+    await captured.next("notify.send_invitation", lambda d: d["recipient_id"] == contact["id"])
     as_person = client.as_(person["token"])
     pending = (await as_person.get("/api/v1/me/invitations")).body["items"]
     assert [(p["firm_name"], p["kind"]) for p in pending] == [("Bureau AB", "contact")]

@@ -1,6 +1,6 @@
-"""A notify service (or two replicas) on this test's database and bus, the session's real SMTP
-server, and helpers that publish identity's, documents' and signing's messages the way their
-producers do (envelopes on the events exchange, commands on the commands exchange)."""
+"""A notify service (or two replicas) in the shared test world (tests/support/world.py), the
+session's real SMTP server, and the people notify learns of from identity's events, published
+as identity does; commands go to notify's queue as identity and signing send them."""
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -8,7 +8,6 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
-import aio_pika
 import pytest
 
 from deploy.local.mail import MailCatcher
@@ -16,11 +15,11 @@ from services.notify.app import create_app
 from services.notify.settings import NotifySettings
 from shared.bus import Bus, BusNames
 from shared.events import identity
-from shared.events.base import Command, Envelope, Event
-from shared.service import DB
-from tests.support.infra import wait_until
+from shared.events.base import Command, Envelope
+from tests.support.capture import Capture
 from tests.support.services import Environment, Running, serve
-from tests.support.tokens import JwksServer, mint
+from tests.support.tokens import JwksServer
+from tests.support.world import World, amqp_message
 
 FAST = {
     "retry_base_seconds": 0.2,
@@ -31,46 +30,20 @@ FAST = {
 }
 
 
-@dataclass
-class Notify:
-    replicas: list[Running]
+@dataclass(kw_only=True)
+class Notify(World):
+    replicas: list[Running] = field(default_factory=list)
     settings: NotifySettings
-    bus: Bus
-    jwks: JwksServer
     smtp: MailCatcher
-    firm_id: uuid.UUID = field(default_factory=uuid.uuid4)
 
-    @property
-    def http(self) -> Any:
-        return self.replicas[0].http
-
-    async def sql(self, query: str, *args: Any) -> list[Any]:
-        async with self.replicas[0].app[DB].transaction() as conn:
-            return await conn.fetch(query, *args)
-
-    async def publish(self, body: Event, *, actor: uuid.UUID | None = None) -> Envelope:
-        envelope = Envelope.wrap(body, firm_id=self.firm_id, actor=actor)
-        await self.publish_envelope(envelope)
-        return envelope
-
-    async def publish_envelope(self, envelope: Envelope) -> None:
-        await self.bus.publish(self.bus.names.events, envelope.type, _amqp(envelope))
+    async def firm_opened(self, firm_id: uuid.UUID) -> bool:
+        return bool(await self.sql("SELECT 1 FROM firms WHERE firm_id = $1", firm_id))
 
     async def command(self, body: Command, *, firm_id: uuid.UUID | None = None) -> Envelope:
+        """Send a command to notify as identity or signing does."""
         envelope = Envelope.wrap(body, firm_id=firm_id, actor=None)
-        await self.bus.publish(self.bus.names.commands, "notify", _amqp(envelope))
+        await self.bus.publish(self.bus.names.commands, "notify", amqp_message(envelope))
         return envelope
-
-    def auth(self, user_id: uuid.UUID, kind: str = "contact") -> dict[str, str]:
-        role = "member" if kind == "staff" else None
-        token = mint(self.jwks.keys[0], sub=user_id, firm_id=self.firm_id, kind=kind, role=role)
-        return {"Authorization": f"Bearer {token}"}
-
-    async def firm(self, name: str = "Bokföring AB") -> None:
-        await self.publish(identity.FirmCreated(
-            firm_id=self.firm_id, name=name, country="SE", plan="partner",
-            default_language="sv", owner_id=uuid.uuid4(),
-        ))  # fmt: skip
 
     async def staff(self, role: str = "owner", language: str = "en") -> uuid.UUID:
         staff_id = uuid.uuid4()
@@ -112,17 +85,23 @@ class Notify:
             relationships = await self.sql("SELECT count(*) AS n FROM relationships")
             return rows[0]["n"] >= people and access[0]["n"] == relationships[0]["n"]
 
-        await wait_until(known)
+        await self.until(known)
+
+    async def delivered(self, *messages: Envelope) -> None:
+        """Wait until notify has handled these messages (their ids in its inbox, recorded with
+        their effects) and no mail is left queued: every mail they caused has gone out, so
+        one that should not have would be at the SMTP server by now."""
+        ids = [m.id for m in messages]
+
+        async def done() -> bool:
+            handled = await self.sql("SELECT 1 FROM inbox WHERE message_id = ANY($1)", ids)
+            queued = await self.sql("SELECT 1 FROM deliveries WHERE state = 'queued'")
+            return len(handled) == len(ids) and not queued
+
+        await self.until(done, timeout=20)
 
     def mails_to(self, address: str) -> list[Any]:
         return [m for m in self.smtp.messages if m["To"] == address]
-
-
-def _amqp(envelope: Envelope) -> aio_pika.Message:
-    return aio_pika.Message(
-        envelope.model_dump_json().encode(), message_id=str(envelope.id),
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-    )  # fmt: skip
 
 
 StartNotify = Callable[..., Awaitable[Notify]]
@@ -130,7 +109,7 @@ StartNotify = Callable[..., Awaitable[Notify]]
 
 @pytest.fixture
 async def start_notify(
-    env: Environment, jwks: JwksServer, smtp: MailCatcher
+    env: Environment, jwks: JwksServer, smtp: MailCatcher, captured: Capture
 ) -> AsyncIterator[StartNotify]:
     smtp.clear()
     async with AsyncExitStack() as stack:
@@ -145,7 +124,10 @@ async def start_notify(
             bus = Bus(first.amqp_url, BusNames(first.bus_namespace), name="test")
             await bus.start()
             stack.push_async_callback(bus.stop)
-            return Notify(running, first, bus, jwks, smtp)
+            return Notify(
+                service=running[0], bus=bus, captured=captured, jwks=jwks, replicas=running,
+                settings=first, smtp=smtp,
+            )  # fmt: skip
 
         yield start
 

@@ -16,7 +16,6 @@ from deploy.local.ports import free_port
 from shared.events import notify as commands
 from shared.events import signing
 from tests.notify.integration.conftest import Notify, StartNotify
-from tests.support.bus import settle
 from tests.support.infra import wait_until
 
 SOON = datetime.now(UTC) + timedelta(minutes=15)
@@ -121,7 +120,7 @@ async def test_smtp_outage_mails_are_retried_none_lost_none_twice(
     finally:
         outage.up()
     await wait_until(lambda: len(outage.messages) >= 6, timeout=20)
-    await settle(1.5)
+    await notify.delivered()
     assert sorted(m["To"] for m in outage.messages) == ["first@example.test", *later]
     rows = await deliveries(notify)
     assert {r["state"] for r in rows} == {"sent"}
@@ -192,7 +191,7 @@ async def test_no_secret_reaches_the_logs(
 
 
 async def test_a_withdrawn_signing_tells_the_party_in_their_language(notify: Notify) -> None:
-    await notify.firm("Revisorerna AB")
+    await notify.open_firm(firm_id=notify.firm_id, name="Revisorerna AB")
     await wait_until(lambda: notify.sql("SELECT 1 FROM firms"))
     withdrawn = signing.SendSigningCancelled(
         signing_id=uuid.uuid4(), party_id=uuid.uuid4(), email="bo@kund.example", name="Bo Berg",

@@ -5,7 +5,6 @@ import uuid
 
 from shared.events import documents, identity
 from tests.notify.integration.conftest import Notify, StartNotify
-from tests.support.bus import settle
 from tests.support.infra import wait_until
 
 
@@ -26,14 +25,16 @@ async def _count(notify: Notify, table: str, n: int) -> bool:
 async def choose(notify: Notify, user: uuid.UUID, documents_choice: str) -> None:
     body = {"categories": {"documents": documents_choice}}
     url = "/api/v1/me/notification-preferences"
-    async with notify.http.patch(url, json=body, headers=notify.auth(user)) as response:
+    async with notify.http.patch(
+        url, json=body, headers=notify.contact_token(contact_id=user)
+    ) as response:
         assert response.status == 200, await response.text()
 
 
 async def test_fan_out_respects_each_recipients_choice_and_skips_the_uploader(
     notify: Notify,
 ) -> None:
-    await notify.firm()
+    await notify.open_firm(firm_id=notify.firm_id)
     client = await notify.client()
     uploader = await notify.staff("owner")
     now, off, digest = [await notify.contact(client, ["operational"]) for _ in range(3)]
@@ -44,7 +45,7 @@ async def test_fan_out_respects_each_recipients_choice_and_skips_the_uploader(
     event = await notify.publish(uploaded(client, [now, off, digest]), actor=uploader)
 
     await wait_until(lambda: len(notify.smtp.messages) >= 1)
-    await settle(1.0)
+    await notify.delivered(event)
     assert [m["To"] for m in notify.smtp.messages] == [f"{now}@client.test"]
     feed = await notify.sql(
         "SELECT user_id, delivery FROM notifications WHERE event_id = $1", event.id
@@ -60,7 +61,7 @@ async def test_one_email_per_recipient_with_duplicates_and_two_replicas(
     start_notify: StartNotify,
 ) -> None:
     notify = await start_notify(replicas=2)
-    await notify.firm()
+    await notify.open_firm(firm_id=notify.firm_id)
     client = await notify.client()
     uploader = await notify.contact(client, ["operational"])
     owner = await notify.staff("owner")
@@ -73,7 +74,7 @@ async def test_one_email_per_recipient_with_duplicates_and_two_replicas(
 
     expected = {f"{c}@client.test" for c in audience[1:]}
     await wait_until(lambda: len(notify.smtp.messages) >= len(expected))
-    await settle(1.5)
+    await notify.delivered(envelope)
     received = [m["To"] for m in notify.smtp.messages]
     assert sorted(received) == sorted(expected)
     assert len({m["Message-ID"] for m in notify.smtp.messages}) == len(expected)
@@ -88,7 +89,7 @@ async def test_one_email_per_recipient_with_duplicates_and_two_replicas(
 async def test_a_staff_owner_gets_uploads_in_swedish_with_the_firm_and_portal(
     notify: Notify,
 ) -> None:
-    await notify.firm("Revision & Co")
+    await notify.open_firm(firm_id=notify.firm_id, name="Revision & Co")
     client = await notify.client("<script>alert(1)</script>")
     owner = await notify.staff("owner", language="sv")
     await notify.settled(people=1)
@@ -111,7 +112,7 @@ async def test_a_staff_owner_gets_uploads_in_swedish_with_the_firm_and_portal(
 async def choose_staff_immediate(notify: Notify, staff_id: uuid.UUID) -> None:
     body = {"categories": {"documents": "immediate"}}
     url = "/api/v1/me/notification-preferences"
-    headers = notify.auth(staff_id, kind="staff")
+    headers = notify.staff_token(role="member", user_id=staff_id)
     async with notify.http.patch(url, json=body, headers=headers) as response:
         assert response.status == 200
 
@@ -119,7 +120,7 @@ async def choose_staff_immediate(notify: Notify, staff_id: uuid.UUID) -> None:
 async def test_a_customer_who_registers_is_announced_to_the_staff_serving_their_client(
     notify: Notify,
 ) -> None:
-    await notify.firm()
+    await notify.open_firm(firm_id=notify.firm_id)
     served, other = await notify.client("Kund AB"), await notify.client("Annan AB")
     serving, elsewhere = await notify.staff("member"), await notify.staff("member")
     await notify.publish(identity.StaffAssigned(staff_id=serving, client_id=served))
@@ -128,10 +129,10 @@ async def test_a_customer_who_registers_is_announced_to_the_staff_serving_their_
     await notify.settled(people=3)
     await wait_until(lambda: _count(notify, "staff_assignments", 2))
 
-    await notify.publish(identity.ContactRegistered(contact_id=contact), actor=contact)
+    registered = await notify.publish(identity.ContactRegistered(contact_id=contact), actor=contact)
 
     await wait_until(lambda: notify.mails_to(f"{serving}@firm.test"))
-    await settle(1.0)
+    await notify.delivered(registered)
     (mail,) = notify.smtp.messages
     assert mail["To"] == f"{serving}@firm.test"
     assert mail["Subject"] == "Erik Kund has joined the portal"

@@ -16,25 +16,31 @@ PREFS = "/api/v1/me/notification-preferences"
 
 async def test_preferences_default_per_kind_of_user_and_change(notify: Notify) -> None:
     staff, contact = uuid.uuid4(), uuid.uuid4()
-    async with notify.http.get(PREFS, headers=notify.auth(staff, "staff")) as response:
+    async with notify.http.get(
+        PREFS, headers=notify.staff_token(role="member", user_id=staff)
+    ) as response:
         assert (await response.json())["categories"]["documents"] == "daily_digest"
-    async with notify.http.get(PREFS, headers=notify.auth(contact)) as response:
+    async with notify.http.get(PREFS, headers=notify.contact_token(contact_id=contact)) as response:
         body = await response.json()
     assert body["categories"]["documents"] == "immediate"
     assert body["time_zone"] == "Europe/Stockholm"
     change = {"categories": {"signing": "off"}, "time_zone": "Europe/Madrid"}
-    async with notify.http.patch(PREFS, json=change, headers=notify.auth(contact)) as response:
+    async with notify.http.patch(
+        PREFS, json=change, headers=notify.contact_token(contact_id=contact)
+    ) as response:
         body = await response.json()
     assert (body["categories"]["signing"], body["time_zone"]) == ("off", "Europe/Madrid")
     bad = {"time_zone": "Mars/Olympus"}
-    async with notify.http.patch(PREFS, json=bad, headers=notify.auth(contact)) as response:
+    async with notify.http.patch(
+        PREFS, json=bad, headers=notify.contact_token(contact_id=contact)
+    ) as response:
         assert response.status == 422
     async with notify.http.get(PREFS) as response:
         assert response.status == 401
 
 
 async def test_feed_lists_my_notifications_and_marks_them_read(notify: Notify) -> None:
-    await notify.firm()
+    await notify.open_firm(firm_id=notify.firm_id)
     client = await notify.client()
     ann = await notify.contact(client, ["operational"])
     bo = await notify.contact(client, ["operational"])
@@ -43,21 +49,27 @@ async def test_feed_lists_my_notifications_and_marks_them_read(notify: Notify) -
     await notify.publish(uploaded(client, [ann], name="Two.pdf"))
     await wait_until(lambda: len(notify.smtp.messages) == 3)
 
-    async with notify.http.get("/api/v1/notifications", headers=notify.auth(ann)) as response:
+    async with notify.http.get(
+        "/api/v1/notifications", headers=notify.contact_token(contact_id=ann)
+    ) as response:
         feed = await response.json()
     assert feed["unread"] == 2
     assert sorted(i["title"].split(": ")[1] for i in feed["items"]) == ["One.pdf", "Two.pdf"]
     first = feed["items"][0]["id"]
     for user, status in ((bo, 404), (ann, 204)):
         url = f"/api/v1/notifications/{first}/read"
-        async with notify.http.post(url, headers=notify.auth(user)) as response:
+        async with notify.http.post(url, headers=notify.contact_token(contact_id=user)) as response:
             assert response.status == status
     query = "/api/v1/notifications?unread_only=true"
-    async with notify.http.get(query, headers=notify.auth(ann)) as response:
+    async with notify.http.get(query, headers=notify.contact_token(contact_id=ann)) as response:
         assert (await response.json())["unread"] == 1
-    async with notify.http.post("/api/v1/notifications/read", headers=notify.auth(ann)) as r:
+    async with notify.http.post(
+        "/api/v1/notifications/read", headers=notify.contact_token(contact_id=ann)
+    ) as r:
         assert r.status == 204
-    async with notify.http.get("/api/v1/notifications", headers=notify.auth(ann)) as response:
+    async with notify.http.get(
+        "/api/v1/notifications", headers=notify.contact_token(contact_id=ann)
+    ) as response:
         assert (await response.json())["unread"] == 0
 
 
@@ -70,13 +82,15 @@ async def test_openapi_documents_preferences_and_feed(notify: Notify) -> None:
 
 async def test_daily_digest_lists_waiting_entries_once(start_notify: StartNotify) -> None:
     notify = await start_notify(digest_hour=0, digest_check_seconds=0.3)
-    await notify.firm()
+    await notify.open_firm(firm_id=notify.firm_id)
     client = await notify.client()
     digest = await notify.contact(client, ["operational"], language="de")
     quiet = await notify.contact(client, ["operational"])
     await notify.settled(people=2)
     async with notify.http.patch(
-        PREFS, json={"categories": {"documents": "daily_digest"}}, headers=notify.auth(digest)
+        PREFS,
+        json={"categories": {"documents": "daily_digest"}},
+        headers=notify.contact_token(contact_id=digest),
     ) as response:
         assert response.status == 200
     for name in ("A.pdf", "B.pdf"):
@@ -125,7 +139,7 @@ async def test_replica_keeps_the_newest_fact_whatever_the_arrival_order(notify: 
 
 
 async def test_client_wide_and_firm_notices_reach_the_right_roles(notify: Notify) -> None:
-    await notify.firm()
+    await notify.open_firm(firm_id=notify.firm_id)
     client = await notify.client()
     owner, member = await notify.staff("owner"), await notify.staff("member")
     operational = await notify.contact(client, ["operational"])
@@ -133,19 +147,19 @@ async def test_client_wide_and_firm_notices_reach_the_right_roles(notify: Notify
     answerer = await notify.contact(client, ["operational", "employee"])
     await notify.settled(people=5)
     document_id = uuid.uuid4()
-    await notify.publish(documents.ApprovalRequested(
+    requested = await notify.publish(documents.ApprovalRequested(
         approval_id=uuid.uuid4(), document_id=document_id, client_id=client,
         document_name="Avtal.pdf", message="", contacts=[answerer], first_answer_decides=True,
     ), actor=owner)  # fmt: skip
     await wait_until(lambda: notify.mails_to(f"{answerer}@client.test"))
-    await notify.publish(documents.ApprovalAnswered(
+    answered = await notify.publish(documents.ApprovalAnswered(
         approval_id=uuid.uuid4(), document_id=document_id, client_id=client,
         contact_id=answerer, answer="accepted", comment="ok", status="accepted",
     ), actor=answerer)  # fmt: skip
-    await notify.publish(billing.BalanceDepleted(reserved=0))
+    depleted = await notify.publish(billing.BalanceDepleted(reserved=0))
 
     await wait_until(lambda: len(notify.smtp.messages) == 4)
-    await settle(1.0)
+    await notify.delivered(requested, answered, depleted)
     got = sorted((m["To"].split("@")[0], m["Subject"]) for m in notify.smtp.messages)
     # The answerer is the actor; a member not assigned to the client does not see it; the
     # commercial contact is not told of operational matters.

@@ -1,15 +1,13 @@
-"""A world for signing tests on real servers: the signing app, the real billing app, the
-documents double (real bus + real S3), a capture of notify's commands and of public events."""
+"""The shared test world (tests/support/world.py) for signing: the signing app, the real billing
+app and the documents double (real bus + real S3), with signing's own calls."""
 
 import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import aio_pika
 import pytest
 from minio import Minio
 
@@ -19,46 +17,27 @@ from services.signing.app import SigningDeps
 from services.signing.app import create_app as signing_app
 from services.signing.settings import SigningSettings
 from shared.bus import Bus, BusNames
-from shared.bus.connection import close_connection
-from shared.bus.topology import declare_exchanges
-from shared.events.base import Envelope, Event
-from shared.events.identity import FirmCreated
 from shared.http.routing import DEPS
-from shared.service import DB
 from tests.signing.integration.documents_double import DocumentsDouble
 from tests.signing.pdfs import make_pdf
+from tests.support import world as support
 from tests.support.bankid import BankIdServer
 from tests.support.bus import kit_database
-from tests.support.infra import wait_until
+from tests.support.capture import capture
 from tests.support.services import Environment, Running, serve
-from tests.support.tokens import JwksServer, mint
+from tests.support.tokens import JwksServer
 
 
-@dataclass
-class Capture:
-    """Everything published in this namespace: public events and commands to notify."""
+@dataclass(kw_only=True)
+class World(support.World):
+    """The shared world with signing's own calls; `service` is signing."""
 
-    messages: list[dict[str, Any]] = field(default_factory=list)
-
-    def of(self, type_: str) -> list[dict[str, Any]]:
-        return [m["data"] for m in self.messages if m["type"] == type_]
-
-    def types(self) -> list[str]:
-        return [m["type"] for m in self.messages]
-
-
-@dataclass
-class World:
-    signing: Running
     billing: Running
     documents: DocumentsDouble
-    bus: Bus
-    captured: Capture
-    jwks: JwksServer
 
     @property
-    def http(self) -> Any:
-        return self.signing.http
+    def signing(self) -> Running:
+        return self.service
 
     @property
     def deps(self) -> SigningDeps:
@@ -67,35 +46,12 @@ class World:
         assert isinstance(deps, SigningDeps)
         return deps
 
-    async def sql(self, query: str, *args: Any, app: Any = None) -> Any:
-        async with (app or self.signing.app)[DB].transaction() as conn:
-            return await conn.fetch(query, *args)
-
-    async def publish(self, event: Event, firm_id: uuid.UUID) -> None:
-        envelope = Envelope.wrap(event, firm_id=firm_id, actor=None)
-        message = aio_pika.Message(
-            envelope.model_dump_json().encode(), message_id=str(envelope.id),
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        )  # fmt: skip
-        await self.bus.publish(self.bus.names.events, envelope.type, message)
-
-    async def open_firm(self) -> uuid.UUID:
-        """Sign a firm up the way identity does; billing opens its account with 2 credits."""
-        firm_id = uuid.uuid4()
-        created = FirmCreated(
-            firm_id=firm_id, name="Revisorerna AB", country="SE", plan="partner",
-            default_language="sv", owner_id=uuid.uuid4(),
-        )  # fmt: skip
-        await self.publish(created, firm_id)
-
-        async def opened() -> bool:
-            rows = await self.sql(
-                "SELECT 1 FROM accounts WHERE firm_id = $1", firm_id, app=self.billing.app
-            )
-            return bool(rows)
-
-        await wait_until(opened)
-        return firm_id
+    async def firm_opened(self, firm_id: uuid.UUID) -> bool:
+        """Billing opens the firm's account with 2 credits."""
+        rows = await self.sql(
+            "SELECT 1 FROM accounts WHERE firm_id = $1", firm_id, app=self.billing.app
+        )
+        return bool(rows)
 
     async def credits(self, firm_id: uuid.UUID) -> tuple[int, int]:
         (row,) = await self.sql(
@@ -103,21 +59,6 @@ class World:
             app=self.billing.app,
         )  # fmt: skip
         return row["credits"], row["credits_reserved"]
-
-    def staff(
-        self, firm_id: uuid.UUID, role: str = "owner", user_id: uuid.UUID | None = None
-    ) -> dict[str, str]:
-        token = mint(self.jwks.keys[0], sub=user_id, firm_id=firm_id, kind="staff", role=role)
-        return {"Authorization": f"Bearer {token}"}
-
-    def contact(
-        self, firm_id: uuid.UUID, contact_id: uuid.UUID, client_id: uuid.UUID
-    ) -> dict[str, str]:
-        token = mint(
-            self.jwks.keys[0], sub=contact_id, firm_id=firm_id, kind="contact", role=None,
-            client_id=str(client_id),
-        )  # fmt: skip
-        return {"Authorization": f"Bearer {token}"}
 
     async def pdf(self, firm_id: uuid.UUID, client_id: uuid.UUID, pages: int = 3) -> uuid.UUID:
         return await self.documents.add(firm_id, client_id, make_pdf(pages))
@@ -148,7 +89,7 @@ class World:
                 if m["type"] in kinds and m["data"]["email"] == email
             ]  # fmt: skip
 
-        await wait_until(lambda: len(links()) >= count)
+        await self.until(lambda: len(links()) >= count)
         return token_of(links()[count - 1])
 
     async def code(self, email: str, count: int = 1) -> str:
@@ -156,7 +97,7 @@ class World:
             return [d["code"] for d in self.captured.of("notify.send_signing_code")
                     if d["email"] == email]  # fmt: skip
 
-        await wait_until(lambda: len(codes()) >= count)
+        await self.until(lambda: len(codes()) >= count)
         return codes()[count - 1]
 
     def certificate_pem(self) -> bytes:
@@ -173,23 +114,6 @@ def token_of(link: str) -> str:
 
 def party(name: str, email: str, **extra: Any) -> dict[str, Any]:
     return {"name": name, "email": email, **extra}
-
-
-async def _capture(url: str, names: BusNames, stack: AsyncExitStack) -> Capture:
-    connection = await aio_pika.connect(url)
-    stack.push_async_callback(close_connection, connection)
-    channel = await connection.channel()
-    await declare_exchanges(channel, names)
-    queue = await channel.declare_queue(exclusive=True)
-    await queue.bind(names.events, routing_key="#")
-    await queue.bind(names.commands, routing_key="notify")
-    captured = Capture()
-
-    async def on(message: aio_pika.abc.AbstractIncomingMessage) -> None:
-        captured.messages.append(json.loads(message.body))
-
-    await queue.consume(on, no_ack=True)
-    return captured
 
 
 @pytest.fixture
@@ -221,7 +145,7 @@ async def start_world(
 ) -> World:
     settings = await env.settings(SigningSettings, **overrides)
     names = BusNames(settings.bus_namespace)
-    captured = await _capture(settings.amqp_url, names, stack)
+    captured = await stack.enter_async_context(capture(settings.amqp_url, names))
     billing = await stack.enter_async_context(
         serve(billing_app(await env.settings(BillingSettings)))
     )
@@ -236,4 +160,7 @@ async def start_world(
     stack.push_async_callback(documents.stop)
     signing = await stack.enter_async_context(serve(signing_app(settings)))
     await asyncio.sleep(0)
-    return World(signing, billing, documents, bus, captured, jwks)
+    return World(
+        service=signing, bus=bus, captured=captured, jwks=jwks, billing=billing,
+        documents=documents,
+    )  # fmt: skip

@@ -11,7 +11,7 @@ async def test_other_firms_unassigned_members_and_other_clients_contacts_see_not
     world: World,
 ) -> None:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner, contact = world.staff(firm), uuid.uuid4()
+    owner, contact = world.staff_token(firm), uuid.uuid4()
     await world.publish(
         ContactLinked(contact_id=contact, client_id=client, roles=["employee"], primary=True), firm
     )
@@ -24,25 +24,25 @@ async def test_other_firms_unassigned_members_and_other_clients_contacts_see_not
     await world.send(owner, created["id"])
     path = f"/api/v1/signings/{created['id']}"
     outsiders = {
-        "other firm": world.staff(uuid.uuid4()),
-        "member": world.staff(firm, role="member"),
-        "other client's contact": world.contact(firm, uuid.uuid4(), uuid.uuid4()),
-        "same client, not a party": world.contact(firm, uuid.uuid4(), client),
-        "party at another client": world.contact(firm, contact, uuid.uuid4()),
+        "other firm": world.staff_token(uuid.uuid4()),
+        "member": world.staff_token(firm, role="member"),
+        "other client's contact": world.contact_token(firm, uuid.uuid4(), uuid.uuid4()),
+        "same client, not a party": world.contact_token(firm, uuid.uuid4(), client),
+        "party at another client": world.contact_token(firm, contact, uuid.uuid4()),
     }
     for who, headers in outsiders.items():
         seen = await world.http.get(path, headers=headers)
         assert seen.status == 404, who
     listing = f"/api/v1/signings?client_id={client}"
-    for headers in (world.staff(uuid.uuid4()), world.staff(firm, role="member")):
+    for headers in (world.staff_token(uuid.uuid4()), world.staff_token(firm, role="member")):
         cancel = await world.http.post(f"{path}/cancel", json={}, headers=headers)
         assert cancel.status == 404
     # Another firm's owner sees all of *their* firm: this client has nothing there.
-    foreign = await world.http.get(listing, headers=world.staff(uuid.uuid4()))
-    unassigned = await world.http.get(listing, headers=world.staff(firm, role="member"))
+    foreign = await world.http.get(listing, headers=world.staff_token(uuid.uuid4()))
+    unassigned = await world.http.get(listing, headers=world.staff_token(firm, role="member"))
     assert (await foreign.json())["items"] == []
     assert unassigned.status == 404
-    as_contact = world.contact(firm, contact, client)
+    as_contact = world.contact_token(firm, contact, client)
     assert (await world.http.get(path, headers=as_contact)).status == 200
     contact_cancel = await world.http.post(f"{path}/cancel", json={}, headers=as_contact)
     assert contact_cancel.status == 403
@@ -51,9 +51,9 @@ async def test_other_firms_unassigned_members_and_other_clients_contacts_see_not
 async def test_a_member_sees_a_client_once_assigned(world: World) -> None:
     firm, client, member = await world.open_firm(), uuid.uuid4(), uuid.uuid4()
     created = await world.create(
-        world.staff(firm), await world.pdf(firm, client), [party("A", "a@x.se")]
+        world.staff_token(firm), await world.pdf(firm, client), [party("A", "a@x.se")]
     )
-    headers = world.staff(firm, role="member", user_id=member)
+    headers = world.staff_token(firm, role="member", user_id=member)
     before = await world.http.get(f"/api/v1/signings/{created['id']}", headers=headers)
     await world.publish(StaffAssigned(staff_id=member, client_id=client), firm)
     await wait_until(
@@ -74,11 +74,11 @@ async def test_a_contact_party_sees_the_request_in_needs_attention_until_signed(
     await wait_until(
         lambda: world.sql("SELECT 1 FROM relationships WHERE contact_id = $1", contact)
     )
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     created = await world.create(owner, await world.pdf(firm, client), [
         party("Kund", "kund@example.se", contact_id=str(contact)),
     ])  # fmt: skip
-    headers = world.contact(firm, contact, client)
+    headers = world.contact_token(firm, contact, client)
     await world.send(owner, created["id"])
     waiting = await (
         await world.http.get("/api/v1/signings/needs-attention", headers=headers)
@@ -95,7 +95,7 @@ async def test_a_contact_party_sees_the_request_in_needs_attention_until_signed(
 
 async def test_a_contact_not_linked_to_the_client_cannot_be_a_linked_party(world: World) -> None:
     firm, client = await world.open_firm(), uuid.uuid4()
-    problem = await world.create(world.staff(firm), await world.pdf(firm, client), [
+    problem = await world.create(world.staff_token(firm), await world.pdf(firm, client), [
         party("Stranger", "s@example.se", contact_id=str(uuid.uuid4())),
     ], expect=422)  # fmt: skip
     assert problem["field"] == "parties.0"

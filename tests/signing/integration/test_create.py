@@ -9,7 +9,7 @@ from tests.signing.pdfs import encrypt, make_pdf
 
 async def test_refusals_name_the_problem(world: World) -> None:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     text = await world.documents.add(firm, client, b"plain text", name="a.pdf")
     locked = await world.documents.add(firm, client, encrypt(make_pdf(2)))
     pdf = await world.pdf(firm, client)
@@ -33,7 +33,7 @@ async def test_refusals_name_the_problem(world: World) -> None:
 
 async def test_a_draft_follows_a_new_version_until_sent(world: World) -> None:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     document = await world.pdf(firm, client, pages=2)
     created = await world.create(owner, document, [party("A", "a@x.se")])
     await world.documents.add(firm, client, make_pdf(4), document_id=document)

@@ -13,7 +13,7 @@ from tests.support.infra import wait_until
 
 async def draft(world: World) -> tuple[uuid.UUID, dict[str, str], str]:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     created = await world.create(owner, await world.pdf(firm, client), [party("A", "a@x.se")])
     return firm, owner, created["id"]
 
@@ -57,7 +57,7 @@ async def test_cancel_before_anyone_signed_returns_the_credit_exactly_once(world
 
 async def test_cancel_after_someone_signed_keeps_the_credit_spent(world: World) -> None:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     created = await world.create(owner, await world.pdf(firm, client), [
         party("A", "a@x.se"), party("B", "b@x.se", order=2),
     ])  # fmt: skip
@@ -72,7 +72,7 @@ async def test_cancel_after_someone_signed_keeps_the_credit_spent(world: World) 
 
 async def test_an_empty_balance_is_refused_with_402_naming_how_to_top_up(world: World) -> None:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     ids = [
         (await world.create(owner, await world.pdf(firm, client), [party("A", "a@x.se")]))["id"]
         for _ in range(3)
@@ -91,7 +91,7 @@ async def test_an_empty_balance_is_refused_with_402_naming_how_to_top_up(world: 
 
 async def test_after_a_refusal_and_a_top_up_the_same_request_can_be_sent(world: World) -> None:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     ids = [
         (await world.create(owner, await world.pdf(firm, client), [party("A", "a@x.se")]))["id"]
         for _ in range(3)

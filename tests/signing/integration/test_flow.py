@@ -19,7 +19,7 @@ async def test_two_click_signers_in_order_complete_and_the_signed_pdf_comes_back
     world: World,
 ) -> None:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     document = await world.pdf(firm, client, pages=10)
     created = await world.create(owner, document, [
         party("Anna Andersson", "anna@example.se", order=1),

@@ -12,7 +12,6 @@ from services.signing import files
 from shared.service import SETTINGS, STORE
 from tests.signing.integration.conftest import World, party, token_of
 from tests.signing.integration.helpers import act
-from tests.support.bus import settle
 from tests.support.infra import wait_until
 
 
@@ -20,7 +19,7 @@ async def started(
     world: World, parties: list[dict[str, Any]]
 ) -> tuple[uuid.UUID, dict[str, str], dict[str, Any]]:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     created = await world.create(owner, await world.pdf(firm, client), parties)
     await world.send(owner, created["id"])
     return firm, owner, created
@@ -35,7 +34,7 @@ async def test_order_two_is_invited_only_after_all_of_order_one_signed_in_any_or
     ])  # fmt: skip
     a, b = await world.invitation("a@example.se"), await world.invitation("b@example.se")
     await act(world, b)
-    await settle()
+    await world.all_published()
     invited_early = [d["email"] for d in world.captured.of("notify.send_signing_invitation")]
     await act(world, a)
     c = await world.invitation("c@example.se")
@@ -51,7 +50,7 @@ async def test_an_approver_of_order_one_acts_before_the_signer_of_order_two(worl
         party("Approver", "ap@example.se", role="approver", order=1),
         party("Signer", "si@example.se", order=2),
     ])  # fmt: skip
-    await settle()
+    await world.all_published()
     assert {d["email"] for d in world.captured.of("notify.send_signing_invitation")} == {
         "ap@example.se"
     }
@@ -111,7 +110,7 @@ async def test_a_cancelled_request_tells_the_parties_who_were_sent_a_link(world:
     cancel = await world.http.post(f"/api/v1/signings/{created['id']}/cancel",
                                    json={"reason": "Wrong version"}, headers=owner)  # fmt: skip
     await wait_until(lambda: world.captured.of("notify.send_signing_cancelled"))
-    await settle()
+    await world.all_published()
 
     assert cancel.status == 200
     (told,) = world.captured.of("notify.send_signing_cancelled")

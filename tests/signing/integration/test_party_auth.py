@@ -16,7 +16,7 @@ from tests.support.services import serve
 
 async def invited(world: World, **extra: str) -> str:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     created = await world.create(owner, await world.pdf(firm, client), [
         party("P", "p@example.se", **extra),
     ])  # fmt: skip

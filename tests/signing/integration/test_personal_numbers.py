@@ -21,7 +21,7 @@ TYPED, NUMBER = "19800101-1234", "198001011234"
 
 async def _eid_signing(world: World) -> tuple[dict[str, str], dict[str, Any], str]:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     created = await world.create(owner, await world.pdf(firm, client), [
         party("E", "e@example.se", method="eid", personal_number=TYPED),
         party("V", "v@example.se", role="viewer"),

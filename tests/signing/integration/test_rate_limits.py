@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from tests.signing.integration.conftest import World, party, start_world
-from tests.support.bus import settle
 from tests.support.services import Environment
 from tests.support.tokens import JwksServer
 
@@ -25,7 +24,7 @@ async def limited(env: Environment, jwks: JwksServer, postgres: Any) -> AsyncIte
 
 async def _links(world: World, method: str, *emails: str) -> list[str]:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     extra = {"personal_number": "19800101-1234"} if method == "eid" else {}
     parties = [party(e.split("@")[0], e, method=method, **extra) for e in emails]
     created = await world.create(owner, await world.pdf(firm, client), parties)
@@ -41,7 +40,7 @@ async def test_a_party_is_sent_only_so_many_codes_whatever_the_address(limited: 
     a, b = await _links(limited, "email_otp", "a@example.se", "b@example.se")
     answers = [await _ask(limited, a, "code", f"203.0.113.{n}") for n in range(3)]
     other_party = await _ask(limited, b, "code", "203.0.113.9")
-    await settle()
+    await limited.all_published()
 
     assert [r.status for r in answers] == [201, 201, 429]
     refused = answers[2]

@@ -23,7 +23,7 @@ def audit_text(pdf: bytes, original_pages: int) -> str:
 
 async def sign_all(world: World, language: str) -> tuple[bytes, bytes]:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     original = make_pdf(10)
     document = await world.documents.add(firm, client, original)
     created = await world.create(owner, document, [

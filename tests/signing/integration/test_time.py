@@ -11,7 +11,7 @@ from tests.support.infra import wait_until
 
 async def sent(world: World, **extra: object) -> tuple[dict[str, str], str]:
     firm, client = await world.open_firm(), uuid.uuid4()
-    owner = world.staff(firm)
+    owner = world.staff_token(firm)
     created = await world.create(
         owner, await world.pdf(firm, client), [party("A", "a@x.se"), party("B", "b@x.se")],
         **extra,
