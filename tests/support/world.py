@@ -55,6 +55,11 @@ class World:
         rows = await self.sql(query, *args, app=app)
         return rows[0] if rows else None
 
+    async def value(self, query: str, *args: Any, app: web.Application | None = None) -> Any:
+        """The first column of the first row of a query, or None."""
+        found = await self.row(query, *args, app=app)
+        return None if found is None else found[0]
+
     async def present(self, query: str, *args: Any, app: web.Application | None = None) -> None:
         """Wait until a query returns a row."""
 

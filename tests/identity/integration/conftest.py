@@ -1,19 +1,23 @@
-"""An identity service per test on its own database and bus namespace, the shared capture of
-every event and every command to notify (tests/support/capture.py), and HTTP as someone."""
+"""An identity service per test in the shared test world (tests/support/world.py), with
+identity's own calls: HTTP as someone (with the tokens identity itself issues), and a firm
+signed up from the link it mails."""
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
-import asyncpg
 import pytest
 
 from services.identity.app import create_app
 from services.identity.settings import IdentitySettings
+from shared.bus import Bus, BusNames
 from tests.support.capture import Capture
 from tests.support.names import unique
-from tests.support.services import Environment, Running, serve
+from tests.support.services import Environment, serve
+from tests.support.tokens import JwksServer
+from tests.support.world import World
 
 # Cheap hashing keeps tests fast; the benchmark measures the production parameters.
 FAST = {
@@ -30,35 +34,6 @@ FAST = {
 PASSWORD = "a long enough passphrase"
 
 
-_CURRENT: list[Capture] = []  # the test's capture, where `sign_up` reads the mails it gets
-
-
-@pytest.fixture
-def captured(captured: Capture) -> Iterator[Capture]:
-    """The shared capture (tests/conftest.py), also known to `sign_up`."""
-    _CURRENT.append(captured)
-    yield captured
-    _CURRENT.remove(captured)
-
-
-@pytest.fixture
-async def settings(env: Environment) -> IdentitySettings:
-    return await env.settings(IdentitySettings, **FAST)
-
-
-@pytest.fixture
-async def identity(settings: IdentitySettings, captured: Capture) -> AsyncIterator[Running]:
-    async with serve(create_app(settings)) as running:
-        yield running
-
-
-@pytest.fixture
-async def sql(settings: IdentitySettings) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(settings.dsn)
-    yield conn
-    await conn.close()
-
-
 @dataclass
 class Answer:
     status: int
@@ -66,19 +41,19 @@ class Answer:
     headers: dict[str, str]
 
 
-class Client:
-    """HTTP against the running service, optionally as someone."""
+@dataclass(kw_only=True)
+class Identity(World):
+    settings: IdentitySettings
+    bearer: str | None = None  # the access token its HTTP calls carry, as identity issued it
 
-    def __init__(self, running: Running, token: str | None = None) -> None:
-        self.running = running
-        self.token = token
-
-    def as_(self, token: str | None) -> "Client":
-        return Client(self.running, token)
+    # --- HTTP as someone ------------------------------------------------------------------
+    def as_(self, token: str | None) -> "Identity":
+        """The same world, calling as the holder of `token` (or as no one)."""
+        return replace(self, bearer=token)
 
     async def call(self, method: str, path: str, body: Any = None, **params: Any) -> Answer:
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        async with self.running.http.request(
+        headers = {"Authorization": f"Bearer {self.bearer}"} if self.bearer else {}
+        async with self.http.request(
             method, path, json=body, headers=headers, params=params or None
         ) as response:
             text = await response.text()
@@ -100,65 +75,79 @@ class Client:
     async def delete(self, path: str) -> Answer:
         return await self.call("DELETE", path)
 
+    # --- signing up -----------------------------------------------------------------------
+    async def sign_up(self, password: str = PASSWORD, **overrides: Any) -> dict[str, Any]:
+        """A firm signed up as its owner would: the form, then the link from the mail."""
+        body = {
+            "name": "Bokföring AB",
+            "country": "SE",
+            "plan": "bureau",
+            "owner_name": "Olga Owner",
+            "owner_email": new_email("owner"),
+        } | overrides
+        answer = await self.post("/api/v1/firms", body)
+        assert answer.status == 202, answer.body
+        token = await self.sign_up_token(body["owner_email"])
+        answer = await self.post("/api/v1/firms/confirm", {"token": token, "password": password})
+        assert answer.status == 201, answer.body
+        return answer.body | {
+            "email": body["owner_email"],
+            "token": answer.body["tokens"]["access_token"],
+        }
+
+    async def sign_up_token(self, email: str) -> str:
+        """The token of the newest sign-up link mailed to `email`."""
+        await self.captured.next("notify.send_sign_up_link", lambda d: d["email"] == email)
+        mails = [d for d in self.captured.of("notify.send_sign_up_link") if d["email"] == email]
+        return token_from(mails[-1]["link"])
+
+    async def allow_eid(self, owner_token: str) -> None:
+        """eID is off for a new firm; the local provider of the tests counts as configured."""
+        methods = {"sign_in_methods": ["password", "magic_link", "eid"]}
+        answer = await self.as_(owner_token).put("/api/v1/firms/current/portal-settings", methods)
+        assert answer.status == 200, answer.body
+
+
+StartIdentity = Callable[[IdentitySettings], AbstractAsyncContextManager[Identity]]
+
 
 @pytest.fixture
-def client(identity: Running) -> Client:
-    return Client(identity)
+async def settings(env: Environment) -> IdentitySettings:
+    return await env.settings(IdentitySettings, **FAST)
+
+
+@pytest.fixture
+async def start_identity(
+    env: Environment, jwks: JwksServer, captured: Capture
+) -> AsyncIterator[StartIdentity]:
+    """Run identity with settings made in the test, for as long as the `async with` lasts."""
+    bus = Bus(env.amqp_url, BusNames(env.namespace), name="test")
+    await bus.start()
+
+    @asynccontextmanager
+    async def start(settings: IdentitySettings) -> AsyncIterator[Identity]:
+        async with serve(create_app(settings)) as running:
+            yield Identity(
+                service=running, bus=bus, captured=captured, jwks=jwks, settings=settings
+            )
+
+    try:
+        yield start
+    finally:
+        await bus.stop()
+
+
+@pytest.fixture
+async def identity(
+    start_identity: StartIdentity, settings: IdentitySettings
+) -> AsyncIterator[Identity]:
+    async with start_identity(settings) as world:
+        yield world
 
 
 def new_email(prefix: str = "person") -> str:
     return f"{unique(prefix)}@example.com".lower()
 
 
-async def sign_up(client: Client, password: str = PASSWORD, **overrides: Any) -> dict[str, Any]:
-    """A firm signed up as its owner would: the form, then the link from the mail."""
-    body = {
-        "name": "Bokföring AB",
-        "country": "SE",
-        "plan": "bureau",
-        "owner_name": "Olga Owner",
-        "owner_email": new_email("owner"),
-    } | overrides
-    answer = await client.post("/api/v1/firms", body)
-    assert answer.status == 202, answer.body
-    token = await sign_up_token(body["owner_email"])
-    answer = await client.post("/api/v1/firms/confirm", {"token": token, "password": password})
-    assert answer.status == 201, answer.body
-    return answer.body | {
-        "email": body["owner_email"],
-        "token": answer.body["tokens"]["access_token"],
-    }
-
-
-async def sign_up_token(email: str) -> str:
-    """The token of the newest sign-up link mailed to `email`."""
-    assert _CURRENT, "sign_up needs the captured fixture"
-    captured = _CURRENT[-1]
-    await captured.next("notify.send_sign_up_link", lambda d: d["email"] == email)
-    mails = [d for d in captured.of("notify.send_sign_up_link") if d["email"] == email]
-    return token_from(mails[-1]["link"])
-
-
 def token_from(link: str) -> str:
     return link.split("#token=", 1)[1]
-
-
-@pytest.fixture
-async def sql_for() -> AsyncIterator[Callable[[IdentitySettings], Any]]:
-    """Connections to a database of settings made inside the test."""
-    opened: list[asyncpg.Connection] = []
-
-    async def connect(settings: IdentitySettings) -> asyncpg.Connection:
-        opened.append(await asyncpg.connect(settings.dsn))
-        return opened[-1]
-
-    yield connect
-    for conn in opened:
-        await conn.close()
-
-
-async def allow_eid(client: Client, owner_token: str) -> None:
-    """eID is off for a new firm; the local provider of the tests counts as configured."""
-    methods = {"sign_in_methods": ["password", "magic_link", "eid"]}
-    answer = await client.as_(owner_token).put("/api/v1/firms/current/portal-settings", methods)
-    assert answer.status == 200, answer.body

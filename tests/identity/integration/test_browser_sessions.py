@@ -5,15 +5,14 @@ clients keep the JSON tokens."""
 
 from typing import Any
 
-from tests.identity.integration.conftest import PASSWORD, Client, sign_up
-from tests.support.services import Running
+from tests.identity.integration.conftest import PASSWORD, Identity
 
 ORIGIN = "http://127.0.0.1:8080"  # the settings' default PORTAL_PUBLIC_URL
 BROWSER = {"X-Session-Mode": "browser", "Origin": ORIGIN}
 
 
 async def post(
-    identity: Running, path: str, body: Any = None, **headers: str
+    identity: Identity, path: str, body: Any = None, **headers: str
 ) -> tuple[int, Any, Any]:
     async with identity.http.post(path, json=body, headers=headers) as response:
         text = await response.text()
@@ -21,9 +20,9 @@ async def post(
 
 
 async def test_a_browser_gets_the_refresh_token_only_as_an_httponly_cookie(
-    identity: Running, client: Client
+    identity: Identity,
 ) -> None:
-    owner = await sign_up(client)
+    owner = await identity.sign_up()
     credentials = {"email": owner["email"], "password": PASSWORD}
     status, body, response = await post(identity, "/api/v1/auth/sign-in", credentials, **BROWSER)
     assert status == 200
@@ -45,7 +44,7 @@ async def test_a_browser_gets_the_refresh_token_only_as_an_httponly_cookie(
         assert "refresh_token" not in again
         rotated = renewed.cookies["portal_refresh"].value
         assert rotated != cookie.value
-    me = await client.as_(again["access_token"]).get("/api/v1/me")
+    me = await identity.as_(again["access_token"]).get("/api/v1/me")
     assert me.status == 200
 
     # Signing out revokes the session and clears the cookie; the old cookie buys nothing.
@@ -60,8 +59,8 @@ async def test_a_browser_gets_the_refresh_token_only_as_an_httponly_cookie(
         assert refused.status == 401
 
 
-async def test_cross_site_browser_calls_are_refused(identity: Running, client: Client) -> None:
-    owner = await sign_up(client)
+async def test_cross_site_browser_calls_are_refused(identity: Identity) -> None:
+    owner = await identity.sign_up()
     credentials = {"email": owner["email"], "password": PASSWORD}
     for origin in ("http://evil.example", None):
         headers = {"X-Session-Mode": "browser"} | ({"Origin": origin} if origin else {})
@@ -71,8 +70,8 @@ async def test_cross_site_browser_calls_are_refused(identity: Running, client: C
         assert status == 403
 
 
-async def test_api_clients_keep_the_json_tokens(identity: Running, client: Client) -> None:
-    owner = await sign_up(client)
+async def test_api_clients_keep_the_json_tokens(identity: Identity) -> None:
+    owner = await identity.sign_up()
     credentials = {"email": owner["email"], "password": PASSWORD}
     status, body, response = await post(identity, "/api/v1/auth/sign-in", credentials)
     assert status == 200

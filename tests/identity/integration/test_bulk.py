@@ -1,12 +1,12 @@
 """Bulk portal access: a result per contact, refusals isolated, invitations left to the job."""
 
-from tests.identity.integration.conftest import Client, new_email, sign_up
+from tests.identity.integration.conftest import Identity, new_email
 from tests.support.capture import Capture
 
 
-async def test_bulk_access_reports_each_contact(client: Client, captured: Capture) -> None:
-    owner, stranger = await sign_up(client), await sign_up(client)
-    as_owner = client.as_(owner["token"])
+async def test_bulk_access_reports_each_contact(identity: Identity, captured: Capture) -> None:
+    owner, stranger = await identity.sign_up(), await identity.sign_up()
+    as_owner = identity.as_(owner["token"])
     people = [
         {"first_name": "Med", "last_name": "Epost", "email": new_email()},
         {"first_name": "Utan", "last_name": "Epost"},
@@ -15,7 +15,7 @@ async def test_bulk_access_reports_each_contact(client: Client, captured: Captur
         "/api/v1/clients", {"kind": "company", "name": "Full AB", "contacts": people}
     )).body  # fmt: skip
     empty = (await as_owner.post("/api/v1/clients", {"kind": "company", "name": "Tom AB"})).body
-    foreign = (await client.as_(stranger["token"]).post(
+    foreign = (await identity.as_(stranger["token"]).post(
         "/api/v1/clients", {"kind": "individual", "name": "X", "contacts": [people[0]]}
     )).body["contacts"][0]  # fmt: skip
     answer = await as_owner.post(
@@ -37,14 +37,14 @@ async def test_bulk_access_reports_each_contact(client: Client, captured: Captur
     await captured.next("notify.send_invitation", lambda d: d["recipient_id"] == with_email)
     status = await as_owner.get(f"/api/v1/contacts/{with_email}/portal-access")
     assert status.body["status"] == "sent"
-    untouched = await client.as_(stranger["token"]).get(
+    untouched = await identity.as_(stranger["token"]).get(
         f"/api/v1/contacts/{foreign['id']}/portal-access"
     )
     assert untouched.body["enabled"] is False
 
 
-async def test_bulk_needs_something_to_do(client: Client) -> None:
-    owner = await sign_up(client)
-    answer = await client.as_(owner["token"]).post("/api/v1/portal-access", {})
+async def test_bulk_needs_something_to_do(identity: Identity) -> None:
+    owner = await identity.sign_up()
+    answer = await identity.as_(owner["token"]).post("/api/v1/portal-access", {})
     assert answer.status == 422
     assert answer.body["field"] == "contact_ids"

@@ -4,23 +4,23 @@ and pagination, archiving, one primary contact, and tenant isolation."""
 import uuid
 from typing import Any
 
-from tests.identity.integration.conftest import Client, new_email, sign_up
+from tests.identity.integration.conftest import Identity, new_email
 from tests.support.capture import Capture
 
 PERSON = {"first_name": "Anna", "last_name": "Berg", "personal_number": "19811218-9876"}
 
 
-async def new_client(as_staff: Client, name: str = "Kund AB", **extra: Any) -> dict[str, Any]:
+async def new_client(as_staff: Identity, name: str = "Kund AB", **extra: Any) -> dict[str, Any]:
     answer = await as_staff.post("/api/v1/clients", {"kind": "company", "name": name} | extra)
     assert answer.status == 201, answer.body
     return answer.body
 
 
 async def test_one_call_sets_up_a_customer_with_its_people(
-    client: Client, captured: Capture
+    identity: Identity, captured: Capture
 ) -> None:
-    owner = await sign_up(client)
-    as_owner = client.as_(owner["token"])
+    owner = await identity.sign_up()
+    as_owner = identity.as_(owner["token"])
     created = await new_client(
         as_owner,
         organisation_number="556677-8899",
@@ -49,9 +49,9 @@ async def test_one_call_sets_up_a_customer_with_its_people(
     )
 
 
-async def test_bad_contact_input_names_the_field_and_creates_nothing(client: Client, sql) -> None:
-    owner = await sign_up(client)
-    as_owner = client.as_(owner["token"])
+async def test_bad_contact_input_names_the_field_and_creates_nothing(identity: Identity) -> None:
+    owner = await identity.sign_up()
+    as_owner = identity.as_(owner["token"])
     good = {"first_name": "Anna", "last_name": "Berg", "email": new_email()}
     cases = [
         ({"contacts": [good, good | {"email": "bad"}]}, "contacts.1.email"),
@@ -70,13 +70,13 @@ async def test_bad_contact_input_names_the_field_and_creates_nothing(client: Cli
         answer = await as_owner.post("/api/v1/clients", body)
         assert answer.status == 422, (change, answer.body)
         assert answer.body["field"] == field
-    assert await sql.fetchval("SELECT count(*) FROM clients") == 0
-    assert await sql.fetchval("SELECT count(*) FROM contacts") == 0
+    assert await identity.value("SELECT count(*) FROM clients") == 0
+    assert await identity.value("SELECT count(*) FROM contacts") == 0
 
 
-async def test_search_pagination_and_archive(client: Client, captured: Capture) -> None:
-    owner = await sign_up(client)
-    as_owner = client.as_(owner["token"])
+async def test_search_pagination_and_archive(identity: Identity, captured: Capture) -> None:
+    owner = await identity.sign_up()
+    as_owner = identity.as_(owner["token"])
     for name in ("Alfa AB", "Beta AB", "Gamma Bygg AB", "Delta Bygg AB"):
         await new_client(as_owner, name)
     page = await as_owner.get("/api/v1/clients", limit="2", offset="1")
@@ -97,9 +97,9 @@ async def test_search_pagination_and_archive(client: Client, captured: Capture) 
     assert [c["name"] for c in old.body["items"]] == ["Gamma Bygg AB"]
 
 
-async def test_only_one_primary_contact_per_client(client: Client, captured: Capture) -> None:
-    owner = await sign_up(client)
-    as_owner = client.as_(owner["token"])
+async def test_only_one_primary_contact_per_client(identity: Identity, captured: Capture) -> None:
+    owner = await identity.sign_up()
+    as_owner = identity.as_(owner["token"])
     created = await new_client(
         as_owner,
         contacts=[
@@ -121,11 +121,11 @@ async def test_only_one_primary_contact_per_client(client: Client, captured: Cap
     await captured.next("identity.contact.unlinked", lambda d: d["contact_id"] == first)
 
 
-async def test_another_firms_ids_are_not_found(client: Client) -> None:
-    ours, theirs = await sign_up(client), await sign_up(client)
-    as_them = client.as_(theirs["token"])
+async def test_another_firms_ids_are_not_found(identity: Identity) -> None:
+    ours, theirs = await identity.sign_up(), await identity.sign_up()
+    as_them = identity.as_(theirs["token"])
     created = await new_client(
-        client.as_(ours["token"]), contacts=[{"first_name": "A", "last_name": "A"}]
+        identity.as_(ours["token"]), contacts=[{"first_name": "A", "last_name": "A"}]
     )
     contact_id = created["contacts"][0]["id"]
     their_client = await new_client(as_them, "Theirs AB")
@@ -148,5 +148,5 @@ async def test_another_firms_ids_are_not_found(client: Client) -> None:
         assert answer.status == 404, (method, path, answer.body)
     listed = await as_them.get("/api/v1/clients")
     assert [c["name"] for c in listed.body["items"]] == ["Theirs AB"]
-    mine = await client.as_(ours["token"]).get(f"/api/v1/clients/{created['id']}")
+    mine = await identity.as_(ours["token"]).get(f"/api/v1/clients/{created['id']}")
     assert mine.body["name"] == "Kund AB"

@@ -7,12 +7,10 @@ import json
 import jwt
 from openapi_spec_validator import validate
 
-from services.identity.app import SPEC, create_app
+from services.identity.app import SPEC
 from services.identity.settings import IdentitySettings
-from tests.identity.integration.conftest import FAST, PASSWORD, Client, sign_up, token_from
+from tests.identity.integration.conftest import FAST, PASSWORD, Identity, StartIdentity, token_from
 from tests.support.capture import Capture
-from tests.support.infra import wait_until
-from tests.support.services import serve
 
 
 def kid(token: str) -> str:
@@ -20,59 +18,57 @@ def kid(token: str) -> str:
 
 
 async def test_rotation_keeps_old_tokens_valid_until_they_expire(
-    env, captured: Capture, sql_for
+    start_identity: StartIdentity, env
 ) -> None:
     settings = await env.settings(IdentitySettings, **FAST, key_check_seconds=0.2)
-    async with serve(create_app(settings)) as running:
-        client = Client(running)
-        firm = await sign_up(client)
+    async with start_identity(settings) as identity:
+        firm = await identity.sign_up()
         old = firm["token"]
-        sql = await sql_for(settings)
-        await sql.execute("UPDATE signing_keys SET created_at = now() - interval '31 days'")
+        await identity.sql("UPDATE signing_keys SET created_at = now() - interval '31 days'")
         sign_in = {"email": firm["email"], "password": PASSWORD}
 
         async def new_kid() -> bool:
-            answer = await client.post("/api/v1/auth/sign-in", sign_in)
+            answer = await identity.post("/api/v1/auth/sign-in", sign_in)
             return kid(answer.body["access_token"]) != kid(old)
 
-        await wait_until(new_kid)
-        jwks = await client.get("/api/v1/auth/jwks.json")
+        await identity.until(new_kid)
+        jwks = await identity.get("/api/v1/auth/jwks.json")
         assert {k["kid"] for k in jwks.body["keys"]} >= {kid(old)}
         assert len(jwks.body["keys"]) == 2
-        assert (await client.as_(old).get("/api/v1/me")).status == 200
-        await sql.execute(
+        assert (await identity.as_(old).get("/api/v1/me")).status == 200
+        await identity.sql(
             "UPDATE signing_keys SET retired_at = now() - interval '1 day' WHERE kid = $1", kid(old)
         )
 
         async def old_refused() -> bool:
-            return (await client.as_(old).get("/api/v1/me")).status == 401
+            return (await identity.as_(old).get("/api/v1/me")).status == 401
 
-        await wait_until(old_refused)
-        jwks = await client.get("/api/v1/auth/jwks.json")
+        await identity.until(old_refused)
+        jwks = await identity.get("/api/v1/auth/jwks.json")
         assert kid(old) not in {k["kid"] for k in jwks.body["keys"]}
 
 
-async def test_private_keys_are_encrypted_at_rest(client: Client, sql) -> None:
-    await sign_up(client)
-    sealed, jwk = await sql.fetchrow("SELECT private_key, public_jwk FROM signing_keys")
+async def test_private_keys_are_encrypted_at_rest(identity: Identity) -> None:
+    await identity.sign_up()
+    sealed, jwk = await identity.row("SELECT private_key, public_jwk::text FROM signing_keys")
     assert "d" not in json.loads(jwk)
     assert len(sealed) == 12 + 32 + 16  # nonce, Ed25519 seed, GCM tag
 
 
 async def test_a_magic_link_signs_in_once_however_many_race(
-    client: Client, captured: Capture
+    identity: Identity, captured: Capture
 ) -> None:
-    firm = await sign_up(client)
-    await client.post("/api/v1/auth/magic-link", {"email": firm["email"]})
+    firm = await identity.sign_up()
+    await identity.post("/api/v1/auth/magic-link", {"email": firm["email"]})
     token = token_from((await captured.next("notify.send_magic_link"))["link"])
     answers = await asyncio.gather(
-        *(client.post("/api/v1/auth/magic-link/sign-in", {"token": token}) for _ in range(8))
+        *(identity.post("/api/v1/auth/magic-link/sign-in", {"token": token}) for _ in range(8))
     )
     assert sorted(a.status for a in answers) == [200] + [410] * 7
 
 
-async def test_openapi_describes_every_route(client: Client) -> None:
-    document = (await client.get("/openapi.json")).body
+async def test_openapi_describes_every_route(identity: Identity) -> None:
+    document = (await identity.get("/openapi.json")).body
     validate(document)
     for api in SPEC.apis:
         for route in api.routes:

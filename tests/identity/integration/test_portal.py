@@ -8,30 +8,28 @@ from typing import Any
 
 from tests.identity.integration.conftest import (
     PASSWORD,
-    Client,
+    Identity,
     new_email,
-    sign_up,
     token_from,
 )
 from tests.support.capture import Capture
-from tests.support.infra import wait_until
 
 
-async def customer(client: Client, email: str | None = "") -> tuple[dict, dict, dict]:
+async def customer(identity: Identity, email: str | None = "") -> tuple[dict, dict, dict]:
     """A firm (its owner), a client and one contact linked to it."""
-    owner = await sign_up(client)
+    owner = await identity.sign_up()
     person = {"first_name": "Cia", "last_name": "Kund", "primary": True}
     if email is not None:
         person["email"] = email or new_email("contact")
-    answer = await client.as_(owner["token"]).post(
+    answer = await identity.as_(owner["token"]).post(
         "/api/v1/clients", {"kind": "company", "name": "Kund AB", "contacts": [person]}
     )
     assert answer.status == 201, answer.body
     return owner, answer.body, answer.body["contacts"][0]
 
 
-async def switch_on(client: Client, owner: dict, contact: dict, **extra: Any) -> dict:
-    answer = await client.as_(owner["token"]).put(
+async def switch_on(identity: Identity, owner: dict, contact: dict, **extra: Any) -> dict:
+    answer = await identity.as_(owner["token"]).put(
         f"/api/v1/contacts/{contact['id']}/portal-access", {"enabled": True} | extra
     )
     assert answer.status == 200, answer.body
@@ -47,20 +45,20 @@ async def invitation_link(captured: Capture, contact: dict, seen: int = 0) -> st
     return [d for d in captured.of("notify.send_invitation") if mine(d)][seen]["link"]
 
 
-async def registered(client: Client, captured: Capture) -> tuple[dict, dict, dict, dict]:
-    owner, created, contact = await customer(client)
-    await switch_on(client, owner, contact)
+async def registered(identity: Identity, captured: Capture) -> tuple[dict, dict, dict, dict]:
+    owner, created, contact = await customer(identity)
+    await switch_on(identity, owner, contact)
     link = await invitation_link(captured, contact)
-    answer = await client.post(
+    answer = await identity.post(
         "/api/v1/auth/register", {"token": token_from(link), "password": PASSWORD}
     )
     assert answer.status == 200, answer.body
     return owner, created, contact, answer.body
 
 
-async def test_contact_fields_are_validated_and_unique_in_the_firm(client: Client, sql) -> None:
-    owner, _created, contact = await customer(client)
-    as_owner = client.as_(owner["token"])
+async def test_contact_fields_are_validated_and_unique_in_the_firm(identity: Identity) -> None:
+    owner, _created, contact = await customer(identity)
+    as_owner = identity.as_(owner["token"])
     base = {"first_name": "D", "last_name": "E"}
     cases = [
         ({"email": "x@"}, "email"),
@@ -73,11 +71,11 @@ async def test_contact_fields_are_validated_and_unique_in_the_firm(client: Clien
         answer = await as_owner.post("/api/v1/contacts", base | change)
         assert answer.status == 422, (change, answer.body)
         assert answer.body["field"] == field
-    assert await sql.fetchval("SELECT count(*) FROM contacts") == 1
+    assert await identity.value("SELECT count(*) FROM contacts") == 1
     first = await as_owner.post("/api/v1/contacts", base | {"personal_number": "8112189876"})
     assert first.status == 201
     assert "personal_number" not in first.body
-    stored = await sql.fetchrow(
+    stored = await identity.row(
         """SELECT personal_number, personal_number_sealed, personal_number_digest
            FROM contacts WHERE id = $1::uuid""",
         first.body["id"],
@@ -93,9 +91,9 @@ async def test_contact_fields_are_validated_and_unique_in_the_firm(client: Clien
     assert changed.body["phone"] == "+46701234567"
 
 
-async def test_portal_access_needs_an_email(client: Client) -> None:
-    owner, _, contact = await customer(client, email=None)
-    answer = await client.as_(owner["token"]).put(
+async def test_portal_access_needs_an_email(identity: Identity) -> None:
+    owner, _, contact = await customer(identity, email=None)
+    answer = await identity.as_(owner["token"]).put(
         f"/api/v1/contacts/{contact['id']}/portal-access", {"enabled": True}
     )
     assert answer.status == 422
@@ -103,10 +101,10 @@ async def test_portal_access_needs_an_email(client: Client) -> None:
 
 
 async def test_invitation_registration_and_the_contacts_view(
-    client: Client, captured: Capture
+    identity: Identity, captured: Capture
 ) -> None:
-    owner, created, contact = await customer(client)
-    access = await switch_on(client, owner, contact)
+    owner, created, contact = await customer(identity)
+    access = await switch_on(identity, owner, contact)
     assert access["status"] == "sent"
     link = await invitation_link(captured, contact)
     await captured.next(
@@ -116,24 +114,26 @@ async def test_invitation_registration_and_the_contacts_view(
         link not in str(m["data"]) for m in captured.messages if m["type"].startswith("identity.")
     )
     token = token_from(link)
-    weak = await client.post("/api/v1/auth/register", {"token": token, "password": "short"})
+    weak = await identity.post("/api/v1/auth/register", {"token": token, "password": "short"})
     assert weak.status == 422
-    done = await client.post("/api/v1/auth/register", {"token": token, "password": PASSWORD})
+    done = await identity.post("/api/v1/auth/register", {"token": token, "password": PASSWORD})
     assert done.status == 200
     assert done.body["context"]["kind"] == "contact"
     assert done.body["context"]["client_id"] == created["id"]
     await captured.next("identity.contact.registered", lambda d: d["contact_id"] == contact["id"])
-    status = await client.as_(owner["token"]).get(f"/api/v1/contacts/{contact['id']}/portal-access")
+    status = await identity.as_(owner["token"]).get(
+        f"/api/v1/contacts/{contact['id']}/portal-access"
+    )
     assert status.body["status"] == "registered"
-    as_contact = client.as_(done.body["access_token"])
+    as_contact = identity.as_(done.body["access_token"])
     me = await as_contact.get("/api/v1/me")
     assert me.body["memberships"][0]["clients"] == [
         {"client_id": created["id"], "name": "Kund AB", "roles": ["employee"], "primary": True}
     ]
     for path in ("/api/v1/clients", "/api/v1/staff", f"/api/v1/contacts/{contact['id']}"):
         assert (await as_contact.get(path)).status == 403, path
-    replay = await client.post("/api/v1/auth/register", {"token": token, "password": PASSWORD})
-    unknown = await client.post(
+    replay = await identity.post("/api/v1/auth/register", {"token": token, "password": PASSWORD})
+    unknown = await identity.post(
         "/api/v1/auth/register", {"token": "nope" * 10, "password": PASSWORD}
     )
     assert replay.status == unknown.status == 410
@@ -141,19 +141,19 @@ async def test_invitation_registration_and_the_contacts_view(
 
 
 async def test_switching_access_off_revokes_sessions_at_once(
-    client: Client, captured: Capture
+    identity: Identity, captured: Capture
 ) -> None:
-    owner, _, contact, tokens = await registered(client, captured)
-    as_contact = client.as_(tokens["access_token"])
+    owner, _, contact, tokens = await registered(identity, captured)
+    as_contact = identity.as_(tokens["access_token"])
     assert (await as_contact.get("/api/v1/me")).status == 200
-    off = await client.as_(owner["token"]).put(
+    off = await identity.as_(owner["token"]).put(
         f"/api/v1/contacts/{contact['id']}/portal-access", {"enabled": False}
     )
     assert off.body["enabled"] is False
     assert (await as_contact.get("/api/v1/me")).status == 401
     refresh = {"refresh_token": tokens["refresh_token"]}
-    assert (await client.post("/api/v1/auth/refresh", refresh)).status == 401
-    again = await client.post(
+    assert (await identity.post("/api/v1/auth/refresh", refresh)).status == 401
+    again = await identity.post(
         "/api/v1/auth/sign-in", {"email": contact["email"], "password": PASSWORD}
     )
     assert again.status == 403
@@ -162,14 +162,18 @@ async def test_switching_access_off_revokes_sessions_at_once(
     )
 
 
-async def test_scheduled_invitation_is_sent_by_the_job(client: Client, captured: Capture) -> None:
-    owner, _, contact = await customer(client)
+async def test_scheduled_invitation_is_sent_by_the_job(
+    identity: Identity, captured: Capture
+) -> None:
+    owner, _, contact = await customer(identity)
     when = datetime.now(UTC) + timedelta(seconds=1)
-    access = await switch_on(client, owner, contact, send_at=when.isoformat())
+    access = await switch_on(identity, owner, contact, send_at=when.isoformat())
     assert access["status"] == "scheduled"
     assert captured.of("notify.send_invitation") == []
     await invitation_link(captured, contact)
-    status = await client.as_(owner["token"]).get(f"/api/v1/contacts/{contact['id']}/portal-access")
+    status = await identity.as_(owner["token"]).get(
+        f"/api/v1/contacts/{contact['id']}/portal-access"
+    )
     assert status.body["status"] == "sent"
     assert (
         len(
@@ -180,46 +184,50 @@ async def test_scheduled_invitation_is_sent_by_the_job(client: Client, captured:
 
 
 async def test_resend_replaces_the_link_and_expiry_is_enforced(
-    client: Client, captured: Capture, sql
+    identity: Identity, captured: Capture
 ) -> None:
-    owner, _, contact = await customer(client)
-    await switch_on(client, owner, contact)
+    owner, _, contact = await customer(identity)
+    await switch_on(identity, owner, contact)
     first = await invitation_link(captured, contact)
-    resent = await client.as_(owner["token"]).post(
+    resent = await identity.as_(owner["token"]).post(
         f"/api/v1/contacts/{contact['id']}/invitation", {}
     )
     assert resent.status == 200
-    await wait_for_count(captured, contact, 2)
+    await wait_for_count(identity, contact, 2)
     second = await invitation_link(captured, contact, seen=1)
-    old = await client.post(
+    old = await identity.post(
         "/api/v1/auth/register", {"token": token_from(first), "password": PASSWORD}
     )
     assert old.status == 410
-    await sql.execute("UPDATE invitations SET expires_at = now() - interval '1 second'")
-    status = await client.as_(owner["token"]).get(f"/api/v1/contacts/{contact['id']}/portal-access")
+    await identity.sql("UPDATE invitations SET expires_at = now() - interval '1 second'")
+    status = await identity.as_(owner["token"]).get(
+        f"/api/v1/contacts/{contact['id']}/portal-access"
+    )
     assert status.body["status"] == "expired"
-    late = await client.post(
+    late = await identity.post(
         "/api/v1/auth/register", {"token": token_from(second), "password": PASSWORD}
     )
     assert late.status == 410
 
 
-async def wait_for_count(captured: Capture, contact: dict, count: int) -> None:
+async def wait_for_count(identity: Identity, contact: dict, count: int) -> None:
     def enough() -> bool:
         sent = [
-            d for d in captured.of("notify.send_invitation") if d["recipient_id"] == contact["id"]
+            d
+            for d in identity.captured.of("notify.send_invitation")
+            if d["recipient_id"] == contact["id"]
         ]
         return len(sent) >= count
 
-    await wait_until(enough)
+    await identity.until(enough)
 
 
 async def test_inviting_someone_with_an_account_links_it_once_they_accept(
-    client: Client, captured: Capture
+    identity: Identity, captured: Capture
 ) -> None:
-    other_firm = await sign_up(client)
-    owner, created, contact = await customer(client, email=other_firm["email"])
-    access = await switch_on(client, owner, contact)
+    other_firm = await identity.sign_up()
+    owner, created, contact = await customer(identity, email=other_firm["email"])
+    access = await switch_on(identity, owner, contact)
     assert access["status"] == "sent"
     command = await captured.next(
         "notify.send_invitation", lambda d: d["recipient_id"] == contact["id"]
@@ -228,61 +236,65 @@ async def test_inviting_someone_with_an_account_links_it_once_they_accept(
     assert command["link"].startswith("http://127.0.0.1:8080/invitation#token=")
     sign_in = {"email": other_firm["email"], "password": PASSWORD, "firm_id": owner["firm"]["id"]}
     # Nothing is linked before the mailed link is opened.
-    assert (await client.post("/api/v1/auth/sign-in", sign_in)).status == 403
+    assert (await identity.post("/api/v1/auth/sign-in", sign_in)).status == 403
     token = token_from(command["link"])
-    refused = await client.post("/api/v1/auth/register", {"token": token, "password": PASSWORD})
+    refused = await identity.post("/api/v1/auth/register", {"token": token, "password": PASSWORD})
     assert refused.status == 409
-    accepted = await client.post("/api/v1/auth/invitation/accept", {"token": token})
+    accepted = await identity.post("/api/v1/auth/invitation/accept", {"token": token})
     assert accepted.status == 200, accepted.body
     assert accepted.body["context"]["client_id"] == created["id"]
-    signed_in = await client.post("/api/v1/auth/sign-in", sign_in)
+    signed_in = await identity.post("/api/v1/auth/sign-in", sign_in)
     assert signed_in.status == 200
     assert signed_in.body["context"]["client_id"] == created["id"]
-    shown = await client.as_(owner["token"]).get(f"/api/v1/contacts/{contact['id']}/portal-access")
+    shown = await identity.as_(owner["token"]).get(
+        f"/api/v1/contacts/{contact['id']}/portal-access"
+    )
     assert shown.body["status"] == "registered"
 
 
-async def test_magic_link_is_single_use_and_expires(client: Client, captured: Capture, sql) -> None:
-    owner = await sign_up(client)
-    nobody = await client.post("/api/v1/auth/magic-link", {"email": new_email()})
-    asked = await client.post("/api/v1/auth/magic-link", {"email": owner["email"]})
+async def test_magic_link_is_single_use_and_expires(identity: Identity, captured: Capture) -> None:
+    owner = await identity.sign_up()
+    nobody = await identity.post("/api/v1/auth/magic-link", {"email": new_email()})
+    asked = await identity.post("/api/v1/auth/magic-link", {"email": owner["email"]})
     assert nobody.status == asked.status == 202
     assert nobody.body == asked.body
     command = await captured.next("notify.send_magic_link")
     assert len(captured.of("notify.send_magic_link")) == 1
     token = token_from(command["link"])
-    used = await client.post("/api/v1/auth/magic-link/sign-in", {"token": token})
+    used = await identity.post("/api/v1/auth/magic-link/sign-in", {"token": token})
     assert used.status == 200
     assert used.body["context"]["firm_id"] == owner["firm"]["id"]
-    again = await client.post("/api/v1/auth/magic-link/sign-in", {"token": token})
-    unknown = await client.post("/api/v1/auth/magic-link/sign-in", {"token": "z" * 43})
+    again = await identity.post("/api/v1/auth/magic-link/sign-in", {"token": token})
+    unknown = await identity.post("/api/v1/auth/magic-link/sign-in", {"token": "z" * 43})
     assert again.status == unknown.status == 410
     assert again.body == unknown.body
-    await client.post("/api/v1/auth/magic-link", {"email": owner["email"]})
-    await wait_until_count(captured, "notify.send_magic_link", 2)
-    await sql.execute("UPDATE one_time_tokens SET expires_at = now() - interval '1 second'")
+    await identity.post("/api/v1/auth/magic-link", {"email": owner["email"]})
+    await wait_until_count(identity, "notify.send_magic_link", 2)
+    await identity.sql("UPDATE one_time_tokens SET expires_at = now() - interval '1 second'")
     late = captured.of("notify.send_magic_link")[1]["link"]
-    expired = await client.post("/api/v1/auth/magic-link/sign-in", {"token": token_from(late)})
+    expired = await identity.post("/api/v1/auth/magic-link/sign-in", {"token": token_from(late)})
     assert expired.status == 410
 
 
-async def wait_until_count(captured: Capture, type_: str, count: int) -> None:
-    await wait_until(lambda: len(captured.of(type_)) >= count)
+async def wait_until_count(identity: Identity, type_: str, count: int) -> None:
+    await identity.until(lambda: len(identity.captured.of(type_)) >= count)
 
 
 async def test_password_reset_replaces_the_password_and_ends_sessions(
-    client: Client, captured: Capture
+    identity: Identity, captured: Capture
 ) -> None:
-    owner = await sign_up(client)
-    await client.post("/api/v1/auth/password-reset", {"email": owner["email"]})
+    owner = await identity.sign_up()
+    await identity.post("/api/v1/auth/password-reset", {"email": owner["email"]})
     command = await captured.next("notify.send_password_reset")
     new_password = "a completely different passphrase"
     reset = {"token": token_from(command["link"]), "password": new_password}
-    assert (await client.post("/api/v1/auth/password-reset/complete", reset)).status == 204
-    assert (await client.post("/api/v1/auth/password-reset/complete", reset)).status == 410
-    assert (await client.as_(owner["token"]).get("/api/v1/me")).status == 401
-    old = await client.post("/api/v1/auth/sign-in", {"email": owner["email"], "password": PASSWORD})
-    new = await client.post(
+    assert (await identity.post("/api/v1/auth/password-reset/complete", reset)).status == 204
+    assert (await identity.post("/api/v1/auth/password-reset/complete", reset)).status == 410
+    assert (await identity.as_(owner["token"]).get("/api/v1/me")).status == 401
+    old = await identity.post(
+        "/api/v1/auth/sign-in", {"email": owner["email"], "password": PASSWORD}
+    )
+    new = await identity.post(
         "/api/v1/auth/sign-in", {"email": owner["email"], "password": new_password}
     )
     assert old.status == 401

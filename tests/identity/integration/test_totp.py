@@ -5,7 +5,7 @@ import base64
 import time
 
 from services.identity.domain import totp_code
-from tests.identity.integration.conftest import PASSWORD, Client, sign_up
+from tests.identity.integration.conftest import PASSWORD, Identity
 
 
 def code(secret: str, ahead: int = 0) -> str:
@@ -13,9 +13,9 @@ def code(secret: str, ahead: int = 0) -> str:
     return totp_code(raw, int(time.time()) // 30 + ahead)
 
 
-async def test_totp_is_required_once_confirmed(client: Client) -> None:
-    firm = await sign_up(client)
-    as_owner = client.as_(firm["token"])
+async def test_totp_is_required_once_confirmed(identity: Identity) -> None:
+    firm = await identity.sign_up()
+    as_owner = identity.as_(firm["token"])
     enrolment = await as_owner.post("/api/v1/auth/totp")
     assert enrolment.status == 201
     secret = enrolment.body["secret"]
@@ -25,20 +25,20 @@ async def test_totp_is_required_once_confirmed(client: Client) -> None:
     assert wrong.body["field"] == "code"
     assert (await as_owner.post("/api/v1/auth/totp/confirm", {"code": code(secret)})).status == 204
     plain = {"email": firm["email"], "password": PASSWORD}
-    missing = await client.post("/api/v1/auth/sign-in", plain)
+    missing = await identity.post("/api/v1/auth/sign-in", plain)
     assert missing.status == 401
     assert missing.body["field"] == "totp"
     fresh = code(secret, ahead=1)
-    assert (await client.post("/api/v1/auth/sign-in", plain | {"totp": fresh})).status == 200
-    replay = await client.post("/api/v1/auth/sign-in", plain | {"totp": fresh})
+    assert (await identity.post("/api/v1/auth/sign-in", plain | {"totp": fresh})).status == 200
+    replay = await identity.post("/api/v1/auth/sign-in", plain | {"totp": fresh})
     assert replay.status == 401
     again = await as_owner.post("/api/v1/auth/totp")
     assert again.status == 409
 
 
-async def test_totp_is_turned_off_with_the_password_and_a_code(client: Client) -> None:
-    firm = await sign_up(client)
-    as_owner = client.as_(firm["token"])
+async def test_totp_is_turned_off_with_the_password_and_a_code(identity: Identity) -> None:
+    firm = await identity.sign_up()
+    as_owner = identity.as_(firm["token"])
     secret = (await as_owner.post("/api/v1/auth/totp")).body["secret"]
     assert (await as_owner.post("/api/v1/auth/totp/confirm", {"code": code(secret)})).status == 204
 
@@ -48,7 +48,7 @@ async def test_totp_is_turned_off_with_the_password_and_a_code(client: Client) -
     wrong_password = await as_owner.call("DELETE", "/api/v1/auth/totp", off("not it at all", 1))
     wrong_code = await as_owner.call("DELETE", "/api/v1/auth/totp", off(PASSWORD, 5))
     done = await as_owner.call("DELETE", "/api/v1/auth/totp", off(PASSWORD, 1))
-    plain = await client.post(
+    plain = await identity.post(
         "/api/v1/auth/sign-in", {"email": firm["email"], "password": PASSWORD}
     )
 
@@ -57,9 +57,9 @@ async def test_totp_is_turned_off_with_the_password_and_a_code(client: Client) -
     assert (done.status, plain.status) == (204, 200)
 
 
-async def test_a_short_password_allowed_with_totp_keeps_totp_on(client: Client) -> None:
-    firm = await sign_up(client)
-    as_owner = client.as_(firm["token"])
+async def test_a_short_password_allowed_with_totp_keeps_totp_on(identity: Identity) -> None:
+    firm = await identity.sign_up()
+    as_owner = identity.as_(firm["token"])
     secret = (await as_owner.post("/api/v1/auth/totp")).body["secret"]
     assert (await as_owner.post("/api/v1/auth/totp/confirm", {"code": code(secret)})).status == 204
     short = "kort men ok 7"  # 13 characters: enough only beside a second factor
@@ -71,4 +71,4 @@ async def test_a_short_password_allowed_with_totp_keeps_totp_on(client: Client) 
 
     assert (refused.status, refused.body["field"]) == (422, "password")
     sign_in = {"email": firm["email"], "password": short}
-    assert (await client.post("/api/v1/auth/sign-in", sign_in)).body["field"] == "totp"
+    assert (await identity.post("/api/v1/auth/sign-in", sign_in)).body["field"] == "totp"
