@@ -8,7 +8,7 @@ import logging
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from services.documents.models import VersionRow
+from services.documents.models import NewPendingFree, VersionRow
 from services.documents.store import uploads as upload_store
 from services.documents.uploading import parts as bucket
 from shared.database import Connection
@@ -21,9 +21,11 @@ log = logging.getLogger(__name__)
 
 async def owe(conn: Connection, firm_id: UUID, versions: list[VersionRow]) -> None:
     for version in versions:
-        await upload_store.insert_pending_free(
-            conn, firm_id, version.id, version.object_key, version.size
-        )
+        owed = NewPendingFree(
+            version_id=version.id, firm_id=firm_id, object_key=version.object_key,
+            size=version.size,
+        )  # fmt: skip
+        await upload_store.insert_pending_free(conn, owed)
 
 
 async def pay(deps: DocumentsDeps, version_ids: list[UUID] | None) -> int:

@@ -371,3 +371,126 @@ class NewUpload(BaseModel):
     created_by: UUID
     created_by_kind: str
     request_key: str | None
+
+
+class NewComment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    firm_id: UUID
+    document_id: UUID
+    author_id: UUID
+    author_kind: str
+    body: str
+
+
+class NewApproval(BaseModel):
+    """An approval request, pending; `named_contacts` None asks every contact who can see it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    firm_id: UUID
+    document_id: UUID
+    requested_by: UUID
+    message: str
+    named_contacts: list[UUID] | None
+
+
+class NewAnswer(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    approval_id: UUID
+    contact_id: UUID
+    answer: str
+    comment: str
+
+
+class NewAccess(BaseModel):
+    """One read of a document (or of one version), as the access log keeps it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    firm_id: UUID
+    document_id: UUID
+    version_id: UUID | None
+    user_id: UUID
+    user_kind: str
+    method: str
+
+
+class NewPart(BaseModel):
+    """A part of a multipart upload as S3 received it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    upload_id: UUID
+    number: int
+    etag: str
+    size: int
+
+
+class NewPendingFree(BaseModel):
+    """Bytes of a deleted version owed back to billing until the object is gone from S3."""
+
+    model_config = ConfigDict(frozen=True)
+
+    version_id: UUID
+    firm_id: UUID
+    object_key: str
+    size: int
+
+
+# Identity's facts as replicas keep them: each as of `changed_at`, the event's `occurred_at`.
+
+
+class NewClient(BaseModel):
+    """A client as named (None: the name is not part of this fact) and whether archived."""
+
+    model_config = ConfigDict(frozen=True)
+
+    firm_id: UUID
+    client_id: UUID
+    name: str | None
+    archived: bool
+    changed_at: datetime
+
+
+class NewAssignment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    firm_id: UUID
+    staff_id: UUID
+    client_id: UUID
+    assigned: bool
+    changed_at: datetime
+
+
+class NewContact(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    firm_id: UUID
+    contact_id: UUID
+    name: str
+    changed_at: datetime
+
+
+class NewPortalAccess(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    firm_id: UUID
+    contact_id: UUID
+    granted: bool
+    changed_at: datetime
+
+
+class NewRelationship(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    firm_id: UUID
+    contact_id: UUID
+    client_id: UUID
+    linked: bool
+    primary: bool
+    roles: list[str]
+    changed_at: datetime

@@ -483,6 +483,31 @@ class NewSession(BaseModel):
     expires_at: datetime
 
 
+class NewRefreshToken(BaseModel):
+    """A session's refresh token, kept only as the SHA-256 of its value."""
+
+    token_hash: bytes
+    session_id: UUID
+    expires_at: datetime
+
+
+class NewOneTimeToken(BaseModel):
+    """A single-use token for one purpose (e.g. a password reset), kept only as its SHA-256."""
+
+    token_hash: bytes
+    purpose: str
+    account_id: UUID
+    expires_at: datetime
+
+
+class NewFailure(BaseModel):
+    """A failed sign-in: the email tried, the address it came from, and when."""
+
+    email: str
+    source: str
+    failed_at: datetime
+
+
 class NewChallenge(BaseModel):
     """A first factor waiting for its TOTP code, and the context it asked for."""
 

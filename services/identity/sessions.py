@@ -15,6 +15,7 @@ from services.identity.models import (
     Context,
     Membership,
     NewChallenge,
+    NewRefreshToken,
     NewSession,
     Proof,
     Session,
@@ -191,7 +192,9 @@ async def _issue(
     now = datetime.now(UTC)
     refresh = new_secret()
     expires = min(now + timedelta(days=settings.refresh_token_days), ends)
-    await accounts.insert_refresh_token(conn, digest(refresh), session_id, expires)
+    await accounts.insert_refresh_token(
+        conn, NewRefreshToken(token_hash=digest(refresh), session_id=session_id, expires_at=expires)
+    )
     claims = access_claims(
         context,
         session_id,

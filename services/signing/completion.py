@@ -13,7 +13,7 @@ from uuid import UUID
 
 from services.signing import domain, files, invitations
 from services.signing.certificates import Sealer
-from services.signing.models import AuditRow, PartyRow, SigningRow
+from services.signing.models import AuditRow, NewAuditEvent, PartyRow, SigningRow
 from services.signing.sealing import Certificate, EventLine, PartyLine, render_certificate, seal
 from services.signing.store import audit, parties, signings
 from shared.bus import put
@@ -90,7 +90,16 @@ async def halt(conn: Connection, signing: SigningRow, error: DomainError) -> Non
     """Tampering stops the request for good; staff see why in needs-attention."""
     now = datetime.now(UTC)
     await signings.update_halted(conn, signing.firm_id, signing.id, error.detail)
-    await audit.insert_audit(conn, signing.id, signing.firm_id, now, "halted", detail=error.detail)
+    await audit.insert_audit(
+        conn,
+        NewAuditEvent(
+            signing_id=signing.id,
+            firm_id=signing.firm_id,
+            at=now,
+            action="halted",
+            detail=error.detail,
+        ),
+    )
     log.error("signing %s halted: %s", signing.id, error.detail)
 
 
@@ -144,9 +153,16 @@ async def _close(
         now = datetime.now(UTC)
         await signings.update_completed(conn, firm_id, signing_id, stored.document_id, now)
         await audit.insert_audit(
-            conn, signing_id, signing.firm_id, now, "completed",
-            document_sha256=signing.sealed_sha256, detail=str(stored.document_id),
-        )  # fmt: skip
+            conn,
+            NewAuditEvent(
+                signing_id=signing_id,
+                firm_id=signing.firm_id,
+                at=now,
+                action="completed",
+                document_sha256=signing.sealed_sha256,
+                detail=str(stored.document_id),
+            ),
+        )
         completed = SigningCompleted(
             signing_id=signing_id, client_id=signing.client_id, document_id=signing.document_id,
             signed_document_id=stored.document_id, folder_id=stored.folder_id,

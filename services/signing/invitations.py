@@ -5,7 +5,7 @@ and the jobs; each stages its commands and events in the caller's transaction.""
 from datetime import datetime, timedelta
 
 from services.signing import domain, tokens
-from services.signing.models import LinkKind, NewLink, PartyRow, SigningRow
+from services.signing.models import LinkKind, NewAuditEvent, NewLink, PartyRow, SigningRow
 from services.signing.settings import SigningSettings
 from services.signing.store import audit, links, parties
 from shared.bus import put
@@ -66,7 +66,16 @@ async def _invite(
     expires = domain.link_expiry(signing, now, settings.link_ttl_days)
     token = await new_link(conn, signing, party, "sign", expires, now)
     await parties.update_invited(conn, party.id, now)
-    await audit.insert_audit(conn, signing.id, signing.firm_id, now, "invited", party_id=party.id)
+    await audit.insert_audit(
+        conn,
+        NewAuditEvent(
+            signing_id=signing.id,
+            firm_id=signing.firm_id,
+            at=now,
+            action="invited",
+            party_id=party.id,
+        ),
+    )
     command = SendSigningInvitation(
         signing_id=signing.id, party_id=party.id, email=party.email, name=party.name,
         language=signing.language, document_name=signing.document_name, role=party.role,
@@ -87,7 +96,16 @@ async def remind(
     expires = domain.link_expiry(signing, now, settings.link_ttl_days)
     token = await new_link(conn, signing, party, "sign", expires, now)
     await parties.update_reminded(conn, party.id, now)
-    await audit.insert_audit(conn, signing.id, signing.firm_id, now, "reminded", party_id=party.id)
+    await audit.insert_audit(
+        conn,
+        NewAuditEvent(
+            signing_id=signing.id,
+            firm_id=signing.firm_id,
+            at=now,
+            action="reminded",
+            party_id=party.id,
+        ),
+    )
     command = SendSigningReminder(
         signing_id=signing.id, party_id=party.id, email=party.email, name=party.name,
         language=signing.language, document_name=signing.document_name, role=party.role,

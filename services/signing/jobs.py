@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from services.signing import completion, domain, invitations, personal_numbers, sending
+from services.signing.models import NewAuditEvent
 from services.signing.store import audit, parties, signings
 from shared.bus import put
 from shared.events.signing import SigningExpired
@@ -39,7 +40,10 @@ async def _expire(deps: SigningDeps, signing_id: UUID, at: datetime) -> int:
         if domain.all_signed(await parties.list_parties(conn, signing.firm_id, signing_id)):
             return 0
         await signings.update_state(conn, signing.firm_id, signing_id, "expired", at)
-        await audit.insert_audit(conn, signing_id, signing.firm_id, at, "expired")
+        await audit.insert_audit(
+            conn,
+            NewAuditEvent(signing_id=signing_id, firm_id=signing.firm_id, at=at, action="expired"),
+        )
         event = SigningExpired(signing_id=signing_id, client_id=signing.client_id)
         await put(conn, event, firm_id=signing.firm_id, actor=None)
     return 1

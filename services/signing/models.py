@@ -148,6 +148,20 @@ class NewParty(Row):
     contact_id: UUID | None
 
 
+class NewAuditEvent(Row):
+    """One action on the audit trail, with the evidence the request showed (if any)."""
+
+    signing_id: UUID
+    firm_id: UUID
+    at: datetime
+    action: str
+    party_id: UUID | None = None
+    method: str | None = None
+    evidence: Evidence | None = None
+    document_sha256: str | None = None
+    detail: str = ""
+
+
 class NewLink(Row):
     """A party's secret link, kept only as the SHA-256 of its token."""
 

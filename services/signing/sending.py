@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 from uuid import UUID, uuid4
 
 from services.signing import billing, domain, invitations, originals
-from services.signing.models import NewParty, NewSigning, PartyIn, PartyRow, SigningRow
+from services.signing.models import (
+    NewAuditEvent,
+    NewParty,
+    NewSigning,
+    PartyIn,
+    PartyRow,
+    SigningRow,
+)
 from services.signing.personal_numbers import PersonalNumbers
 from services.signing.store import audit, parties, replicas, signings
 from shared.auth import Principal
@@ -78,7 +85,12 @@ async def store_draft(
     await require_contacts(conn, new, given)
     signing = await signings.insert_signing(conn, new)
     rows = [await parties.insert_party(conn, party) for party in given]
-    await audit.insert_audit(conn, signing.id, signing.firm_id, signing.created_at, "created")
+    await audit.insert_audit(
+        conn,
+        NewAuditEvent(
+            signing_id=signing.id, firm_id=signing.firm_id, at=signing.created_at, action="created"
+        ),
+    )
     created = SigningCreated(
         signing_id=signing.id, client_id=signing.client_id, document_id=signing.document_id,
         document_name=signing.document_name, language=signing.language,
@@ -134,7 +146,14 @@ async def finish_sending(
         await signings.update_state(conn, signing.firm_id, signing_id, "sent", at)
         await signings.update_credit(conn, signing.firm_id, signing_id, "committed")
         await audit.insert_audit(
-            conn, signing_id, signing.firm_id, at, "sent", document_sha256=signing.document_sha256
+            conn,
+            NewAuditEvent(
+                signing_id=signing_id,
+                firm_id=signing.firm_id,
+                at=at,
+                action="sent",
+                document_sha256=signing.document_sha256,
+            ),
         )
         rows = await parties.list_parties(conn, signing.firm_id, signing_id)
         sent = SigningSent(
@@ -169,7 +188,12 @@ async def cancel(
     await signings.update_credit(
         conn, firm_id, signing.id, domain.credit_after_cancel(signing, rows)
     )
-    await audit.insert_audit(conn, signing.id, signing.firm_id, at, "cancelled", detail=reason)
+    await audit.insert_audit(
+        conn,
+        NewAuditEvent(
+            signing_id=signing.id, firm_id=signing.firm_id, at=at, action="cancelled", detail=reason
+        ),
+    )
     event = SigningCancelled(
         signing_id=signing.id, client_id=signing.client_id, credit_returned=returning
     )

@@ -24,6 +24,9 @@ from services.documents.models import (
     CommentList,
     CommentOut,
     DocumentOut,
+    NewAnswer,
+    NewApproval,
+    NewComment,
     NewDocuments,
 )
 from services.documents.store import activity as store
@@ -54,7 +57,11 @@ async def comment(
 ) -> CommentOut:
     async with deps.db.transaction() as conn:
         document, seen = await require_document(conn, principal, path_uuid(request, "document_id"))
-        added = await store.insert_comment(conn, uuid4(), document, principal, body.body)
+        comment = NewComment(
+            id=uuid4(), firm_id=document.firm_id, document_id=document.id,
+            author_id=principal.user_id, author_kind=principal.kind, body=body.body,
+        )  # fmt: skip
+        added = await store.insert_comment(conn, comment)
         event = CommentAdded(
             comment_id=added.id, document_id=document.id, client_id=document.client_id,
             folder_id=document.folder_id, document_name=document.name,
@@ -94,9 +101,11 @@ async def request_approval(
     async with deps.db.transaction() as conn:
         document, seen = await require_document(conn, principal, path_uuid(request, "document_id"))
         asked = domain.approval_askees(body.contacts, await audience_of(conn, seen.folder))
-        approval = await store.insert_approval(
-            conn, uuid4(), document, principal.user_id, body.message, body.contacts
-        )
+        new = NewApproval(
+            id=uuid4(), firm_id=document.firm_id, document_id=document.id,
+            requested_by=principal.user_id, message=body.message, named_contacts=body.contacts,
+        )  # fmt: skip
+        approval = await store.insert_approval(conn, new)
         event = ApprovalRequested(
             approval_id=approval.id, document_id=document.id, client_id=document.client_id,
             document_name=document.name, message=body.message, contacts=asked,
@@ -136,9 +145,11 @@ async def answer(
         approval, document = await require_approval(conn, principal, approval_id, lock=True)
         if approval.status != "pending":
             raise Conflict("This approval request has already been decided.")
-        if not await store.insert_answer(
-            conn, approval_id, principal.user_id, body.answer, body.comment
-        ):
+        answer = NewAnswer(
+            approval_id=approval_id, contact_id=principal.user_id, answer=body.answer,
+            comment=body.comment,
+        )  # fmt: skip
+        if not await store.insert_answer(conn, answer):
             raise Conflict("You have already answered.")
         answers = {a.contact_id: a.answer for a in await store.list_answers(conn, approval_id)}
         status = domain.approval_status(approval.contacts, answers)  # type: ignore[arg-type]

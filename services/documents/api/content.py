@@ -8,7 +8,7 @@ from aiohttp import web
 
 from services.documents.access import require_document
 from services.documents.downloading import presigned_link, require_version
-from services.documents.models import AccessLog, DocumentRow, DownloadQuery, VersionRow
+from services.documents.models import AccessLog, DocumentRow, DownloadQuery, NewAccess, VersionRow
 from services.documents.store import activity
 from shared.auth import Principal
 from shared.bus import put
@@ -36,7 +36,11 @@ async def download(
     async with deps.db.transaction() as conn:
         document, _ = await require_document(conn, principal, path_uuid(request, "document_id"))
         version = await require_version(conn, document, query.version_id)
-        await activity.insert_access(conn, document, version.id, principal, method)
+        access = NewAccess(
+            firm_id=document.firm_id, document_id=document.id, version_id=version.id,
+            user_id=principal.user_id, user_kind=principal.kind, method=method,
+        )  # fmt: skip
+        await activity.insert_access(conn, access)
         event = DocumentDownloaded(
             document_id=document.id, version_id=version.id, client_id=document.client_id,
             user_kind=principal.kind, method=method,

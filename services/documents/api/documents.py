@@ -15,6 +15,7 @@ from services.documents.models import (
     DocumentPage,
     DocumentQuery,
     DocumentRow,
+    NewAccess,
     UploadQuery,
     VersionList,
     VersionOut,
@@ -108,7 +109,12 @@ async def get_document(
     document_id = path_uuid(request, "document_id")
     async with deps.db.transaction() as conn:
         document, _ = await require_document(conn, principal, document_id)
-        await activity.insert_access(conn, document, document.current_version_id, principal, "view")
+        access = NewAccess(
+            firm_id=document.firm_id, document_id=document.id,
+            version_id=document.current_version_id, user_id=principal.user_id,
+            user_kind=principal.kind, method="view",
+        )  # fmt: skip
+        await activity.insert_access(conn, access)
     return DocumentOut.of(document)
 
 

@@ -12,7 +12,7 @@ from aiohttp import web
 from services.documents import domain, uploading
 from services.documents.access import require_folder
 from services.documents.domain import SNIFF_BYTES, content_type
-from services.documents.models import DocumentOut, MultipartCreate, MultipartOut, UploadRow
+from services.documents.models import DocumentOut, MultipartCreate, MultipartOut, NewPart, UploadRow
 from services.documents.store import documents as document_store
 from services.documents.store import uploads as store
 from services.documents.uploading import parts as bucket
@@ -85,7 +85,8 @@ async def put_part(
         deps.store, upload.object_key, upload.s3_upload_id or "", number, data
     )
     async with deps.db.transaction() as conn:
-        await store.upsert_part(conn, upload.id, number, etag, len(data))
+        part = NewPart(upload_id=upload.id, number=number, etag=etag, size=len(data))
+        await store.upsert_part(conn, part)
         parts = await store.list_parts(conn, upload.id)
     return _out(upload, parts)
 

@@ -3,18 +3,26 @@
 from datetime import datetime
 from uuid import UUID
 
-from services.documents.models import AccessEntry, AnswerOut, ApprovalOut, CommentOut, DocumentRow
-from shared.auth import Principal
+from services.documents.models import (
+    AccessEntry,
+    AnswerOut,
+    ApprovalOut,
+    CommentOut,
+    DocumentRow,
+    NewAccess,
+    NewAnswer,
+    NewApproval,
+    NewComment,
+)
 from shared.database import Connection
 
 
-async def insert_access(
-    conn: Connection, document: DocumentRow, version_id: UUID | None, who: Principal, method: str
-) -> None:
+async def insert_access(conn: Connection, access: NewAccess) -> None:
     await conn.execute(
         """INSERT INTO access_log (firm_id, document_id, version_id, user_id, user_kind, method)
            VALUES ($1, $2, $3, $4, $5, $6)""",
-        document.firm_id, document.id, version_id, who.user_id, who.kind, method,
+        access.firm_id, access.document_id, access.version_id, access.user_id, access.user_kind,
+        access.method,
     )  # fmt: skip
 
 
@@ -29,14 +37,13 @@ async def list_access(
     return [AccessEntry(**dict(r)) for r in rows]
 
 
-async def insert_comment(
-    conn: Connection, comment_id: UUID, document: DocumentRow, who: Principal, body: str
-) -> CommentOut:
+async def insert_comment(conn: Connection, comment: NewComment) -> CommentOut:
     row = await conn.fetchrow(
         """INSERT INTO comments (id, firm_id, document_id, author_id, author_kind, body)
            VALUES ($1, $2, $3, $4, $5, $6)
            RETURNING id, author_id, author_kind, body, created_at""",
-        comment_id, document.firm_id, document.id, who.user_id, who.kind, body,
+        comment.id, comment.firm_id, comment.document_id, comment.author_id, comment.author_kind,
+        comment.body,
     )  # fmt: skip
     return CommentOut(**dict(row))
 
@@ -54,15 +61,13 @@ _APPROVAL = """id, document_id, message, named_contacts AS contacts, status, cre
                decided_at"""
 
 
-async def insert_approval(
-    conn: Connection, approval_id: UUID, document: DocumentRow, by: UUID, message: str,
-    named: list[UUID] | None,
-) -> ApprovalOut:  # fmt: skip
+async def insert_approval(conn: Connection, approval: NewApproval) -> ApprovalOut:
     row = await conn.fetchrow(
         f"""INSERT INTO approvals (id, firm_id, document_id, requested_by, message,
                                    named_contacts, status)
             VALUES ($1, $2, $3, $4, $5, $6, 'pending') RETURNING {_APPROVAL}""",
-        approval_id, document.firm_id, document.id, by, message, named,
+        approval.id, approval.firm_id, approval.document_id, approval.requested_by,
+        approval.message, approval.named_contacts,
     )  # fmt: skip
     return ApprovalOut(**dict(row))
 
@@ -107,19 +112,17 @@ async def list_answers(conn: Connection, approval_id: UUID) -> list[AnswerOut]:
     return [AnswerOut(**dict(r)) for r in rows]
 
 
-async def insert_answer(
-    conn: Connection, approval_id: UUID, contact_id: UUID, answer: str, comment: str
-) -> bool:
+async def insert_answer(conn: Connection, answer: NewAnswer) -> bool:
     """False if this contact already answered. Reached through the approval, locked by firm
     in the same request."""
     return bool(
         await conn.fetchval(
             """INSERT INTO approval_answers (approval_id, contact_id, answer, comment)
                VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING true""",
-            approval_id,
-            contact_id,
-            answer,
-            comment,
+            answer.approval_id,
+            answer.contact_id,
+            answer.answer,
+            answer.comment,
         )
     )
 

@@ -1,17 +1,20 @@
 """Identity's facts as this service keeps them. Each upsert applies only if its event is not
 older than what the row already reflects, so late or repeated events change nothing."""
 
-from datetime import datetime
 from uuid import UUID
 
 from services.documents.domain import Standing
+from services.documents.models import (
+    NewAssignment,
+    NewClient,
+    NewContact,
+    NewPortalAccess,
+    NewRelationship,
+)
 from shared.database import Connection
 
 
-async def upsert_client(
-    conn: Connection, firm_id: UUID, client_id: UUID, name: str | None, archived: bool,
-    at: datetime,
-) -> None:  # fmt: skip
+async def upsert_client(conn: Connection, client: NewClient) -> None:
     await conn.execute(
         """INSERT INTO clients (client_id, firm_id, name, archived, changed_at)
            VALUES ($2, $1, coalesce($3, ''), $4, $5)
@@ -19,7 +22,7 @@ async def upsert_client(
               SET name = coalesce($3, clients.name), archived = clients.archived OR $4,
                   changed_at = $5
             WHERE clients.firm_id = $1 AND clients.changed_at <= $5""",
-        firm_id, client_id, name, archived, at,
+        client.firm_id, client.client_id, client.name, client.archived, client.changed_at,
     )  # fmt: skip
 
 
@@ -31,16 +34,14 @@ async def client_exists(conn: Connection, firm_id: UUID, client_id: UUID) -> boo
     )
 
 
-async def upsert_assignment(
-    conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID, assigned: bool,
-    at: datetime,
-) -> None:  # fmt: skip
+async def upsert_assignment(conn: Connection, assignment: NewAssignment) -> None:
     await conn.execute(
         """INSERT INTO staff_assignments (staff_id, client_id, firm_id, assigned, changed_at)
            VALUES ($2, $3, $1, $4, $5)
            ON CONFLICT (staff_id, client_id) DO UPDATE SET assigned = $4, changed_at = $5
             WHERE staff_assignments.firm_id = $1 AND staff_assignments.changed_at <= $5""",
-        firm_id, staff_id, client_id, assigned, at,
+        assignment.firm_id, assignment.staff_id, assignment.client_id, assignment.assigned,
+        assignment.changed_at,
     )  # fmt: skip
 
 
@@ -56,33 +57,26 @@ async def is_assigned(conn: Connection, firm_id: UUID, staff_id: UUID, client_id
     )
 
 
-async def upsert_contact(
-    conn: Connection, firm_id: UUID, contact_id: UUID, name: str, at: datetime
-) -> None:
+async def upsert_contact(conn: Connection, contact: NewContact) -> None:
     await conn.execute(
         """INSERT INTO contacts (contact_id, firm_id, name, changed_at) VALUES ($2, $1, $3, $4)
            ON CONFLICT (contact_id) DO UPDATE SET name = $3, changed_at = $4
             WHERE contacts.firm_id = $1 AND contacts.changed_at <= $4""",
-        firm_id, contact_id, name, at,
+        contact.firm_id, contact.contact_id, contact.name, contact.changed_at,
     )  # fmt: skip
 
 
-async def upsert_portal_access(
-    conn: Connection, firm_id: UUID, contact_id: UUID, granted: bool, at: datetime
-) -> None:
+async def upsert_portal_access(conn: Connection, access: NewPortalAccess) -> None:
     await conn.execute(
         """INSERT INTO contacts (contact_id, firm_id, portal_access, access_changed_at)
            VALUES ($2, $1, $3, $4)
            ON CONFLICT (contact_id) DO UPDATE SET portal_access = $3, access_changed_at = $4
             WHERE contacts.firm_id = $1 AND contacts.access_changed_at <= $4""",
-        firm_id, contact_id, granted, at,
+        access.firm_id, access.contact_id, access.granted, access.changed_at,
     )  # fmt: skip
 
 
-async def upsert_relationship(
-    conn: Connection, firm_id: UUID, contact_id: UUID, client_id: UUID, *, linked: bool,
-    primary: bool, roles: list[str], at: datetime,
-) -> None:  # fmt: skip
+async def upsert_relationship(conn: Connection, relationship: NewRelationship) -> None:
     await conn.execute(
         """INSERT INTO relationships
                   (contact_id, client_id, firm_id, linked, is_primary, roles, changed_at)
@@ -90,7 +84,8 @@ async def upsert_relationship(
            ON CONFLICT (contact_id, client_id) DO UPDATE
               SET linked = $4, is_primary = $5, roles = $6, changed_at = $7
             WHERE relationships.firm_id = $1 AND relationships.changed_at <= $7""",
-        firm_id, contact_id, client_id, linked, primary, roles, at,
+        relationship.firm_id, relationship.contact_id, relationship.client_id,
+        relationship.linked, relationship.primary, relationship.roles, relationship.changed_at,
     )  # fmt: skip
 
 

@@ -2,7 +2,7 @@
 
 from uuid import UUID
 
-from services.documents.models import NewUpload, UploadRow
+from services.documents.models import NewPart, NewPendingFree, NewUpload, UploadRow
 from shared.database import Connection
 
 _UPLOAD = """id, firm_id, kind, state, folder_id, name, object_key, s3_upload_id, reservation_key,
@@ -100,13 +100,11 @@ async def lock_stale_uploads(
     return [UploadRow(**dict(r)) for r in rows]
 
 
-async def insert_pending_free(
-    conn: Connection, firm_id: UUID, version_id: UUID, object_key: str, size: int
-) -> None:
+async def insert_pending_free(conn: Connection, owed: NewPendingFree) -> None:
     await conn.execute(
         """INSERT INTO pending_frees (version_id, firm_id, object_key, size)
            VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING""",
-        version_id, firm_id, object_key, size,
+        owed.version_id, owed.firm_id, owed.object_key, owed.size,
     )  # fmt: skip
 
 
@@ -129,15 +127,15 @@ async def delete_pending_free(conn: Connection, version_id: UUID) -> None:
     await conn.execute("DELETE FROM pending_frees WHERE version_id = $1", version_id)
 
 
-async def upsert_part(conn: Connection, upload_id: UUID, number: int, etag: str, size: int) -> None:
+async def upsert_part(conn: Connection, part: NewPart) -> None:
     """Reached through the upload, loaded by firm (`get_upload`) in the same request."""
     await conn.execute(
         """INSERT INTO upload_parts (upload_id, number, etag, size) VALUES ($1, $2, $3, $4)
            ON CONFLICT (upload_id, number) DO UPDATE SET etag = $3, size = $4""",
-        upload_id, number, etag, size,
+        part.upload_id, part.number, part.etag, part.size,
     )  # fmt: skip
     await conn.execute(
-        "UPDATE uploads SET heartbeat_at = now() WHERE id = $1 AND state = 'open'", upload_id
+        "UPDATE uploads SET heartbeat_at = now() WHERE id = $1 AND state = 'open'", part.upload_id
     )
 
 

@@ -14,6 +14,7 @@ from services.identity.models import (
     Context,
     Jwks,
     Me,
+    NewFailure,
     PasswordChange,
     Proof,
     RefreshIn,
@@ -71,7 +72,9 @@ async def sign_in(request: web.Request, *, deps: IdentityDeps, body: SignIn) -> 
             return outcome
         # A missing code is the expected second step, not a failed guess.
         if body.totp or not isinstance(outcome, TotpRequired):
-            await accounts.insert_failure(conn, email, source, now())
+            await accounts.insert_failure(
+                conn, NewFailure(email=email, source=source, failed_at=now())
+            )
     raise outcome
 
 
@@ -129,7 +132,9 @@ async def change_password(
         session = await current_session(conn, principal)
         checked = await checked_password(deps, conn, account.email, source, body.current_password)
         if isinstance(checked, DomainError):
-            await accounts.insert_failure(conn, account.email, source, now())
+            await accounts.insert_failure(
+                conn, NewFailure(email=account.email, source=source, failed_at=now())
+            )
         else:
             await _set_password(deps, conn, account.id, body.new_password)
             await accounts.revoke_other_sessions(conn, account.id, keep=session.id)

@@ -17,6 +17,7 @@ from services.identity.models import (
     Context,
     Firm,
     FirmUpdate,
+    NewFailure,
     NewFirm,
     NewSignUp,
     NewStaff,
@@ -98,7 +99,9 @@ async def confirm_sign_up(
         outcome = await _owner(deps, conn, signing_up.email, source, body)
         if isinstance(outcome, DomainError):
             # Counted like a failed sign-in; the link stays usable for the right password.
-            await accounts.insert_failure(conn, signing_up.email, source, now())
+            await accounts.insert_failure(
+                conn, NewFailure(email=signing_up.email, source=source, failed_at=now())
+            )
         else:
             await firms.use_sign_up(conn, digest(body.token))
             return await _create_firm(deps, conn, signing_up.details, outcome)

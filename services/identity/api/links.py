@@ -23,6 +23,7 @@ from services.identity.models import (
     InvitationAccept,
     MagicSignIn,
     Membership,
+    NewOneTimeToken,
     PasswordTokenIn,
     Proof,
     Staff,
@@ -261,7 +262,12 @@ async def _issue_link(conn: Connection, email: str, purpose: str, ttl: timedelta
     if not places:
         return None
     token, expires = new_secret(), now() + ttl
-    await accounts.insert_one_time_token(conn, digest(token), purpose, account.id, expires)
+    await accounts.insert_one_time_token(
+        conn,
+        NewOneTimeToken(
+            token_hash=digest(token), purpose=purpose, account_id=account.id, expires_at=expires
+        ),
+    )
     return token, expires, await _language(conn, places[0])
 
 

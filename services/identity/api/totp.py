@@ -14,7 +14,14 @@ from pydantic import BaseModel, Field
 from services.identity.api.limits import caller_address
 from services.identity.clock import now
 from services.identity.domain import check_password, totp_step, totp_uri
-from services.identity.models import Proof, Strict, Tokens, TotpChallengeIn, secret_field
+from services.identity.models import (
+    NewFailure,
+    Proof,
+    Strict,
+    Tokens,
+    TotpChallengeIn,
+    secret_field,
+)
 from services.identity.second_factor import totp_aad, totp_matches
 from services.identity.sessions import credentials_holder, enter
 from services.identity.sign_in_limits import checked_password
@@ -119,7 +126,9 @@ async def turn_off(
             check_password(body.password, deps.passwords.common, second_factor=False)
             await accounts.update_totp(conn, account_id, None, False, None)
             return
-        await accounts.insert_failure(conn, account.email, source, now())
+        await accounts.insert_failure(
+            conn, NewFailure(email=account.email, source=source, failed_at=now())
+        )
     raise refused
 
 
@@ -168,7 +177,9 @@ async def _finish(
     assert account is not None
     if not await totp_matches(deps.keys, conn, account.id, body.code):
         await challenges.count_attempt(conn, hashed)
-        await accounts.insert_failure(conn, account.email, source, now())
+        await accounts.insert_failure(
+            conn, NewFailure(email=account.email, source=source, failed_at=now())
+        )
         return Unauthorized("The code does not match.", field="code")
     await challenges.use_challenge(conn, hashed)
     proof = Proof(method=pending["method"], account_id=account.id, second_factor=True)

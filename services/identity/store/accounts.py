@@ -8,7 +8,15 @@ opened in, and the token issued for it carries that firm."""
 from datetime import datetime, timedelta
 from uuid import UUID, uuid4
 
-from services.identity.models import Account, NewEidOrder, NewSession, Session
+from services.identity.models import (
+    Account,
+    NewEidOrder,
+    NewFailure,
+    NewOneTimeToken,
+    NewRefreshToken,
+    NewSession,
+    Session,
+)
 from shared.database import Connection
 
 
@@ -120,14 +128,12 @@ async def revoke_other_sessions(conn: Connection, account_id: UUID, keep: UUID) 
     )  # fmt: skip
 
 
-async def insert_refresh_token(
-    conn: Connection, token_hash: bytes, session_id: UUID, expires_at: datetime
-) -> None:
+async def insert_refresh_token(conn: Connection, token: NewRefreshToken) -> None:
     await conn.execute(
         "INSERT INTO refresh_tokens (token_hash, session_id, expires_at) VALUES ($1, $2, $3)",
-        token_hash,
-        session_id,
-        expires_at,
+        token.token_hash,
+        token.session_id,
+        token.expires_at,
     )
 
 
@@ -147,16 +153,14 @@ async def use_refresh_token(conn: Connection, token_hash: bytes) -> None:
     )
 
 
-async def insert_one_time_token(
-    conn: Connection, token_hash: bytes, purpose: str, account_id: UUID, expires_at: datetime
-) -> None:
+async def insert_one_time_token(conn: Connection, token: NewOneTimeToken) -> None:
     await conn.execute(
         """INSERT INTO one_time_tokens (token_hash, purpose, account_id, expires_at)
            VALUES ($1, $2, $3, $4)""",
-        token_hash,
-        purpose,
-        account_id,
-        expires_at,
+        token.token_hash,
+        token.purpose,
+        token.account_id,
+        token.expires_at,
     )
 
 
@@ -195,12 +199,12 @@ async def list_failures(
     )
 
 
-async def insert_failure(conn: Connection, email: str, source: str, now: datetime) -> None:
+async def insert_failure(conn: Connection, failure: NewFailure) -> None:
     await conn.execute(
         "INSERT INTO sign_in_failures (email, source, failed_at) VALUES ($1, $2, $3)",
-        email,
-        source,
-        now,
+        failure.email,
+        failure.source,
+        failure.failed_at,
     )
 
 

@@ -20,6 +20,7 @@ from services.signing.models import (
     EidStarted,
     EidStatus,
     Evidence,
+    NewAuditEvent,
     Session,
 )
 from services.signing.settings import SigningSettings
@@ -68,9 +69,17 @@ async def _code_sent(
 ) -> None:
     s, p = ctx.signing, ctx.party
     await audit.insert_audit(
-        conn, s.id, s.firm_id, now(), "code_sent", party_id=p.id, method=p.method,
-        evidence=evidence,
-    )  # fmt: skip
+        conn,
+        NewAuditEvent(
+            signing_id=s.id,
+            firm_id=s.firm_id,
+            at=now(),
+            action="code_sent",
+            party_id=p.id,
+            method=p.method,
+            evidence=evidence,
+        ),
+    )
     command = SendOneTimeCode(
         signing_id=s.id, party_id=p.id, email=p.email, name=p.name, language=s.language,
         document_name=s.document_name, code=code, expires_at=expires,
@@ -117,9 +126,17 @@ async def _authenticated(
 ) -> Session:  # fmt: skip
     s, p = ctx.signing, ctx.party
     await audit.insert_audit(
-        conn, s.id, s.firm_id, at, "authenticated", party_id=p.id, method=p.method,
-        evidence=evidence,
-    )  # fmt: skip
+        conn,
+        NewAuditEvent(
+            signing_id=s.id,
+            firm_id=s.firm_id,
+            at=at,
+            action="authenticated",
+            party_id=p.id,
+            method=p.method,
+            evidence=evidence,
+        ),
+    )
     return await open_session(conn, settings, p, at)
 
 

@@ -17,6 +17,7 @@ from services.signing.models import (
     Acted,
     DeclineIn,
     Evidence,
+    NewAuditEvent,
     OtherParty,
     PartyRow,
     PartyView,
@@ -67,9 +68,17 @@ async def _viewed(conn: Connection, evidence: Evidence, ctx: PartyContext) -> No
     at, s, p = now(), ctx.signing, ctx.party
     await parties.update_viewed(conn, p.id, at)
     await audit.insert_audit(
-        conn, s.id, s.firm_id, at, "viewed", party_id=p.id, evidence=evidence,
-        document_sha256=s.document_sha256,
-    )  # fmt: skip
+        conn,
+        NewAuditEvent(
+            signing_id=s.id,
+            firm_id=s.firm_id,
+            at=at,
+            action="viewed",
+            party_id=p.id,
+            evidence=evidence,
+            document_sha256=s.document_sha256,
+        ),
+    )
     event = PartyViewed(
         signing_id=s.id, client_id=s.client_id, party_id=p.id, contact_id=p.contact_id
     )
@@ -158,9 +167,19 @@ async def _record_signature(
     await parties.update_signed(conn, p.id, at, signed.typed_name, signed.drawn)
     action = "approved" if p.role == "approver" else "signed"
     await audit.insert_audit(
-        conn, s.id, s.firm_id, at, action, party_id=p.id, method=p.method,
-        evidence=signed.evidence, document_sha256=shown, detail=signed.typed_name or "",
-    )  # fmt: skip
+        conn,
+        NewAuditEvent(
+            signing_id=s.id,
+            firm_id=s.firm_id,
+            at=at,
+            action=action,
+            party_id=p.id,
+            method=p.method,
+            evidence=signed.evidence,
+            document_sha256=shown,
+            detail=signed.typed_name or "",
+        ),
+    )
     event = PartySigned(
         signing_id=s.id, client_id=s.client_id, party_id=p.id, contact_id=p.contact_id,
         role=p.role, method=p.method, document_sha256=shown,
@@ -195,10 +214,19 @@ async def decline(request: web.Request, *, deps: SigningDeps, body: DeclineIn) -
         await parties.update_declined(conn, p.id, at, body.reason)
         await signings.update_state(conn, s.firm_id, s.id, "declined", at)
         await audit.insert_audit(
-            conn, s.id, s.firm_id, at, "declined", party_id=p.id, method=p.method,
-            evidence=evidence_of(request, deps.settings), document_sha256=s.document_sha256,
-            detail=body.reason,
-        )  # fmt: skip
+            conn,
+            NewAuditEvent(
+                signing_id=s.id,
+                firm_id=s.firm_id,
+                at=at,
+                action="declined",
+                party_id=p.id,
+                method=p.method,
+                evidence=evidence_of(request, deps.settings),
+                document_sha256=s.document_sha256,
+                detail=body.reason,
+            ),
+        )
         event = PartyDeclined(
             signing_id=s.id, client_id=s.client_id, party_id=p.id, contact_id=p.contact_id,
             reason=body.reason,

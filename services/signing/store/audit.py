@@ -1,32 +1,20 @@
 """The audit trail: actions with their evidence, in the order they happened."""
 
-from datetime import datetime
 from uuid import UUID
 
-from services.signing.models import AuditRow, Evidence
+from services.signing.models import AuditRow, NewAuditEvent
 from shared.database import Connection
 
 
-async def insert_audit(
-    conn: Connection,
-    signing_id: UUID,
-    firm_id: UUID,
-    at: datetime,
-    action: str,
-    *,
-    party_id: UUID | None = None,
-    method: str | None = None,
-    evidence: Evidence | None = None,
-    document_sha256: str | None = None,
-    detail: str = "",
-) -> None:
+async def insert_audit(conn: Connection, event: NewAuditEvent) -> None:
+    evidence = event.evidence
     await conn.execute(
         """INSERT INTO audit_events (signing_id, firm_id, party_id, at, action, method, address,
                user_agent, document_sha256, detail)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)""",
-        signing_id, firm_id, party_id, at, action, method,
+        event.signing_id, event.firm_id, event.party_id, event.at, event.action, event.method,
         evidence.address if evidence else None, evidence.user_agent if evidence else None,
-        document_sha256, detail,
+        event.document_sha256, event.detail,
     )  # fmt: skip
 
 
