@@ -92,13 +92,7 @@ async def halt(conn: Connection, signing: SigningRow, error: DomainError) -> Non
     await signings.update_halted(conn, signing.firm_id, signing.id, error.detail)
     await audit.insert_audit(
         conn,
-        NewAuditEvent(
-            signing_id=signing.id,
-            firm_id=signing.firm_id,
-            at=now,
-            action="halted",
-            detail=error.detail,
-        ),
+        NewAuditEvent.on(signing, now, "halted", detail=error.detail),
     )
     log.error("signing %s halted: %s", signing.id, error.detail)
 
@@ -154,11 +148,10 @@ async def _close(
         await signings.update_completed(conn, firm_id, signing_id, stored.document_id, now)
         await audit.insert_audit(
             conn,
-            NewAuditEvent(
-                signing_id=signing_id,
-                firm_id=signing.firm_id,
-                at=now,
-                action="completed",
+            NewAuditEvent.on(
+                signing,
+                now,
+                "completed",
                 document_sha256=signing.sealed_sha256,
                 detail=str(stored.document_id),
             ),

@@ -68,13 +68,7 @@ async def _invite(
     await parties.update_invited(conn, party.id, now)
     await audit.insert_audit(
         conn,
-        NewAuditEvent(
-            signing_id=signing.id,
-            firm_id=signing.firm_id,
-            at=now,
-            action="invited",
-            party_id=party.id,
-        ),
+        NewAuditEvent.on(signing, now, "invited", party_id=party.id),
     )
     command = SendSigningInvitation(
         signing_id=signing.id, party_id=party.id, email=party.email, name=party.name,
@@ -98,13 +92,7 @@ async def remind(
     await parties.update_reminded(conn, party.id, now)
     await audit.insert_audit(
         conn,
-        NewAuditEvent(
-            signing_id=signing.id,
-            firm_id=signing.firm_id,
-            at=now,
-            action="reminded",
-            party_id=party.id,
-        ),
+        NewAuditEvent.on(signing, now, "reminded", party_id=party.id),
     )
     command = SendSigningReminder(
         signing_id=signing.id, party_id=party.id, email=party.email, name=party.name,

@@ -42,7 +42,7 @@ async def _expire(deps: SigningDeps, signing_id: UUID, at: datetime) -> int:
         await signings.update_state(conn, signing.firm_id, signing_id, "expired", at)
         await audit.insert_audit(
             conn,
-            NewAuditEvent(signing_id=signing_id, firm_id=signing.firm_id, at=at, action="expired"),
+            NewAuditEvent.on(signing, at, "expired"),
         )
         event = SigningExpired(signing_id=signing_id, client_id=signing.client_id)
         await put(conn, event, firm_id=signing.firm_id, actor=None)

@@ -1,7 +1,7 @@
 """Rows as the store returns them, and the HTTP request/response models."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, EmailStr, Field
@@ -160,6 +160,11 @@ class NewAuditEvent(Row):
     evidence: Evidence | None = None
     document_sha256: str | None = None
     detail: str = ""
+
+    @classmethod
+    def on(cls, signing: SigningRow, at: datetime, action: str, **extra: Any) -> "NewAuditEvent":
+        """An action on `signing`'s trail: its id and firm come from the row itself."""
+        return cls(signing_id=signing.id, firm_id=signing.firm_id, at=at, action=action, **extra)
 
 
 class NewLink(Row):

@@ -87,9 +87,7 @@ async def store_draft(
     rows = [await parties.insert_party(conn, party) for party in given]
     await audit.insert_audit(
         conn,
-        NewAuditEvent(
-            signing_id=signing.id, firm_id=signing.firm_id, at=signing.created_at, action="created"
-        ),
+        NewAuditEvent.on(signing, signing.created_at, "created"),
     )
     created = SigningCreated(
         signing_id=signing.id, client_id=signing.client_id, document_id=signing.document_id,
@@ -147,13 +145,7 @@ async def finish_sending(
         await signings.update_credit(conn, signing.firm_id, signing_id, "committed")
         await audit.insert_audit(
             conn,
-            NewAuditEvent(
-                signing_id=signing_id,
-                firm_id=signing.firm_id,
-                at=at,
-                action="sent",
-                document_sha256=signing.document_sha256,
-            ),
+            NewAuditEvent.on(signing, at, "sent", document_sha256=signing.document_sha256),
         )
         rows = await parties.list_parties(conn, signing.firm_id, signing_id)
         sent = SigningSent(
@@ -190,9 +182,7 @@ async def cancel(
     )
     await audit.insert_audit(
         conn,
-        NewAuditEvent(
-            signing_id=signing.id, firm_id=signing.firm_id, at=at, action="cancelled", detail=reason
-        ),
+        NewAuditEvent.on(signing, at, "cancelled", detail=reason),
     )
     event = SigningCancelled(
         signing_id=signing.id, client_id=signing.client_id, credit_returned=returning

@@ -70,15 +70,7 @@ async def _code_sent(
     s, p = ctx.signing, ctx.party
     await audit.insert_audit(
         conn,
-        NewAuditEvent(
-            signing_id=s.id,
-            firm_id=s.firm_id,
-            at=now(),
-            action="code_sent",
-            party_id=p.id,
-            method=p.method,
-            evidence=evidence,
-        ),
+        NewAuditEvent.on(s, now(), "code_sent", party_id=p.id, method=p.method, evidence=evidence),
     )
     command = SendOneTimeCode(
         signing_id=s.id, party_id=p.id, email=p.email, name=p.name, language=s.language,
@@ -127,15 +119,7 @@ async def _authenticated(
     s, p = ctx.signing, ctx.party
     await audit.insert_audit(
         conn,
-        NewAuditEvent(
-            signing_id=s.id,
-            firm_id=s.firm_id,
-            at=at,
-            action="authenticated",
-            party_id=p.id,
-            method=p.method,
-            evidence=evidence,
-        ),
+        NewAuditEvent.on(s, at, "authenticated", party_id=p.id, method=p.method, evidence=evidence),
     )
     return await open_session(conn, settings, p, at)
 

@@ -69,14 +69,8 @@ async def _viewed(conn: Connection, evidence: Evidence, ctx: PartyContext) -> No
     await parties.update_viewed(conn, p.id, at)
     await audit.insert_audit(
         conn,
-        NewAuditEvent(
-            signing_id=s.id,
-            firm_id=s.firm_id,
-            at=at,
-            action="viewed",
-            party_id=p.id,
-            evidence=evidence,
-            document_sha256=s.document_sha256,
+        NewAuditEvent.on(
+            s, at, "viewed", party_id=p.id, evidence=evidence, document_sha256=s.document_sha256
         ),
     )
     event = PartyViewed(
@@ -168,11 +162,10 @@ async def _record_signature(
     action = "approved" if p.role == "approver" else "signed"
     await audit.insert_audit(
         conn,
-        NewAuditEvent(
-            signing_id=s.id,
-            firm_id=s.firm_id,
-            at=at,
-            action=action,
+        NewAuditEvent.on(
+            s,
+            at,
+            action,
             party_id=p.id,
             method=p.method,
             evidence=signed.evidence,
@@ -215,11 +208,10 @@ async def decline(request: web.Request, *, deps: SigningDeps, body: DeclineIn) -
         await signings.update_state(conn, s.firm_id, s.id, "declined", at)
         await audit.insert_audit(
             conn,
-            NewAuditEvent(
-                signing_id=s.id,
-                firm_id=s.firm_id,
-                at=at,
-                action="declined",
+            NewAuditEvent.on(
+                s,
+                at,
+                "declined",
                 party_id=p.id,
                 method=p.method,
                 evidence=evidence_of(request, deps.settings),
