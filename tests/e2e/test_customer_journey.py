@@ -21,18 +21,9 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from reportlab.pdfgen import canvas
 
 from deploy.local.mail import MailCatcher
-from services.billing.app import create_app as billing_app
-from services.billing.settings import BillingSettings
-from services.documents.app import create_app as documents_app
-from services.documents.settings import DocumentsSettings
-from services.identity.app import create_app as identity_app
-from services.identity.settings import IdentitySettings
-from services.notify.app import create_app as notify_app
-from services.notify.settings import NotifySettings
-from services.signing.app import create_app as signing_app
-from services.signing.settings import SigningSettings
 from tests.support.infra import wait_until
-from tests.support.services import Environment, Running, serve
+from tests.support.platform import five_services
+from tests.support.services import Environment, Running
 
 PASSWORD = "kund-portalen-ar-trygg-2026"
 
@@ -53,24 +44,10 @@ class Platform:
 @pytest.fixture
 async def platform(env: Environment, smtp: MailCatcher) -> AsyncIterator[Platform]:
     async with AsyncExitStack() as stack:
-        identity = await stack.enter_async_context(
-            serve(identity_app(await env.settings(IdentitySettings)))
+        run = await five_services(env, stack, smtp_port=smtp.port)
+        yield Platform(
+            run["identity"], run["documents"], run["signing"], run["notify"], run["billing"], smtp
         )
-        jwks = {"jwks_url": f"{identity.url}/api/v1/auth/jwks.json"}
-        smtp_at = {"smtp_host": "127.0.0.1", "smtp_port": smtp.port}
-        billing = await stack.enter_async_context(
-            serve(billing_app(await env.settings(BillingSettings, **jwks)))
-        )
-        documents = await stack.enter_async_context(
-            serve(documents_app(await env.settings(DocumentsSettings, **jwks)))
-        )
-        signing = await stack.enter_async_context(
-            serve(signing_app(await env.settings(SigningSettings, **jwks)))
-        )
-        notify = await stack.enter_async_context(
-            serve(notify_app(await env.settings(NotifySettings, **jwks, **smtp_at)))
-        )
-        yield Platform(identity, documents, signing, notify, billing, smtp)
 
 
 async def call(

@@ -15,19 +15,10 @@ import aiohttp
 import pytest
 
 from deploy.local.mail import MailCatcher
-from services.billing.app import create_app as billing_app
-from services.billing.settings import BillingSettings
-from services.documents.app import create_app as documents_app
-from services.documents.settings import DocumentsSettings
-from services.identity.app import create_app as identity_app
-from services.identity.settings import IdentitySettings
-from services.notify.app import create_app as notify_app
-from services.notify.settings import NotifySettings
-from services.signing.app import create_app as signing_app
-from services.signing.settings import SigningSettings
 from tests.deploy.gateway import ROOT, free_port, local_values, nginx_running
 from tests.support.infra import wait_until
-from tests.support.services import Environment, serve
+from tests.support.platform import five_services
+from tests.support.services import Environment
 
 DIST = ROOT / "web" / "dist"
 PASSWORD = "kund-portalen-ar-trygg-2026"
@@ -114,25 +105,7 @@ async def running_portal(env: Environment, mail: MailCatcher) -> AsyncIterator[P
     port = free_port()
     public = {"public_url": f"http://127.0.0.1:{port}"}
     async with AsyncExitStack() as stack:
-        identity = await stack.enter_async_context(
-            serve(identity_app(await env.settings(IdentitySettings, **public)))
-        )
-        jwks = {"jwks_url": f"{identity.url}/api/v1/auth/jwks.json", **public}
-        smtp = {"smtp_host": "127.0.0.1", "smtp_port": mail.port}
-        billing = await stack.enter_async_context(
-            serve(billing_app(await env.settings(BillingSettings, **jwks)))
-        )
-        documents = await stack.enter_async_context(
-            serve(documents_app(await env.settings(DocumentsSettings, **jwks)))
-        )
-        signing = await stack.enter_async_context(
-            serve(signing_app(await env.settings(SigningSettings, **jwks)))
-        )
-        notify = await stack.enter_async_context(
-            serve(notify_app(await env.settings(NotifySettings, **jwks, **smtp)))
-        )
-        services = {"identity": identity, "documents": documents, "signing": signing,
-                    "notify": notify, "billing": billing}  # fmt: skip
+        services = await five_services(env, stack, smtp_port=mail.port, **public)
         ports = {name: int(s.url.rsplit(":", 1)[1]) for name, s in services.items()}
         web_root = stack.enter_context(readable_build())
         prefix = Path(tempfile.mkdtemp(prefix="portal-gw-"))
