@@ -272,6 +272,17 @@ class ApprovalList(BaseModel):
     approvals: list[ApprovalOut]
 
 
+class WaitingApproval(ApprovalOut):
+    """A pending approval request with the document it is about, for an overview."""
+
+    document_name: str
+    folder_id: UUID
+
+
+class WaitingApprovals(BaseModel):
+    approvals: list[WaitingApproval]
+
+
 class NewDocuments(BaseModel):
     since: datetime | None
     documents: list[DocumentOut]

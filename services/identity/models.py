@@ -226,6 +226,11 @@ class Staff(BaseModel):
     active: bool
     registered: bool
 
+    def public(self) -> dict[str, Any]:
+        """What events say about a staff user."""
+        keep = {"name", "email", "role", "language"}
+        return {"staff_id": self.id, **self.model_dump(include=keep)}
+
 
 class StaffOut(BaseModel):
     id: UUID
@@ -276,6 +281,11 @@ class Contact(BaseModel):
     @property
     def has_personal_number(self) -> bool:
         return self.personal_number_digest is not None
+
+    def public(self) -> dict[str, Any]:
+        """What events may say about a contact: never the personal identity number."""
+        keep = {"first_name", "last_name", "email", "phone", "language"}
+        return {"contact_id": self.id, **self.model_dump(include=keep)}
 
 
 class ContactOut(BaseModel):
@@ -388,8 +398,24 @@ class Me(BaseModel):
     )
     email: str | None
     method: Method = Field(description="How this session was opened.")
+    language: Language = Field(description="The language of the person acting, for pages and mail.")
     context: Context
     memberships: list[Membership] = Field(description="Where this session may switch to.")
+
+
+class LanguageIn(Strict):
+    language: Language
+
+
+class InvitationDetails(BaseModel):
+    """What an invitation link's page shows before the person registers or accepts."""
+
+    email: str = Field(description="The address the invitation was mailed to.")
+    firm_name: str
+    language: Language = Field(description="The invited person's language.")
+    has_account: bool = Field(
+        description="True: accept with the account's password; false: choose a password."
+    )
 
 
 class MagicSignIn(Strict):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
+from uuid import UUID
 
 from services.signing.models import PartyIn, PartyRow, SigningRow, State
 from shared.errors import Conflict, Forbidden, Gone, Invalid, TooManyRequests
@@ -130,6 +131,11 @@ def may_act(party: PartyRow, parties: Sequence[PartyRow]) -> bool:
         and party.status == "invited"
         and party.sign_order == current_order(parties)
     )
+
+
+def portal_party(parties: Sequence[PartyRow], contact_id: UUID) -> PartyRow | None:
+    """The contact's own party in a request, if they may act on it now."""
+    return next((p for p in parties if p.contact_id == contact_id and may_act(p, parties)), None)
 
 
 def all_signed(parties: Sequence[PartyRow]) -> bool:

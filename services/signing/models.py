@@ -209,6 +209,14 @@ class SigningIn(BaseModel):
     parties: list[PartyIn] = Field(min_length=1, max_length=30)
 
 
+class PartyLink(BaseModel):
+    """A party's own link, for a contact opening their party page from the portal."""
+
+    token: str = Field(description="For `/api/v1/sign/{token}`; keep it out of addresses.")
+    url: str = Field(description="The party page, with the token in the fragment.")
+    expires_at: datetime
+
+
 class PartyOut(BaseModel):
     id: UUID
     name: str

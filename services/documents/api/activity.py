@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from aiohttp import web
 
@@ -28,12 +28,14 @@ from services.documents.models import (
     NewApproval,
     NewComment,
     NewDocuments,
+    WaitingApprovals,
 )
 from services.documents.store import activity as store
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from shared.auth import Principal
 from shared.bus import put
+from shared.database import Connection
 from shared.errors import Conflict
 from shared.events.documents import ApprovalAnswered, ApprovalRequested, CommentAdded
 from shared.http.routing import Api, path_uuid
@@ -163,6 +165,35 @@ async def answer(
     return decided
 
 
+WAITING_LIMIT = 200
+
+
+@api.get(
+    "/api/v1/clients/{client_id}/approvals/waiting",
+    summary="Pending approval requests at a client: for a contact, those waiting for their "
+    "answer; for staff, all the client has not decided yet",
+    response=WaitingApprovals, errors=(404,),
+)  # fmt: skip
+async def waiting_approvals(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> WaitingApprovals:
+    client_id = path_uuid(request, "client_id")
+    async with deps.db.transaction(readonly=True) as conn:
+        standing = await require_client(conn, principal, client_id)
+        ids = await _readable_folders(conn, principal, client_id, standing)
+        contact = None if principal.is_staff else principal.user_id
+        rows = await store.list_waiting(conn, principal.firm_id, ids, contact, WAITING_LIMIT)
+    return WaitingApprovals(approvals=rows)
+
+
+async def _readable_folders(
+    conn: Connection, principal: Principal, client_id: UUID, standing: domain.Standing | None
+) -> list[UUID]:
+    """The client's folders whose documents the principal sees (staff: all of them)."""
+    folders = await folder_store.list_folders(conn, principal.firm_id, client_id)
+    return [f.id for f in folders if standing is None or domain.contact_reads(f.rules, standing)]
+
+
 @api.get(
     "/api/v1/clients/{client_id}/news",
     summary="Documents new or changed since this user's last recorded visit",
@@ -173,8 +204,7 @@ async def news(request: web.Request, *, deps: DocumentsDeps, principal: Principa
     client_id = path_uuid(request, "client_id")
     async with deps.db.transaction(readonly=True) as conn:
         standing = await require_client(conn, principal, client_id)
-        folders = await folder_store.list_folders(conn, principal.firm_id, client_id)
-        ids = [f.id for f in folders if standing is None or domain.contact_reads(f.rules, standing)]
+        ids = await _readable_folders(conn, principal, client_id, standing)
         since = await store.get_visit(conn, principal.firm_id, principal.user_id, client_id)
         rows = await document_store.list_created_since(conn, principal.firm_id, ids, since)
     return NewDocuments(since=since, documents=[DocumentOut.of(r) for r in rows])

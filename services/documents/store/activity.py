@@ -13,6 +13,7 @@ from services.documents.models import (
     NewAnswer,
     NewApproval,
     NewComment,
+    WaitingApproval,
 )
 from shared.database import Connection
 
@@ -100,6 +101,27 @@ async def list_approvals(conn: Connection, document: DocumentRow) -> list[Approv
         document.firm_id, document.id,
     )  # fmt: skip
     return [ApprovalOut(**dict(r), answers=await list_answers(conn, r["id"])) for r in rows]
+
+
+async def list_waiting(
+    conn: Connection, firm_id: UUID, folder_ids: list[UUID], contact_id: UUID | None, limit: int
+) -> list[WaitingApproval]:
+    """Pending requests on documents in these folders, oldest first; with `contact_id`, only
+    those asking that contact (all who see it, or named) that they have not answered yet."""
+    rows = await conn.fetch(
+        """SELECT a.id, a.document_id, a.message, a.named_contacts AS contacts, a.status,
+                   a.created_at, a.decided_at, d.name AS document_name, d.folder_id
+              FROM approvals a JOIN documents d ON d.id = a.document_id
+             WHERE a.firm_id = $1 AND d.firm_id = $1 AND d.folder_id = ANY($2::uuid[])
+               AND a.status = 'pending'
+               AND ($3::uuid IS NULL OR (
+                   (a.named_contacts IS NULL OR $3 = ANY(a.named_contacts))
+                   AND NOT EXISTS (SELECT 1 FROM approval_answers x
+                                    WHERE x.approval_id = a.id AND x.contact_id = $3)))
+             ORDER BY a.created_at LIMIT $4""",
+        firm_id, folder_ids, contact_id, limit,
+    )  # fmt: skip
+    return [WaitingApproval(**dict(r)) for r in rows]
 
 
 async def list_answers(conn: Connection, approval_id: UUID) -> list[AnswerOut]:

@@ -13,6 +13,7 @@ from services.identity.domain import check_password
 from services.identity.models import (
     Context,
     Jwks,
+    LanguageIn,
     Me,
     NewFailure,
     PasswordChange,
@@ -22,6 +23,7 @@ from services.identity.models import (
     SwitchIn,
     Tokens,
 )
+from services.identity.people import change_language, language_of
 from services.identity.sessions import (
     TotpRequired,
     credentials_holder,
@@ -180,17 +182,33 @@ async def switch(
 @api.get("/api/v1/me", summary="Who I am, where I am, and where else I may go", response=Me)
 async def me(request: web.Request, *, deps: IdentityDeps, principal: Principal) -> Me:
     async with deps.db.transaction(readonly=True) as conn:
-        session = await current_session(conn, principal)
-        account = (
-            await accounts.get_account(conn, session.account_id) if session.account_id else None
-        )
-        return Me(
-            account_id=account.id if account else None,
-            email=account.email if account else None,
-            method=session.method,
-            context=_context(principal),
-            memberships=await proven(conn, session.proof),
-        )
+        return await _me(conn, principal)
+
+
+async def _me(conn: Connection, principal: Principal) -> Me:
+    session = await current_session(conn, principal)
+    account = await accounts.get_account(conn, session.account_id) if session.account_id else None
+    return Me(
+        account_id=account.id if account else None,
+        email=account.email if account else None,
+        method=session.method,
+        language=await language_of(conn, principal),
+        context=_context(principal),
+        memberships=await proven(conn, session.proof),
+    )
+
+
+@api.put(
+    "/api/v1/me/language",
+    summary="Choose my language, for the portal's pages and the mail I get",
+    body=LanguageIn, response=Me, errors=(422,),
+)  # fmt: skip
+async def choose_language(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, body: LanguageIn
+) -> Me:
+    async with deps.db.transaction() as conn:
+        await change_language(conn, principal, body.language)
+        return await _me(conn, principal)
 
 
 def _context(principal: Principal) -> Context:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 import asyncpg
@@ -55,12 +55,6 @@ def contact_out(contact: Contact) -> ContactOut:
     )
 
 
-def _public(contact: Contact) -> dict[str, Any]:
-    """What events may say about a contact: never the personal identity number."""
-    keep = {"first_name", "last_name", "email", "phone", "language"}
-    return {"contact_id": contact.id, **contact.model_dump(include=keep)}
-
-
 async def no_duplicate_contact(
     conn: Connection, firm_id: UUID, fields: ContactDetails, prefix: str, not_id: UUID
 ) -> None:
@@ -86,7 +80,7 @@ async def created_contact(
 ) -> Contact:
     new = NewContact(firm_id=principal.firm_id, **fields.model_dump())
     contact = await contacts.insert_contact(conn, new)
-    event = ContactCreated(**_public(contact))
+    event = ContactCreated(**contact.public())
     await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
     return contact
 
@@ -207,7 +201,7 @@ async def update_contact(
                 # An invitation is bound to the address it went to; a new one needs its own.
                 await invitations.revoke(conn, principal.firm_id, contact_id=contact.id)
             contact = await contacts.update_contact(conn, principal.firm_id, contact.id, fields)
-            event = ContactUpdated(**_public(contact))
+            event = ContactUpdated(**contact.public())
             await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
     except asyncpg.UniqueViolationError as error:
         raise unique_violation(error) from None

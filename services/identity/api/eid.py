@@ -204,8 +204,7 @@ async def _first_sign_in(conn: Connection, contact: Contact, given: str | None) 
             raise Invalid("Give an email address to go on.", field="email")
         await contacts.set_email(conn, contact.firm_id, contact.id, given)
         updated = contact.model_copy(update={"email": given})
-        keep = {"first_name", "last_name", "email", "phone", "language"}
-        event = ContactUpdated(contact_id=contact.id, **updated.model_dump(include=keep))
+        event = ContactUpdated(**updated.public())
         await put(conn, event, firm_id=contact.firm_id, actor=contact.id)
     if not contact.registered:
         await contacts.mark_registered(conn, contact.firm_id, contact.id)

@@ -21,12 +21,14 @@ from services.identity.models import (
     Contact,
     EmailIn,
     InvitationAccept,
+    InvitationDetails,
     MagicSignIn,
     Membership,
     NewOneTimeToken,
     PasswordTokenIn,
     Proof,
     Staff,
+    TokenIn,
     Tokens,
 )
 from services.identity.sessions import enter, memberships
@@ -100,6 +102,27 @@ async def accept(request: web.Request, *, deps: IdentityDeps, body: InvitationAc
     return raised(outcome)
 
 
+@api.post(
+    "/api/v1/auth/invitation/details",
+    summary="What an invitation link is for, without using it: the address it was mailed to, "
+    "the firm, and whether to register or accept with an existing account",
+    access="public", body=TokenIn, response=InvitationDetails, errors=(410, 422),
+)  # fmt: skip
+async def details(request: web.Request, *, deps: IdentityDeps, body: TokenIn) -> InvitationDetails:
+    async with deps.db.transaction(readonly=True) as conn:
+        invitation = await contacts.get_live_invitation(conn, digest(body.token))
+        addressee = await _addressee(conn, invitation, "token")
+        firm = await firms.get_firm(conn, addressee.firm_id)
+        account = await accounts.get_account_by_email(conn, addressee.email)
+    person = addressee.contact or addressee.staff
+    if firm is None or person is None:
+        raise Gone(DEAD_LINK, field="token")
+    return InvitationDetails(
+        email=addressee.email, firm_name=firm.name, language=person.language,
+        has_account=account is not None and account.password_hash is not None,
+    )  # fmt: skip
+
+
 def raised(outcome: Tokens | DomainError) -> Tokens:
     if isinstance(outcome, DomainError):
         raise outcome
@@ -119,11 +142,20 @@ async def _invitee(conn: Connection, token: str) -> Invitee:
     return await invitee_of(conn, invitation, "token")
 
 
-async def invitee_of(conn: Connection, invitation: dict[str, Any] | None, field: str) -> Invitee:
-    """Who a live (just used) invitation was mailed to. It is bound to that address: one whose
-    contact has since been given another email is dead, so no link ever opens an address it
-    was not sent to (a firm cannot send a link to itself, then point the contact at someone's
-    account)."""
+@dataclass(frozen=True)
+class Addressee:
+    """Whom a live invitation was mailed to: a contact or a staff user, at `email`."""
+
+    firm_id: UUID
+    email: str
+    contact: Contact | None = None
+    staff: Staff | None = None
+
+
+async def _addressee(conn: Connection, invitation: dict[str, Any] | None, field: str) -> Addressee:
+    """An invitation is bound to the address it was mailed to: one whose contact has since
+    been given another email is dead, so no link ever opens an address it was not sent to (a
+    firm cannot send a link to itself, then point the contact at someone's account)."""
     if invitation is None or invitation["email"] is None:
         raise Gone(DEAD_LINK, field=field)
     email, firm_id = invitation["email"], invitation["firm_id"]
@@ -131,14 +163,26 @@ async def invitee_of(conn: Connection, invitation: dict[str, Any] | None, field:
         contact = await contacts.get_contact(conn, firm_id, invitation["contact_id"])
         if contact is None or (contact.email or "").lower() != email.lower():
             raise Gone(DEAD_LINK, field=field)
-        account = await accounts.get_account_by_email(conn, email)
-        account = account or await accounts.insert_account(conn, email, None)
-        return Invitee(firm_id, account, contact=contact)
+        return Addressee(firm_id, email, contact=contact)
     staff = await firms.get_staff(conn, firm_id, invitation["staff_id"])
-    account = await accounts.get_account(conn, staff.account_id) if staff else None
-    if staff is None or account is None or not staff.active:
+    if staff is None or not staff.active:
         raise Gone(DEAD_LINK, field=field)
-    return Invitee(firm_id, account, staff=staff)
+    return Addressee(firm_id, email, staff=staff)
+
+
+async def invitee_of(conn: Connection, invitation: dict[str, Any] | None, field: str) -> Invitee:
+    """Who a live (just used) invitation was mailed to, with their account (a new contact's
+    made now, without a password)."""
+    addressee = await _addressee(conn, invitation, field)
+    if addressee.contact is not None:
+        account = await accounts.get_account_by_email(conn, addressee.email)
+        account = account or await accounts.insert_account(conn, addressee.email, None)
+        return Invitee(addressee.firm_id, account, contact=addressee.contact)
+    assert addressee.staff is not None
+    account = await accounts.get_account(conn, addressee.staff.account_id)
+    if account is None:
+        raise Gone(DEAD_LINK, field=field)
+    return Invitee(addressee.firm_id, account, staff=addressee.staff)
 
 
 async def accept_invitation(

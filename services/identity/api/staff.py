@@ -75,19 +75,12 @@ async def invite_staff(
         staff_id = await firms.insert_staff(conn, new)
         staff = await firms.get_staff(conn, firm.id, staff_id)
         assert staff is not None
-        await put(conn, _created(staff), firm_id=firm.id, actor=principal.user_id)
+        await put(conn, StaffCreated(**staff.public()), firm_id=firm.id, actor=principal.user_id)
         invitation = await invitations.schedule(conn, firm.id, staff_id=staff_id, send_at=now())
         await invitations.send_due(deps.settings, conn, now(), only=invitation)
         staff = await firms.get_staff(conn, firm.id, staff_id)
     assert staff is not None
     return _out(staff)
-
-
-def _created(staff: Staff) -> StaffCreated:
-    return StaffCreated(
-        staff_id=staff.id, name=staff.name, email=staff.email, role=staff.role,
-        language=staff.language,
-    )  # fmt: skip
 
 
 @api.patch(
@@ -109,7 +102,7 @@ async def change_role(
         check_role_change(principal.role or "", staff.role, body.role, others)
         await firms.update_staff_role(conn, principal.firm_id, staff.id, body.role)
         staff = staff.model_copy(update={"role": body.role})
-        event = StaffUpdated(**_created(staff).model_dump())
+        event = StaffUpdated(**staff.public())
         await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)
     return _out(staff)
 

@@ -55,6 +55,19 @@ async def update_contact(
     return Contact(**row)
 
 
+async def update_language(
+    conn: Connection, firm_id: UUID, contact_id: UUID, language: str
+) -> Contact:
+    row = await conn.fetchrow(
+        f"""UPDATE contacts SET language = $3, updated_at = now()
+           WHERE firm_id = $1 AND id = $2 RETURNING {_COLUMNS}""",
+        firm_id,
+        contact_id,
+        language,
+    )
+    return Contact(**row)
+
+
 async def get_contact(conn: Connection, firm_id: UUID, contact_id: UUID) -> Contact | None:
     row = await conn.fetchrow(f"{_CONTACT} WHERE firm_id = $1 AND id = $2", firm_id, contact_id)
     return Contact(**row) if row else None
@@ -264,6 +277,18 @@ async def mark_invitation_sent(
            WHERE firm_id = $1 AND id = $2""",
         firm_id, invitation_id, token_hash, email, now, expires,
     )  # fmt: skip
+
+
+async def get_live_invitation(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
+    """A live invitation, left unused; used, expired, revoked or unknown → None. Across firms
+    by design, like `use_invitation`."""
+    row = await conn.fetchrow(
+        """SELECT firm_id, staff_id, contact_id, email FROM invitations
+           WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL
+             AND expires_at > now()""",
+        token_hash,
+    )
+    return dict(row) if row else None
 
 
 async def use_invitation(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:

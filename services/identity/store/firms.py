@@ -109,6 +109,17 @@ async def update_staff_role(conn: Connection, firm_id: UUID, staff_id: UUID, rol
     )
 
 
+async def update_staff_language(
+    conn: Connection, firm_id: UUID, staff_id: UUID, language: str
+) -> None:
+    await conn.execute(
+        "UPDATE staff SET language = $3 WHERE firm_id = $1 AND id = $2",
+        firm_id,
+        staff_id,
+        language,
+    )
+
+
 async def deactivate_staff(conn: Connection, firm_id: UUID, staff_id: UUID) -> None:
     await conn.execute(
         "UPDATE staff SET active = false WHERE firm_id = $1 AND id = $2", firm_id, staff_id

@@ -392,3 +392,45 @@ async def test_answers_to_a_named_request_carry_the_status_after_each(portal: Po
         assert_about(envelope, s, envelope["data"]["contact_id"])
     status_after = {m["data"]["contact_id"]: m["data"]["status"] for m in answered}
     assert status_after == {str(s.alice.user_id): "pending", str(s.bob.user_id): "accepted"}
+
+
+# What waits for an answer
+
+
+async def waiting(portal: Portal, who: Person, client: uuid.UUID) -> Reply:
+    return await call(portal, who, "GET", f"/api/v1/clients/{client}/approvals/waiting")
+
+
+async def waiting_ids(portal: Portal, who: Person, client: uuid.UUID) -> list[str]:
+    reply = await waiting(portal, who, client)
+    assert reply.status == 200, reply.body
+    return [a["id"] for a in reply.body["approvals"]]
+
+
+async def test_a_contact_sees_the_requests_waiting_for_their_own_answer(portal: Portal) -> None:
+    s = await scene(portal)
+    everyone = await asked(portal, s)
+    named = await asked(portal, s, contacts=[s.alice, s.bob])
+    assert await waiting_ids(portal, s.alice, s.client) == [everyone, named]
+    assert await waiting_ids(portal, s.dave, s.client) == [everyone]
+    listed = (await waiting(portal, s.alice, s.client)).body["approvals"][0]
+    assert listed["document_id"] == s.document
+    assert listed["document_name"] == "bokslut.pdf"
+
+    assert (await answer(portal, s.alice, named, "accepted")).status == 200
+    assert await waiting_ids(portal, s.alice, s.client) == [everyone]
+    assert await waiting_ids(portal, s.bob, s.client) == [everyone, named]
+    assert await waiting_ids(portal, s.owner, s.client) == [everyone, named]
+
+    assert (await answer(portal, s.bob, everyone, "rejected")).status == 200
+    assert await waiting_ids(portal, s.alice, s.client) == []
+    assert await waiting_ids(portal, s.owner, s.client) == [named]
+
+
+async def test_requests_are_not_listed_to_contacts_who_cannot_see_the_document(
+    portal: Portal,
+) -> None:
+    s = await scene(portal)
+    await asked(portal, s)
+    assert await waiting_ids(portal, s.outsider, s.client) == []
+    assert_problem(await waiting(portal, s.stranger, s.client), 404)

@@ -299,3 +299,65 @@ async def test_password_reset_replaces_the_password_and_ends_sessions(
     )
     assert old.status == 401
     assert new.status == 200
+
+
+async def test_an_invitation_link_tells_its_page_the_address_and_firm_without_being_used(
+    identity: Identity, captured: Capture
+) -> None:
+    owner, _created, contact = await customer(identity)
+    await switch_on(identity, owner, contact)
+    token = token_from(await invitation_link(captured, contact))
+    firm = await identity.as_(owner["token"]).get("/api/v1/firms/current")
+
+    first = await identity.post("/api/v1/auth/invitation/details", {"token": token})
+    again = await identity.post("/api/v1/auth/invitation/details", {"token": token})
+    assert first.status == again.status == 200, first.body
+    assert first.body == {
+        "email": contact["email"], "firm_name": firm.body["name"], "language": "sv",
+        "has_account": False,
+    }  # fmt: skip
+    done = await identity.post("/api/v1/auth/register", {"token": token, "password": PASSWORD})
+    assert done.status == 200, done.body
+    used = await identity.post("/api/v1/auth/invitation/details", {"token": token})
+    unknown = await identity.post("/api/v1/auth/invitation/details", {"token": "nope" * 10})
+    assert used.status == unknown.status == 410
+    assert used.body == unknown.body
+    assert used.body["field"] == "token"
+
+
+async def test_an_invitation_to_an_address_that_was_changed_since_tells_nothing(
+    identity: Identity, captured: Capture
+) -> None:
+    owner, _created, contact = await customer(identity)
+    await switch_on(identity, owner, contact)
+    token = token_from(await invitation_link(captured, contact))
+    changed = await identity.as_(owner["token"]).patch(
+        f"/api/v1/contacts/{contact['id']}", {"email": new_email("elsewhere")}
+    )
+    assert changed.status == 200, changed.body
+    answer = await identity.post("/api/v1/auth/invitation/details", {"token": token})
+    assert answer.status == 410, answer.body
+
+
+async def test_a_person_chooses_their_language_and_the_other_services_are_told(
+    identity: Identity, captured: Capture
+) -> None:
+    owner, _created, contact, tokens = await registered(identity, captured)
+    as_contact, as_owner = identity.as_(tokens["access_token"]), identity.as_(owner["token"])
+    assert (await as_contact.get("/api/v1/me")).body["language"] == "sv"
+
+    chosen = await as_contact.put("/api/v1/me/language", {"language": "de"})
+    refused = await as_contact.put("/api/v1/me/language", {"language": "fr"})
+    staff = await as_owner.put("/api/v1/me/language", {"language": "es"})
+
+    assert chosen.status == 200, chosen.body
+    assert chosen.body["language"] == "de"
+    assert refused.status == 422
+    assert refused.body["field"] == "language"
+    assert (await as_owner.get(f"/api/v1/contacts/{contact['id']}")).body["language"] == "de"
+    await captured.next(
+        "identity.contact.updated",
+        lambda d: d["contact_id"] == contact["id"] and d["language"] == "de",
+    )
+    assert staff.body["language"] == "es"
+    await captured.next("identity.staff.updated", lambda d: d["language"] == "es")

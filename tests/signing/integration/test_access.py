@@ -93,6 +93,77 @@ async def test_a_contact_party_sees_the_request_in_needs_attention_until_signed(
     assert after["items"] == []
 
 
+async def linked_contact(world: World, firm: uuid.UUID, client: uuid.UUID) -> uuid.UUID:
+    contact = uuid.uuid4()
+    await world.publish(
+        ContactLinked(contact_id=contact, client_id=client, roles=["commercial"], primary=True),
+        firm,
+    )
+    await wait_until(
+        lambda: world.sql("SELECT 1 FROM relationships WHERE contact_id = $1", contact)
+    )
+    return contact
+
+
+async def party_link(world: World, headers: dict[str, str], signing: str) -> tuple[int, dict]:
+    response = await world.http.post(f"/api/v1/signings/{signing}/party-link", headers=headers)
+    return response.status, await response.json()
+
+
+async def test_a_contact_party_opens_their_party_page_from_the_portal_when_it_is_their_turn(
+    world: World,
+) -> None:
+    firm, client = await world.open_firm(), uuid.uuid4()
+    first = await linked_contact(world, firm, client)
+    second = await linked_contact(world, firm, client)
+    owner = world.staff_token(firm)
+    created = await world.create(owner, await world.pdf(firm, client), [
+        party("Först", "forst@example.se", contact_id=str(first), order=1),
+        party("Sist", "sist@example.se", contact_id=str(second), order=2),
+    ])  # fmt: skip
+    as_first = world.contact_token(firm, first, client)
+    as_second = world.contact_token(firm, second, client)
+    draft = await party_link(world, as_first, created["id"])
+    await world.send(owner, created["id"])
+    early = await party_link(world, as_second, created["id"])
+    status, link = await party_link(world, as_first, created["id"])
+    opened = await (await world.http.get(f"/api/v1/sign/{link['token']}")).json()
+    signed = await world.http.post(f"/api/v1/sign/{link['token']}/sign", json={})
+    again = await party_link(world, as_first, created["id"])
+    _, turn = await party_link(world, as_second, created["id"])
+
+    assert draft[0] == 410
+    assert early[0] == 409
+    assert status == 201
+    assert link["url"].endswith(f"/sign#token={link['token']}")
+    assert opened["document_name"] == created["document_name"]
+    assert opened["may_act_now"]
+    assert signed.status == 200
+    assert again[0] == 409
+    assert turn["token"] != link["token"]
+
+
+async def test_nobody_but_the_contact_party_gets_a_party_link(world: World) -> None:
+    firm, client = await world.open_firm(), uuid.uuid4()
+    contact = await linked_contact(world, firm, client)
+    other = await linked_contact(world, firm, client)
+    owner = world.staff_token(firm)
+    created = await world.create(owner, await world.pdf(firm, client), [
+        party("Kund", "kund@example.se", contact_id=str(contact)),
+    ])  # fmt: skip
+    await world.send(owner, created["id"])
+    stranger_firm = await world.open_firm()
+    for headers in (
+        world.contact_token(firm, other, client),
+        world.contact_token(firm, contact, uuid.uuid4()),
+        world.contact_token(stranger_firm, contact, client),
+    ):
+        status, problem = await party_link(world, headers, created["id"])
+        assert status == 404, problem
+    status, _ = await party_link(world, owner, created["id"])
+    assert status == 403
+
+
 async def test_a_contact_not_linked_to_the_client_cannot_be_a_linked_party(world: World) -> None:
     firm, client = await world.open_firm(), uuid.uuid4()
     problem = await world.create(world.staff_token(firm), await world.pdf(firm, client), [

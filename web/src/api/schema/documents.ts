@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/clients/{client_id}/approvals/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pending approval requests at a client: for a contact, those waiting for their answer; for staff, all the client has not decided yet */
+        get: operations["waiting_approvals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clients/{client_id}/folders": {
         parameters: {
             query?: never;
@@ -864,6 +881,52 @@ export interface components {
             /** Size */
             size: number;
         };
+        /**
+         * WaitingApproval
+         * @description A pending approval request with the document it is about, for an overview.
+         */
+        WaitingApproval: {
+            /**
+             * Answers
+             * @default []
+             */
+            answers?: components["schemas"]["AnswerOut"][];
+            /** Contacts */
+            contacts: string[] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /**
+             * Document Id
+             * Format: uuid
+             */
+            document_id: string;
+            /** Document Name */
+            document_name: string;
+            /**
+             * Folder Id
+             * Format: uuid
+             */
+            folder_id: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Message */
+            message: string;
+            /** Status */
+            status: string;
+        };
+        /** WaitingApprovals */
+        WaitingApprovals: {
+            /** Approvals */
+            approvals: components["schemas"]["WaitingApproval"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -935,6 +998,46 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    waiting_approvals: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                client_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pending approval requests at a client: for a contact, those waiting for their answer; for staff, all the client has not decided yet */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingApprovals"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -118,6 +118,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/invitation/details": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** What an invitation link is for, without using it: the address it was mailed to, the firm, and whether to register or accept with an existing account */
+        post: operations["details"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/jwks.json": {
         parameters: {
             query?: never;
@@ -689,6 +706,23 @@ export interface paths {
          * @description Only a session opened with the account's own password or a link mailed to it may accept; a staff membership with TOTP on asks for the code as every way in does.
          */
         post: operations["accept_pending"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/language": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose my language, for the portal's pages and the mail I get */
+        put: operations["choose_language"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1364,12 +1398,44 @@ export interface components {
              */
             totp?: string | null;
         };
+        /**
+         * InvitationDetails
+         * @description What an invitation link's page shows before the person registers or accepts.
+         */
+        InvitationDetails: {
+            /**
+             * Email
+             * @description The address the invitation was mailed to.
+             */
+            email: string;
+            /** Firm Name */
+            firm_name: string;
+            /**
+             * Has Account
+             * @description True: accept with the account's password; false: choose a password.
+             */
+            has_account: boolean;
+            /**
+             * Language
+             * @description The invited person's language.
+             * @enum {string}
+             */
+            language: "sv" | "en" | "de" | "es";
+        };
         /** Jwks */
         Jwks: {
             /** Keys */
             keys: {
                 [key: string]: unknown;
             }[];
+        };
+        /** LanguageIn */
+        LanguageIn: {
+            /**
+             * Language
+             * @enum {string}
+             */
+            language: "sv" | "en" | "de" | "es";
         };
         /** Link */
         Link: {
@@ -1417,6 +1483,12 @@ export interface components {
             context: components["schemas"]["Context"];
             /** Email */
             email: string | null;
+            /**
+             * Language
+             * @description The language of the person acting, for pages and mail.
+             * @enum {string}
+             */
+            language: "sv" | "en" | "de" | "es";
             /**
              * Memberships
              * @description Where this session may switch to.
@@ -1786,6 +1858,11 @@ export interface components {
              */
             totp?: string | null;
         };
+        /** TokenIn */
+        TokenIn: {
+            /** Token */
+            token: string;
+        };
         /** Tokens */
         Tokens: {
             /** Access Token */
@@ -2108,6 +2185,48 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No longer available */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    details: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenIn"];
+            };
+        };
+        responses: {
+            /** @description What an invitation link is for, without using it: the address it was mailed to, the firm, and whether to register or accept with an existing account */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationDetails"];
                 };
             };
             /** @description No longer available */
@@ -4232,6 +4351,48 @@ export interface operations {
             };
             /** @description No longer available */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    choose_language: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LanguageIn"];
+            };
+        };
+        responses: {
+            /** @description Choose my language, for the portal's pages and the mail I get */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
