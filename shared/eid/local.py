@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import time
+import uuid
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -37,7 +38,12 @@ class LocalEidProvider:
         facts = json.dumps({"pn": personal_number, "t": time.time()}).encode()
         nonce = os.urandom(_NONCE)
         sealed = nonce + self._aead.encrypt(nonce, facts, None)
-        return EidOrder(base64.urlsafe_b64encode(sealed).decode())
+        # Tokens of BankID's shape, so the pages that open the app and show the QR code can be
+        # tried locally; nothing ever scans them, the order confirms by itself.
+        return EidOrder(
+            base64.urlsafe_b64encode(sealed).decode(), auto_start_token=str(uuid.uuid4()),
+            qr_start_token=str(uuid.uuid4()), qr_start_secret=str(uuid.uuid4()),
+        )  # fmt: skip
 
     async def collect(self, order_ref: str) -> Collected:
         facts = self._opened(order_ref)

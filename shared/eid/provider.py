@@ -14,7 +14,7 @@ from shared.errors import Conflict, Unavailable
 
 @dataclass(frozen=True)
 class EidOrder:
-    """A started order. The tokens are BankID's (None from the local provider): the
+    """A started order. The tokens are BankID's (None from a provider without them): the
     autoStartToken opens the app on the same device; the QR pair animates the QR code shown
     to another device, and the secret stays on the server (see `qr_data`)."""
 

@@ -53,7 +53,10 @@ async def test_documents_preview_download_versions_comments_and_approval(
 
     page = person.page
     await sign_in(person, customer)
-    # Home: what is new since the last visit (this is the first).
+    # Home: the approval waiting for an answer, and what is new since the last visit (the first).
+    waiting = page.get_by_role("region", name="Needs your attention")
+    await waiting.get_by_text("Accept or reject: Årsredovisning.pdf").wait_for()
+    await waiting.get_by_text("Godkänn årsredovisningen, tack.").wait_for()
     news = page.get_by_role("region", name="New since your last visit")
     await news.get_by_role("link", name="Avtal.pdf").wait_for()
     await news.get_by_role("link", name="Årsredovisning.pdf").wait_for()
@@ -94,6 +97,9 @@ async def test_documents_preview_download_versions_comments_and_approval(
         "GET", f"/api/v1/documents/{first['id']}/approvals", customer.staff_token
     )
     assert answers["approvals"][0]["status"] == "accepted"
+    await page.get_by_role("link", name="Home").click()
+    await waiting.get_by_text("Nothing is waiting for you.").wait_for()
+    await page.go_back()
 
     await page.get_by_role("link", name="← Back to the folder").click()
     await page.get_by_role("link", name="Avtal.pdf").click()

@@ -18,6 +18,8 @@ async def test_the_invitation_link_registers_and_lands_signed_in(
     await person.open(await portal.link(customer.email, "/register"))
     await page.get_by_role("heading", name="Välkommen — välj ditt lösenord").wait_for()
     assert "#token" not in page.url  # the secret leaves the address bar at once
+    assert await page.get_by_label("E-post").input_value() == customer.email
+    await page.get_by_text("har bjudit in dig till sin kundportal.").wait_for()
     await person.check("register")
 
     password = page.get_by_label("Nytt lösenord")
@@ -118,6 +120,10 @@ async def test_eid_sign_in_asks_a_person_without_email_for_one_first(
     await page.get_by_label("Personnummer").fill("19811218-9876")
     await page.get_by_role("button", name="Logga in med e-legitimation").click()
     await page.get_by_role("status").filter(has_text="bekräfta inloggningen").wait_for()
+    opener = page.get_by_role("link", name="Öppna BankID på den här enheten")
+    assert (await opener.get_attribute("href") or "").startswith("bankid:///?autostarttoken=")
+    await page.get_by_role("img", name="QR-kod att skanna med BankID").wait_for()
+    await person.check("eid-qr")
     await page.get_by_text("Vi har ingen e-postadress till dig än.").wait_for(timeout=20_000)
     await person.check("eid-email")
     await page.get_by_label("E-post").fill(f"eva-{customer.client_id[:8]}@example.com")

@@ -1,6 +1,8 @@
 import { useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { NavLink, Outlet, useNavigate } from "react-router";
+import { adoptLanguage } from "../i18n";
 import { clientChoices, signOut, switchTo, useContext, useMe, useSignedIn } from "../lib/auth";
 import { LanguageSelect } from "./LanguageSelect";
 
@@ -13,6 +15,10 @@ export function Layout() {
   const queries = useQueryClient();
   const choices = clientChoices(me.data);
   const current = `${context?.firm_id}/${context?.client_id}`;
+  const language = me.data?.language;
+  useEffect(() => {
+    if (language) adoptLanguage(language);
+  }, [language]);
 
   async function onSwitch(value: string) {
     const choice = choices.find((c) => `${c.firmId}/${c.clientId}` === value);

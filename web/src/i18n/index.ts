@@ -15,9 +15,18 @@ function initial(): Language {
   return pickLanguage(typeof navigator === "undefined" ? [] : navigator.languages);
 }
 
+/** The person's own choice on this browser: kept, and it wins over what the account says. */
 export function setLanguage(language: Language): void {
   localStorage.setItem(STORED, language);
   void i18n.changeLanguage(language);
+}
+
+/** The language identity keeps for the person (or an invitation names), used unless they
+ * chose one on this browser. */
+export function adoptLanguage(language: Language): void {
+  if (localStorage.getItem(STORED) === null && i18n.language !== language) {
+    void i18n.changeLanguage(language);
+  }
 }
 
 void i18n.use(initReactI18next).init({

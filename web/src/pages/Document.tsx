@@ -135,7 +135,8 @@ function Approvals({ documentId, scope }: { documentId: string; scope: string })
           body: { answer: value, comment },
         }),
       ),
-    onSuccess: () => void queries.invalidateQueries({ queryKey: ["approvals", scope, documentId] }),
+    // Its own list, and the home page's list of what waits for an answer.
+    onSuccess: () => void queries.invalidateQueries({ queryKey: ["approvals", scope] }),
   });
   if (!list.data || list.data.approvals.length === 0) return null;
   return (

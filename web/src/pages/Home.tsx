@@ -1,7 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link } from "react-router";
+import { Link, useNavigate } from "react-router";
 import { documents, signing } from "../api/client";
 import { must } from "../api/problem";
 import { ErrorText, Loading } from "../components/Status";
@@ -18,6 +18,16 @@ export function Home() {
   const attention = useQuery({
     queryKey: ["attention", key],
     queryFn: async () => must(await signing.GET("/api/v1/signings/needs-attention")),
+  });
+  const approvals = useQuery({
+    queryKey: ["approvals", key, "waiting"],
+    queryFn: async () =>
+      must(
+        await documents.GET("/api/v1/clients/{client_id}/approvals/waiting", {
+          params: { path: { client_id: clientId } },
+        }),
+      ),
+    enabled: clientId !== "",
   });
   const news = useQuery({
     queryKey: ["news", key],
@@ -46,11 +56,11 @@ export function Home() {
       <h1>{t("home.title")}</h1>
       <section aria-labelledby="attention-title" className="panel">
         <h2 id="attention-title">{t("home.attention")}</h2>
-        {attention.isPending ? (
+        {attention.isPending || approvals.isPending ? (
           <Loading />
-        ) : attention.error ? (
-          <ErrorText error={attention.error} />
-        ) : attention.data.items.length === 0 ? (
+        ) : attention.error || approvals.error ? (
+          <ErrorText error={attention.error ?? approvals.error} />
+        ) : attention.data.items.length + approvals.data.approvals.length === 0 ? (
           <p className="muted">{t("home.nothingWaiting")}</p>
         ) : (
           <ul className="list">
@@ -60,7 +70,14 @@ export function Home() {
                 <span className="muted">
                   {t("home.expires", { date: formatDate(item.expires_at, i18n.language) })}
                 </span>
-                <span className="muted">{t("home.openFromMail")}</span>
+                <OpenSigning signingId={item.id} />
+              </li>
+            ))}
+            {approvals.data.approvals.map((approval) => (
+              <li key={approval.id}>
+                <strong>{t("home.approvalWaiting", { name: approval.document_name })}</strong>
+                {approval.message && <span className="muted">{approval.message}</span>}
+                <Link to={`/documents/${approval.document_id}`}>{t("home.answer")}</Link>
               </li>
             ))}
           </ul>
@@ -85,6 +102,35 @@ export function Home() {
           </ul>
         )}
       </section>
+    </>
+  );
+}
+
+/** The party page of a request waiting for this contact, opened with a fresh link of their
+ * own (the same page the signing email leads to). */
+function OpenSigning({ signingId }: { signingId: string }) {
+  const { t } = useTranslation();
+  const navigate = useNavigate();
+  const [error, setError] = useState<unknown>(null);
+  async function open() {
+    setError(null);
+    try {
+      const link = must(
+        await signing.POST("/api/v1/signings/{signing_id}/party-link", {
+          params: { path: { signing_id: signingId } },
+        }),
+      );
+      navigate(`/sign#token=${encodeURIComponent(link.token)}`);
+    } catch (caught) {
+      setError(caught);
+    }
+  }
+  return (
+    <>
+      <button type="button" onClick={() => void open()}>
+        {t("home.sign")}
+      </button>
+      <ErrorText error={error} />
     </>
   );
 }

@@ -1,5 +1,6 @@
 // Signing in: password, a one-time email link, invitation links, password reset, secret link.
-import { type FormEvent, useEffect, useId, useRef, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { type FormEvent, type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useLocation, useNavigate } from "react-router";
 import { identity } from "../api/client";
@@ -7,6 +8,7 @@ import { ApiError, must, problemKey } from "../api/problem";
 import type { Tokens } from "../api/session";
 import { NewPassword } from "../components/PasswordField";
 import { ErrorText, Loading } from "../components/Status";
+import { adoptLanguage } from "../i18n";
 import { useSignedIn } from "../lib/auth";
 import { takeToken } from "../lib/fragment";
 import { afterSignIn } from "../lib/landing";
@@ -203,11 +205,16 @@ function SetPassword({
   intro,
   path,
   successStatus,
+  email,
+  children,
 }: {
   title: string;
   intro: string;
   path: "/api/v1/auth/register" | "/api/v1/auth/password-reset/complete" | "/api/v1/firms/confirm";
   successStatus?: string;
+  /** The account's address, when known: shown, and offered to password managers. */
+  email?: string;
+  children?: ReactNode;
 }) {
   const { t } = useTranslation();
   const land = useLand();
@@ -246,8 +253,21 @@ function SetPassword({
   return (
     <section aria-labelledby="set-password-title">
       <h1 id="set-password-title">{t(title)}</h1>
+      {children}
       <p>{t(intro)}</p>
       <form onSubmit={submit}>
+        {email && (
+          <div className="field">
+            <label htmlFor="set-password-email">{t("common.email")}</label>
+            <input
+              id="set-password-email"
+              type="email"
+              autoComplete="username"
+              readOnly
+              value={email}
+            />
+          </div>
+        )}
         <NewPassword
           value={password}
           touched={touched}
@@ -269,9 +289,48 @@ function SetPassword({
   );
 }
 
-export const Register = () => (
-  <SetPassword title="register.title" intro="register.intro" path="/api/v1/auth/register" />
-);
+/** The invitation's page: the address and firm it was sent for, then a password; an address
+ * that already has an account accepts with it instead. */
+export function Register() {
+  const { t } = useTranslation();
+  const [token] = useState(() => takeToken());
+  const details = useQuery({
+    queryKey: ["invitation", token],
+    queryFn: async () =>
+      must(
+        await identity.POST("/api/v1/auth/invitation/details", { body: { token: token ?? "" } }),
+      ),
+    enabled: token !== null,
+    retry: false,
+    staleTime: Number.POSITIVE_INFINITY,
+  });
+  const language = details.data?.language;
+  useEffect(() => {
+    if (language) adoptLanguage(language);
+  }, [language]);
+
+  if (token === null || details.error) {
+    return (
+      <section>
+        <h1>{t("register.title")}</h1>
+        <ErrorText error={details.error ?? new ApiError(410, {})} />
+        <Link to="/sign-in">{t("signIn.title")}</Link>
+      </section>
+    );
+  }
+  if (details.isPending) return <Loading />;
+  if (details.data.has_account) return <AcceptInvitation />;
+  return (
+    <SetPassword
+      title="register.title"
+      intro="register.intro"
+      path="/api/v1/auth/register"
+      email={details.data.email}
+    >
+      <p>{t("register.firm", { firm: details.data.firm_name })}</p>
+    </SetPassword>
+  );
+}
 export const ResetPassword = () => (
   <SetPassword
     title="reset.title"
