@@ -7,8 +7,9 @@ Measures, in the same run:
 - in Chromium, for a customer with 500 documents in a folder, the time from navigating to the
   folder's page to its documents list being shown, beside the time of the API calls that page
   makes (session refresh, folder, document list), made directly in the same run; also the time
-  inside the running app, from the folder list's link to the rows (goal: page
-  ready at most 1.5 times the calls' own time). A new firm and customer are made through the
+  inside the running app, by the page's own clock, from a click on the folder list's link to
+  the rows, beside the folder and list calls alone (goal: page ready at most 1.5 times the
+  calls' own time). A new firm and customer are made through the
   public API, reading the local run's mails from .local/mail/new.
 Last line: one JSON object.
 """
@@ -85,6 +86,7 @@ async def customer_with_documents(http: aiohttp.ClientSession) -> tuple[str, str
     owner, email = f"bench-owner-{tag}@firm.example", f"bench-{tag}@kund.example"
     await call(http, "POST", "/api/v1/firms", json={
         "name": f"Bench {tag}", "country": "SE", "plan": "partner", "owner_name": "Bench Owner",
+        "default_language": "en",
         "owner_email": owner,
     })  # fmt: skip
     confirm = await mailed_token(owner, "/sign-up/confirm")
@@ -115,8 +117,10 @@ async def customer_with_documents(http: aiohttp.ClientSession) -> tuple[str, str
     return email, folder["id"]
 
 
-async def api_time(http: aiohttp.ClientSession, email: str, folder: str) -> float:
-    """The calls the folder page makes, in its order, straight to the gateway."""
+async def api_time(http: aiohttp.ClientSession, email: str, folder: str) -> tuple[float, float]:
+    """The calls the folder page makes, in its order, straight to the gateway: on a page load
+    (the session's refresh, then the folder and its list) and inside the running app (the
+    folder and its list)."""
     origin = {"X-Session-Mode": "browser", "Origin": PORTAL}
     async with aiohttp.ClientSession() as fresh:
         async with fresh.post(PORTAL + "/api/v1/auth/sign-in", headers=origin,
@@ -133,10 +137,12 @@ async def api_time(http: aiohttp.ClientSession, email: str, folder: str) -> floa
                 await response.read()
 
         # As the page does: the folder and its document list at once.
+        listed = time.perf_counter()
         await asyncio.gather(
             get(f"/api/v1/folders/{folder}"), get(f"/api/v1/folders/{folder}/documents?limit=200")
         )
-        return time.perf_counter() - started
+        done = time.perf_counter()
+        return done - started, done - listed
 
 
 async def page_time(email: str, folder: str) -> tuple[float, float]:
@@ -160,16 +166,26 @@ async def page_time(email: str, folder: str) -> tuple[float, float]:
         await page.goto(f"{PORTAL}/folders/{folder}")
         await page.locator("tbody tr").nth(199).wait_for()
         loaded = time.perf_counter() - started
-        # Inside the running app: from the folder list's link to the rows shown.
-        await page.get_by_role("link", name="Documents", exact=True).click()
-        link = page.get_by_role("link", name="Archive")
-        await link.wait_for()
-        started = time.perf_counter()
-        await link.click()
-        await page.locator("tbody tr").nth(199).wait_for()
-        in_app = time.perf_counter() - started
+        # Inside the running app, by the page's own clock (no driver round trips): from a click
+        # on the folder list's link to the 200 rows in the document. The list page is loaded
+        # anew first, so nothing of the folder is cached and the page calls the API.
+        await page.goto(f"{PORTAL}/folders")
+        await page.get_by_role("link", name="Archive").wait_for()
+        in_app = await page.evaluate(IN_APP) / 1000
         await browser.close()
         return loaded, in_app
+
+
+# Clicks the folder's link and resolves with the milliseconds until its rows are shown.
+IN_APP = """() => new Promise((resolve) => {
+  const started = performance.now();
+  const shown = () => document.querySelectorAll("tbody tr").length >= 200;
+  const watch = new MutationObserver(() => {
+    if (shown()) { watch.disconnect(); resolve(performance.now() - started); }
+  });
+  watch.observe(document.body, { childList: true, subtree: true });
+  [...document.querySelectorAll("a")].find((a) => a.textContent.includes("Archive")).click();
+})"""
 
 
 async def main() -> dict[str, Any]:
@@ -181,12 +197,13 @@ async def main() -> dict[str, Any]:
     pages = [await page_time(email, folder) for _ in range(ROUNDS)]
     result |= {
         "documents": DOCUMENTS,
-        "api_calls_ms": round(median(apis) * 1000, 1),
+        "api_calls_ms": round(median(a[0] for a in apis) * 1000, 1),
+        "in_app_api_calls_ms": round(median(a[1] for a in apis) * 1000, 1),
         "page_ready_ms": round(median(p[0] for p in pages) * 1000, 1),
         "in_app_ready_ms": round(median(p[1] for p in pages) * 1000, 1),
     }
     result["page_over_api"] = round(result["page_ready_ms"] / result["api_calls_ms"], 2)
-    result["in_app_over_api"] = round(result["in_app_ready_ms"] / result["api_calls_ms"], 2)
+    result["in_app_over_api"] = round(result["in_app_ready_ms"] / result["in_app_api_calls_ms"], 2)
     return result
 
 
