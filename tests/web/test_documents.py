@@ -3,6 +3,7 @@ see, a PDF previewed in the page, download, versions, a finalised document shown
 comments, an approval answered, and uploads (file picker and drag and drop, several at once,
 a progress bar each, the server's refusal in words)."""
 
+import asyncio
 import hashlib
 import io
 import os
@@ -111,6 +112,32 @@ async def test_documents_preview_download_versions_comments_and_approval(
     await page.get_by_role("link", name="Home").click()
     await news.get_by_role("link", name="Later.pdf").wait_for()
     assert await news.get_by_role("link", name="Avtal.pdf").count() == 0
+
+
+async def test_a_folder_of_more_than_a_page_of_documents_is_paged(
+    portal: Portal, person: Browser
+) -> None:
+    customer = await firm_with_customer(portal)
+    await shared_folder(portal, customer, "Kvitton")
+    gate = asyncio.Semaphore(8)
+
+    async def receipt(number: int) -> None:
+        async with gate:
+            await staff_upload(portal, customer, f"Kvitto {number:03}.txt", b"kvitto")
+
+    await asyncio.gather(*(receipt(n) for n in range(205)))
+    page = person.page
+    await sign_in(person, customer)
+    await person.open(f"/folders/{customer.folder_id}")
+    pages = page.get_by_role("navigation", name="Pages of documents")
+    await pages.get_by_text("1\u2013200 of 205").wait_for()
+    assert await page.locator("tbody tr").count() == 200
+    await pages.get_by_role("link", name="Next →").click()
+    await pages.get_by_text("201\u2013205 of 205").wait_for()
+    assert await page.locator("tbody tr").count() == 5
+    assert await pages.get_by_role("link", name="Next →").count() == 0
+    await page.go_back()
+    await pages.get_by_text("1\u2013200 of 205").wait_for()
 
 
 @pytest.mark.parametrize("person", [{"locale": "de-DE", "phone": True}], indirect=True)

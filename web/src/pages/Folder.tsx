@@ -1,7 +1,7 @@
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { type DragEvent, useId, useRef, useState } from "react";
 import { useTranslation } from "react-i18next";
-import { Link, useParams } from "react-router";
+import { Link, useParams, useSearchParams } from "react-router";
 import { documents } from "../api/client";
 import { ApiError, must } from "../api/problem";
 import { ErrorText, Loading } from "../components/Status";
@@ -124,6 +124,8 @@ function Upload({ folderId, onDone }: { folderId: string; onDone: () => void }) 
 export function Folder() {
   const { t, i18n } = useTranslation();
   const { folderId = "" } = useParams();
+  const [search] = useSearchParams();
+  const offset = pageOffset(search.get("page"));
   const key = contextKey(useContext());
   const queries = useQueryClient();
   const path = { params: { path: { folder_id: folderId } } };
@@ -132,13 +134,14 @@ export function Folder() {
     queryFn: async () => must(await documents.GET("/api/v1/folders/{folder_id}", path)),
   });
   const list = useQuery({
-    queryKey: ["folder-documents", key, folderId],
+    queryKey: ["folder-documents", key, folderId, offset],
     queryFn: async () =>
       must(
         await documents.GET("/api/v1/folders/{folder_id}/documents", {
-          params: { path: { folder_id: folderId }, query: { limit: 200 } },
+          params: { path: { folder_id: folderId }, query: { limit: PAGE, offset } },
         }),
       ),
+    placeholderData: keepPreviousData,
   });
   if (folder.isPending) return <Loading />;
   if (folder.error) return <ErrorText error={folder.error} />;
@@ -185,7 +188,30 @@ export function Folder() {
             </tbody>
           </table>
         )}
+        {list.data && list.data.total > PAGE && (
+          <Pager offset={offset} shown={list.data.documents.length} total={list.data.total} />
+        )}
       </section>
     </>
+  );
+}
+
+const PAGE = 200;
+
+/** `?page=` (from 1) as the list's offset; anything else is the first page. */
+function pageOffset(page: string | null): number {
+  const number = Number(page);
+  return Number.isInteger(number) && number > 1 ? (number - 1) * PAGE : 0;
+}
+
+function Pager({ offset, shown, total }: { offset: number; shown: number; total: number }) {
+  const { t } = useTranslation();
+  const page = offset / PAGE + 1;
+  return (
+    <nav className="pager" aria-label={t("folders.pages")}>
+      {page > 1 && <Link to={`?page=${page - 1}`}>{t("folders.previous")}</Link>}
+      <span>{t("folders.range", { from: offset + 1, to: offset + shown, total })}</span>
+      {offset + shown < total && <Link to={`?page=${page + 1}`}>{t("folders.next")}</Link>}
+    </nav>
   );
 }
