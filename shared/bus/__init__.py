@@ -2,7 +2,7 @@
 
 from shared.bus.connection import Bus
 from shared.bus.consumer import Consumer, Handler
-from shared.bus.outbox import OutboxRelay, put
+from shared.bus.outbox import OutboxRelay, outbox_backlog, put
 from shared.bus.rpc import (
     Batched,
     Retry,
@@ -29,5 +29,6 @@ __all__ = [
     "RpcServer",
     "RpcTimeout",
     "RpcUnavailable",
+    "outbox_backlog",
     "put",
 ]
