@@ -10,6 +10,8 @@ own with `counter`. Names follow Prometheus' conventions: `portal_` prefix, `_to
 counters, the unit in the name (`_seconds`, `_bytes`). The table is in README ("Metrics").
 """
 
+from importlib.metadata import version
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -25,6 +27,7 @@ from prometheus_client import (
 disable_created_metrics()
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+VERSION = version("client-portal")
 # Requests, RPC calls and consumer runs: a millisecond to most of a minute.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -34,6 +37,15 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.build = Gauge(
+            "portal_build_info", "Always 1; the labels say which code runs.", ("version",),
+            registry=self.registry,
+        )  # fmt: skip
+        self.build.labels(VERSION).set(1)
+        self.schema = Gauge(
+            "portal_schema_version", "Newest migration applied to the database, by track.",
+            ("track",), registry=self.registry,
+        )  # fmt: skip
         self.http_requests = self.counter(
             "portal_http_requests", "HTTP requests answered.", ("method", "route", "status")
         )

@@ -44,7 +44,7 @@ from shared.bus import (
     RpcServer,
     outbox_backlog,
 )
-from shared.database import CONNECTION_LOST, KIT_MIGRATIONS, Database, migrate
+from shared.database import CONNECTION_LOST, KIT_MIGRATIONS, Database, migrate, schema_versions
 from shared.events.base import Command, Event, Request
 from shared.http.measuring import METRICS, measured
 from shared.http.openapi import openapi_document
@@ -165,6 +165,9 @@ def _database(spec: ServiceSpec) -> CleanupContext:
         app[DB] = await Database.connect(
             settings.dsn, min_size=settings.database_pool_min, max_size=settings.database_pool_max
         )
+        async with app[DB].transaction(readonly=True) as conn:
+            for track, version in (await schema_versions(conn)).items():
+                app[METRICS].schema.labels(track).set(version)
         yield
         await app[DB].close()
 

@@ -8,6 +8,7 @@ confirms, and deletes the rows in the same transaction.
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -124,14 +125,27 @@ def _amqp_message(row: asyncpg.Record) -> aio_pika.Message:
     )
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """What waits in an outbox: a growing age means the relay is not publishing (broker down
+    or refusing, relay stuck)."""
+
+    pending: int
+    oldest_seconds: float
+
+
+async def backlog(conn: Connection) -> Backlog:
+    row = await conn.fetchrow(
+        """SELECT count(*) AS pending,
+                  coalesce(extract(epoch FROM now() - min(created_at)), 0) AS lag
+           FROM outbox"""
+    )
+    return Backlog(row["pending"], float(row["lag"]))
+
+
 async def outbox_backlog(db: Database, metrics: Metrics) -> None:
-    """Set the outbox gauges: how many messages wait and the age of the oldest. A growing age
-    means the relay is not publishing (broker down or refusing, relay stuck)."""
+    """Set the outbox gauges from the database."""
     async with db.transaction(readonly=True) as conn:
-        row = await conn.fetchrow(
-            """SELECT count(*) AS pending,
-                      coalesce(extract(epoch FROM now() - min(created_at)), 0) AS lag
-               FROM outbox"""
-        )
-    metrics.outbox_pending.set(row["pending"])
-    metrics.outbox_lag.set(float(row["lag"]))
+        found = await backlog(conn)
+    metrics.outbox_pending.set(found.pending)
+    metrics.outbox_lag.set(found.oldest_seconds)
