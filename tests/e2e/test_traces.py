@@ -12,8 +12,9 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace.sampling import Decision
 from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags
+from yarl import URL
 
-from shared.telemetry import PortalSampler
+from shared.telemetry import PortalSampler, span_url
 from tests.support.services import Environment
 from tests.support.traced import CALLER_TRACE, UPLOAD_REQUEST_ID
 
@@ -109,3 +110,10 @@ def test_the_sampler_follows_our_bus_but_not_an_http_caller() -> None:
     # A background loop's statements are no trace of their own.
     sql = {"db.system": "postgresql"}
     assert decide(always, None, SpanKind.CLIENT, sql) == Decision.DROP
+
+
+def test_a_called_urls_query_stays_out_of_its_span() -> None:
+    """A presigned S3 link (signing fetches documents' bytes by one) is a credential: SigV4's
+    signature is a query parameter the instrumentation does not redact by itself."""
+    link = URL("http://127.0.0.1:8333/bucket/key?X-Amz-Credential=a&X-Amz-Signature=b#x")
+    assert span_url(link) == "http://127.0.0.1:8333/bucket/key"
