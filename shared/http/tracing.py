@@ -24,5 +24,7 @@ async def tracing(request: web.Request, handler: Any) -> web.StreamResponse:
         for key in PATH_ATTRIBUTES:
             if key in written:
                 span.set_attribute(key, redact_path(str(written[key])))
+        # The current conventions' name, whichever the instrumentation is set to write.
+        span.set_attribute("url.path", redact_path(request.path))
         span.set_attribute(REQUEST_ID_ATTRIBUTE, request[REQUEST_ID_KEY])
     return await handler(request)
