@@ -174,6 +174,12 @@ async def _apply_all(conn: Connection, tracks: Sequence[tuple[str, Path]]) -> li
     return done
 
 
+async def schema_versions(conn: Connection) -> dict[str, int]:
+    """The newest migration applied, by track (`kit`, the service's own)."""
+    rows = await conn.fetch("SELECT track, max(version) AS v FROM schema_migrations GROUP BY track")
+    return {row["track"]: row["v"] for row in rows}
+
+
 async def _apply(conn: Connection, migration: Migration) -> None:
     async with conn.transaction():
         await conn.execute(migration.sql)

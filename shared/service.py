@@ -15,7 +15,7 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -42,15 +42,18 @@ from shared.bus import (
     RpcClient,
     RpcHandler,
     RpcServer,
+    outbox_backlog,
 )
-from shared.database import KIT_MIGRATIONS, Database, migrate
+from shared.database import CONNECTION_LOST, KIT_MIGRATIONS, Database, migrate, schema_versions
 from shared.events.base import Command, Event, Request
+from shared.http.measuring import METRICS, measured
 from shared.http.openapi import openapi_document
 from shared.http.problems import problems
 from shared.http.routing import DEPS, Api
 from shared.http.tracing import tracing
 from shared.jobs import Periodic, Scheduler
 from shared.logs import configure_logging
+from shared.metrics import CONTENT_TYPE, Metrics
 from shared.ratelimit import delete_expired
 from shared.settings import S3Settings, ServiceSettings
 from shared.storage import ObjectStore
@@ -75,6 +78,7 @@ class Kit:
     settings: ServiceSettings
     db: Database
     bus: Bus
+    metrics: Metrics
     rpc: RpcClient | None = None
     store: ObjectStore | None = None
 
@@ -114,11 +118,12 @@ def build_app(
         audience=settings.token_audience,
     )
     app = web.Application(
-        middlewares=[tracing, problems, authentication(verifier, _revocation(spec))],
+        middlewares=[measured, problems, tracing, authentication(verifier, _revocation(spec))],
         client_max_size=1024**2,
     )
     app[SETTINGS] = settings
     app[VERIFIER] = verifier
+    app[METRICS] = Metrics()
     app.cleanup_ctx.append(_database(spec))
     if spec.uses_s3:
         app.cleanup_ctx.append(_store)
@@ -130,6 +135,9 @@ def build_app(
     system = _system_api(spec)
     for api in (system, *spec.apis):
         api.install(app)
+    # Not an API route: it is for the operators' Prometheus, not in the public document, and
+    # the gateway does not route it (deploy/gateway/nginx.conf.template).
+    app.router.add_get("/metrics", _metrics)
     return app
 
 
@@ -157,6 +165,9 @@ def _database(spec: ServiceSpec) -> CleanupContext:
         app[DB] = await Database.connect(
             settings.dsn, min_size=settings.database_pool_min, max_size=settings.database_pool_max
         )
+        async with app[DB].transaction(readonly=True) as conn:
+            for track, version in (await schema_versions(conn)).items():
+                app[METRICS].schema.labels(track).set(version)
         yield
         await app[DB].close()
 
@@ -177,7 +188,7 @@ def _bus(spec: ServiceSpec) -> CleanupContext:
         )
         app[BUS] = bus
         if spec.calls_rpc:
-            app[RPC] = RpcClient(bus)
+            app[RPC] = RpcClient(bus, metrics=app[METRICS])
         yield
         await bus.stop()
 
@@ -186,7 +197,7 @@ def _bus(spec: ServiceSpec) -> CleanupContext:
 
 def _dependencies(build: Dependencies) -> CleanupContext:
     async def dependencies(app: web.Application) -> AsyncIterator[None]:
-        kit = Kit(app[SETTINGS], app[DB], app[BUS], app.get(RPC), app.get(STORE))
+        kit = Kit(app[SETTINGS], app[DB], app[BUS], app[METRICS], app.get(RPC), app.get(STORE))
         async with build(kit) as deps:
             app[DEPS] = deps
             yield
@@ -199,12 +210,16 @@ def _consuming(spec: ServiceSpec) -> CleanupContext:
     (finishing what is in flight) before those close."""
 
     async def consuming(app: web.Application) -> AsyncIterator[None]:
-        settings, bus, db = app[SETTINGS], app[BUS], app[DB]
+        settings, bus, db, metrics = app[SETTINGS], app[BUS], app[DB], app[METRICS]
         deps = app[DEPS]
-        consumers = _consumers(spec, settings, bus, db, deps)
+        consumers = _consumers(spec, settings, bus, db, deps, metrics)
         rpc = {kind: _given(handler, deps) for kind, handler in spec.rpc.items()}
-        server = RpcServer(bus=bus, db=db, service=spec.name, handlers=rpc) if rpc else None
-        relay = OutboxRelay(db, bus, settings.dsn)
+        server = (
+            RpcServer(bus=bus, db=db, service=spec.name, handlers=rpc, metrics=metrics)
+            if rpc
+            else None
+        )
+        relay = OutboxRelay(db, bus, settings.dsn, metrics=metrics)
         await _connect(bus)
         await relay.start()
         yield
@@ -231,7 +246,12 @@ async def _connect(bus: Bus) -> None:
 
 
 def _consumers(
-    spec: ServiceSpec, settings: ServiceSettings, bus: Bus, db: Database, deps: Any
+    spec: ServiceSpec,
+    settings: ServiceSettings,
+    bus: Bus,
+    db: Database,
+    deps: Any,
+    metrics: Metrics,
 ) -> list[Consumer]:
     events = {kind: _given(handler, deps) for kind, handler in spec.events.items()}
     commands = {kind: _given(handler, deps) for kind, handler in spec.commands.items()}
@@ -251,6 +271,7 @@ def _consumers(
             delivery_limit=settings.bus_delivery_limit,
             retry_base=settings.bus_retry_base_seconds,
             retry_cap=settings.bus_retry_max_seconds,
+            metrics=metrics,
         )
         for purpose, exchange, handlers, keys in tables
         if handlers
@@ -294,6 +315,14 @@ async def _key_cache(app: web.Application) -> AsyncIterator[None]:
     keys = app[VERIFIER].keys
     if isinstance(keys, JwksKeys):
         await keys.close()
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    """The service's metrics; the outbox's are read from the database at each scrape."""
+    metrics = request.app[METRICS]
+    with suppress(*CONNECTION_LOST, TimeoutError):
+        await asyncio.wait_for(outbox_backlog(request.app[DB], metrics), 2.0)
+    return web.Response(body=metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 
 
 class Health(BaseModel):

@@ -1,7 +1,7 @@
 """S3 through the `minio` client (MinIO in compose, SeaweedFS locally and in tests).
 
 The client is synchronous (urllib3): every call runs in a bounded thread pool, never on the
-event loop.
+event loop. Each call is a client span (no instrumentation knows the minio client).
 """
 
 import asyncio
@@ -12,8 +12,10 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from minio import Minio
+from opentelemetry import trace
 
 from shared.settings import S3Settings
+from shared.telemetry import tracer
 
 T = TypeVar("T")
 
@@ -29,7 +31,17 @@ class ObjectStore:
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="s3")
 
     async def run(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run one blocking minio call in the pool."""
+        """Run one blocking minio call in the pool, as a span named for the call."""
+        operation = getattr(call, "__name__", "call")
+        with tracer.start_as_current_span(
+            f"S3 {operation}",
+            kind=trace.SpanKind.CLIENT,
+            attributes={"rpc.system": "aws-api", "rpc.service": "S3", "rpc.method": operation,
+                        "aws.s3.bucket": self.bucket},
+        ):  # fmt: skip
+            return await self._in_pool(call, *args, **kwargs)
+
+    async def _in_pool(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, lambda: call(*args, **kwargs))
 
@@ -42,12 +54,13 @@ class ObjectStore:
             raise ConnectionError(f"bucket {self.bucket} is missing")
 
     async def chunks(self, key: str, chunk_size: int) -> AsyncIterator[bytes]:
-        """The object's bytes; the next chunk is fetched while the caller handles this one."""
+        """The object's bytes; the next chunk is fetched while the caller handles this one.
+        One span for the GET; reading its body is not a span per chunk."""
         response = await self.run(self.client.get_object, self.bucket, key)
         try:
-            pending = asyncio.ensure_future(self.run(response.read, chunk_size))
+            pending = asyncio.ensure_future(self._in_pool(response.read, chunk_size))
             while data := await pending:
-                pending = asyncio.ensure_future(self.run(response.read, chunk_size))
+                pending = asyncio.ensure_future(self._in_pool(response.read, chunk_size))
                 yield data
         finally:
             if not pending.done():

@@ -15,6 +15,7 @@ from services.documents.jobs import document_jobs
 from services.documents.settings import DocumentsSettings
 from shared.bus import Bus
 from shared.database import Database
+from shared.metrics import Metrics
 from shared.service import Kit, ServiceSpec, build_app
 from shared.storage import ObjectStore
 
@@ -29,6 +30,7 @@ class DocumentsDeps:
     store: ObjectStore
     billing: Billing
     copies: Copies
+    metrics: Metrics
 
 
 @asynccontextmanager
@@ -38,7 +40,9 @@ async def dependencies(kit: Kit) -> AsyncIterator[DocumentsDeps]:
     assert kit.rpc is not None
     copies = Copies()
     try:
-        yield DocumentsDeps(kit.settings, kit.db, kit.bus, kit.store, Billing(kit.rpc), copies)
+        yield DocumentsDeps(
+            kit.settings, kit.db, kit.bus, kit.store, Billing(kit.rpc), copies, kit.metrics
+        )
     finally:
         await copies.close()
 

@@ -83,7 +83,7 @@ class KeyStore:
     async def load(self) -> None:
         assert self.db is not None, "KeyStore used before the database was attached"
         async with self.db.transaction(readonly=True) as conn:
-            rows = await store.list_signing_keys(conn, self._grace())
+            rows = await store.list_signing_keys(conn, self.grace())
         self._public = {row["kid"]: _public_key(row["public_jwk"]) for row in rows}
         current = next((row for row in rows if row["retired_at"] is None), None)
         if current is not None:
@@ -91,7 +91,7 @@ class KeyStore:
             self._current = (current["kid"], Ed25519PrivateKey.from_private_bytes(private))
         self._loaded_at = time.monotonic()
 
-    def _grace(self) -> timedelta:
+    def grace(self) -> timedelta:
         # A replica that has not yet seen a rotation may sign with the old key a little longer.
         return timedelta(seconds=self.token_seconds + 300)
 

@@ -38,7 +38,7 @@ async def notify_dependencies(kit: Kit) -> AsyncIterator[NotifyDeps]:
     before the database closes."""
     assert isinstance(kit.settings, NotifySettings)
     mailer = Mailer(kit.settings)
-    worker = DeliveryWorker(kit.db, mailer, kit.settings)
+    worker = DeliveryWorker(kit.db, mailer, kit.settings, kit.metrics)
     await worker.start()
     try:
         yield NotifyDeps(kit.settings, kit.db, kit.bus, Renderer(), mailer, worker)

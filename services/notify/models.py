@@ -1,6 +1,6 @@
 """Notify's rows and its HTTP request/response models."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
@@ -77,6 +77,7 @@ class Claimed:
     text_body: str
     html_body: str
     attempts: int
+    trace_context: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,16 @@ import logging
 from email.message import EmailMessage
 from email.utils import formatdate
 
+from opentelemetry import trace
+
 from services.notify import domain
-from services.notify.mailer import Mailer
+from services.notify.mailer import Answer, Mailer
 from services.notify.models import Claimed, Outcome
 from services.notify.settings import NotifySettings
 from services.notify.store import deliveries
 from shared.database import Database
+from shared.metrics import Metrics
+from shared.telemetry import continued, tracer
 from shared.wakeup import NotifiedWorker
 
 log = logging.getLogger(__name__)
@@ -34,11 +38,32 @@ def email_of(row: Claimed, sender: str) -> EmailMessage:
     return message
 
 
+class Mails:
+    """Notify's counters: each send's outcome, by message kind."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.sent = metrics.counter("portal_mails_sent", "Emails the SMTP server took.", ("kind",))
+        self.failed = metrics.counter(
+            "portal_mails_failed", "Emails given up on (refused, or out of attempts).", ("kind",)
+        )
+        self.deferred = metrics.counter(
+            "portal_mails_deferred", "Sends that failed and will be tried again.", ("kind",)
+        )
+
+
 class DeliveryWorker:
-    def __init__(self, db: Database, mailer: Mailer, settings: NotifySettings, loops: int = 2):
+    def __init__(
+        self,
+        db: Database,
+        mailer: Mailer,
+        settings: NotifySettings,
+        metrics: Metrics,
+        loops: int = 2,
+    ):
         self.db = db
         self.mailer = mailer
         self.settings = settings
+        self.mails = Mails(metrics)
         self._worker = NotifiedWorker(
             name="notify-delivery", dsn=settings.dsn, channel=deliveries.WAKE_CHANNEL,
             step=self._step, poll_seconds=settings.delivery_poll_seconds, loops=loops,
@@ -67,12 +92,14 @@ class DeliveryWorker:
 
     async def _send(self, row: Claimed) -> Outcome:
         s = self.settings
-        answer = await self.mailer.send(email_of(row, s.sender))
+        answer = await self._smtp(row)
         state = domain.smtp_outcome(answer.code, row.attempts, s.max_attempts)
         reply = f"{answer.code or '---'} {answer.reply}"[:500]
         if state == "sent":
+            self.mails.sent.labels(row.kind).inc()
             return Outcome(row.id, "sent", reply, 0.0)
         if state == "failed":
+            self.mails.failed.labels(row.kind).inc()
             log.error(
                 "delivery %s (%s) failed after %d attempts: %s",
                 row.id,
@@ -82,6 +109,7 @@ class DeliveryWorker:
             )
             return Outcome(row.id, "failed", reply, 0.0)
         delay = domain.retry_delay(row.attempts, s.retry_base_seconds, s.retry_max_seconds)
+        self.mails.deferred.labels(row.kind).inc()
         log.warning(
             "delivery %s (%s) attempt %d deferred %.1fs: %s",
             row.id,
@@ -91,3 +119,17 @@ class DeliveryWorker:
             reply,
         )
         return Outcome(row.id, "queued", reply, delay)
+
+    async def _smtp(self, row: Claimed) -> Answer:
+        """The send, in the trace of the event that queued the email."""
+        with (
+            continued(row.trace_context),
+            tracer.start_as_current_span(
+                "smtp send",
+                kind=trace.SpanKind.CLIENT,
+                attributes={"notify.kind": row.kind, "notify.attempt": row.attempts},
+            ) as span,
+        ):
+            answer = await self.mailer.send(email_of(row, self.settings.sender))
+            span.set_attribute("smtp.reply_code", answer.code or 0)
+            return answer

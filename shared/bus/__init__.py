@@ -2,7 +2,7 @@
 
 from shared.bus.connection import Bus
 from shared.bus.consumer import Consumer, Handler
-from shared.bus.outbox import OutboxRelay, put
+from shared.bus.outbox import Backlog, OutboxRelay, backlog, outbox_backlog, put
 from shared.bus.rpc import (
     Batched,
     Retry,
@@ -16,6 +16,7 @@ from shared.bus.rpc import (
 from shared.bus.topology import BusNames
 
 __all__ = [
+    "Backlog",
     "Batched",
     "Bus",
     "BusNames",
@@ -29,5 +30,7 @@ __all__ = [
     "RpcServer",
     "RpcTimeout",
     "RpcUnavailable",
+    "backlog",
+    "outbox_backlog",
     "put",
 ]

@@ -21,7 +21,7 @@ from shared.bus.connection import Bus
 from shared.bus.topology import declare_work_queue
 from shared.database import Connection, Database
 from shared.events.base import Envelope, Message, UnknownMessage
-from shared.telemetry import extract_context, tracer
+from shared.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,7 @@ class Consumer:
         delivery_limit: int = 20,
         retry_base: float = 0.5,
         retry_cap: float = 15.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self.bus = bus
         self.db = db
@@ -55,6 +56,7 @@ class Consumer:
         self.delivery_limit = delivery_limit
         self.retry_base = retry_base
         self.retry_cap = retry_cap
+        self.metrics = metrics or Metrics()
         self._queue: AbstractQueue | None = None
         self._tag: str | None = None
         self._inflight: set[asyncio.Task[None]] = set()
@@ -71,9 +73,14 @@ class Consumer:
         self._tag = await queue.consume(self._on_message)
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        """aiormq runs each delivery's callback in a task of its own, so waiting here keeps
+        messages concurrent, and the consumer span of aio-pika's instrumentation (around this
+        callback) lasts as long as the handling. The handling is a task of ours so that
+        `stop` can wait for it; `wait` leaves it running if this callback is cancelled."""
         task = asyncio.create_task(self._handle(message))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
+        await asyncio.wait({task})
 
     async def stop(self, timeout: float = 10.0) -> None:
         """Stop taking messages, let in-flight ones finish (up to `timeout`)."""
@@ -86,19 +93,18 @@ class Consumer:
             task.cancel()
 
     async def _handle(self, message: AbstractIncomingMessage) -> None:
-        with tracer.start_as_current_span(
-            f"consume {message.routing_key}",
-            context=extract_context(message.headers),
-            kind=trace.SpanKind.CONSUMER,
-        ):
-            try:
-                envelope = Envelope.model_validate_json(message.body)
-                body = envelope.open()
-            except (ValidationError, UnknownMessage) as exc:
-                log.error("unreadable message %s dead-lettered: %s", message.message_id, exc)
-                await message.reject(requeue=False)
-                return
-            await self._apply(message, envelope, body)
+        span = trace.get_current_span()
+        span.update_name(f"consume {message.routing_key}")
+        span.set_attribute("messaging.destination.name", self.queue)
+        try:
+            envelope = Envelope.model_validate_json(message.body)
+            body = envelope.open()
+        except (ValidationError, UnknownMessage) as exc:
+            log.error("unreadable message %s dead-lettered: %s", message.message_id, exc)
+            await message.reject(requeue=False)
+            self.metrics.dead_lettered.labels(self.queue, message.routing_key or "").inc()
+            return
+        await self._apply(message, envelope, body)
 
     async def _apply(
         self, message: AbstractIncomingMessage, envelope: Envelope, body: Message
@@ -110,9 +116,14 @@ class Consumer:
                     if await _first_delivery(conn, envelope):
                         await handler(conn, body, envelope)
             await message.ack()
+            self.metrics.consumed.labels(self.queue, envelope.type).inc()
         except Exception:
             deliveries = int((message.headers or {}).get("x-delivery-count", 0) or 0) + 1
             log.exception("handling %s failed (delivery %d)", envelope.type, deliveries)
+            self.metrics.failed.labels(self.queue, envelope.type).inc()
+            if deliveries > self.delivery_limit:
+                # The broker dead-letters a message handed back past its delivery limit.
+                self.metrics.dead_lettered.labels(self.queue, envelope.type).inc()
             await asyncio.sleep(backoff_delay(deliveries, self.retry_base, self.retry_cap))
             with suppress(Exception):
                 await message.nack(requeue=True)

@@ -8,17 +8,18 @@ confirms, and deletes the rows in the same transaction.
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import aio_pika
 import asyncpg
-from opentelemetry import trace
 
 from shared.bus.connection import Bus
 from shared.database import Connection, Database
 from shared.events.base import Command, Envelope, Event
-from shared.telemetry import extract_context, inject_headers, tracer
+from shared.metrics import Metrics
+from shared.telemetry import continued, inject_headers
 from shared.wakeup import NotifiedWorker
 
 log = logging.getLogger(__name__)
@@ -29,7 +30,8 @@ NOTIFY_CHANNEL = "portal_outbox"
 async def put(
     conn: Connection, body: Event | Command, *, firm_id: UUID | None, actor: UUID | None
 ) -> Envelope:
-    """Stage a message in the caller's transaction; it is published only if that commits."""
+    """Stage a message in the caller's transaction; it is published only if that commits.
+    The current trace context is staged with it: the publish belongs to the same trace."""
     envelope = Envelope.wrap(body, firm_id=firm_id, actor=actor)
     kind, routing_key = (
         ("event", body.type) if isinstance(body, Event) else ("command", body.target)
@@ -60,10 +62,12 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_seconds: float = 1.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self.db = db
         self.bus = bus
         self.batch_size = batch_size
+        self.metrics = metrics or Metrics()
         self._worker = NotifiedWorker(
             name="outbox-relay", dsn=dsn, channel=NOTIFY_CHANNEL, step=self._step,
             poll_seconds=poll_seconds,
@@ -95,17 +99,23 @@ class OutboxRelay:
         return len(rows)
 
     async def _publish(self, row: asyncpg.Record) -> None:
+        """In the staging request's trace: the aio-pika instrumentation makes the producer
+        span there and writes its context over the staged one in the message's headers."""
         exchange = self.bus.names.events if row["kind"] == "event" else self.bus.names.commands
-        with tracer.start_as_current_span(
-            f"publish {row['routing_key']}",
-            context=extract_context(row["headers"]),
-            kind=trace.SpanKind.PRODUCER,
-        ):
+        with continued(row["headers"]):
             await self.bus.publish(exchange, row["routing_key"], _amqp_message(row))
+        self.metrics.published.labels(_type_of(row)).inc()
+
+
+def _type_of(row: asyncpg.Record) -> str:
+    """An event's type is its routing key; a command's key is its target, its type is inside."""
+    if row["kind"] == "event":
+        return str(row["routing_key"])
+    return str(Envelope.model_validate_json(row["body"]).type)
 
 
 def _amqp_message(row: asyncpg.Record) -> aio_pika.Message:
-    headers: dict[str, Any] = inject_headers()
+    headers: dict[str, Any] = dict(row["headers"] or {})
     return aio_pika.Message(
         row["body"],
         message_id=str(row["id"]),
@@ -113,3 +123,29 @@ def _amqp_message(row: asyncpg.Record) -> aio_pika.Message:
         delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         headers=headers,
     )
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What waits in an outbox: a growing age means the relay is not publishing (broker down
+    or refusing, relay stuck)."""
+
+    pending: int
+    oldest_seconds: float
+
+
+async def backlog(conn: Connection) -> Backlog:
+    row = await conn.fetchrow(
+        """SELECT count(*) AS pending,
+                  coalesce(extract(epoch FROM now() - min(created_at)), 0) AS lag
+           FROM outbox"""
+    )
+    return Backlog(row["pending"], float(row["lag"]))
+
+
+async def outbox_backlog(db: Database, metrics: Metrics) -> None:
+    """Set the outbox gauges from the database."""
+    async with db.transaction(readonly=True) as conn:
+        found = await backlog(conn)
+    metrics.outbox_pending.set(found.pending)
+    metrics.outbox_lag.set(found.oldest_seconds)

@@ -17,6 +17,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from shared.filenames import without_bidi_controls
+from shared.http.measuring import METRICS
 from shared.http.peers import Networks, gateway_s3_prefix
 from shared.storage import ObjectStore
 
@@ -80,6 +81,7 @@ async def send(
         # ETag from the path, and sets the protection itself (it drops other headers here).
         path = await store.presigned_path(download.key, GATEWAY_LINK_SECONDS)
         accel = f"{prefix.rstrip('/')}/{download.sha256}{path}"
+        request.app[METRICS].downloaded.labels("gateway").inc(download.size)
         return web.Response(headers={**headers, "X-Accel-Redirect": accel})
     response = web.StreamResponse(headers={**headers, "ETag": f'"{download.sha256}"'})
     response.content_length = download.size
@@ -87,7 +89,10 @@ async def send(
     first = await anext(chunks, b"")  # S3 errors surface before the 200 is sent
     await response.prepare(request)
     await response.write(first)
+    sent = len(first)
     async for chunk in chunks:
         await response.write(chunk)
+        sent += len(chunk)
     await response.write_eof()
+    request.app[METRICS].downloaded.labels("service").inc(sent)
     return response

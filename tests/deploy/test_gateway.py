@@ -117,6 +117,19 @@ def test_every_public_prefix_reaches_its_service(path: str, service: str) -> Non
     assert upstreams(config)[service] == f"127.0.0.1:{SERVICE_PORTS[service]}"
 
 
+@pytest.mark.parametrize("path", ["/metrics", "/metrics/", "/api/metrics", "/api/v1/metrics"])
+def test_metrics_are_not_routed_to_any_service(path: str) -> None:
+    """Each service's /metrics is for the operators' Prometheus inside the network."""
+    location = choose(render(local_values(8080)), path)
+    assert location is None or location.upstream is None, f"{path} reaches {location.upstream}"
+
+
+def test_real_nginx_does_not_serve_a_services_metrics(gateway: int) -> None:
+    _, _, body = send(gateway, "GET", "/metrics")
+    assert b"portal_" not in body
+    assert b'"service"' not in body  # no stand-in service answered
+
+
 @pytest.mark.parametrize("path", UNKNOWN)
 def test_unknown_paths_answer_a_problem_404(path: str) -> None:
     config = render(local_values(8080))

@@ -8,7 +8,6 @@ signature credit spent and everyone told.
 """
 
 import io
-import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
@@ -22,10 +21,9 @@ from reportlab.pdfgen import canvas
 
 from deploy.local.mail import MailCatcher
 from tests.support.infra import wait_until
+from tests.support.journey import PASSWORD, call, eventually, link_in
 from tests.support.platform import five_services
 from tests.support.services import Environment, Running
-
-PASSWORD = "kund-portalen-ar-trygg-2026"
 
 
 @dataclass
@@ -50,38 +48,6 @@ async def platform(env: Environment, smtp: MailCatcher) -> AsyncIterator[Platfor
         )
 
 
-async def call(
-    service: Running, method: str, path: str, token: str | None = None, expect: int = 200, **kw: Any
-) -> Any:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    async with service.http.request(method, path, headers=headers, **kw) as response:
-        body = await response.read()
-        assert response.status == expect, f"{method} {path}: {response.status} {body[:500]!r}"
-        if response.content_type.endswith("json"):
-            return await response.json(content_type=None)
-        return body
-
-
-async def eventually(service: Running, method: str, path: str, token: str, **kw: Any) -> Any:
-    """Retry while the service is still learning the firm's facts from identity's events."""
-    answer: dict[str, Any] = {}
-
-    async def answered() -> bool:
-        async with service.http.request(
-            method,
-            path,
-            headers={"Authorization": f"Bearer {token}"},
-            **{k: v for k, v in kw.items() if k != "expect"},
-        ) as response:
-            if response.status != kw.get("expect", 200):
-                return False
-            answer["body"] = await response.json(content_type=None)
-            return True
-
-    await wait_until(answered, timeout=20, interval=0.2)
-    return answer["body"]
-
-
 def pdf(title: str) -> bytes:
     out = io.BytesIO()
     page = canvas.Canvas(out)
@@ -89,13 +55,6 @@ def pdf(title: str) -> bytes:
     page.showPage()
     page.save()
     return out.getvalue()
-
-
-def link_in(message: Any, pattern: str) -> str:
-    text = message.get_body(preferencelist=("plain",)).get_content()
-    found = re.search(pattern, text)
-    assert found, f"no link matching {pattern} in: {text}"
-    return found.group(1)
 
 
 async def test_a_firm_invites_a_customer_shares_documents_and_has_one_signed(

@@ -91,6 +91,12 @@ async def test_poison_message_goes_to_dlq_and_others_flow(db, rabbit: Rabbit, na
         [b"not json at all", poison.model_dump_json().encode()], key=len
     )
     assert await widgets(db) == list(range(100, 120))
+    counted = consumer.metrics.dead_lettered
+    queue = names.queue("widgets", "events")
+    # The unreadable one at once, the poison one once out of deliveries (the fourth of 3).
+    assert counted.labels(queue, "test.widget.made")._value.get() == 2
+    assert consumer.metrics.failed.labels(queue, "test.widget.made")._value.get() == 4
+    assert consumer.metrics.consumed.labels(queue, "test.widget.made")._value.get() == 20
 
 
 async def _count(db: Database, expected: int) -> bool:

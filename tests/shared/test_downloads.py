@@ -12,8 +12,11 @@ from aiohttp import web
 from deploy.local.s3 import S3Server
 from services.documents.settings import DocumentsSettings
 from shared.http.downloads import Download, disposition, send
+from shared.http.measuring import METRICS
 from shared.http.problems import problems
+from shared.metrics import Metrics
 from shared.storage import ObjectStore
+from tests.support.infra import wait_until
 from tests.support.names import unique
 from tests.support.services import Running, drop_buckets, serve
 
@@ -53,6 +56,7 @@ async def downloads(s3: S3Server) -> AsyncIterator[Running]:
         return await send(request, store, item, proxies=settings.proxies, chunk_bytes=4096)
 
     app = web.Application(middlewares=[problems])
+    app[METRICS] = Metrics()  # as every service's app has it
     app.router.add_get("/files/{name}", download)
     async with serve(app) as running:
         yield running
@@ -74,6 +78,9 @@ async def test_a_streamed_download_is_sandboxed_unless_an_inline_pdf(
     expected = INLINE_PDF if inline and content_type == "application/pdf" else SANDBOXED
     assert headers.getall("Content-Security-Policy") == [expected]
     assert headers["Content-Disposition"].startswith("inline" if inline else "attachment")
+    # Counted once the last byte is written, which may be after the client read it.
+    counted = downloads.app[METRICS].downloaded.labels("service")
+    await wait_until(lambda: counted._value.get() == len(data))
 
 
 async def test_the_gateway_is_handed_the_same_protection(downloads: Running) -> None:
@@ -85,6 +92,9 @@ async def test_the_gateway_is_handed_the_same_protection(downloads: Running) -> 
         assert response.headers["X-Accel-Redirect"].startswith("/_s3/")
         assert response.headers["Content-Security-Policy"] == SANDBOXED
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+    counted = downloads.app[METRICS].downloaded
+    assert counted.labels("gateway")._value.get() == len(FILES["page.html"][2])
+    assert counted.labels("service")._value.get() == 0
 
 
 def test_a_name_is_sent_without_bidirectional_controls() -> None:

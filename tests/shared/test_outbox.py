@@ -8,7 +8,8 @@ from collections import Counter
 
 import pytest
 
-from shared.bus import BusNames, OutboxRelay, put
+from shared.bus import BusNames, OutboxRelay, outbox_backlog, put
+from shared.metrics import Metrics
 from tests.support.bus import (
     WidgetMade,
     kit_database,
@@ -128,3 +129,19 @@ async def test_several_relays_publish_each_event_exactly_once(
         counts = Counter(seen.ids())
         assert len(counts) == 1000
         assert set(counts.values()) == {1}
+
+
+async def test_backlog_is_the_age_of_the_oldest_unpublished_message(database) -> None:
+    """What `portal_outbox_lag_seconds` reports while no relay runs, and once one has."""
+    metrics = Metrics()
+    async with kit_database(database) as db:
+        await stage_widgets(db, range(3))
+        await asyncio.sleep(0.3)
+        await outbox_backlog(db, metrics)
+        assert metrics.outbox_pending._value.get() == 3
+        assert metrics.outbox_lag._value.get() >= 0.3
+        async with db.transaction() as conn:
+            await conn.execute("DELETE FROM outbox")
+        await outbox_backlog(db, metrics)
+        assert metrics.outbox_pending._value.get() == 0
+        assert metrics.outbox_lag._value.get() == 0

@@ -54,6 +54,7 @@ async def download(
         # disposition and caching of its answer, not add these. There the link's attachment
         # disposition and S3's other origin keep the bytes from running in ours.
         protect = protection(version.content_type)
+        deps.metrics.downloaded.labels("redirect").inc(version.size)
         raise web.HTTPFound(url, headers={"Cache-Control": "no-store", **protect})
     return await _stream(request, deps, document, version)
 

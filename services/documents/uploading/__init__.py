@@ -132,6 +132,7 @@ async def catalogue(deps: DocumentsDeps, upload: UploadRow, received: Received) 
             raise Conflict("The folder was deleted during the upload.")
         document = await _place(conn, folder, upload, received)
         await upload_store.set_upload_state(conn, upload.firm_id, upload.id, "stored", document.id)
+    deps.metrics.uploaded.inc(received.size)
     return document
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import TYPE_CHECKING
-from uuid import UUID
 
 from aiohttp import web
 
@@ -20,12 +19,12 @@ from services.identity.models import (
     NewFailure,
     NewFirm,
     NewSignUp,
-    NewStaff,
     Proof,
     SignedUp,
     SignUp,
     SignUpConfirm,
 )
+from services.identity.opening import open_firm
 from services.identity.second_factor import totp_matches
 from services.identity.sessions import open_session
 from services.identity.sign_in_limits import checked_password
@@ -35,7 +34,7 @@ from shared.auth import ADMIN_ROLES, Principal
 from shared.bus.outbox import put
 from shared.database import Connection
 from shared.errors import DomainError, Forbidden, Gone, Unauthorized
-from shared.events.identity import FirmCreated, FirmUpdated, StaffCreated
+from shared.events.identity import FirmUpdated
 from shared.events.notify import SendSignUpLink
 from shared.http.routing import Api
 
@@ -140,32 +139,15 @@ async def _create_firm(
     account = await accounts.get_account(conn, proof.account_id)
     assert account is not None
     language = details.default_language or language_for(details.country)
-    name, owner_name = details.name.strip(), details.owner_name.strip()
-    firm = await firms.insert_firm(
-        conn,
-        NewFirm(name=name, country=details.country, plan=details.plan, default_language=language),
-    )
-    owner = NewStaff(
-        firm_id=firm.id, account_id=account.id, name=owner_name, role="owner",
-        language=language, registered=True,
+    new = NewFirm(
+        name=details.name.strip(), country=details.country, plan=details.plan,
+        default_language=language,
     )  # fmt: skip
-    owner_id = await firms.insert_staff(conn, owner)
-    await _announce(conn, firm, owner_id, owner_name, account.email)
+    firm, owner_id = await open_firm(conn, new, account, details.owner_name.strip(),
+                                     registered=True)  # fmt: skip
     context = Context(firm_id=firm.id, kind="staff", person_id=owner_id, role="owner")
     tokens = await open_session(deps, conn, proof, context)
     return SignedUp(firm=firm, owner_id=owner_id, tokens=tokens)
-
-
-async def _announce(conn: Connection, firm: Firm, owner_id: UUID, name: str, email: str) -> None:
-    created = FirmCreated(
-        firm_id=firm.id, name=firm.name, country=firm.country, plan=firm.plan,
-        default_language=firm.default_language, owner_id=owner_id,
-    )  # fmt: skip
-    await put(conn, created, firm_id=firm.id, actor=owner_id)
-    staff = StaffCreated(
-        staff_id=owner_id, name=name, email=email, role="owner", language=firm.default_language
-    )
-    await put(conn, staff, firm_id=firm.id, actor=owner_id)
 
 
 @api.get("/api/v1/firms/current", summary="The firm of my token", response=Firm)

@@ -11,12 +11,14 @@ from datetime import datetime
 
 from services.notify.models import Claimed, NewDelivery, Outcome
 from shared.database import Connection
+from shared.telemetry import inject_headers
 
 WAKE_CHANNEL = "notify_deliveries"
 
 
 async def insert_deliveries(conn: Connection, rows: Sequence[NewDelivery], now: datetime) -> None:
-    """Queue emails; the worker is woken when the caller's transaction commits."""
+    """Queue emails; the worker is woken when the caller's transaction commits. The current
+    trace context goes with them, as the outbox's does with a message: the send is part of it."""
     if not rows:
         return
     columns = list(zip(*((
@@ -26,12 +28,12 @@ async def insert_deliveries(conn: Connection, rows: Sequence[NewDelivery], now: 
     await conn.execute(
         """INSERT INTO deliveries
                (id, event_id, recipient, firm_id, kind, email, subject, text_body, html_body,
-                secret, state, next_attempt_at, created_at)
-           SELECT *, 'queued', $11::timestamptz, $11::timestamptz
+                secret, state, next_attempt_at, created_at, trace_context)
+           SELECT *, 'queued', $11::timestamptz, $11::timestamptz, $12::jsonb
            FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[],
                        $7::text[], $8::text[], $9::text[], $10::bool[])
            ON CONFLICT (event_id, recipient) DO NOTHING""",
-        *[list(c) for c in columns], now,
+        *[list(c) for c in columns], now, inject_headers(),
     )  # fmt: skip
     await conn.execute("SELECT pg_notify($1, '')", WAKE_CHANNEL)
 
@@ -47,7 +49,8 @@ async def claim_due(conn: Connection, limit: int, lease_seconds: float) -> list[
                  WHERE state = 'queued' AND next_attempt_at <= now()
                  ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
            WHERE d.id = due.id
-           RETURNING d.id, d.kind, d.email, d.subject, d.text_body, d.html_body, d.attempts""",
+           RETURNING d.id, d.kind, d.email, d.subject, d.text_body, d.html_body, d.attempts,
+                     d.trace_context""",
         limit, lease_seconds,
     )  # fmt: skip
     return [Claimed(**dict(r)) for r in rows]

@@ -20,6 +20,7 @@ from shared.bus.rpc.replies import Answer
 from shared.bus.topology import REQUESTS
 from shared.errors import Unavailable
 from shared.events.base import Envelope, Reply, Request
+from shared.metrics import Metrics
 from shared.telemetry import inject_headers, tracer
 
 log = logging.getLogger(__name__)
@@ -98,10 +99,18 @@ class RpcClient:
     """Calls other services' RPC queues. `retry` is the policy of calls that name none
     (default: one attempt); `timeout` the wait for one attempt when the policy names none."""
 
-    def __init__(self, bus: Bus, *, timeout: float = 5.0, retry: Retry | None = None) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        *,
+        timeout: float = 5.0,
+        retry: Retry | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.bus = bus
         self.timeout = timeout
         self.retry = retry or Retry()
+        self.metrics = metrics or Metrics()
         self._reply_to = ""
         self._pending: dict[str, asyncio.Future[Answer]] = {}
         bus.on_connect(self._start)
@@ -136,6 +145,34 @@ class RpcClient:
         attempt went unanswered (the outcome is unknown), else RpcUnavailable (the broker took
         none of them); either way asking again later with the same key is safe.
         """
+        started, outcome = time.perf_counter(), "error"
+        try:
+            reply = await self._call(request, firm_id, actor, timeout, retry)
+            outcome = "ok"
+            return reply
+        except RpcError:
+            outcome = "refused"
+            raise
+        except RpcTimeout:
+            outcome = "timeout"
+            raise
+        except RpcUnavailable:
+            outcome = "unavailable"
+            raise
+        finally:
+            self.metrics.rpc_calls.labels(request.type, outcome).inc()
+            self.metrics.rpc_duration.labels(request.type, outcome).observe(
+                time.perf_counter() - started
+            )
+
+    async def _call(
+        self,
+        request: Request,
+        firm_id: UUID | None,
+        actor: UUID | None,
+        timeout: float | None,
+        retry: Retry | None,
+    ) -> Any:
         policy = retry or self.retry
         wait = timeout or policy.timeout or self.timeout
         ask = _Ask(request, firm_id, actor, asyncio.get_running_loop().create_future())

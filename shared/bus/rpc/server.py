@@ -41,7 +41,8 @@ from shared.bus.topology import REQUESTS, declare_request_queue
 from shared.database import CONNECTION_LOST, Connection, Database
 from shared.errors import DomainError
 from shared.events.base import Envelope, Reply, Request, UnknownMessage
-from shared.telemetry import extract_context, tracer
+from shared.metrics import Metrics
+from shared.telemetry import continued, extract_context, tracer
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +117,10 @@ class RpcServer:
         handlers: Mapping[type[Request], RpcHandler | Batched],
         batch_size: int = 100,
         workers: int = 2,
+        metrics: Metrics | None = None,
     ) -> None:
         self.bus = bus
+        self.metrics = metrics or Metrics()
         self.db = db
         self.queue = bus.names.queue(service, REQUESTS)
         self.handlers = dict(handlers)
@@ -166,7 +169,11 @@ class RpcServer:
             except CONNECTION_LOST as exc:
                 log.warning("rpc batch lost its database connection: %s", exc)
                 return False
-        await self._reply([call for call in batch if call.answer])
+        answered = [call for call in batch if call.answer]
+        for call in answered:
+            outcome = "ok" if "ok" in call.answer else str(call.answer["error"]["status"])
+            self.metrics.rpc_served.labels(call.message.type or "", outcome).inc()
+        await self._reply(answered)
         return True
 
     def _admit(self, call: _Call) -> bool:
@@ -235,13 +242,17 @@ class RpcServer:
         id. A reply costs the broker and both ends about what a request does, so one message
         instead of dozens is most of what batching saves."""
         answers: dict[str, dict[str, Answer]] = defaultdict(dict)
+        first: dict[str, _Call] = {}
         for call in calls:
             if call.message.reply_to and call.message.correlation_id:
                 answers[call.message.reply_to][call.message.correlation_id] = call.answer
+                first.setdefault(call.message.reply_to, call)
         for reply_to, by_call in answers.items():
             reply = aio_pika.Message(json.dumps(by_call).encode(), content_type="application/json")
             try:
-                await self.bus.send_direct(reply_to, reply)
+                # In the trace of the caller's first request in it, not in a trace of its own.
+                with continued(first[reply_to].message.headers):
+                    await self.bus.send_direct(reply_to, reply)
             except Exception as exc:
                 log.warning("rpc reply not sent (the caller will retry): %s", exc)
 

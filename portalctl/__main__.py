@@ -1,0 +1,3 @@
+from portalctl.cli import app
+
+app()
