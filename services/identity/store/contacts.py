@@ -280,8 +280,8 @@ async def mark_invitation_sent(
 
 
 async def get_live_invitation(conn: Connection, token_hash: bytes) -> dict[str, Any] | None:
-    """A live invitation, left unused; used, expired, revoked or unknown → None. Across firms
-    by design: found by its token alone, like `use_invitation`."""
+    """A live invitation, left unused; used, expired, revoked or unknown → None.
+    Across firms by design: found by its token alone, like `use_invitation`."""
     row = await conn.fetchrow(
         """SELECT firm_id, staff_id, contact_id, email FROM invitations
            WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL
