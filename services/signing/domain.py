@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from services.signing.models import PartyIn, PartyRow, SigningRow, State
-from shared.errors import Conflict, Forbidden, Gone, Invalid, TooManyRequests
+from shared.errors import Conflict, Forbidden, Gone, Invalid, TooManyRequests, Unavailable
 
 ACTIVE: frozenset[State] = frozenset({"draft", "sent"})
 TRANSITIONS: dict[State, frozenset[State]] = {
@@ -26,6 +26,11 @@ PERSONAL_NUMBER = re.compile(r"^[0-9]{6,14}$")
 class NotPdf(Invalid):
     def __init__(self, why: str) -> None:
         super().__init__(f"Only an unencrypted PDF can be signed: {why}.", field="document_id")
+
+
+class UnreadableFile(Invalid):
+    def __init__(self, why: str) -> None:
+        super().__init__(f"Only a PDF can be verified: {why}.", field="body")
 
 
 class AlreadyInSigning(Conflict):
@@ -66,6 +71,14 @@ class Tampered(Conflict):
             expected_sha256=expected,
             found_sha256=found,
         )
+
+
+class SealFailed(Unavailable):
+    """No timestamp authority answered, or the validation data could not be fetched: the
+    request stays unsealed (and says so) until the completion job succeeds."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"The signed PDF could not be sealed yet: {why}")
 
 
 def require_transition(current: State, target: State) -> None:
@@ -242,7 +255,7 @@ def reminder_due(signing: SigningRow, party: PartyRow, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class Attention:
-    reason: Literal["declined", "expiring", "halted"]
+    reason: Literal["declined", "expiring", "halted", "unsealed"]
 
 
 def staff_attention(signing: SigningRow, now: datetime, soon_days: int) -> Attention | None:
@@ -252,6 +265,8 @@ def staff_attention(signing: SigningRow, now: datetime, soon_days: int) -> Atten
         return None
     if signing.halted:
         return Attention("halted")
+    if signing.unsealed:
+        return Attention("unsealed")
     if signing.expires_at <= now + timedelta(days=soon_days):
         return Attention("expiring")
     return None
