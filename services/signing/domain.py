@@ -5,12 +5,15 @@ and approvers) go in groups by order number: a group may act once every acting p
 lower order has; parties of one order act in parallel. Viewers only receive the signed copy.
 """
 
+import io
 import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
+
+from PIL import Image
 
 from services.signing.models import PartyIn, PartyRow, SigningRow, State
 from shared.errors import Conflict, Forbidden, Gone, Invalid, TooManyRequests, Unavailable
@@ -26,6 +29,25 @@ PERSONAL_NUMBER = re.compile(r"^[0-9]{6,14}$")
 class NotPdf(Invalid):
     def __init__(self, why: str) -> None:
         super().__init__(f"Only an unencrypted PDF can be signed: {why}.", field="document_id")
+
+
+DRAWN_MAX_PIXELS = 2000 * 1000
+
+
+def require_drawn_png(image: bytes) -> None:
+    """A PNG the certificate page can draw: decoded in full now, so that a broken or huge image
+    is refused to the party rather than failing the seal after everyone has signed."""
+    if not image.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise Invalid("The drawn signature must be a PNG image.", field="drawn_signature")
+    try:
+        with Image.open(io.BytesIO(image), formats=["PNG"]) as png:
+            if png.width * png.height > DRAWN_MAX_PIXELS:
+                raise Invalid("The drawn signature is too large.", field="drawn_signature")
+            png.load()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise Invalid(
+            "The drawn signature is not a readable PNG.", field="drawn_signature"
+        ) from None
 
 
 class UnreadableFile(Invalid):

@@ -18,8 +18,9 @@ def token_signer(settings: SigningSettings, chain: list[asn1_x509.Certificate]) 
         user_pin=settings.pkcs11_pin,
     )
     return PKCS11Signer(
-        session, key_label=settings.pkcs11_key_label, signing_cert=chain[0], ca_chain=chain[1:]
-    )
+        session, key_label=settings.pkcs11_key_label, signing_cert=chain[0], ca_chain=chain[1:],
+        use_raw_mechanism=settings.pkcs11_raw_ecdsa,
+    )  # fmt: skip
 
 
 def close(signer: object) -> None:

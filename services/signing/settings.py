@@ -39,6 +39,13 @@ class SigningSettings(S3Settings, EidSettings):
     pkcs11_token_label: str = Field("", description="Label of the token holding the key.")
     pkcs11_key_label: str = Field("", description="Label of the sealing key in the token.")
     pkcs11_pin: str = secret("", "User PIN of the token.")
+    pkcs11_raw_ecdsa: bool = Field(
+        False,
+        description=(
+            "Hash here and have the token sign the digest (raw ECDSA), for tokens without"
+            " combined hash-and-sign mechanisms (SoftHSM2 among them). EC keys only."
+        ),
+    )
     tsa_urls: list[str] = Field(
         [],
         description=(
