@@ -1,6 +1,8 @@
 """The signed PDF: the original bytes untouched, then one incremental update that appends the
 certificate of completion (audit trail) and a PAdES signature by the platform's certificate,
-covering the whole file. Blocking (reportlab, pyHanko): run it in a thread."""
+covering the whole file so far, with its RFC 3161 timestamp (B-T); with trust roots configured,
+a second update adds the chains and revocation data (the DSS, B-LT), which validators accept
+after a signature. Blocking (reportlab, pyHanko): run it in a thread."""
 
 import io
 from dataclasses import dataclass
