@@ -9,6 +9,7 @@ Arabic; `fonts-wqy-microhei`: CJK), installed by `scripts/bootstrap` and the Doc
 
 import functools
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,10 @@ from bidi import get_display
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+# Hebrew, Arabic and their presentation forms: only lines with these need shaping and ordering
+# (the reshaper is slow, and most lines are Latin).
+RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
 
 @dataclass(frozen=True)
@@ -39,9 +44,15 @@ class Face:
 
     def __init__(self, files: tuple[FontFile, ...]) -> None:
         self.fonts = [_registered(f) for f in files]
+        self._chosen: dict[str, str] = {}  # char → font name, as found once
 
     def font_for(self, char: str) -> str:
-        code = ord(char)
+        chosen = self._chosen.get(char)
+        if chosen is None:
+            chosen = self._chosen[char] = self._first_with(ord(char))
+        return chosen
+
+    def _first_with(self, code: int) -> str:
         for font in self.fonts:
             if code in font.face.charToGlyph:
                 return font.fontName
@@ -53,7 +64,8 @@ class Face:
             yield font, "".join(chars)
 
     def width(self, text: str, size: float) -> float:
-        return sum(pdfmetrics.stringWidth(t, f, size) for f, t in self.runs(visual_order(text)))
+        """Order does not change a line's width; shaping does."""
+        return sum(pdfmetrics.stringWidth(t, f, size) for f, t in self.runs(shaped(text)))
 
     def draw(self, canvas: Canvas, x: float, y: float, text: str, size: float) -> None:
         for font, piece in self.runs(visual_order(text)):
@@ -76,9 +88,15 @@ def faces() -> tuple[Face, Face]:
     return Face(REGULAR), Face(BOLD)
 
 
+def shaped(text: str) -> str:
+    """Arabic letters in their joined forms."""
+    return arabic_reshaper.reshape(text) if RIGHT_TO_LEFT.search(text) else text
+
+
 def visual_order(text: str) -> str:
-    """Arabic shaped into its joined forms, then the line in the order it is drawn (the
-    paragraph runs left to right)."""
+    """Shaped, then the line in the order it is drawn (the paragraph runs left to right)."""
+    if not RIGHT_TO_LEFT.search(text):
+        return text
     return get_display(arabic_reshaper.reshape(text), base_dir="L")
 
 
