@@ -135,6 +135,14 @@ class SigningSettings(S3Settings, EidSettings):
     )
 
     @model_validator(mode="after")
+    def _token_named(self) -> "SigningSettings":
+        if self.pkcs11_module and not (self.pkcs11_token_label and self.pkcs11_key_label):
+            raise ValueError("pkcs11_module needs pkcs11_token_label and pkcs11_key_label")
+        if self.pkcs11_module and not self.sealing_certificate:
+            raise ValueError("pkcs11_module needs sealing_certificate (the key's certificate)")
+        return self
+
+    @model_validator(mode="after")
     def _production_seals_for_real(self) -> "SigningSettings":
         if self.environment != "production":
             return self
