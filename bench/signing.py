@@ -63,8 +63,11 @@ def _certificate() -> Certificate:
     return Certificate("sv", str(uuid.uuid4()), "Avtal.pdf", "ab" * 32, at, parties, events)
 
 
+CERTIFICATE = _certificate()  # the request's facts, as completion gathers them before sealing
+
+
 def _through_service(pdf: bytes, sealer: Sealer) -> None:
-    seal(io.BytesIO(pdf), render_certificate(_certificate()), sealer, io.BytesIO())
+    seal(io.BytesIO(pdf), render_certificate(CERTIFICATE), sealer, io.BytesIO())
 
 
 def _direct(pdf: bytes, sealer: Sealer) -> None:

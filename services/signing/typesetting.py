@@ -102,22 +102,27 @@ def visual_order(text: str) -> str:
 
 def wrap(face: Face, text: str, size: float, width: float) -> list[str]:
     """Lines no wider than `width`, broken at spaces (a word too long alone, as in CJK names
-    or user agents, is broken between characters)."""
+    or user agents, is broken between characters). Each word is measured once: a space ends
+    Arabic joining, so a line is as wide as its words and spaces."""
+    space = face.width(" ", size)
     lines: list[str] = []
-    line = ""
+    line: list[str] = []
+    used = 0.0
     for word in text.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if face.width(candidate, size) <= width:
-            line = candidate
+        wide = face.width(word, size)
+        if used + wide + (space if line else 0) <= width:
+            used += wide + (space if line else 0)
+            line.append(word)
             continue
         if line:
-            lines.append(line)
-        line = word
-        while face.width(line, size) > width and len(line) > 1:
-            cut = _fitting(face, line, size, width)
-            lines.append(line[:cut])
-            line = line[cut:]
-    lines.append(line)
+            lines.append(" ".join(line))
+        while wide > width and len(word) > 1:
+            cut = _fitting(face, word, size, width)
+            lines.append(word[:cut])
+            word = word[cut:]
+            wide = face.width(word, size)
+        line, used = [word], wide
+    lines.append(" ".join(line))
     return lines
 
 

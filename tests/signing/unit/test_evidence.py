@@ -20,6 +20,7 @@ from services.signing.certificates import Sealer, certificates, file_signer, loa
 from services.signing.sealing import Certificate, EventLine, PartyLine, render_certificate, seal
 from services.signing.settings import SigningSettings
 from services.signing.timestamps import timestamper
+from services.signing.typesetting import faces, wrap
 from shared.errors import Invalid
 from tests.signing.hsm import Token
 from tests.signing.pdfs import make_pdf
@@ -182,3 +183,14 @@ def test_verify_tells_an_intact_seal_from_one_byte_changed(pki: TestPki) -> None
     assert intact.authority == "Common Name: Portal test TSA"
     assert (broken.ours, broken.intact) == (True, False)
     assert verifying.check_seal(io.BytesIO(make_pdf(1)), sealer) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["王" * 120, "فاطمة الزهراء " * 12, "Mozilla/5.0 " + "x" * 300 + " (X11; Linux)"]
+)
+def test_lines_wrap_within_the_width_and_lose_nothing(text: str) -> None:
+    regular, _ = faces()
+    lines = wrap(regular, text, 9, 150)
+    assert len(lines) > 1
+    assert all(regular.width(line, 9) <= 150 for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
