@@ -64,7 +64,8 @@ class TestPki:
         return self
 
     def stop(self) -> None:
-        self.server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for a serve loop that never ran
+            self.server.shutdown()
         self.server.server_close()
 
     @property
