@@ -13,6 +13,11 @@ RUN groupadd --system --gid 10001 portal \
 
 WORKDIR /app
 
+# Fonts of signing's certificate page (names in any script).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, in their own layer, so that a code change does not reinstall them: the
 # project is installed from a stub of the two packages, then uninstalled again.
 COPY pyproject.toml ./

@@ -8,7 +8,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-from services.signing import files, personal_numbers
+from services.signing import files, hsm, personal_numbers
 from services.signing.api import APIS
 from services.signing.billing import BillingClient
 from services.signing.certificates import Sealer, load_sealer
@@ -52,14 +52,16 @@ async def signing_dependencies(kit: Kit) -> AsyncIterator[SigningDeps]:
     await personal_numbers.seal_plain(kit.db, numbers)
     retry = Retry(attempts=settings.rpc_attempts, timeout=settings.rpc_timeout_seconds)
     eid = make_eid_provider(settings, settings.eid_local_secret)  # stateless: any replica collects
+    sealer = load_sealer(settings)
     async with files.http_session() as http:
         try:
             yield SigningDeps(
                 settings=settings, db=kit.db, bus=kit.bus, store=kit.store,
                 billing=BillingClient(kit.rpc, retry), documents=DocumentsClient(kit.rpc, retry),
-                sealer=load_sealer(settings), eid=eid, numbers=numbers, http=http,
+                sealer=sealer, eid=eid, numbers=numbers, http=http,
             )  # fmt: skip
         finally:
+            hsm.close(sealer.signer)
             if eid is not None:
                 await eid.close()
 

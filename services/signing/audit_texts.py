@@ -15,7 +15,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "reminded": "Reminded", "viewed": "Opened the document", "code_sent": "Code sent",
         "authenticated": "Authenticated", "signed_action": "Signed",
         "approved_action": "Approved", "declined_action": "Declined",
-        "sealed": "Sealed by the platform", "seal_note": (
+        "sealed": "Sealed by the platform", "unsealed_action": "Sealing delayed", "seal_note": (
             "This page was appended to the original, unchanged pages and the whole file was "
             "sealed with the platform's certificate (PAdES)."
         ),
@@ -32,7 +32,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "reminded": "Påmind", "viewed": "Öppnade dokumentet", "code_sent": "Kod skickad",
         "authenticated": "Identifierad", "signed_action": "Signerade",
         "approved_action": "Godkände", "declined_action": "Avböjde",
-        "sealed": "Förseglad av plattformen", "seal_note": (
+        "sealed": "Förseglad av plattformen", "unsealed_action": "Förseglingen försenad",
+        "seal_note": (
             "Denna sida lades till efter originalets oförändrade sidor och hela filen "
             "förseglades med plattformens certifikat (PAdES)."
         ),
@@ -49,7 +50,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "reminded": "Erinnert", "viewed": "Dokument geöffnet", "code_sent": "Code gesendet",
         "authenticated": "Authentifiziert", "signed_action": "Unterschrieben",
         "approved_action": "Genehmigt", "declined_action": "Abgelehnt",
-        "sealed": "Von der Plattform versiegelt", "seal_note": (
+        "sealed": "Von der Plattform versiegelt", "unsealed_action": "Versiegelung verzögert",
+        "seal_note": (
             "Diese Seite wurde an die unveränderten Originalseiten angehängt und die gesamte "
             "Datei mit dem Zertifikat der Plattform versiegelt (PAdES)."
         ),
@@ -66,7 +68,8 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "reminded": "Recordatorio", "viewed": "Abrió el documento", "code_sent": "Código enviado",
         "authenticated": "Autenticado", "signed_action": "Firmó",
         "approved_action": "Aprobó", "declined_action": "Rechazó",
-        "sealed": "Sellado por la plataforma", "seal_note": (
+        "sealed": "Sellado por la plataforma", "unsealed_action": "Sellado retrasado",
+        "seal_note": (
             "Esta página se añadió a las páginas originales sin cambios y todo el archivo se "
             "selló con el certificado de la plataforma (PAdES)."
         ),
@@ -77,7 +80,7 @@ ACTION_KEYS: Final[dict[str, str]] = {
     "created": "created", "sent": "sent", "invited": "invited_action", "reminded": "reminded",
     "viewed": "viewed", "code_sent": "code_sent", "authenticated": "authenticated",
     "signed": "signed_action", "approved": "approved_action", "declined": "declined_action",
-    "sealed": "sealed",
+    "sealed": "sealed", "unsealed": "unsealed_action",
 }  # fmt: skip
 
 

@@ -29,11 +29,16 @@ log = logging.getLogger(__name__)
 
 
 def certificate(
-    signing: SigningRow, rows: list[PartyRow], trail: list[AuditRow], now: datetime
+    signing: SigningRow,
+    rows: list[PartyRow],
+    trail: list[AuditRow],
+    drawn: dict[UUID, bytes],
+    now: datetime,
 ) -> Certificate:
     names = {p.id: p.name for p in rows}
     acted = {(e.party_id, e.action): e for e in trail if e.action in ("signed", "approved")}
-    lines = [_party_line(p, acted.get((p.id, "approved" if p.role == "approver" else "signed")))
+    lines = [_party_line(p, acted.get((p.id, "approved" if p.role == "approver" else "signed")),
+                         drawn.get(p.id))
              for p in rows]  # fmt: skip
     events = [
         EventLine(e.at, e.action, names.get(e.party_id, "") if e.party_id else "", e.method,
@@ -47,12 +52,12 @@ def certificate(
     )  # fmt: skip
 
 
-def _party_line(party: PartyRow, act: AuditRow | None) -> PartyLine:
+def _party_line(party: PartyRow, act: AuditRow | None, drawn: bytes | None) -> PartyLine:
     outcome = {"signer": "signed", "approver": "approved"}.get(party.role, "")
     return PartyLine(
         name=party.name, email=party.email, role=party.role, method=party.method,
         outcome=outcome if party.status == "signed" else (party.status if outcome else ""),
-        acted_at=party.acted_at, address=act.address if act else None,
+        acted_at=party.acted_at, address=act.address if act else None, drawn=drawn,
     )  # fmt: skip
 
 
@@ -76,10 +81,15 @@ async def _seal_once(deps: SigningDeps, signing_id: UUID) -> SigningRow | None:
             return None
         if signing.sealed_sha256 is None:
             trail = await audit.list_audit(conn, signing.firm_id, signing_id)
+            drawn = await parties.list_drawn_signatures(conn, signing.firm_id, signing_id)
             try:
-                digest, size = await _seal(deps, signing, rows, trail)
+                cert = certificate(signing, rows, trail, drawn, datetime.now(UTC))
+                digest, size = await _seal(deps, signing, cert)
             except domain.Tampered as tampered:
                 await halt(conn, signing, tampered)
+                return None
+            except domain.SealFailed as failed:
+                await _unsealed(conn, signing, failed)
                 return None
             await signings.update_sealed(conn, signing.firm_id, signing_id, digest, size)
             signing = signing.model_copy(update={"sealed_sha256": digest, "sealed_size": size})
@@ -97,14 +107,22 @@ async def halt(conn: Connection, signing: SigningRow, error: DomainError) -> Non
     log.error("signing %s halted: %s", signing.id, error.detail)
 
 
-async def _seal(
-    deps: SigningDeps, signing: SigningRow, rows: list[PartyRow], trail: list[AuditRow]
-) -> tuple[str, int]:
+async def _unsealed(conn: Connection, signing: SigningRow, error: domain.SealFailed) -> None:
+    """Recorded on the request (staff see it) and, the first time, in its audit trail; the
+    completion job tries again. The request stays `sent`: never completed without its seal."""
+    if signing.unsealed is None:
+        await audit.insert_audit(
+            conn, NewAuditEvent.on(signing, datetime.now(UTC), "unsealed", detail=error.detail)
+        )
+    await signings.update_unsealed(conn, signing.firm_id, signing.id, error.detail)
+    log.error("signing %s not sealed yet: %s", signing.id, error.detail)
+
+
+async def _seal(deps: SigningDeps, signing: SigningRow, cert: Certificate) -> tuple[str, int]:
     store = deps.store
     original, found = await files.fetch(store, files.original_key(signing.id))
     with original, files.new_spool() as output:
         domain.require_untampered(signing.document_sha256, found)
-        cert = certificate(signing, rows, trail, datetime.now(UTC))
         await asyncio.to_thread(_render_and_seal, deps.sealer, cert, original, output)
         digest = await asyncio.to_thread(_sha256, output)
         size = await files.put(store, files.signed_key(signing.id), output, "application/pdf")

@@ -5,6 +5,7 @@ and approvers) go in groups by order number: a group may act once every acting p
 lower order has; parties of one order act in parallel. Viewers only receive the signed copy.
 """
 
+import io
 import re
 import secrets
 from collections.abc import Sequence
@@ -13,8 +14,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 from uuid import UUID
 
+from PIL import Image
+
 from services.signing.models import PartyIn, PartyRow, SigningRow, State
-from shared.errors import Conflict, Forbidden, Gone, Invalid, TooManyRequests
+from shared.errors import Conflict, Forbidden, Gone, Invalid, TooManyRequests, Unavailable
 
 ACTIVE: frozenset[State] = frozenset({"draft", "sent"})
 TRANSITIONS: dict[State, frozenset[State]] = {
@@ -27,6 +30,30 @@ PERSONAL_NUMBER = re.compile(r"^[0-9]{6,14}$")
 class NotPdf(Invalid):
     def __init__(self, why: str) -> None:
         super().__init__(f"Only an unencrypted PDF can be signed: {why}.", field="document_id")
+
+
+DRAWN_MAX_PIXELS = 2000 * 1000
+
+
+def require_drawn_png(image: bytes) -> None:
+    """A PNG the certificate page can draw: decoded in full now, so that a broken or huge image
+    is refused to the party rather than failing the seal after everyone has signed."""
+    if not image.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise Invalid("The drawn signature must be a PNG image.", field="drawn_signature")
+    try:
+        with Image.open(io.BytesIO(image), formats=["PNG"]) as png:
+            if png.width * png.height > DRAWN_MAX_PIXELS:
+                raise Invalid("The drawn signature is too large.", field="drawn_signature")
+            png.load()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise Invalid(
+            "The drawn signature is not a readable PNG.", field="drawn_signature"
+        ) from None
+
+
+class UnreadableFile(Invalid):
+    def __init__(self, why: str) -> None:
+        super().__init__(f"Only a PDF can be verified: {why}.", field="body")
 
 
 class AlreadyInSigning(Conflict):
@@ -67,6 +94,14 @@ class Tampered(Conflict):
             expected_sha256=expected,
             found_sha256=found,
         )
+
+
+class SealFailed(Unavailable):
+    """No timestamp authority answered, or the validation data could not be fetched: the
+    request stays unsealed (and says so) until the completion job succeeds."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"The signed PDF could not be sealed yet: {why}")
 
 
 def require_transition(current: State, target: State) -> None:
@@ -248,7 +283,7 @@ def reminder_due(signing: SigningRow, party: PartyRow, now: datetime) -> bool:
 
 @dataclass(frozen=True)
 class Attention:
-    reason: Literal["declined", "expiring", "halted"]
+    reason: Literal["declined", "expiring", "halted", "unsealed"]
 
 
 def staff_attention(signing: SigningRow, now: datetime, soon_days: int) -> Attention | None:
@@ -258,6 +293,8 @@ def staff_attention(signing: SigningRow, now: datetime, soon_days: int) -> Atten
         return None
     if signing.halted:
         return Attention("halted")
+    if signing.unsealed:
+        return Attention("unsealed")
     if signing.expires_at <= now + timedelta(days=soon_days):
         return Attention("expiring")
     return None

@@ -51,6 +51,7 @@ class SigningRow(Row):
     sealed_sha256: str | None
     sealed_size: int | None
     signed_document_id: UUID | None
+    unsealed: str | None = None
 
 
 class PartyRow(Row):
@@ -260,6 +261,13 @@ class SigningOut(BaseModel):
     language: Language
     state: State
     halted: str | None = Field(description="Why signing stopped (e.g. the document changed).")
+    unsealed: str | None = Field(
+        None,
+        description=(
+            "Everyone signed but the signed PDF could not be sealed yet (e.g. no timestamp"
+            " authority answered): why. Sealing is retried until it succeeds."
+        ),
+    )
     expires_at: datetime
     reminder_days: int | None
     created_at: datetime
@@ -376,3 +384,35 @@ class DeclineIn(BaseModel):
 class Acted(BaseModel):
     status: PartyStatus
     request_state: State
+
+
+class VerifiedParty(BaseModel):
+    name: str
+    role: Role
+    order: int = Field(description="Parties with the same number acted in parallel.")
+    method: Method
+    acted_at: datetime | None
+
+
+class Verification(BaseModel):
+    """What a file says about itself. `parties` and the request come from the platform's own
+    evidence, and only for an intact file whose exact bytes the platform sealed."""
+
+    sealed_by_platform: bool = Field(description="Sealed with this platform's certificate.")
+    verdict: Literal["intact", "changed", "not_sealed"] = Field(
+        description=(
+            "`intact`: the seal covers the file and nothing changed since; `changed`: the seal"
+            " is broken or content was added after it; `not_sealed`: no seal of this platform."
+        )
+    )
+    sealed_at: datetime | None = Field(None, description="When sealed, as the seal says.")
+    timestamped_at: datetime | None = Field(
+        None, description="The trusted time of the seal's RFC 3161 timestamp, if it has one."
+    )
+    timestamp_authority: str | None = Field(None, description="Who vouches for that time.")
+    long_term_validation: bool = Field(
+        False, description="The file carries the chains and revocation data to check it offline."
+    )
+    document_name: str | None = None
+    completed_at: datetime | None = None
+    parties: list[VerifiedParty] = Field(default_factory=list)

@@ -29,6 +29,40 @@ class SigningSettings(S3Settings, EidSettings):
         "PEM of the sealing certificate's private key (or a path to it); required in production.",
     )
     sealing_key_password: str = secret("", "Password of an encrypted sealing key, if any.")
+    pkcs11_module: str = Field(
+        "",
+        description=(
+            "Path of a PKCS#11 module (e.g. /usr/lib/softhsm/libsofthsm2.so): when set, the"
+            " sealing key lives in that token and `sealing_key` is not used."
+        ),
+    )
+    pkcs11_token_label: str = Field("", description="Label of the token holding the key.")
+    pkcs11_key_label: str = Field("", description="Label of the sealing key in the token.")
+    pkcs11_pin: str = secret("", "User PIN of the token.")
+    pkcs11_raw_ecdsa: bool = Field(
+        False,
+        description=(
+            "Hash here and have the token sign the digest (raw ECDSA), for tokens without"
+            " combined hash-and-sign mechanisms (SoftHSM2 among them). EC keys only."
+        ),
+    )
+    tsa_urls: list[str] = Field(
+        [],
+        description=(
+            "RFC 3161 timestamp authorities (JSON list of URLs), tried in order for each seal"
+            " (PAdES B-T). Empty: seals carry no trusted time. If none answers, the request"
+            " stays unsealed, visibly, and the completion job tries again."
+        ),
+    )
+    tsa_timeout_seconds: float = Field(10.0, gt=0, description="Wait for one authority.")
+    trust_roots: str = Field(
+        "",
+        description=(
+            "PEM of the root certificates (or a path to them) that the sealing and timestamp"
+            " certificates chain to. When set, each seal embeds the chains and their revocation"
+            " information (PAdES B-LT), fetched from the CAs at sealing time."
+        ),
+    )
     link_ttl_days: int = Field(
         30, ge=1, description="Longest life of a party's signing link (never past the expiry)."
     )
@@ -85,6 +119,12 @@ class SigningSettings(S3Settings, EidSettings):
     )
     rpc_timeout_seconds: float = Field(10.0, gt=0, description="Wait for one RPC answer.")
     max_pdf_bytes: int = Field(100 * 1024**2, gt=0, description="Largest PDF accepted.")
+    verify_max_bytes: int = Field(
+        120 * 1024**2, gt=0, description="Largest file the public verify endpoint reads."
+    )
+    limit_verify_per_address: int = Field(
+        60, ge=1, description="Files one source address may have verified per window."
+    )
     eid_local_secret: str = Field(
         "local-eid-order-references",
         description=(
@@ -95,9 +135,19 @@ class SigningSettings(S3Settings, EidSettings):
     )
 
     @model_validator(mode="after")
+    def _token_named(self) -> "SigningSettings":
+        if self.pkcs11_module and not (self.pkcs11_token_label and self.pkcs11_key_label):
+            raise ValueError("pkcs11_module needs pkcs11_token_label and pkcs11_key_label")
+        if self.pkcs11_module and not self.sealing_certificate:
+            raise ValueError("pkcs11_module needs sealing_certificate (the key's certificate)")
+        return self
+
+    @model_validator(mode="after")
     def _production_seals_for_real(self) -> "SigningSettings":
         if self.environment != "production":
             return self
-        if not (self.sealing_certificate and self.sealing_key):
-            raise ValueError("sealing_certificate and sealing_key must be set in production")
+        if not (self.sealing_certificate and (self.sealing_key or self.pkcs11_module)):
+            raise ValueError(
+                "sealing_certificate and sealing_key (or pkcs11_module) must be set in production"
+            )
         return self

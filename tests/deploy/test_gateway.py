@@ -69,6 +69,7 @@ ROUTES = {
     "/api/v1/notifications/n1/read": "notify",
     "/api/v1/billing/plan": "billing",
     "/api/v1/billing/statements/2025-01": "billing",
+    "/api/v1/verify": "signing",
 }
 
 UNKNOWN = [

@@ -123,6 +123,8 @@ async def test_a_firm_invites_a_customer_shares_documents_and_has_one_signed(
         return [m for m in platform.mails_to(customer_email) if "/sign#token" in str(m)]
 
     await wait_until(signing_mail, timeout=20)
+    invitation_text = signing_mail()[0].get_body(preferencelist=("plain",)).get_content()
+    assert "Anna Ägare på Byrå & Co ber dig signera" in invitation_text  # who asks, by name
     sign_token = link_in(signing_mail()[0], r"/sign#token=([\w-]+)")
     await call(platform.signing, "GET", f"/api/v1/sign/{sign_token}")
     await call(platform.signing, "POST", f"/api/v1/sign/{sign_token}/sign",

@@ -22,6 +22,7 @@ import { Folders } from "./pages/Folders";
 import { Home } from "./pages/Home";
 import { Notifications, Settings } from "./pages/Notifications";
 import { Sign, SignedCopy } from "./pages/Sign";
+import { Verify } from "./pages/Verify";
 
 /** A page that needs a session: one who is not signed in signs in first, then comes back. */
 function RequireSession() {
@@ -94,6 +95,7 @@ export function App() {
           <Route path="/s" element={<SecretLink />} />
           <Route path="/sign" element={<Sign />} />
           <Route path="/signed-copy" element={<SignedCopy />} />
+          <Route path="/verify" element={<Verify />} />
         </Route>
         <Route element={<RequireSession />}>
           <Route index element={<Home />} />

@@ -111,8 +111,7 @@ def _drawn(body: SignIn) -> bytes | None:
         image = base64.b64decode(body.drawn_signature, validate=True)
     except ValueError:  # binascii.Error, or text that is not even ASCII
         raise Invalid("The drawn signature is not base64.", field="drawn_signature") from None
-    if not image.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise Invalid("The drawn signature must be a PNG image.", field="drawn_signature")
+    domain.require_drawn_png(image)
     return image
 
 

@@ -35,7 +35,7 @@ def signing_out(
             include={
                 "id", "client_id", "folder_id", "document_id", "document_name",
                 "document_sha256", "attachments", "message", "language", "state", "halted",
-                "expires_at", "reminder_days", "created_at", "sent_at", "closed_at",
+                "unsealed", "expires_at", "reminder_days", "created_at", "sent_at", "closed_at",
                 "signed_document_id",
             }
         ),

@@ -161,3 +161,17 @@ async def get_is_party(conn: Connection, firm_id: UUID, signing_id: UUID, contac
             contact_id,
         )
     )
+
+
+async def list_drawn_signatures(
+    conn: Connection, firm_id: UUID, signing_id: UUID
+) -> dict[UUID, bytes]:
+    """The PNGs parties drew, by party: only the certificate of completion needs them, so the
+    party rows everything else reads leave them out."""
+    records = await conn.fetch(
+        """SELECT id, drawn_signature FROM parties
+           WHERE firm_id = $1 AND signing_id = $2 AND drawn_signature IS NOT NULL""",
+        firm_id,
+        signing_id,
+    )
+    return {r["id"]: r["drawn_signature"] for r in records}

@@ -10,7 +10,7 @@ from shared.database import Connection
 COLUMNS = """id, firm_id, client_id, folder_id, document_id, document_name, document_sha256,
     document_size, attachments, message, language, expires_at, reminder_days, state, credit,
     credit_attempt, halted, created_by, created_at, sent_at, closed_at, sealed_sha256, sealed_size,
-    signed_document_id"""
+    signed_document_id, unsealed"""
 
 
 def _row(record: Any) -> SigningRow | None:
@@ -99,9 +99,27 @@ async def update_sealed(
     conn: Connection, firm_id: UUID, signing_id: UUID, sha256: str, size: int
 ) -> None:
     await conn.execute(
-        "UPDATE signings SET sealed_sha256 = $3, sealed_size = $4 WHERE firm_id = $1 AND id = $2",
+        """UPDATE signings SET sealed_sha256 = $3, sealed_size = $4, unsealed = NULL
+           WHERE firm_id = $1 AND id = $2""",
         firm_id, signing_id, sha256, size,
     )  # fmt: skip
+
+
+async def update_unsealed(conn: Connection, firm_id: UUID, signing_id: UUID, why: str) -> None:
+    await conn.execute(
+        "UPDATE signings SET unsealed = $3 WHERE firm_id = $1 AND id = $2", firm_id, signing_id, why
+    )
+
+
+async def get_by_sealed_sha256(conn: Connection, sha256: str) -> SigningRow | None:
+    """The completed request whose sealed PDF has these bytes. Across firms by design: the
+    public verify endpoint is given only the file, and the file's hash names its own request."""
+    record = await conn.fetchrow(
+        f"""SELECT {COLUMNS} FROM signings
+            WHERE sealed_sha256 = $1 AND state = 'completed' LIMIT 1""",
+        sha256,
+    )
+    return _row(record)
 
 
 async def update_completed(
@@ -131,12 +149,14 @@ async def list_for_client(
 async def list_staff_attention(
     conn: Connection, firm_id: UUID, client_ids: list[UUID] | None, soon: datetime, limit: int
 ) -> list[SigningRow]:
-    """Declined, halted or expiring-soon requests; `client_ids` None means every client."""
+    """Declined, halted, unsealed or expiring-soon requests; `client_ids` None means every
+    client."""
     records = await conn.fetch(
         f"""SELECT {COLUMNS} FROM signings WHERE firm_id = $1
             AND ($2::uuid[] IS NULL OR client_id = ANY($2))
             AND (state = 'declined'
-                 OR (state = 'sent' AND (halted IS NOT NULL OR expires_at <= $3)))
+                 OR (state = 'sent' AND (halted IS NOT NULL OR unsealed IS NOT NULL
+                                         OR expires_at <= $3)))
             ORDER BY expires_at LIMIT $4""",
         firm_id,
         client_ids,

@@ -18,8 +18,10 @@ from services.signing.app import create_app as signing_app
 from services.signing.settings import SigningSettings
 from shared.bus import Bus, BusNames
 from shared.http.routing import DEPS
+from tests.signing.hsm import Token
 from tests.signing.integration.documents_double import DocumentsDouble
 from tests.signing.pdfs import make_pdf
+from tests.signing.trust import TestPki
 from tests.support import world as support
 from tests.support.bankid import BankIdServer
 from tests.support.bus import kit_database
@@ -138,6 +140,22 @@ async def bankid_world(
     """Signing as a relying party of the test's BankID stand-in (`bankid`)."""
     async with AsyncExitStack() as stack:
         yield await start_world(env, jwks, postgres, stack, **bankid.client_settings())
+
+
+@pytest.fixture
+async def evidence_world(
+    env: Environment, jwks: JwksServer, postgres: Any, pki: TestPki, token: Token
+) -> AsyncIterator[World]:
+    """Sealing as in production: the key inside a SoftHSM2 token with a certificate from the
+    test CA, timestamps from its TSA, validation data (its CRL) embedded."""
+    label, cert_pem = token.new_key(pki)
+    async with AsyncExitStack() as stack:
+        yield await start_world(
+            env, jwks, postgres, stack, sealing_certificate=cert_pem.decode(),
+            pkcs11_module=token.module, pkcs11_token_label=token.label, pkcs11_key_label=label,
+            pkcs11_pin=token.pin, pkcs11_raw_ecdsa=True, tsa_urls=[pki.tsa_url],
+            trust_roots=pki.root_pem, tsa_timeout_seconds=2,
+        )  # fmt: skip
 
 
 async def start_world(

@@ -50,3 +50,20 @@ def test_production_takes_bankid_with_its_files(production: pytest.MonkeyPatch) 
         production.setenv(f"SIGNING_EID_BANKID_{name}", value)
     settings = SigningSettings()
     assert (settings.eid_provider, settings.eid_bankid_ca) == ("bankid", "/eid/bankid-ca.pem")
+
+
+def test_production_takes_a_key_in_a_token_instead_of_a_file(
+    production: pytest.MonkeyPatch,
+) -> None:
+    production.setenv("SIGNING_EID_PROVIDER", "none")
+    production.delenv("SIGNING_SEALING_KEY")
+    with pytest.raises(ValidationError, match="pkcs11_module"):
+        SigningSettings()
+    production.setenv("SIGNING_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
+    with pytest.raises(ValidationError, match="pkcs11_token_label"):
+        SigningSettings()
+    production.setenv("SIGNING_PKCS11_TOKEN_LABEL", "seal")
+    production.setenv("SIGNING_PKCS11_KEY_LABEL", "seal-2026")
+    production.setenv("SIGNING_TSA_URLS", '["http://tsa.example/a", "http://tsa.example/b"]')
+    settings = SigningSettings()
+    assert settings.tsa_urls == ["http://tsa.example/a", "http://tsa.example/b"]

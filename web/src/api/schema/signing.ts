@@ -294,6 +294,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Verify a PDF: sealed by this platform?, intact or changed, when, who signed how */
+        post: operations["verify"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -796,6 +813,12 @@ export interface components {
              * @enum {string}
              */
             state: "draft" | "sent" | "completed" | "declined" | "expired" | "cancelled";
+            /**
+             * Unsealed
+             * @description Everyone signed but the signed PDF could not be sealed yet (e.g. no timestamp authority answered): why. Sealing is retried until it succeeds.
+             * @default null
+             */
+            unsealed?: string | null;
         };
         /** SigningSummary */
         SigningSummary: {
@@ -830,6 +853,82 @@ export interface components {
              * @enum {string}
              */
             state: "draft" | "sent" | "completed" | "declined" | "expired" | "cancelled";
+        };
+        /**
+         * Verification
+         * @description What a file says about itself. `parties` and the request come from the platform's own
+         *     evidence, and only for an intact file whose exact bytes the platform sealed.
+         */
+        Verification: {
+            /**
+             * Completed At
+             * @default null
+             */
+            completed_at?: string | null;
+            /**
+             * Document Name
+             * @default null
+             */
+            document_name?: string | null;
+            /**
+             * Long Term Validation
+             * @description The file carries the chains and revocation data to check it offline.
+             * @default false
+             */
+            long_term_validation?: boolean;
+            /** Parties */
+            parties?: components["schemas"]["VerifiedParty"][];
+            /**
+             * Sealed At
+             * @description When sealed, as the seal says.
+             * @default null
+             */
+            sealed_at?: string | null;
+            /**
+             * Sealed By Platform
+             * @description Sealed with this platform's certificate.
+             */
+            sealed_by_platform: boolean;
+            /**
+             * Timestamp Authority
+             * @description Who vouches for that time.
+             * @default null
+             */
+            timestamp_authority?: string | null;
+            /**
+             * Timestamped At
+             * @description The trusted time of the seal's RFC 3161 timestamp, if it has one.
+             * @default null
+             */
+            timestamped_at?: string | null;
+            /**
+             * Verdict
+             * @description `intact`: the seal covers the file and nothing changed since; `changed`: the seal is broken or content was added after it; `not_sealed`: no seal of this platform.
+             * @enum {string}
+             */
+            verdict: "intact" | "changed" | "not_sealed";
+        };
+        /** VerifiedParty */
+        VerifiedParty: {
+            /** Acted At */
+            acted_at: string | null;
+            /**
+             * Method
+             * @enum {string}
+             */
+            method: "eid" | "email_otp" | "click";
+            /** Name */
+            name: string;
+            /**
+             * Order
+             * @description Parties with the same number acted in parallel.
+             */
+            order: number;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "signer" | "approver" | "viewer";
         };
     };
     responses: never;
@@ -1927,6 +2026,57 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/pdf": string;
+            };
+        };
+        responses: {
+            /** @description Verify a PDF: sealed by this platform?, intact or changed, when, who signed how */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Verification"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
