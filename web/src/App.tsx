@@ -5,6 +5,8 @@ import { refresh } from "./api/client";
 import { session } from "./api/session";
 import { Layout, PublicLayout } from "./components/Layout";
 import { Loading } from "./components/Status";
+import { firmPathFor } from "./firm/FirmLayout";
+import { firmPublicRoutes, firmRoutes } from "./firm/routes";
 import { tokenOf } from "./lib/fragment";
 import {
   AcceptInvitation,
@@ -27,9 +29,15 @@ import { Sign, SignedCopy } from "./pages/Sign";
 function RequireSession() {
   const location = useLocation();
   const signedIn = useSyncExternalStore(session.subscribe, session.signedIn, session.signedIn);
+  const staff = useSyncExternalStore(
+    session.subscribe,
+    () => session.context()?.kind === "staff",
+    () => false,
+  );
   if (!signedIn) {
     return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
   }
+  if (staff) return <Navigate to={firmPathFor(location.pathname) + location.search} replace />;
   return <Layout />;
 }
 
@@ -94,6 +102,7 @@ export function App() {
           <Route path="/s" element={<SecretLink />} />
           <Route path="/sign" element={<Sign />} />
           <Route path="/signed-copy" element={<SignedCopy />} />
+          {firmPublicRoutes}
         </Route>
         <Route element={<RequireSession />}>
           <Route index element={<Home />} />
@@ -105,6 +114,8 @@ export function App() {
           <Route path="/settings" element={<Settings />} />
           <Route path="*" element={<NotFound />} />
         </Route>
+        {/* The firm's side (issue 14): every staff page, under /firm. */}
+        {firmRoutes(<NotFound />)}
       </Routes>
     </BrowserRouter>
   );
