@@ -28,7 +28,10 @@ export function Client() {
           params: { path: { client_id: clientId } },
         }),
       ),
-    onSuccess: () => void queries.invalidateQueries({ queryKey: ["firm-client", scope, clientId] }),
+    onSuccess: () => {
+      void queries.invalidateQueries({ queryKey: ["firm-client", scope, clientId] });
+      void queries.invalidateQueries({ queryKey: ["firm-clients", scope] });
+    },
   });
   if (client.isPending) return <Loading />;
   if (client.error) return <ErrorText error={client.error} />;

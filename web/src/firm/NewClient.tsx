@@ -1,4 +1,5 @@
 // Flow 3: a company or an individual, with its contacts, roles and primary contact in one form.
+import { useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate } from "react-router";
@@ -11,6 +12,7 @@ import { SelectField, TextField } from "./fields";
 export function NewClient() {
   const { t } = useTranslation();
   const navigate = useNavigate();
+  const queries = useQueryClient();
   const [kind, setKind] = useState<"company" | "individual">("company");
   const [name, setName] = useState("");
   const [number, setNumber] = useState("");
@@ -31,6 +33,7 @@ export function NewClient() {
           },
         }),
       );
+      void queries.invalidateQueries({ queryKey: ["firm-clients"] });
       navigate(`/firm/clients/${created.id}`);
     } catch (caught) {
       setError(caught);
