@@ -27,8 +27,8 @@ async def staff_signs_in(person: Browser, email: str, language: str = "en") -> N
 async def colleague(portal: Portal, owner_token: str, role: str) -> dict[str, Any]:
     """A staff user of the owner's firm with `role`, registered from the invitation mail."""
     email = f"{role}-{uuid.uuid4().hex[:8]}@firm.example"
-    staff = await portal.call("POST", "/api/v1/staff", owner_token, expect=201,
-                              json={"name": f"Kollega {role}", "email": email, "role": role})  # fmt: skip
+    invite = {"name": f"Kollega {role}", "email": email, "role": role}
+    staff = await portal.call("POST", "/api/v1/staff", owner_token, expect=201, json=invite)
     token = (await portal.link(email, "/register")).rsplit("#token=", 1)[1]
     tokens = await portal.call("POST", "/api/v1/auth/register",
                                json={"token": token, "password": PASSWORD})  # fmt: skip

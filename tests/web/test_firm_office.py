@@ -196,4 +196,8 @@ async def test_folders_rules_upload_versions_approvals_and_the_access_log(
     await page.locator("input[type=file]").set_input_files(other)
     await page.get_by_role("link", name="Utkast.txt").click()
     await page.get_by_role("button", name="Ta bort dokumentet").click()
-    await page.get_by_role("status").filter(has_text=re.compile(r"2,5\s*kB lagring frigjord")).wait_for()
+    await (
+        page.get_by_role("status")
+        .filter(has_text=re.compile(r"2,5\s*kB lagring frigjord"))
+        .wait_for()
+    )

@@ -3,6 +3,7 @@
 import { useMutation } from "@tanstack/react-query";
 import { type FormEvent, useState } from "react";
 import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
 import { identity } from "../api/client";
 import { must } from "../api/problem";
 import { ErrorText } from "../components/Status";
@@ -16,6 +17,9 @@ export function Profile() {
     <>
       <h1>{t("firm.profile.title")}</h1>
       <p>{me.data?.email}</p>
+      <p>
+        <Link to="/firm/settings">{t("firm.profile.notifications")}</Link>
+      </p>
       <TotpOn />
       <TotpOff />
     </>

@@ -3,6 +3,8 @@
 import { type ComponentType, lazy, type ReactNode, Suspense } from "react";
 import { Route } from "react-router";
 import { Loading } from "../components/Status";
+// The customer's feed and preferences serve staff as they are (already in the first load).
+import { Notifications, Settings } from "../pages/Notifications";
 import { RequireStaff } from "./FirmLayout";
 
 /** A page loaded on first use (made once, here, so that its component stays the same). */
@@ -27,8 +29,6 @@ const Signing = page(async () => (await import("./Signing")).Signing);
 const Staff = page(async () => (await import("./Staff")).Staff);
 const Billing = page(async () => (await import("./Billing")).Billing);
 const PortalSettings = page(async () => (await import("./PortalSettings")).PortalSettings);
-const NotificationFeed = page(async () => (await import("../pages/Notifications")).Notifications);
-const NotificationSettings = page(async () => (await import("../pages/Notifications")).Settings);
 const Profile = page(async () => (await import("./Profile")).Profile);
 
 /** Pages without a session, inside the public layout. */
@@ -48,8 +48,8 @@ export function firmRoutes(notFound: ReactNode) {
       <Route path="staff" element={<Staff />} />
       <Route path="billing" element={<Billing />} />
       <Route path="portal" element={<PortalSettings />} />
-      <Route path="notifications" element={<NotificationFeed />} />
-      <Route path="settings" element={<NotificationSettings />} />
+      <Route path="notifications" element={<Notifications />} />
+      <Route path="settings" element={<Settings />} />
       <Route path="profile" element={<Profile />} />
       <Route path="*" element={notFound} />
     </Route>
