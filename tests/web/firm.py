@@ -13,13 +13,15 @@ LABELS = {
 }
 
 
-async def staff_signs_in(person: Browser, email: str, language: str = "en") -> None:
+async def staff_signs_in(
+    person: Browser, email: str, language: str = "en", password: str = PASSWORD
+) -> None:
     """Signs in by password and lands on the firm's home (a staff context goes to /firm)."""
     email_label, password_label, submit, home = LABELS[language]
     page = person.page
     await person.open("/sign-in")
     await page.get_by_label(email_label).fill(email)
-    await page.get_by_label(password_label, exact=True).fill(PASSWORD)
+    await page.get_by_label(password_label, exact=True).fill(password)
     await page.get_by_role("button", name=submit, exact=True).click()
     await page.get_by_role("heading", name=home, exact=True).wait_for()
 

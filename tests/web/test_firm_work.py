@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from deploy.local.demo import OWNER_EMAIL, OWNER_PASSWORD, load_demo
 from tests.support.infra import wait_until
 from tests.web.conftest import Browser
 from tests.web.firm import colleague, staff_signs_in
@@ -245,3 +246,18 @@ async def test_billing_portal_settings_a_secret_link_and_the_staff_feed(
     await page.get_by_role("button", name="Sign out").click()
     await person.open(link)
     await page.get_by_role("heading", name="Home", exact=True).wait_for()
+
+
+@pytest.mark.parametrize("person", [{"locale": "sv-SE"}], indirect=True)
+async def test_the_demo_data_opens_on_a_working_office(portal: Portal, person: Browser) -> None:
+    await load_demo(portal.url, portal.mail)
+    page = person.page
+    await staff_signs_in(person, OWNER_EMAIL, "sv", OWNER_PASSWORD)
+    await page.get_by_role("link", name="Kunder", exact=True).click()
+    await page.get_by_role("link", name="Lisa Larsson").wait_for()
+    await page.get_by_role("link", name="Kund AB").click()
+    await page.get_by_role("link", name="Lönespecifikationer").wait_for()
+    signings = page.get_by_role("region", name="Signeringar")
+    await signings.get_by_role("link", name="Årsredovisning 2026.pdf").wait_for()
+    await signings.get_by_text("Skickad").wait_for()
+    await person.check("firm-demo-client")
