@@ -97,6 +97,10 @@ async def test_a_pdf_is_sent_for_signing_followed_sealed_and_another_cancelled(
     await second.get_by_label("Order").fill("2")
     await page.get_by_role("button", name="Send for signing").click()
     await page.get_by_role("cell", name="Waiting for earlier parties").wait_for()
+    await portal.link(customer.email, "/sign")  # the invitation
+    await page.get_by_role("button", name="Send a reminder now").click()
+    await page.get_by_role("status").filter(has_text="Reminder sent").wait_for()
+    await portal.link(customer.email, "/sign")  # the reminder, with a fresh link
     await page.get_by_role("button", name="Cancel the request").click()
     await page.get_by_role("status").filter(has_text="Credits back: 1").wait_for()
     await page.get_by_text("Cancelled").first.wait_for()

@@ -38,6 +38,10 @@ export function Signing() {
       void queries.invalidateQueries({ queryKey: ["firm-signing", scope, signingId] });
     },
   });
+  const remind = useMutation({
+    mutationFn: async () => must(await signing.POST("/api/v1/signings/{signing_id}/remind", path)),
+    onSuccess: (data) => queries.setQueryData(["firm-signing", scope, signingId], data),
+  });
   if (view.isPending) return <Loading />;
   if (view.error) return <ErrorText error={view.error} />;
   const s = view.data;
@@ -98,6 +102,16 @@ export function Signing() {
           )}
         </p>
       )}
+      {s.state === "sent" && (
+        <button type="button" className="secondary" onClick={() => remind.mutate()}>
+          {t("firm.signing.remind")}
+        </button>
+      )}
+      {remind.isSuccess && (
+        <p role="status" className="ok">
+          {t("firm.signing.reminded")}
+        </p>
+      )}
       {open && (
         <button
           type="button"
@@ -113,7 +127,7 @@ export function Signing() {
           {t("firm.signing.cancelled", { count: returned })}
         </p>
       )}
-      <ErrorText error={error ?? cancel.error} />
+      <ErrorText error={error ?? cancel.error ?? remind.error} />
     </>
   );
 }
