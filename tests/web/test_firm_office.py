@@ -5,6 +5,7 @@ approvals and the access log (sv)."""
 
 import re
 import uuid
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -93,6 +94,11 @@ async def test_clients_with_contacts_roles_and_portal_access(
     await second.get_by_label("First name").fill("Nils")
     await second.get_by_label("Last name").fill("Utanmejl")
     await second.get_by_label("Employee").check()
+    await page.get_by_role("button", name="Add another contact").click()
+    third = page.get_by_role("group", name="Contact 3")
+    await third.get_by_label("First name").fill("Cia")
+    await third.get_by_label("Last name").fill("Senare")
+    await third.get_by_label("Email").fill(f"cia-{firm.client_id[:8]}@beta.example")
     await person.check("firm-new-client")
     await page.get_by_role("button", name="Create the client").click()
     await page.get_by_role("heading", name="Beta Bygg AB").wait_for()
@@ -107,6 +113,20 @@ async def test_clients_with_contacts_roles_and_portal_access(
     await portal.link(britt, "/register")
     await page.get_by_role("button", name="Send Britt Bygg the invitation again").click()
     await portal.link(britt, "/register")
+    tomorrow = (datetime.now() + timedelta(days=1)).strftime("%Y-%m-%dT09:30")
+    await page.get_by_label("Or invite Cia Senare at").fill(tomorrow)
+    await page.get_by_role("button", name="Invite Cia Senare later").click()
+    await page.get_by_text("Invitation scheduled").wait_for()
+
+    # A person the firm already has is found by the email and linked, not entered twice.
+    await page.get_by_role("button", name="Add a contact").click()
+    adding = page.get_by_role("group", name="Add a contact")
+    await adding.get_by_label("Email").fill(firm.email)
+    await adding.get_by_label("Email").blur()
+    await adding.get_by_role("button", name="Link Erik Kund instead").click()
+    await page.get_by_role("button", name="Save the contact").click()
+    contacts = page.get_by_role("region", name="Contacts")
+    await contacts.get_by_text("Erik Kund", exact=True).wait_for()
     await person.check("firm-client")
 
     # Search and the bulk switch: a company with no contact is refused with its reason.

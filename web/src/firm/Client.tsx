@@ -9,7 +9,13 @@ import { must } from "../api/problem";
 import { ErrorText, Loading } from "../components/Status";
 import { formatDate } from "../i18n/format";
 import { ClientFolders } from "./ClientFolders";
-import { type ContactDraft, ContactFields, contactBody, emptyContact } from "./ContactForm";
+import {
+  type ContactDraft,
+  ContactFields,
+  contactBody,
+  emptyContact,
+  linkExisting,
+} from "./ContactForm";
 import { type ContactOfClient, fullName, useClient, useContactsOf, useScope } from "./clients";
 import { PortalAccess, SecretLink } from "./PortalAccess";
 import { usePortalSettings } from "./PortalSettings";
@@ -100,6 +106,7 @@ function AddContact({ clientId }: { clientId: string }) {
   const [draft, setDraft] = useState<ContactDraft>(emptyContact());
   const add = useMutation({
     mutationFn: async () => {
+      if (draft.existing) return linkExisting(clientId, draft);
       const { roles, primary, ...details } = contactBody(draft);
       return must(
         await identity.POST("/api/v1/contacts", {

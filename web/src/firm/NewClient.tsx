@@ -6,7 +6,13 @@ import { useNavigate } from "react-router";
 import { identity } from "../api/client";
 import { must } from "../api/problem";
 import { ErrorText } from "../components/Status";
-import { type ContactDraft, ContactFields, contactBody, emptyContact } from "./ContactForm";
+import {
+  type ContactDraft,
+  ContactFields,
+  contactBody,
+  emptyContact,
+  linkExisting,
+} from "./ContactForm";
 import { SelectField, TextField } from "./fields";
 
 export function NewClient() {
@@ -29,10 +35,13 @@ export function NewClient() {
             kind,
             name,
             organisation_number: number || null,
-            contacts: contacts.filter((c) => c.first_name || c.last_name).map(contactBody),
+            contacts: contacts
+              .filter((c) => !c.existing && (c.first_name || c.last_name))
+              .map(contactBody),
           },
         }),
       );
+      for (const draft of contacts) await linkExisting(created.id, draft);
       void queries.invalidateQueries({ queryKey: ["firm-clients"] });
       navigate(`/firm/clients/${created.id}`);
     } catch (caught) {

@@ -78,7 +78,7 @@ export function PortalAccess({ contact }: { contact: Contact }) {
             disabled={!later}
             onClick={() => change.mutate({ enabled: true, send_at: instant(later) })}
           >
-            {t("firm.access.later")}
+            {t("firm.access.later", { name })}
           </button>
         </div>
       ) : state ? (

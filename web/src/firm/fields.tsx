@@ -8,6 +8,7 @@ export function TextField(props: {
   type?: string;
   required?: boolean;
   autoComplete?: string;
+  onBlur?: () => void;
 }) {
   const id = useId();
   return (
@@ -20,6 +21,7 @@ export function TextField(props: {
         required={props.required}
         autoComplete={props.autoComplete}
         onChange={(event) => props.onChange(event.target.value)}
+        onBlur={props.onBlur}
       />
     </div>
   );
