@@ -229,6 +229,7 @@ async def test_openapi_documents_every_billing_route(billing: Billing) -> None:
         "/api/v1/billing/account", "/api/v1/billing/plan", "/api/v1/billing/storage-blocks",
         "/api/v1/billing/storage-blocks/cancellations", "/api/v1/billing/credit-purchases",
         "/api/v1/billing/ledger", "/api/v1/billing/statements/{month}",
+        "/api/v1/billing/prices", "/api/v1/billing/balance",
     }  # fmt: skip
 
 
