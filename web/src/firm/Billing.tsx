@@ -53,6 +53,7 @@ export function Billing() {
   const refresh = () => {
     void queries.invalidateQueries({ queryKey: ["firm-account", scope] });
     void queries.invalidateQueries({ queryKey: ["firm-ledger", scope] });
+    void queries.invalidateQueries({ queryKey: ["firm-statement", scope] });
   };
   const blocks = useMutation({
     mutationFn: async (buy: boolean) =>
