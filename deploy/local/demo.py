@@ -1,6 +1,8 @@
 """Demo data for the local run, created through the public API behind the gateway, so it is
 exactly what a firm would have after using the product: a firm with its owner, a company
-client with two people (the primary one invited to the portal), a shared folder with a PDF."""
+client with two people (the primary one invited to the portal), a shared folder with a PDF out
+for signing, a folder of its own, and a second client (a person) with a folder of theirs — so
+that the firm's first look at the portal shows a working office."""
 
 import asyncio
 import io
@@ -37,6 +39,14 @@ CLIENT = {
          "roles": ["employee"], "language": "en"},
     ],
 }  # fmt: skip
+SECOND_CLIENT = {
+    "kind": "individual",
+    "name": "Lisa Larsson",
+    "contacts": [
+        {"first_name": "Lisa", "last_name": "Larsson", "email": "lisa@larsson.example",
+         "roles": ["commercial"], "primary": True, "language": "sv"},
+    ],
+}  # fmt: skip
 
 
 class DemoError(RuntimeError):
@@ -54,7 +64,7 @@ async def load_demo(gateway: str, mail: MailCatcher) -> list[str]:
             await _create(http, mail)
     return [
         "  Demo firm:           Demo Redovisning AB (plan bureau)",
-        f"  Staff sign-in:       POST {gateway}/api/v1/auth/sign-in",
+        f"  Staff sign-in:       {gateway}/sign-in  (the firm's side: clients, folders, signing)",
         f"                       {OWNER_EMAIL} / {OWNER_PASSWORD}",
         f"  Customer sign-in:    {gateway}/sign-in  (Kund AB, registered from the invitation mail)",
         f"                       {CUSTOMER_EMAIL} / {CUSTOMER_PASSWORD}",
@@ -80,10 +90,45 @@ async def _create(http: aiohttp.ClientSession, mail: MailCatcher) -> None:
         http, "POST", f"/api/v1/clients/{client['id']}/folders", headers=auth, expect=(201,),
         json={"name": "Bokslut 2026", "level": "upload", "audience": "all"},
     )  # fmt: skip
-    await _eventually(
-        http, "POST", f"/api/v1/folders/{folder['id']}/documents", headers=auth, expect=(201,),
-        params={"name": "Årsredovisning 2026.pdf"}, data=_sample_pdf(),
+    report = await _upload(http, auth, folder["id"], "Årsredovisning 2026.pdf")
+    await _signing_in_progress(http, auth, report["id"], primary["contact_id"])
+    await _folder_with(http, auth, client["id"], "Lönespecifikationer", "read", "Lön november.pdf")
+    person = await _call(http, "POST", "/api/v1/clients", json=SECOND_CLIENT, headers=auth,
+                         expect=(201,))  # fmt: skip
+    await _folder_with(http, auth, person["id"], "Deklaration 2026", "upload", "Underlag.pdf")
+
+
+async def _upload(
+    http: aiohttp.ClientSession, auth: dict[str, str], folder_id: str, name: str
+) -> Any:
+    return await _eventually(
+        http, "POST", f"/api/v1/folders/{folder_id}/documents", headers=auth, expect=(201,),
+        params={"name": name}, data=_sample_pdf(name),
     )  # fmt: skip
+
+
+async def _folder_with(
+    http: aiohttp.ClientSession, auth: dict[str, str], client_id: str, name: str, level: str,
+    document: str,
+) -> None:  # fmt: skip
+    folder = await _eventually(
+        http, "POST", f"/api/v1/clients/{client_id}/folders", headers=auth, expect=(201,),
+        json={"name": name, "level": level, "audience": "all"},
+    )  # fmt: skip
+    await _upload(http, auth, folder["id"], document)
+
+
+async def _signing_in_progress(
+    http: aiohttp.ClientSession, auth: dict[str, str], document_id: str, contact_id: str
+) -> None:
+    """The annual report sent to the customer for signing, waiting for them."""
+    party = {"name": "Erik Kund", "email": CUSTOMER_EMAIL, "method": "click",
+             "contact_id": contact_id}  # fmt: skip
+    body = {"document_id": document_id, "language": "sv", "parties": [party],
+            "message": "Skriv gärna under årsredovisningen."}  # fmt: skip
+    signing = await _eventually(http, "POST", "/api/v1/signings", json=body, headers=auth,
+                                expect=(201,))  # fmt: skip
+    await _call(http, "POST", f"/api/v1/signings/{signing['id']}/send", headers=auth)
 
 
 async def _sign_up_token(mail: MailCatcher) -> str:
@@ -126,11 +171,11 @@ async def _call(
         return body
 
 
-def _sample_pdf() -> bytes:
+def _sample_pdf(title: str) -> bytes:
     out = io.BytesIO()
     page = canvas.Canvas(out, pagesize=A4)
     page.setFont("Helvetica-Bold", 20)
-    page.drawString(72, 760, "Kund AB: Årsredovisning 2026")
+    page.drawString(72, 760, title)
     page.setFont("Helvetica", 12)
     page.drawString(72, 730, "Demo document shared by Demo Redovisning AB.")
     page.showPage()

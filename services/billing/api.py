@@ -21,8 +21,12 @@ from services.billing.models import (
     LedgerQuery,
     NewBlockChange,
     NewCreditPurchase,
+    PackPrice,
     PlanChange,
+    PlanPrice,
+    Prices,
     Purchase,
+    SigningBalance,
     Statement,
     StatementLine,
     Storage,
@@ -67,6 +71,40 @@ async def get_account(
     async with deps.db.transaction(readonly=True) as conn:
         account = await require_account(conn, principal, lock=False)
     return account_view(account, deps.settings)
+
+
+@api.get(
+    "/api/v1/billing/prices",
+    summary="Plans, storage blocks and credit packs on sale, with their prices (public)",
+    access="public", response=Prices,
+)  # fmt: skip
+async def get_prices(request: web.Request, *, deps: "BillingDeps") -> Prices:
+    settings = deps.settings
+    return Prices(
+        plans=[
+            PlanPrice(plan=plan, included_bytes=size)
+            for plan, size in settings.plan_included_bytes.items()
+        ],
+        block_bytes=settings.block_bytes, block_price_ore=settings.block_price_ore,
+        credit_packs=[
+            PackPrice(pack=code, credits=p.credits, price_ore=p.price_ore)
+            for code, p in settings.credit_packs.items()
+        ],
+        vat_percent=settings.vat_percent,
+    )  # fmt: skip
+
+
+@api.get(
+    "/api/v1/billing/balance",
+    summary="E-signature credits free to use (every staff role: a member sees it before sending)",
+    access="staff", response=SigningBalance, errors=(404,),
+)  # fmt: skip
+async def get_balance(
+    request: web.Request, *, deps: "BillingDeps", principal: Principal
+) -> SigningBalance:
+    async with deps.db.transaction(readonly=True) as conn:
+        account = await require_account(conn, principal, lock=False)
+    return SigningBalance(credits=account.credits)
 
 
 @api.put(

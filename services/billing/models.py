@@ -189,3 +189,30 @@ class Statement(BaseModel):
     subtotal_sek: str
     vat_sek: str
     total_sek: str
+
+
+class PlanPrice(BaseModel):
+    plan: Plan
+    included_bytes: int = Field(description="Storage included, bytes (1 GB = 10^9 bytes).")
+
+
+class PackPrice(BaseModel):
+    pack: str = Field(description="Code to buy it by (POST /api/v1/billing/credit-purchases).")
+    credits: int
+    price_ore: int = Field(description="öre, excluding VAT.")
+
+
+class Prices(BaseModel):
+    """What is on sale, from the service's settings: the sign-up page and the billing page
+    show these instead of restating them."""
+
+    plans: list[PlanPrice]
+    block_bytes: int = Field(description="Bytes of one storage add-on block.")
+    block_price_ore: int = Field(description="Monthly price of one block, öre ex VAT.")
+    credit_packs: list[PackPrice]
+    vat_percent: int
+    currency: Literal["SEK"] = "SEK"
+
+
+class SigningBalance(BaseModel):
+    credits: int = Field(description="E-signature credits free to use.")

@@ -57,6 +57,18 @@ async def require_firm_contact(
     return contact
 
 
+async def require_firm_contact_by_email(
+    conn: Connection, principal: Principal, email: str
+) -> Contact:
+    """The firm's one record of the person at this address (seen or not: like an id, it may
+    be linked to a client the caller sees), or 404. An exact address, never a search, so that
+    a member cannot list the contacts of clients they do not see."""
+    contact = await contacts.get_contact_by_email(conn, principal.firm_id, email)
+    if contact is None:
+        raise NotFound("No contact of the firm has this email.")
+    return contact
+
+
 async def require_staff(
     conn: Connection, principal: Principal, staff_id: UUID, *, lock: bool = False
 ) -> Staff:

@@ -163,6 +163,18 @@ class ClientQuery(Strict):
     offset: int = Field(0, ge=0)
 
 
+class ContactLookup(Strict):
+    email: str = Field(min_length=3, max_length=320, description="The whole address.")
+
+
+class ContactMatch(BaseModel):
+    """Whom an address belongs to among the firm's contacts: enough to link them, no more."""
+
+    id: UUID
+    first_name: str
+    last_name: str
+
+
 class PortalAccessIn(Strict):
     enabled: bool
     send_at: datetime | None = Field(None, description="Send the invitation then; default now.")

@@ -76,6 +76,11 @@ class Halted(Conflict):
         super().__init__(why)
 
 
+class RemindedRecently(Conflict):
+    def __init__(self) -> None:
+        super().__init__("Every party whose turn it is was reminded a moment ago.")
+
+
 class NotYourTurn(Conflict):
     def __init__(self) -> None:
         super().__init__("Parties of an earlier order must act first; you will get an email.")
@@ -279,6 +284,22 @@ def reminder_due(signing: SigningRow, party: PartyRow, now: datetime) -> bool:
         return False
     last = party.reminded_at or party.invited_at
     return last is not None and last + timedelta(days=signing.reminder_days) <= now
+
+
+def to_remind_now(
+    signing: SigningRow, rows: list[PartyRow], now: datetime, gap: timedelta
+) -> list[PartyRow]:
+    """The parties a staff member's reminder reaches: those whose turn it is, less any reminded
+    within `gap` (a double click or a second colleague does not fill their inbox)."""
+    if signing.state != "sent":
+        raise WrongState(signing.state, "reminded")
+    if signing.halted:
+        raise Halted(signing.halted)
+    waiting = [p for p in rows if p.status == "invited"]
+    due = [p for p in waiting if p.reminded_at is None or p.reminded_at + gap <= now]
+    if not due:
+        raise RemindedRecently()
+    return due
 
 
 @dataclass(frozen=True)

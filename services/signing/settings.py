@@ -108,6 +108,9 @@ class SigningSettings(S3Settings, EidSettings):
         3, ge=1, description="Staff's needs-attention list shows requests expiring this soon."
     )
     reminder_job_seconds: float = Field(300.0, gt=0, description="How often reminders are due.")
+    manual_reminder_gap_minutes: int = Field(
+        60, ge=0, description="A staff member's reminder skips a party reminded this recently."
+    )
     expiry_job_seconds: float = Field(60.0, gt=0, description="How often expiry is checked.")
     completion_job_seconds: float = Field(
         30.0, gt=0, description="How often unfinished sealings (e.g. documents was down) retry."

@@ -45,6 +45,7 @@ ROUTES = {
     "/api/v1/contacts/p1/portal-access": "identity",
     "/api/v1/invitations": "identity",
     "/api/v1/invitations/i1/resend": "identity",
+    "/api/v1/portal-access": "identity",
     "/api/v1/auth/login": "identity",
     "/api/v1/auth/jwks.json": "identity",
     "/api/v1/me": "identity",

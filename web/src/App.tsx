@@ -5,6 +5,8 @@ import { refresh } from "./api/client";
 import { session } from "./api/session";
 import { Layout, PublicLayout } from "./components/Layout";
 import { Loading } from "./components/Status";
+import { firmPathFor } from "./firm/FirmLayout";
+import { firmPublicRoutes, firmRoutes } from "./firm/routes";
 import { tokenOf } from "./lib/fragment";
 import {
   AcceptInvitation,
@@ -28,9 +30,15 @@ import { Verify } from "./pages/Verify";
 function RequireSession() {
   const location = useLocation();
   const signedIn = useSyncExternalStore(session.subscribe, session.signedIn, session.signedIn);
+  const staff = useSyncExternalStore(
+    session.subscribe,
+    () => session.context()?.kind === "staff",
+    () => false,
+  );
   if (!signedIn) {
     return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
   }
+  if (staff) return <Navigate to={firmPathFor(location.pathname) + location.search} replace />;
   return <Layout />;
 }
 
@@ -96,6 +104,7 @@ export function App() {
           <Route path="/sign" element={<Sign />} />
           <Route path="/signed-copy" element={<SignedCopy />} />
           <Route path="/verify" element={<Verify />} />
+          {firmPublicRoutes}
         </Route>
         <Route element={<RequireSession />}>
           <Route index element={<Home />} />
@@ -107,6 +116,8 @@ export function App() {
           <Route path="/settings" element={<Settings />} />
           <Route path="*" element={<NotFound />} />
         </Route>
+        {/* The firm's side (issue 14): every staff page, under /firm. */}
+        {firmRoutes(<NotFound />)}
       </Routes>
     </BrowserRouter>
   );

@@ -10,13 +10,20 @@ import asyncpg
 from aiohttp import web
 
 from services.identity import invitations
-from services.identity.access import require_client, require_contact, require_firm
+from services.identity.access import (
+    require_client,
+    require_contact,
+    require_firm,
+    require_firm_contact_by_email,
+)
 from services.identity.clock import now
-from services.identity.domain import clean_contact
+from services.identity.domain import clean_contact, normal_email
 from services.identity.models import (
     Contact,
     ContactDetails,
     ContactIn,
+    ContactLookup,
+    ContactMatch,
     ContactOut,
     ContactUpdate,
     LinkIn,
@@ -156,6 +163,23 @@ async def _link_all(
         except NotFound:
             raise Invalid("No such client.", field=f"clients.{index}.client_id") from None
         await link(conn, principal, wanted.client_id, contact_id, wanted)
+
+
+@api.get(
+    "/api/v1/contacts",
+    summary="The firm's contact with this email, to link instead of creating a second record",
+    access="staff",
+    query=ContactLookup,
+    response=ContactMatch,
+    errors=(404, 422),
+)
+async def find_contact(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal, query: ContactLookup
+) -> ContactMatch:
+    email = normal_email(query.email)
+    async with deps.db.transaction(readonly=True) as conn:
+        contact = await require_firm_contact_by_email(conn, principal, email)
+    return ContactMatch(id=contact.id, first_name=contact.first_name, last_name=contact.last_name)
 
 
 @api.get(

@@ -73,6 +73,13 @@ async def get_contact(conn: Connection, firm_id: UUID, contact_id: UUID) -> Cont
     return Contact(**row) if row else None
 
 
+async def get_contact_by_email(conn: Connection, firm_id: UUID, email: str) -> Contact | None:
+    row = await conn.fetchrow(
+        f"{_CONTACT} WHERE firm_id = $1 AND lower(email) = lower($2)", firm_id, email
+    )
+    return Contact(**row) if row else None
+
+
 async def lock_contact(conn: Connection, firm_id: UUID, contact_id: UUID) -> Contact | None:
     row = await conn.fetchrow(
         f"{_CONTACT} WHERE firm_id = $1 AND id = $2 FOR UPDATE", firm_id, contact_id

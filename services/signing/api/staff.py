@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 import asyncpg
 from aiohttp import web
 
-from services.signing import domain, files, originals, sending
+from services.signing import domain, files, invitations, originals, sending
 from services.signing.access import require_signing
 from services.signing.api.evidence import now
 from services.signing.api.responses import signing_out
@@ -123,6 +123,24 @@ async def cancel_signing(
         await sending.release(
             deps, principal.firm_id, signing_id, signing.credit_attempt, principal.user_id
         )
+    return await _view(deps, principal, signing_id)
+
+
+@api.post(
+    "/api/v1/signings/{signing_id}/remind",
+    summary="Remind now the parties whose turn it is (a fresh link by mail; once per gap each)",
+    access="staff", response=SigningOut, errors=(404, 409),
+)  # fmt: skip
+async def remind_signing(
+    request: web.Request, *, deps: SigningDeps, principal: Principal
+) -> SigningOut:
+    signing_id, at = path_uuid(request, "signing_id"), now()
+    gap = timedelta(minutes=deps.settings.manual_reminder_gap_minutes)
+    async with deps.db.transaction() as conn:
+        signing = await require_signing(conn, principal, signing_id, lock=True)
+        rows = await parties.list_parties(conn, principal.firm_id, signing_id)
+        for party in domain.to_remind_now(signing, rows, at, gap):
+            await invitations.remind(conn, deps.settings, signing, party, at)
     return await _view(deps, principal, signing_id)
 
 

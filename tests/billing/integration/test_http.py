@@ -229,4 +229,38 @@ async def test_openapi_documents_every_billing_route(billing: Billing) -> None:
         "/api/v1/billing/account", "/api/v1/billing/plan", "/api/v1/billing/storage-blocks",
         "/api/v1/billing/storage-blocks/cancellations", "/api/v1/billing/credit-purchases",
         "/api/v1/billing/ledger", "/api/v1/billing/statements/{month}",
+        "/api/v1/billing/prices", "/api/v1/billing/balance",
     }  # fmt: skip
+
+
+async def test_the_prices_on_sale_are_public_and_come_from_the_settings(billing: Billing) -> None:
+    async with billing.http.get("/api/v1/billing/prices") as answer:
+        body = await answer.json()
+    assert answer.status == 200
+    # The fixture's billing has small plans (conftest), so these are its settings, not defaults.
+    assert {p["plan"]: p["included_bytes"] for p in body["plans"]} == {
+        "partner": 10_000, "bureau": 50_000,
+    }  # fmt: skip
+    assert (body["block_bytes"], body["block_price_ore"]) == (10**10, 7900)
+    assert {"pack": "10", "credits": 10, "price_ore": 39000} in body["credit_packs"]
+    assert body["vat_percent"] == 25
+
+
+@pytest.mark.parametrize(
+    ("kind", "role", "status"),
+    [("staff", "member", 200), ("staff", "owner", 200), ("contact", None, 403)],
+)
+async def test_every_staff_role_sees_the_signing_balance_and_no_customer_does(
+    billing: Billing, kind: str, role: str | None, status: int
+) -> None:
+    firm = await billing.open_firm()
+    headers = billing.token(firm, kind=kind, role=role)
+    async with billing.http.get("/api/v1/billing/balance", headers=headers) as answer:
+        body = await answer.json()
+    assert answer.status == status
+    if status == 200:
+        assert body == {"credits": 2}
+    async with billing.http.get(
+        "/api/v1/billing/balance", headers=billing.token(uuid.uuid4())
+    ) as answer:
+        assert answer.status == 404

@@ -150,3 +150,34 @@ async def test_another_firms_ids_are_not_found(identity: Identity) -> None:
     assert [c["name"] for c in listed.body["items"]] == ["Theirs AB"]
     mine = await identity.as_(ours["token"]).get(f"/api/v1/clients/{created['id']}")
     assert mine.body["name"] == "Kund AB"
+
+
+async def test_a_person_already_a_contact_is_found_by_email_and_linked_not_doubled(
+    identity: Identity,
+) -> None:
+    owner, other = await identity.sign_up(), await identity.sign_up()
+    as_owner, as_other = identity.as_(owner["token"]), identity.as_(other["token"])
+    email = new_email()
+    first = await new_client(as_owner, contacts=[PERSON | {"email": email}])
+    second = await new_client(as_owner, name="Filial AB")
+
+    found = await as_owner.get("/api/v1/contacts", email=email.upper())
+    unknown = await as_owner.get("/api/v1/contacts", email=new_email())
+    elsewhere = await as_other.get("/api/v1/contacts", email=email)
+    bad = await as_owner.get("/api/v1/contacts", email="not an address")
+    nobody = await identity.as_(None).get("/api/v1/contacts", email=email)
+    linked = await as_owner.put(
+        f"/api/v1/clients/{second['id']}/contacts/{found.body['id']}", {"roles": ["employee"]}
+    )
+
+    assert found.status == 200
+    # Enough to link the person, nothing more (no email, phone or number).
+    assert found.body == {
+        "id": first["contacts"][0]["id"], "first_name": "Anna", "last_name": "Berg",
+    }  # fmt: skip
+    assert unknown.status == 404
+    assert elsewhere.status == 404
+    assert bad.status == 422
+    assert bad.body["field"] == "email"
+    assert nobody.status == 401
+    assert linked.status == 200

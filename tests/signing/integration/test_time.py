@@ -66,3 +66,32 @@ async def test_staff_needs_attention_lists_declined_and_soon_expiring(world: Wor
 
     assert [(i["id"], i["reason"]) for i in first["items"]] == [(expiring, "expiring")]
     assert [(i["id"], i["reason"]) for i in second["items"]] == [(declined, "declined")]
+
+
+async def test_staff_remind_now_the_parties_whose_turn_it_is_once_per_gap(world: World) -> None:
+    owner, signing_id = await sent(world)
+    path = f"/api/v1/signings/{signing_id}/remind"
+    first = await world.http.post(path, headers=owner)
+    view = await first.json()
+    again = await world.http.post(path, headers=owner)
+    fresh = await world.invitation("b@x.se", count=2)
+    done = await act(world, fresh)
+    customer = await world.http.post(path, headers=world.contact_token())
+    stranger = await world.http.post(path, headers=world.staff_token())
+
+    assert first.status == 200
+    assert [a["action"] for a in view["audit"]].count("reminded") == 2
+    assert again.status == 409
+    assert (await again.json())["title"]
+    assert done["status"] == "signed"
+    assert customer.status == 403
+    assert stranger.status == 404
+
+
+async def test_a_request_not_sent_cannot_be_reminded(world: World) -> None:
+    firm, client = await world.open_firm(), uuid.uuid4()
+    owner = world.staff_token(firm)
+    created = await world.create(owner, await world.pdf(firm, client), [party("A", "a@x.se")])
+    refused = await world.http.post(f"/api/v1/signings/{created['id']}/remind", headers=owner)
+    assert refused.status == 409
+    assert refused.content_type == "application/problem+json"

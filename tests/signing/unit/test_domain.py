@@ -124,3 +124,18 @@ def test_staff_attention_reasons() -> None:
     soon = s(expires_at=NOW + timedelta(days=2))
     assert domain.staff_attention(soon, NOW, 3).reason == "expiring"  # type: ignore[union-attr]
     assert domain.staff_attention(s(), NOW, 3) is None
+
+
+def test_a_reminder_reaches_the_invited_not_those_reminded_within_the_gap() -> None:
+    gap = timedelta(hours=1)
+    invited = p(status="invited")
+    recent = p(status="invited", reminded_at=NOW - timedelta(minutes=5))
+    earlier = p(status="invited", reminded_at=NOW - timedelta(hours=2))
+    rows = [invited, recent, earlier, p(status="waiting", order=2), p(status="signed")]
+    assert domain.to_remind_now(s(), rows, NOW, gap) == [invited, earlier]
+    with pytest.raises(domain.RemindedRecently):
+        domain.to_remind_now(s(), [recent], NOW, gap)
+    with pytest.raises(domain.WrongState):
+        domain.to_remind_now(s("draft"), [invited], NOW, gap)
+    with pytest.raises(domain.Halted):
+        domain.to_remind_now(s(halted="the document changed"), [invited], NOW, gap)

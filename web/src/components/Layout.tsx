@@ -1,12 +1,13 @@
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect } from "react";
+import { type ReactNode, useEffect } from "react";
 import { useTranslation } from "react-i18next";
 import { NavLink, Outlet, useNavigate } from "react-router";
 import { adoptLanguage } from "../i18n";
 import { clientChoices, signOut, switchTo, useContext, useMe, useSignedIn } from "../lib/auth";
 import { LanguageSelect } from "./LanguageSelect";
 
-export function Layout() {
+/** The signed-in page frame; `nav` replaces the customer's links (the firm's side has its own). */
+export function Layout({ nav }: { nav?: ReactNode }) {
   const { t } = useTranslation();
   const context = useContext();
   const me = useMe();
@@ -35,12 +36,16 @@ export function Layout() {
       <header className="header">
         <div className="brand">{t("app.name")}</div>
         <nav aria-label={t("layout.nav")}>
-          <NavLink to="/" end>
-            {t("nav.home")}
-          </NavLink>
-          <NavLink to="/folders">{t("nav.documents")}</NavLink>
-          <NavLink to="/notifications">{t("nav.notifications")}</NavLink>
-          <NavLink to="/settings">{t("nav.settings")}</NavLink>
+          {nav ?? (
+            <>
+              <NavLink to="/" end>
+                {t("nav.home")}
+              </NavLink>
+              <NavLink to="/folders">{t("nav.documents")}</NavLink>
+              <NavLink to="/notifications">{t("nav.notifications")}</NavLink>
+              <NavLink to="/settings">{t("nav.settings")}</NavLink>
+            </>
+          )}
         </nav>
         <div className="tools">
           {choices.length > 1 && (

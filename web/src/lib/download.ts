@@ -12,7 +12,12 @@ export async function fetchBytes(path: string): Promise<Blob> {
 }
 
 export async function download(path: string, name: string): Promise<void> {
-  const url = URL.createObjectURL(await fetchBytes(path));
+  saveBlob(await fetchBytes(path), name);
+}
+
+/** Hands bytes the page has (fetched or made) to the browser as a file to save. */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
   const link = document.createElement("a");
   link.href = url;
   link.download = name;

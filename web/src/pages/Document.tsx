@@ -11,12 +11,12 @@ import { download, fetchBytes } from "../lib/download";
 
 const PdfPreview = lazy(() => import("../components/PdfPreview"));
 
-function content(documentId: string, versionId?: string): string {
+export function content(documentId: string, versionId?: string): string {
   const base = `/api/v1/documents/${documentId}/content`;
   return versionId ? `${base}?version_id=${versionId}` : base;
 }
 
-function Preview({ documentId }: { documentId: string }) {
+export function Preview({ documentId }: { documentId: string }) {
   const { t } = useTranslation();
   const [data, setData] = useState<ArrayBuffer | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -45,7 +45,7 @@ function Preview({ documentId }: { documentId: string }) {
   );
 }
 
-function Comments({ documentId, scope }: { documentId: string; scope: string }) {
+export function Comments({ documentId, scope }: { documentId: string; scope: string }) {
   const { t, i18n } = useTranslation();
   const id = useId();
   const queries = useQueryClient();

@@ -25,7 +25,7 @@ export function uploadErrorKey(error: unknown): string {
   return "upload.errors.other";
 }
 
-function Upload({ folderId, onDone }: { folderId: string; onDone: () => void }) {
+export function Upload({ folderId, onDone }: { folderId: string; onDone: () => void }) {
   const { t } = useTranslation();
   const input = useRef<HTMLInputElement>(null);
   const [items, setItems] = useState<Item[]>([]);

@@ -75,13 +75,21 @@ export function SignIn() {
   const [error, setError] = useState<unknown>(null);
   const [sent, setSent] = useState(false);
   const [busy, setBusy] = useState(false);
+  // A staff account with TOTP on: the password was right, the code finishes the sign-in.
+  const [challenge, setChallenge] = useState<string | null>(null);
+  const [code, setCode] = useState("");
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);
     setBusy(true);
     try {
-      if (mode === "password") {
+      if (challenge) {
+        await land(
+          must(await identity.POST("/api/v1/auth/totp/verify", { body: { challenge, code } })),
+          from,
+        );
+      } else if (mode === "password") {
         await land(
           must(await identity.POST("/api/v1/auth/sign-in", { body: { email, password } })),
           from,
@@ -92,7 +100,9 @@ export function SignIn() {
         setSent(true);
       }
     } catch (caught) {
-      setError(caught);
+      const waiting = totpChallenge(caught);
+      if (waiting && !challenge) setChallenge(waiting);
+      else setError(caught);
     } finally {
       setBusy(false);
     }
@@ -142,6 +152,16 @@ export function SignIn() {
               onChange={setPassword}
             />
           )}
+          {challenge && (
+            <Field
+              label={t("firm.signIn.totp")}
+              type="text"
+              autoComplete="one-time-code"
+              value={code}
+              onChange={setCode}
+              hint={t("firm.signIn.totpHint")}
+            />
+          )}
           <ErrorText error={error} />
           <button type="submit" disabled={busy}>
             {t(`signIn.submit.${mode}`)}
@@ -150,6 +170,13 @@ export function SignIn() {
       )}
     </section>
   );
+}
+
+/** The `challenge` of a 401 that waits for the TOTP code, if that is what failed. */
+function totpChallenge(error: unknown): string | null {
+  if (!(error instanceof ApiError) || error.status !== 401 || error.field !== "totp") return null;
+  const challenge = (error.problem as { challenge?: unknown }).challenge;
+  return typeof challenge === "string" ? challenge : null;
 }
 
 /** A page that trades the fragment's token for a session once, as it opens. */

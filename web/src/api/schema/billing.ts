@@ -21,6 +21,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/billing/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** E-signature credits free to use (every staff role: a member sees it before sending) */
+        get: operations["get_balance"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/billing/credit-purchases": {
         parameters: {
             query?: never;
@@ -65,6 +82,23 @@ export interface paths {
         get?: never;
         /** Change plan; refused (409) if usage would exceed the new limit */
         put: operations["change_plan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/billing/prices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Plans, storage blocks and credit packs on sale, with their prices (public) */
+        get: operations["get_prices"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -292,6 +326,21 @@ export interface components {
              */
             limit?: number;
         };
+        /** PackPrice */
+        PackPrice: {
+            /** Credits */
+            credits: number;
+            /**
+             * Pack
+             * @description Code to buy it by (POST /api/v1/billing/credit-purchases).
+             */
+            pack: string;
+            /**
+             * Price Ore
+             * @description öre, excluding VAT.
+             */
+            price_ore: number;
+        };
         /** PlanChange */
         PlanChange: {
             /**
@@ -299,6 +348,48 @@ export interface components {
              * @enum {string}
              */
             plan: "partner" | "bureau";
+        };
+        /** PlanPrice */
+        PlanPrice: {
+            /**
+             * Included Bytes
+             * @description Storage included, bytes (1 GB = 10^9 bytes).
+             */
+            included_bytes: number;
+            /**
+             * Plan
+             * @enum {string}
+             */
+            plan: "partner" | "bureau";
+        };
+        /**
+         * Prices
+         * @description What is on sale, from the service's settings: the sign-up page and the billing page
+         *     show these instead of restating them.
+         */
+        Prices: {
+            /**
+             * Block Bytes
+             * @description Bytes of one storage add-on block.
+             */
+            block_bytes: number;
+            /**
+             * Block Price Ore
+             * @description Monthly price of one block, öre ex VAT.
+             */
+            block_price_ore: number;
+            /** Credit Packs */
+            credit_packs: components["schemas"]["PackPrice"][];
+            /**
+             * Currency
+             * @default SEK
+             * @constant
+             */
+            currency?: "SEK";
+            /** Plans */
+            plans: components["schemas"]["PlanPrice"][];
+            /** Vat Percent */
+            vat_percent: number;
         };
         /** @description RFC 9457 problem details; `field` names the input at fault. */
         Problem: {
@@ -333,6 +424,14 @@ export interface components {
              * @description Price in öre, excluding VAT.
              */
             price_ore: number;
+        };
+        /** SigningBalance */
+        SigningBalance: {
+            /**
+             * Credits
+             * @description E-signature credits free to use.
+             */
+            credits: number;
         };
         /** Statement */
         Statement: {
@@ -439,6 +538,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Account"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_balance: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description E-signature credits free to use (every staff role: a member sees it before sending) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningBalance"];
                 };
             };
             /** @description Not signed in */
@@ -663,6 +809,26 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_prices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Plans, storage blocks and credit packs on sale, with their prices (public) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Prices"];
                 };
             };
         };

@@ -487,7 +487,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The firm's contact with this email, to link instead of creating a second record */
+        get: operations["find_contact"];
         put?: never;
         /** Create a contact, optionally linked to clients */
         post: operations["create_contact"];
@@ -1165,6 +1166,29 @@ export interface components {
              * @default null
              */
             phone?: string | null;
+        };
+        /** ContactLookup */
+        ContactLookup: {
+            /**
+             * Email
+             * @description The whole address.
+             */
+            email: string;
+        };
+        /**
+         * ContactMatch
+         * @description Whom an address belongs to among the firm's contacts: enough to link them, no more.
+         */
+        ContactMatch: {
+            /** First Name */
+            first_name: string;
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Last Name */
+            last_name: string;
         };
         /**
          * ContactOut
@@ -3417,6 +3441,64 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    find_contact: {
+        parameters: {
+            query: {
+                email: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The firm's contact with this email, to link instead of creating a second record */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContactMatch"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,58 @@
+// Flow 8: what waits on customers across the firm (signing's needs-attention for staff).
+import { useQuery } from "@tanstack/react-query";
+import { useTranslation } from "react-i18next";
+import { Link } from "react-router";
+import { signing } from "../api/client";
+import { must } from "../api/problem";
+import { ErrorText, Loading } from "../components/Status";
+import { formatDate } from "../i18n/format";
+import { useScope } from "./clients";
+
+export function SigningsWaiting({ clientId }: { clientId?: string }) {
+  const { t, i18n } = useTranslation();
+  const scope = useScope();
+  const list = useQuery({
+    queryKey: ["firm-attention", scope, clientId ?? "all"],
+    queryFn: async () =>
+      must(
+        await signing.GET("/api/v1/signings/needs-attention", {
+          params: { query: clientId ? { client_id: clientId } : {} },
+        }),
+      ),
+  });
+  if (list.isPending) return <Loading />;
+  if (list.error) return <ErrorText error={list.error} />;
+  if (list.data.items.length === 0) return <p className="muted">{t("firm.attention.none")}</p>;
+  return (
+    <ul className="list">
+      {list.data.items.map((item) => (
+        <li key={item.id}>
+          <Link to={`/firm/signings/${item.id}`}>{item.document_name}</Link>
+          <span className="badge">
+            {t(`firm.signing.state.${item.halted ? "halted" : item.state}`)}
+          </span>
+          <span className="muted">
+            {t("firm.signing.progress", item.progress)} ·{" "}
+            {t("home.expires", { date: formatDate(item.expires_at, i18n.language) })}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function Attention() {
+  const { t } = useTranslation();
+  return (
+    <>
+      <h1>{t("firm.attention.title")}</h1>
+      <section aria-labelledby="attention-signings" className="panel">
+        <h2 id="attention-signings">{t("firm.attention.signings")}</h2>
+        <SigningsWaiting />
+      </section>
+      <p>
+        <Link to="/firm/clients">{t("firm.attention.toClients")}</Link>
+      </p>
+    </>
+  );
+}
