@@ -277,6 +277,7 @@ class WaitingApproval(ApprovalOut):
 
     document_name: str
     folder_id: UUID
+    client_id: UUID
 
 
 class WaitingApprovals(BaseModel):

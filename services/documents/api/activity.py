@@ -186,6 +186,20 @@ async def waiting_approvals(
     return WaitingApprovals(approvals=rows)
 
 
+@api.get(
+    "/api/v1/approvals/waiting",
+    summary="Staff: pending approval requests at every client they see, oldest first",
+    access="staff", response=WaitingApprovals,
+)  # fmt: skip
+async def waiting_in_firm(
+    request: web.Request, *, deps: DocumentsDeps, principal: Principal
+) -> WaitingApprovals:
+    assigned_to = None if principal.sees_every_client else principal.user_id
+    async with deps.db.transaction(readonly=True) as conn:
+        rows = await store.list_waiting_in_firm(conn, principal.firm_id, assigned_to, WAITING_LIMIT)
+    return WaitingApprovals(approvals=rows)
+
+
 async def _readable_folders(
     conn: Connection, principal: Principal, client_id: UUID, standing: domain.Standing | None
 ) -> list[UUID]:

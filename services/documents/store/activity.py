@@ -110,7 +110,8 @@ async def list_waiting(
     those asking that contact (all who see it, or named) that they have not answered yet."""
     rows = await conn.fetch(
         """SELECT a.id, a.document_id, a.message, a.named_contacts AS contacts, a.status,
-                   a.created_at, a.decided_at, d.name AS document_name, d.folder_id
+                   a.created_at, a.decided_at, d.name AS document_name, d.folder_id,
+                   d.client_id
               FROM approvals a JOIN documents d ON d.id = a.document_id
              WHERE a.firm_id = $1 AND d.firm_id = $1 AND d.folder_id = ANY($2::uuid[])
                AND a.status = 'pending'
@@ -120,6 +121,26 @@ async def list_waiting(
                                     WHERE x.approval_id = a.id AND x.contact_id = $3)))
              ORDER BY a.created_at LIMIT $4""",
         firm_id, folder_ids, contact_id, limit,
+    )  # fmt: skip
+    return [WaitingApproval(**dict(r)) for r in rows]
+
+
+async def list_waiting_in_firm(
+    conn: Connection, firm_id: UUID, assigned_to: UUID | None, limit: int
+) -> list[WaitingApproval]:
+    """Pending requests across the firm, oldest first; with `assigned_to`, only at the clients
+    assigned to that staff member."""
+    rows = await conn.fetch(
+        """SELECT a.id, a.document_id, a.message, a.named_contacts AS contacts, a.status,
+                   a.created_at, a.decided_at, d.name AS document_name, d.folder_id,
+                   d.client_id
+              FROM approvals a JOIN documents d ON d.id = a.document_id
+             WHERE a.firm_id = $1 AND d.firm_id = $1 AND a.status = 'pending'
+               AND ($2::uuid IS NULL OR EXISTS (
+                   SELECT 1 FROM staff_assignments s WHERE s.firm_id = $1 AND s.staff_id = $2
+                      AND s.client_id = d.client_id AND s.assigned))
+             ORDER BY a.created_at LIMIT $3""",
+        firm_id, assigned_to, limit,
     )  # fmt: skip
     return [WaitingApproval(**dict(r)) for r in rows]
 

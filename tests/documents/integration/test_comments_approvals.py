@@ -434,3 +434,32 @@ async def test_requests_are_not_listed_to_contacts_who_cannot_see_the_document(
     await asked(portal, s)
     assert await waiting_ids(portal, s.outsider, s.client) == []
     assert_problem(await waiting(portal, s.stranger, s.client), 404)
+
+
+async def test_staff_see_what_waits_across_the_clients_they_see(portal: Portal) -> None:
+    s = await scene(portal)
+    other_client = await portal.client(s.firm)
+    other = await portal.contact(s.firm, other_client)
+    folder = await portal.folder(s.owner, other_client, level="read", audience="all")
+    elsewhere = await portal.upload(s.owner, folder["id"], "lön.pdf", pdf(3_000))
+    here = await asked(portal, s)
+    reply = await ask(portal, s.owner, elsewhere["id"])
+    assert reply.status == 201, reply.body
+    there = str(reply.body["id"])
+    assigned, unassigned = portal.staff(s.firm, "member"), portal.staff(s.firm, "member")
+    await portal.assign(assigned, s.client)
+    stranger = portal.staff(await portal.open_firm(), "owner")
+
+    async def firm_wide(who: Person) -> Reply:
+        return await call(portal, who, "GET", "/api/v1/approvals/waiting")
+
+    everything = await firm_wide(s.owner)
+    assert [(a["id"], a["client_id"]) for a in everything.body["approvals"]] == [
+        (here, str(s.client)), (there, str(other_client))
+    ]  # fmt: skip
+    assert [a["id"] for a in (await firm_wide(assigned)).body["approvals"]] == [here]
+    assert (await firm_wide(unassigned)).body["approvals"] == []
+    assert (await firm_wide(stranger)).body["approvals"] == []
+    assert_problem(await firm_wide(other), 403)
+    assert (await answer(portal, other, there, "accepted")).status == 200
+    assert [a["id"] for a in (await firm_wide(s.owner)).body["approvals"]] == [here]

@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/v1/approvals/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Staff: pending approval requests at every client they see, oldest first */
+        get: operations["waiting_in_firm"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/approvals/{approval_id}/answer": {
         parameters: {
             query?: never;
@@ -891,6 +908,11 @@ export interface components {
              * @default []
              */
             answers?: components["schemas"]["AnswerOut"][];
+            /**
+             * Client Id
+             * Format: uuid
+             */
+            client_id: string;
             /** Contacts */
             contacts: string[] | null;
             /**
@@ -936,6 +958,44 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    waiting_in_firm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Staff: pending approval requests at every client they see, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WaitingApprovals"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     answer: {
         parameters: {
             query?: never;
