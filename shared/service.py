@@ -45,6 +45,7 @@ from shared.bus import (
     RpcServer,
     outbox_backlog,
 )
+from shared.bus.permissions import BrokerUse
 from shared.database import (
     CONNECTION_LOST,
     KIT_MIGRATIONS,
@@ -149,6 +150,17 @@ def build_app(
     # the gateway does not route it (deploy/gateway/nginx.conf.template).
     app.router.add_get("/metrics", _metrics)
     return app
+
+
+def broker_use(spec: ServiceSpec) -> BrokerUse:
+    """What the service does on the bus, for its broker user's permissions
+    (shared.bus.permissions): the queues `_consumers` and the RPC server declare."""
+    consumes = tuple(purpose for purpose, table in _TABLES if getattr(spec, table))
+    return BrokerUse(spec.name, consumes, serves_rpc=bool(spec.rpc), calls_rpc=spec.calls_rpc)
+
+
+# Work queue purpose → the spec's handler table consumed from it.
+_TABLES = (("events", "events"), ("commands", "commands"))
 
 
 def _revocation(spec: ServiceSpec) -> RevocationCheck | None:
