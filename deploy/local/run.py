@@ -98,6 +98,9 @@ def start_gateway(s3: S3Server) -> subprocess.Popen[bytes]:
         GATEWAY_PORT=str(GATEWAY_PORT),
         S3_UPSTREAM=s3.endpoint,
         WEB_ROOT=str(ROOT / "web" / "dist"),
+        # Nothing in front of the gateway, and plain HTTP: no HSTS.
+        GATEWAY_TRUSTED_PROXY="127.0.0.1/32",
+        GATEWAY_HSTS="",
         **upstreams,
     )
     (prefix / "nginx.conf").write_text(config)
