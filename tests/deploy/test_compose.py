@@ -219,3 +219,13 @@ def test_every_shared_variable_the_deployments_set_is_read_by_the_services() -> 
         assert "S3_PUBLIC_URL" in names, source
         unread = {n for n in names - known if not n.startswith("OTEL_EXPORTER_OTLP_")}
         assert not unread, f"{source} sets what no service reads: {sorted(unread)}"
+
+
+def test_the_gateway_starts_through_its_images_entrypoint(compose_services) -> None:  # type: ignore[no-untyped-def]
+    """compose's `command` replaces only the image's CMD; an `entrypoint` would skip the step
+    that renders the template. The image's own CMD reads the rendered config (test_k8s)."""
+    gateway = compose_services["gateway"]
+    assert "entrypoint" not in gateway
+    assert "command" not in gateway
+    assert gateway["read_only"] is True
+    assert gateway["tmpfs"] == ["/run/gateway:uid=101,gid=101"]
