@@ -357,3 +357,14 @@ def test_only_the_gateway_reaches_a_services_http(name: str) -> None:
         p["namespaceSelector"]["matchLabels"] == {"kubernetes.io/metadata.name": "monitoring"}
         for p in namespaces
     )
+
+
+def test_the_gateway_image_holds_every_file_of_the_api_site() -> None:
+    """deploy/gateway/Dockerfile lays out API_ROOT as write_site does (the local run, tests)."""
+    from deploy.openapi import SITE, SWAGGER_UI_FILES
+
+    text = (K8S.parents[1] / "deploy" / "gateway" / "Dockerfile").read_text()
+    for source in SITE:
+        assert source in text, f"the image lacks {source}"
+    for name in SWAGGER_UI_FILES:
+        assert f"swagger-ui-dist/{name}" in text, f"the image lacks Swagger UI's {name}"
