@@ -22,6 +22,8 @@ import json
 import logging
 import os
 import sys
+import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +37,8 @@ from shared.service import broker_use
 from shared.settings import SERVICE_PORTS
 
 log = logging.getLogger("deploy.credentials")
+
+MANAGEMENT_ATTEMPTS = 30
 
 
 @dataclass(frozen=True)
@@ -122,9 +126,18 @@ def _management(admin_url: str, path: str, body: dict[str, str]) -> None:
         method="PUT",
         headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        if response.status not in (200, 201, 204):
-            raise RuntimeError(f"RabbitMQ management answered {response.status} on {path}")
+    for attempt in range(1, MANAGEMENT_ATTEMPTS + 1):
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                if response.status not in (200, 201, 204):
+                    raise RuntimeError(f"RabbitMQ management answered {response.status}")
+                return
+        except urllib.error.URLError as error:
+            # The broker's AMQP port can answer before its management API does.
+            if isinstance(error, urllib.error.HTTPError) or attempt == MANAGEMENT_ATTEMPTS:
+                raise
+            log.info("management API not answering yet (%s); retrying", error.reason)
+            time.sleep(2)
 
 
 def service_permissions(service: str, namespace: str = "") -> BrokerPermissions:
