@@ -181,7 +181,7 @@ def _settings(monkeypatch: pytest.MonkeyPatch, name: str, env: dict[str, str]) -
 
 
 # Secrets that are off unless set.
-_OPTIONAL = {"SIGNING_SEALING_KEY_PASSWORD", "NOTIFY_SMTP_PASSWORD"}
+_OPTIONAL = {"SIGNING_SEALING_KEY_PASSWORD", "SIGNING_PKCS11_PIN", "NOTIFY_SMTP_PASSWORD"}
 
 # Settings whose development defaults may stay: they name no machine.
 _LOCAL = re.compile(r"127\.0\.0\.1|localhost|::1")
