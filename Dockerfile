@@ -30,6 +30,8 @@ RUN mkdir services shared \
 # The project itself (with its migrations and other package data).
 COPY shared ./shared
 COPY services ./services
+# The one-shot that makes the services' database roles and broker users (compose, k8s Job).
+COPY deploy/__init__.py deploy/credentials.py ./deploy/
 RUN pip install --no-deps . \
     && rm -rf build ./*.egg-info \
     && python -c "import services, shared"

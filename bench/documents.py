@@ -192,7 +192,12 @@ def start_gateway(
         for s in ("IDENTITY", "DOCUMENTS", "SIGNING", "NOTIFY", "BILLING")
     }
     config = string.Template(template.read_text()).safe_substitute(
-        GATEWAY_PORT=str(port), S3_UPSTREAM=s3_endpoint, **upstreams
+        GATEWAY_PORT=str(port),
+        S3_UPSTREAM=s3_endpoint,
+        GATEWAY_TRUSTED_PROXY="127.0.0.1/32",
+        GATEWAY_HSTS="",
+        API_ROOT=str(ROOT / "docs"),
+        **upstreams,
     )
     prefix = workdir / "gateway"
     (prefix / "logs").mkdir(parents=True, exist_ok=True)

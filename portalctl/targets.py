@@ -15,8 +15,8 @@ from services.identity.settings import IdentitySettings
 from services.notify.settings import NotifySettings
 from services.signing.settings import SigningSettings
 from shared.bus import BusNames
-from shared.database import KIT_MIGRATIONS
-from shared.service import ServiceSpec
+from shared.service import ServiceSpec, broker_use
+from shared.service import migration_tracks as service_tracks
 from shared.settings import SERVICE_PORTS, ServiceSettings
 
 SERVICES = tuple(SERVICE_PORTS)
@@ -66,18 +66,12 @@ def settings_of(service: str) -> ServiceSettings:
 
 def migration_tracks(service: str) -> list[tuple[str, Path]]:
     """The tracks a service applies at start, in the same order."""
-    tracks = [("kit", KIT_MIGRATIONS)]
-    folder = spec_of(service).migrations
-    if folder is not None:
-        tracks.append((service, folder))
-    return tracks
+    return service_tracks(spec_of(service))
 
 
 def work_queues(service: str, names: BusNames) -> list[str]:
     """The service's consumed queues (each has a `.dlq`), as the kit names them."""
-    spec = spec_of(service)
-    purposes = [p for p, table in (("events", spec.events), ("commands", spec.commands)) if table]
-    return [names.queue(service, purpose) for purpose in purposes]
+    return [names.queue(service, purpose) for purpose in broker_use(spec_of(service)).consumes]
 
 
 def url_of(service: str) -> str:

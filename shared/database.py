@@ -153,6 +153,53 @@ async def migrate(dsn: str, tracks: Sequence[tuple[str, Path]]) -> list[str]:
         await conn.close()
 
 
+async def pending_migrations(dsn: str, tracks: Sequence[tuple[str, Path]]) -> list[str]:
+    """Names of the migrations of `tracks` the database has not applied yet (all of them when
+    it has none). One applied and edited since is refused, as `migrate` refuses it; one the
+    database has and `tracks` lacks (a newer release ran first) is not this release's concern."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        table = await conn.fetchval("SELECT to_regclass('schema_migrations')")
+        rows = (
+            await conn.fetch("SELECT track, version, checksum FROM schema_migrations")
+            if table
+            else []
+        )
+    finally:
+        await conn.close()
+    applied = {(r["track"], r["version"]): r["checksum"] for r in rows}
+    missing = []
+    for track, folder in tracks:
+        for migration in read_migrations(track, folder):
+            known = applied.get((track, migration.version))
+            if known is None:
+                missing.append(f"{track}/{migration.name}")
+            elif known != migration.checksum:
+                raise RuntimeError(f"migration {track}/{migration.name} changed after it ran")
+    return missing
+
+
+async def await_migrations(
+    dsn: str, tracks: Sequence[tuple[str, Path]], *, timeout: float | None, poll: float = 2.0
+) -> None:
+    """Wait until another process (the deployment's migration Job) has applied every migration
+    of `tracks`; TimeoutError after `timeout` seconds (None: wait for ever)."""
+    loop = asyncio.get_running_loop()
+    deadline = None if timeout is None else loop.time() + timeout
+    while missing := await _pending_or_unreachable(dsn, tracks):
+        if deadline is not None and loop.time() >= deadline:
+            raise TimeoutError(f"migrations not applied: {', '.join(missing)}")
+        log.info("waiting for migrations: %s", ", ".join(missing))
+        await asyncio.sleep(poll)
+
+
+async def _pending_or_unreachable(dsn: str, tracks: Sequence[tuple[str, Path]]) -> list[str]:
+    try:
+        return await pending_migrations(dsn, tracks)
+    except CONNECTION_LOST as exc:
+        return [f"(database unreachable: {exc.__class__.__name__})"]
+
+
 async def _apply_all(conn: Connection, tracks: Sequence[tuple[str, Path]]) -> list[str]:
     await conn.execute(
         """CREATE TABLE IF NOT EXISTS schema_migrations (

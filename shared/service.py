@@ -14,6 +14,7 @@ looks them up on the `web.Application`.
 import asyncio
 import gc
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass, field
@@ -44,7 +45,15 @@ from shared.bus import (
     RpcServer,
     outbox_backlog,
 )
-from shared.database import CONNECTION_LOST, KIT_MIGRATIONS, Database, migrate, schema_versions
+from shared.bus.permissions import BrokerUse
+from shared.database import (
+    CONNECTION_LOST,
+    KIT_MIGRATIONS,
+    Database,
+    await_migrations,
+    migrate,
+    schema_versions,
+)
 from shared.events.base import Command, Event, Request
 from shared.http.measuring import METRICS, measured
 from shared.http.openapi import openapi_document
@@ -67,6 +76,7 @@ BUS = web.AppKey("bus", Bus)
 RPC = web.AppKey("rpc", RpcClient)
 STORE = web.AppKey("store", ObjectStore)
 VERIFIER = web.AppKey("verifier", TokenVerifier)
+MIGRATIONS = web.AppKey("migrations", list[tuple[str, Path]])
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
@@ -124,6 +134,7 @@ def build_app(
     app[SETTINGS] = settings
     app[VERIFIER] = verifier
     app[METRICS] = Metrics()
+    app[MIGRATIONS] = migration_tracks(spec)
     app.cleanup_ctx.append(_database(spec))
     if spec.uses_s3:
         app.cleanup_ctx.append(_store)
@@ -141,6 +152,17 @@ def build_app(
     return app
 
 
+def broker_use(spec: ServiceSpec) -> BrokerUse:
+    """What the service does on the bus, for its broker user's permissions
+    (shared.bus.permissions): the queues `_consumers` and the RPC server declare."""
+    consumes = tuple(purpose for purpose, table in _TABLES if getattr(spec, table))
+    return BrokerUse(spec.name, consumes, serves_rpc=bool(spec.rpc), calls_rpc=spec.calls_rpc)
+
+
+# Work queue purpose → the spec's handler table consumed from it.
+_TABLES = (("events", "events"), ("commands", "commands"))
+
+
 def _revocation(spec: ServiceSpec) -> RevocationCheck | None:
     """The service's revocation check, handed its dependencies like every other handler."""
     check = spec.revoked
@@ -153,15 +175,24 @@ def _revocation(spec: ServiceSpec) -> RevocationCheck | None:
     return revoked
 
 
+def migration_tracks(spec: ServiceSpec) -> list[tuple[str, Path]]:
+    """The kit's migrations, then the service's own."""
+    tracks = [("kit", KIT_MIGRATIONS)]
+    if spec.migrations is not None:
+        tracks.append((spec.name, spec.migrations))
+    return tracks
+
+
 def _database(spec: ServiceSpec) -> CleanupContext:
     async def database(app: web.Application) -> AsyncIterator[None]:
         settings = app[SETTINGS]
-        tracks = [("kit", KIT_MIGRATIONS)]
-        if spec.migrations is not None:
-            tracks.append((spec.name, spec.migrations))
-        applied = await migrate(settings.dsn, tracks)
-        if applied:
-            log.info("migrations applied: %s", ", ".join(applied))
+        tracks = migration_tracks(spec)
+        if settings.migrate_at_start:
+            applied = await migrate(settings.dsn, tracks)
+            if applied:
+                log.info("migrations applied: %s", ", ".join(applied))
+        else:
+            await await_migrations(settings.dsn, tracks, timeout=settings.migration_wait_seconds)
         app[DB] = await Database.connect(
             settings.dsn, min_size=settings.database_pool_min, max_size=settings.database_pool_max
         )
@@ -377,10 +408,17 @@ async def _readiness(app: web.Application) -> dict[str, str]:
 
 
 def run(create_app: Callable[[Any], web.Application], settings: ServiceSettings) -> None:
-    """Start one service process; SIGTERM/SIGINT stop it gracefully."""
+    """Start one service process; SIGTERM/SIGINT stop it gracefully.
+
+    `python -m services.<name> migrate` applies the service's migrations and exits (the
+    deployment's migration Job); `migrate --wait` waits until they have been applied (the
+    pods' init container)."""
     configure_logging(settings.service, settings.log_level)
     setup_tracing(settings.service, settings.otel_exporter, settings.trace_sample_ratio)
     app = create_app(settings)
+    if sys.argv[1:2] == ["migrate"]:
+        asyncio.run(_migrations_only(settings.dsn, app[MIGRATIONS], wait="--wait" in sys.argv))
+        return
     # What is loaded by now (libraries, schemas, routes) lives as long as the process. Frozen,
     # it is left out of the collector's full passes, each of which otherwise walks it all and
     # stops the process for 20-30 ms: the tail of every latency.
@@ -394,3 +432,11 @@ def run(create_app: Callable[[Any], web.Application], settings: ServiceSettings)
         access_log=None,
         print=None,
     )
+
+
+async def _migrations_only(dsn: str, tracks: list[tuple[str, Path]], *, wait: bool) -> None:
+    if wait:
+        await await_migrations(dsn, tracks, timeout=None)
+        return
+    applied = await migrate(dsn, tracks)
+    log.info("migrations applied: %s", ", ".join(applied) or "none pending")

@@ -90,6 +90,18 @@ class ServiceSettings(BaseSettings):
         validation_alias=shared("DATABASE_URL"),
         description="PostgreSQL DSN of this service's own database; empty = local default.",
     )
+    migrate_at_start: bool = Field(
+        True,
+        validation_alias=shared("MIGRATE_AT_START"),
+        description=(
+            "Apply pending migrations at start. `false`: another process applies them "
+            "(`python -m services.<name> migrate`, the Kubernetes Job) and the service waits "
+            "up to `migration_wait_seconds` for them, never serving an older schema."
+        ),
+    )
+    migration_wait_seconds: float = Field(
+        60.0, gt=0, description="With MIGRATE_AT_START=false, longest wait for the migrations."
+    )
     database_pool_min: int = Field(2, ge=1, description="Connections kept open in the pool.")
     database_pool_max: int = Field(10, ge=1, description="Most connections the pool opens.")
     amqp_url: str = secret(

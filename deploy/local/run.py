@@ -19,6 +19,7 @@ from deploy.local.demo import load_demo
 from deploy.local.mail import MailCatcher
 from deploy.local.ports import is_free
 from deploy.local.s3 import ROOT, S3Server
+from deploy.openapi import write_site
 from shared.settings import SERVICE_PORTS
 
 STATE = ROOT / ".local"
@@ -94,10 +95,16 @@ def start_gateway(s3: S3Server) -> subprocess.Popen[bytes]:
     (prefix / "logs").mkdir(parents=True, exist_ok=True)
     template = Template((ROOT / "deploy" / "gateway" / "nginx.conf.template").read_text())
     upstreams = {f"{s.upper()}_UPSTREAM": f"127.0.0.1:{p}" for s, p in SERVICE_PORTS.items()}
+    api = STATE / "api"
+    write_site(api, ROOT / ".tools" / "api-docs" / "node_modules" / "swagger-ui-dist")
     config = template.safe_substitute(
         GATEWAY_PORT=str(GATEWAY_PORT),
         S3_UPSTREAM=s3.endpoint,
         WEB_ROOT=str(ROOT / "web" / "dist"),
+        # Nothing in front of the gateway, and plain HTTP: no HSTS.
+        GATEWAY_TRUSTED_PROXY="127.0.0.1/32",
+        GATEWAY_HSTS="",
+        API_ROOT=str(api),
         **upstreams,
     )
     (prefix / "nginx.conf").write_text(config)

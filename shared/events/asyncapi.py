@@ -29,7 +29,16 @@ def document() -> dict[str, Any]:
                 "on `portal.commands` (routing key = target service) and RPC requests to "
                 "`<service>.requests` queues. Every message is an envelope whose `data` is the "
                 "model named by `type` and `version`; the envelope `id` is the idempotency key; "
-                "W3C `traceparent` travels in AMQP headers."
+                "W3C `traceparent` travels in AMQP headers.\n\n"
+                "Versioning. Within one `version` a type only grows: adding a field is "
+                "compatible, and every consumer ignores fields it does not know (the schemas "
+                "here leave `additionalProperties` open for that reason; producers never send "
+                "a field the catalog does not list). Removing or renaming a field, changing its "
+                "type or its meaning, makes a new `version` of the type, which the producer "
+                "publishes beside the old one (both in the outbox, same transaction) until "
+                "every consumer reads the new one; only then does the old one stop. A "
+                "consumer that receives a version it does not know leaves it to its queue's "
+                "dead-letter queue, to be re-driven once it has been upgraded."
             ),
         },
         "defaultContentType": "application/json",
@@ -47,7 +56,17 @@ def _schemas(models: list[type[Message]]) -> dict[str, Any]:
     wanted += [(m.reply, "validation") for m in models if issubclass(m, Request)]
     wanted.append((Envelope, "validation"))
     _, top = models_json_schema(wanted, ref_template=REF)
-    return dict(sorted(top.get("$defs", {}).items()))
+    return {name: _open(schema) for name, schema in sorted(top.get("$defs", {}).items())}
+
+
+def _open(schema: Any) -> Any:
+    """The schema without `additionalProperties: false`: consumers must accept fields added
+    later (the models forbid them only for what we write)."""
+    if isinstance(schema, dict):
+        return {k: _open(v) for k, v in schema.items() if (k, v) != ("additionalProperties", False)}
+    if isinstance(schema, list):
+        return [_open(item) for item in schema]
+    return schema
 
 
 def _add(doc: dict[str, Any], model: type[Message]) -> None:

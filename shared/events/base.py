@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Message(BaseModel):
+    # Strict for what we build and write; read with unknown fields ignored (Envelope.open).
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     type: ClassVar[str]
@@ -126,5 +127,9 @@ class Envelope(BaseModel):
         return self.firm_id
 
     def open(self) -> Message:
-        """The typed message inside; raises UnknownMessage or pydantic.ValidationError."""
-        return lookup(self.type, self.version).model_validate(self.data)
+        """The typed message inside; raises UnknownMessage or pydantic.ValidationError.
+
+        Fields this release does not know are ignored, at any depth: adding a field is a
+        compatible change (ARCHITECTURE.md §3), so a newer producer's message is handled, not
+        dead-lettered. What we write stays strict (the models forbid unknown fields)."""
+        return lookup(self.type, self.version).model_validate(self.data, extra="ignore")

@@ -7,7 +7,11 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from shared.errors import PROBLEM_TYPES
 from shared.http.routing import Route
+
+# Every document's operations are reached through the gateway, on the portal's own origin.
+SERVERS = [{"url": "/", "description": "The gateway, on the portal's own origin."}]
 
 REF = "#/components/schemas/{model}"
 _PATH_PARAM = re.compile(r"{(\w+)}")
@@ -30,7 +34,13 @@ PROBLEM_SCHEMA = {
     "description": "RFC 9457 problem details; `field` names the input at fault.",
     "required": ["type", "title", "status"],
     "properties": {
-        "type": {"type": "string"},
+        "type": {
+            "type": "string",
+            "format": "uri-reference",
+            "description": "The kind of problem, a fragment of /api/problems where each is "
+            "explained: "
+            + ", ".join(f"`{t.uri}` ({status})" for status, t in sorted(PROBLEM_TYPES.items())),
+        },
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
@@ -56,6 +66,7 @@ def openapi_document(title: str, description: str, routes: list[Route]) -> dict[
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": "1.0.0", "description": description},
+        "servers": SERVERS,
         "paths": paths,
         "components": {
             "schemas": dict(sorted(schemas.items())),
@@ -100,8 +111,8 @@ def _operation(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
     }
     if route.handler.__doc__:
         operation["description"] = " ".join(route.handler.__doc__.split())
-    if route.access != "public":
-        operation["security"] = [{"bearer": []}]
+    # A public operation says so: no scheme, rather than none named.
+    operation["security"] = [] if route.access == "public" else [{"bearer": []}]
     if route.body is not None:
         schema = refs[(route.body, "validation")]
         operation["requestBody"] = {

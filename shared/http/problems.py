@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from shared.database import CONNECTION_LOST
-from shared.errors import DomainError, TooManyRequests, Unauthorized
+from shared.errors import DomainError, TooManyRequests, Unauthorized, problem_type
 from shared.logs import redact_path
 from shared.telemetry import current_trace_id
 
@@ -26,7 +26,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> web.Response:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    body: dict[str, Any] = {"type": problem_type(status), "title": title, "status": status}
     if detail:
         body["detail"] = detail
     body.update({k: v for k, v in extra.items() if v is not None})

@@ -31,9 +31,17 @@ SERVICE_PORTS = {
 }
 S3_PORT = 8333
 WEB_ROOT = ROOT / "web" / "dist"
-PLACEHOLDERS = {"GATEWAY_PORT", "S3_UPSTREAM", "WEB_ROOT"} | {
-    f"{name.upper()}_UPSTREAM" for name in SERVICE_PORTS
-}
+PLACEHOLDERS = {
+    "GATEWAY_PORT",
+    "S3_UPSTREAM",
+    "WEB_ROOT",
+    "GATEWAY_TRUSTED_PROXY",
+    "GATEWAY_HSTS",
+    "API_ROOT",
+} | {f"{name.upper()}_UPSTREAM" for name in SERVICE_PORTS}
+# The committed documents are laid out as the gateway serves them (but for Swagger UI's files,
+# which `python -m deploy.openapi --site` adds).
+API_ROOT = ROOT / "docs"
 
 _LOCATION = re.compile(r"^\s*location\s+(?:(=|~\*|~|\^~)\s+)?(\S+)\s*\{", re.MULTILINE)
 _UPSTREAM = re.compile(r"^\s*upstream\s+(\w+)\s*\{([^}]*)\}", re.MULTILINE)
@@ -45,6 +53,8 @@ def local_values(
     upstreams: dict[str, int] | None = None,
     s3: str = f"127.0.0.1:{S3_PORT}",
     web_root: Path = WEB_ROOT,
+    hsts: str = "",
+    api_root: Path = API_ROOT,
 ) -> dict[str, str]:
     ports = upstreams or SERVICE_PORTS
     values = {f"{name.upper()}_UPSTREAM": f"127.0.0.1:{ports[name]}" for name in SERVICE_PORTS}
@@ -53,6 +63,9 @@ def local_values(
         "GATEWAY_PORT": f"127.0.0.1:{port}",
         "S3_UPSTREAM": s3,
         "WEB_ROOT": str(web_root),
+        "GATEWAY_TRUSTED_PROXY": "127.0.0.1/32",
+        "GATEWAY_HSTS": hsts,
+        "API_ROOT": str(api_root),
     }
 
 

@@ -5,21 +5,22 @@ import importlib
 import re
 import shutil
 import subprocess
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from pydantic import AliasChoices, ValidationError
+from pydantic import AliasChoices
 
+from deploy.credentials import service_settings
 from shared.settings import ServiceSettings, is_secret
 from tests.deploy.gateway import PLACEHOLDERS, ROOT, SERVICE_PORTS
-
-K8S = ROOT / "deploy" / "k8s"
 
 SERVICES = set(SERVICE_PORTS) | {
     "postgres",
     "rabbitmq",
     "minio",
     "minio-init",
+    "credentials",
     "sealing-cert",
     "mailpit",
     "jaeger",
@@ -74,11 +75,55 @@ def test_compose_fills_every_gateway_placeholder() -> None:
         assert re.search(rf"^\s+{name}: \S+", gateway, re.MULTILINE), f"{name} is not set"
 
 
-def test_init_script_creates_one_database_per_service() -> None:
-    sql = (ROOT / "deploy" / "postgres" / "init.sql").read_text()
-    assert set(re.findall(r"CREATE DATABASE (\w+);", sql)) == {
-        f"portal_{name}" for name in SERVICE_PORTS
-    }
+def env_file(service: str) -> dict[str, str]:
+    return service_settings(ROOT / "deploy" / "compose", service)
+
+
+@pytest.mark.parametrize("name", SERVICE_PORTS)
+def test_each_service_reads_only_its_own_env_file(compose_services, name: str) -> None:  # type: ignore[no-untyped-def]
+    environment = compose_services[name]["environment"]
+    assert environment["DATABASE_URL"] == env_file(name)["DATABASE_URL"]
+    others = set(service_settings(ROOT / "deploy" / "compose", "platform"))
+    for other in set(SERVICE_PORTS) - {name}:
+        others |= set(env_file(other)) - set(env_file(name))
+    assert not others & set(environment), f"{name} gets others' secrets"
+
+
+@pytest.mark.parametrize("name", SERVICE_PORTS)
+def test_each_service_has_its_own_database_role_and_broker_user(name: str) -> None:
+    """Its own login everywhere (made by `credentials`, deploy/credentials.py), and in its
+    file nothing but those logins and its own secrets."""
+    settings = env_file(name)
+    database = urlsplit(settings["DATABASE_URL"])
+    broker = urlsplit(settings["AMQP_URL"])
+    assert (database.username, database.path) == (name, f"/portal_{name}")
+    assert broker.username == name
+    own = {"DATABASE_URL", "AMQP_URL"} | _secret_variables(_settings_class(name))
+    assert set(settings) <= own, f"{name}.env holds others' settings: {set(settings) - own}"
+
+
+def test_no_two_services_share_a_password() -> None:
+    passwords = [
+        urlsplit(env_file(name)[key]).password for name in SERVICE_PORTS
+        for key in ("DATABASE_URL", "AMQP_URL")
+    ]  # fmt: skip
+    assert len(set(passwords)) == len(passwords)
+
+
+def test_documents_and_signing_have_s3_keys_of_their_own() -> None:
+    keys = {env_file(name)["S3_ACCESS_KEY"] for name in ("documents", "signing")}
+    assert len(keys) == 2
+
+
+def test_credentials_and_minio_init_read_the_services_env_files(compose_services) -> None:  # type: ignore[no-untyped-def]
+    for name in ("credentials", "minio-init"):
+        (volume,) = compose_services[name]["volumes"]
+        assert volume.startswith(f"{ROOT / 'deploy' / 'compose'}:/run/portal:ro")
+    assert compose_services["credentials"]["command"][-1] == "/run/portal"
+    for name in SERVICE_PORTS:
+        assert compose_services[name]["depends_on"]["credentials"] == {
+            "condition": "service_completed_successfully"
+        }
 
 
 def _settings_class(name: str) -> type[ServiceSettings]:
@@ -105,15 +150,11 @@ def _secret_variables(settings: type[ServiceSettings]) -> set[str]:
 
 @pytest.mark.parametrize("name", SERVICE_PORTS)
 def test_production_secrets_are_provided(name: str) -> None:
-    """compose and Kubernetes run PORTAL_ENVIRONMENT=production, which refuses to start
-    without every secret set explicitly."""
-    compose_env = (ROOT / "deploy" / "compose.env").read_text()
-    manifest = (ROOT / "deploy" / "k8s" / f"{name}.yaml").read_text()
+    """compose runs PORTAL_ENVIRONMENT=production, which refuses to start without every
+    secret set explicitly."""
+    settings = env_file(name)
     for variable in _secret_variables(_settings_class(name)):
-        assert re.search(rf"^{variable}=\S", compose_env, re.MULTILINE), (
-            f"{name}: {variable} missing from deploy/compose.env"
-        )
-        assert f"- name: {variable}\n" in manifest, f"{name}: {variable} missing from k8s"
+        assert settings.get(variable), f"{name}: {variable} missing from deploy/compose/{name}.env"
 
 
 @pytest.fixture(scope="module")
@@ -135,33 +176,6 @@ def test_compose_passes_the_production_checks(monkeypatch, compose_services, nam
     none is a default, a guest login or a placeholder, so every service starts."""
     settings = _settings_from(monkeypatch, name, compose_services[name]["environment"])
     assert settings.environment == "production"
-
-
-def _k8s_environment(name: str) -> dict[str, object]:
-    """What a service's container gets in Kubernetes: the ConfigMap, then its own env, with
-    the values of the example Secret."""
-    secret = yaml.safe_load((K8S / "secret.yaml").read_text())["stringData"]
-    config = yaml.safe_load((K8S / "configmap.yaml").read_text())["data"]
-    documents = yaml.safe_load_all((K8S / f"{name}.yaml").read_text())
-    deployment = next(d for d in documents if d["kind"] == "Deployment")
-    (container,) = deployment["spec"]["template"]["spec"]["containers"]
-    assert container["envFrom"] == [{"configMapRef": {"name": "portal-settings"}}]
-    env = dict(config)
-    for item in container["env"]:
-        if "value" in item:
-            env[item["name"]] = item["value"]
-        else:
-            env[item["name"]] = secret[item["valueFrom"]["secretKeyRef"]["key"]]
-    return env
-
-
-@pytest.mark.parametrize("name", SERVICE_PORTS)
-def test_the_example_kubernetes_secret_is_refused_until_replaced(monkeypatch, name: str) -> None:  # type: ignore[no-untyped-def]
-    env = _k8s_environment(name)
-    with pytest.raises(ValidationError, match="holds the placeholder 'REPLACE-ME'"):
-        _settings_from(monkeypatch, name, env)
-    replaced = {k: str(v).replace("REPLACE-ME", "k7Qz9fX2") for k, v in env.items()}
-    assert _settings_from(monkeypatch, name, replaced).environment == "production"
 
 
 def test_signing_seals_with_a_certificate_made_for_the_stack() -> None:
@@ -201,8 +215,17 @@ def test_every_shared_variable_the_deployments_set_is_read_by_the_services() -> 
     """A misspelt variable would be ignored in silence, leaving the development default."""
     known = _shared_variables()
     compose = _block((ROOT / "docker-compose.yml").read_text(), "x-portal-env: &portal-env\n")
-    configmap = _block((ROOT / "deploy" / "k8s" / "configmap.yaml").read_text(), "\ndata:\n")
-    for source, names in (("docker-compose.yml", compose), ("configmap.yaml", configmap)):
+    for source, names in (("docker-compose.yml", compose),):
         assert "S3_PUBLIC_URL" in names, source
         unread = {n for n in names - known if not n.startswith("OTEL_EXPORTER_OTLP_")}
         assert not unread, f"{source} sets what no service reads: {sorted(unread)}"
+
+
+def test_the_gateway_starts_through_its_images_entrypoint(compose_services) -> None:  # type: ignore[no-untyped-def]
+    """compose's `command` replaces only the image's CMD; an `entrypoint` would skip the step
+    that renders the template. The image's own CMD reads the rendered config (test_k8s)."""
+    gateway = compose_services["gateway"]
+    assert "entrypoint" not in gateway
+    assert "command" not in gateway
+    assert gateway["read_only"] is True
+    assert gateway["tmpfs"] == ["/run/gateway:uid=101,gid=101"]

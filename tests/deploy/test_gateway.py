@@ -17,7 +17,6 @@ import pytest
 from shared.http.downloads import disposition, protection
 from tests.deploy.gateway import (
     PLACEHOLDERS,
-    ROOT,
     SERVICE_PORTS,
     TEMPLATE,
     choose,
@@ -182,15 +181,6 @@ def test_forwarded_headers_are_set() -> None:
             assert "proxy_pass_request_headers off;" in location.body
         else:
             assert "proxy_set_header" not in location.body, location.pattern
-
-
-def test_kubernetes_configmap_holds_the_template() -> None:
-    manifest = (ROOT / "deploy" / "k8s" / "gateway.yaml").read_text()
-    start = manifest.index("  nginx.conf.template: |\n") + len("  nginx.conf.template: |\n")
-    end = manifest.index("\n---\n", start) + 1
-    lines = manifest[start:end].splitlines(keepends=True)
-    assert all(line.startswith("    ") or line == "\n" for line in lines)
-    assert "".join(line[4:] if line != "\n" else line for line in lines) == TEMPLATE.read_text()
 
 
 def test_nginx_accepts_the_rendered_template(tmp_path: Path) -> None:

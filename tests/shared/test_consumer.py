@@ -99,6 +99,36 @@ async def test_poison_message_goes_to_dlq_and_others_flow(db, rabbit: Rabbit, na
     assert consumer.metrics.consumed.labels(queue, "test.widget.made")._value.get() == 20
 
 
+async def test_an_event_with_a_field_added_by_a_newer_producer_is_handled(
+    db, rabbit: Rabbit, namespace
+) -> None:
+    """Adding a field is compatible (ARCHITECTURE.md §3): the consumer ignores what it does
+    not know, at any depth, rather than dead-lettering it. An unknown version still goes to
+    the DLQ: that is a change it cannot read."""
+    names = BusNames(namespace)
+    bus = Bus(rabbit.url, names, name="consumer")
+    consumer = widget_consumer(bus, db, delivery_limit=2)
+    await bus.start()
+    try:
+        newer = Envelope.wrap(WidgetMade(n=5), firm_id=None, actor=None)
+        grown = newer.model_copy(update={"data": {**newer.data, "colour": "red"}})
+        await publish_raw(bus, grown.model_dump_json().encode(), str(grown.id))
+        unknown = newer.model_copy(update={"id": uuid.uuid4(), "version": 99})
+        await publish_raw(bus, unknown.model_dump_json().encode(), str(unknown.id))
+        await wait_until(lambda: _has(db, 5))
+        dead = await _drain(rabbit.url, f"{names.queue('widgets', 'events')}.dlq", expect=1)
+    finally:
+        await consumer.stop()
+        await bus.stop()
+    assert [Envelope.model_validate_json(body).version for body in dead] == [99]
+    assert await widgets(db) == [5]
+
+
+def test_what_we_write_stays_strict() -> None:
+    with pytest.raises(ValueError, match="colour"):
+        WidgetMade(n=5, colour="red")  # type: ignore[call-arg]
+
+
 async def _count(db: Database, expected: int) -> bool:
     return len(await widgets(db)) == expected
 

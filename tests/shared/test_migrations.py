@@ -3,12 +3,22 @@ service's migrations apply in order on an empty database (stairway)."""
 
 import asyncio
 import importlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-from shared.database import KIT_MIGRATIONS, migrate, read_migrations
+from shared.database import (
+    KIT_MIGRATIONS,
+    await_migrations,
+    migrate,
+    pending_migrations,
+    read_migrations,
+)
+from shared.service import migration_tracks
 
 SERVICES = Path(__file__).resolve().parents[2] / "services"
 
@@ -54,8 +64,7 @@ def test_badly_named_migration_is_refused(tmp_path) -> None:  # type: ignore[no-
 
 def service_tracks(service: str) -> list[tuple[str, Path]]:
     """The tracks a service migrates at start: the kit's, then its own (from its spec)."""
-    spec = importlib.import_module(f"services.{service}.app").SPEC
-    return [("kit", KIT_MIGRATIONS)] + ([(service, spec.migrations)] if spec.migrations else [])
+    return migration_tracks(importlib.import_module(f"services.{service}.app").SPEC)
 
 
 @pytest.mark.parametrize("service", sorted(p.parent.name for p in SERVICES.glob("*/app.py")))
@@ -68,3 +77,41 @@ async def test_stairway_every_migration_applies_in_order_once(postgres, service)
     applied = await migrate(dsn, tracks)
     assert applied == files
     assert await migrate(dsn, tracks) == []
+
+
+async def test_pending_migrations_are_what_migrate_would_apply(database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    track = write_track(tmp_path / "app")
+    tracks = [("kit", KIT_MIGRATIONS), ("app", track)]
+    assert await pending_migrations(database, tracks) == await migrate(database, tracks)
+    assert await pending_migrations(database, tracks) == []
+    (track / "0003_more.sql").write_text("ALTER TABLE accounts ADD COLUMN more text;")
+    assert await pending_migrations(database, tracks) == ["app/0003_more"]
+
+
+async def test_a_service_not_migrating_waits_for_the_migrations(database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """MIGRATE_AT_START=false: start-up waits for another process (the Job) to migrate, and
+    gives up (the pod restarts) rather than serve an older schema."""
+    tracks = [("kit", KIT_MIGRATIONS), ("app", write_track(tmp_path / "app"))]
+    with pytest.raises(TimeoutError, match="app/0001_accounts"):
+        await await_migrations(database, tracks, timeout=0.3, poll=0.1)
+    waiting = asyncio.create_task(await_migrations(database, tracks, timeout=10, poll=0.1))
+    await asyncio.sleep(0.3)
+    assert not waiting.done()
+    await migrate(database, tracks)
+    await asyncio.wait_for(waiting, 5)
+
+
+async def test_the_migrate_command_applies_a_services_migrations(postgres) -> None:  # type: ignore[no-untyped-def]
+    """`python -m services.<name> migrate`, the command of the Kubernetes migration Job, and
+    `migrate --wait`, its pods' init container."""
+    dsn = await postgres.create_database("migrate_command")
+    env = os.environ | {"DATABASE_URL": dsn}
+
+    def command(*args: str) -> subprocess.CompletedProcess[str]:
+        argv = [sys.executable, "-m", "services.billing", *args]
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+
+    applied = command("migrate")
+    assert applied.returncode == 0, applied.stderr
+    assert await pending_migrations(dsn, service_tracks("billing")) == []
+    assert command("migrate", "--wait").returncode == 0

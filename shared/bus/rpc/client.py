@@ -241,4 +241,5 @@ def _reply(request: Request, answer: Answer) -> Reply:
     if "error" in answer:
         error = answer["error"]
         raise RpcError(error["status"], error["title"], error["detail"], error.get("field"))
-    return request.reply.model_validate(answer["ok"])
+    # A newer server's added reply fields are ignored, like an event's (Envelope.open).
+    return request.reply.model_validate(answer["ok"], extra="ignore")

@@ -20,6 +20,8 @@ SENT_HEADERS = {
     "server", "date", "connection", "keep-alive", "content-length", "content-range",
     "accept-ranges", "content-type", "content-disposition", "cache-control", "etag",
     "x-content-type-options", "content-security-policy", "x-request-id",
+    # The gateway's own protection of every answer (HSTS only when configured).
+    "referrer-policy", "strict-transport-security",
 }  # fmt: skip
 
 
