@@ -59,6 +59,11 @@ class TooLarge(DomainError):
     title = "Too large"
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    title = "Unsupported media type"
+
+
 class TooManyRequests(DomainError):
     status = 429
     title = "Too many requests"

@@ -20,6 +20,7 @@ _PROBLEM_TITLES = {
     409: "Conflict",
     410: "No longer available",
     413: "Too large",
+    415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many requests",
     503: "Temporarily unavailable",
@@ -174,6 +175,8 @@ def _error_statuses(route: Route) -> list[int]:
         statuses.add(403)
     if route.body is not None or route.query is not None:
         statuses.add(422)
+    if route.body is not None:
+        statuses.add(415)
     if "{" in route.path:
         statuses.add(404)
     return sorted(statuses)

@@ -99,9 +99,34 @@ async def test_invalid_body_is_422_naming_the_field(things: Running, jwks: JwksS
         body = await problem(r)
     assert body["field"] == "count"
     assert body["title"] == "Invalid input"
-    async with things.http.post("/things", data=b"{not json", headers=bearer(token)) as r:
+    json_type = {"Content-Type": "application/json"}
+    async with things.http.post(
+        "/things", data=b"{not json", headers=bearer(token) | json_type
+    ) as r:
         assert r.status == 422
         assert (await problem(r))["field"] == "body"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None],
+)
+async def test_a_body_not_declared_as_json_is_415(
+    things: Running, jwks: JwksServer, content_type: str | None
+) -> None:
+    """A form post from another site needs no CORS preflight: a JSON endpoint must not take it
+    (nor a body whose type is missing) as JSON, however JSON-like its bytes."""
+    headers = bearer(mint(jwks.keys[0])) | ({"Content-Type": content_type} if content_type else {})
+    body = b'{"name": "a", "count": 2}'
+    async with things.http.post("/things", data=body, headers=headers) as r:
+        assert r.status == 415
+        answer = await problem(r)
+    assert (answer["title"], answer["field"]) == ("Unsupported media type", "body")
+    json_types = ("application/json; charset=utf-8", "application/merge-patch+json")
+    for accepted in json_types:
+        headers = bearer(mint(jwks.keys[0])) | {"Content-Type": accepted}
+        async with things.http.post("/things", data=body, headers=headers) as r:
+            assert r.status == 201
 
 
 async def test_invalid_query_is_422_naming_the_parameter(things: Running) -> None:
@@ -240,6 +265,6 @@ def test_openapi_document_is_valid_and_uses_the_route_models() -> None:
     assert operation["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ThingIn"
     }
-    assert set(operation["responses"]) == {"201", "401", "403", "409", "422"}
+    assert set(operation["responses"]) == {"201", "401", "403", "409", "415", "422"}
     listing = document["paths"]["/things"]["get"]
     assert listing["parameters"][0]["name"] == "limit"
