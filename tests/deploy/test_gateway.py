@@ -43,6 +43,7 @@ ROUTES = {
     "/api/v1/clients/c1/relationships": "identity",
     "/api/v1/contacts": "identity",
     "/api/v1/contacts/p1/portal-access": "identity",
+    "/api/v1/portal-access": "identity",
     "/api/v1/invitations": "identity",
     "/api/v1/invitations/i1/resend": "identity",
     "/api/v1/auth/login": "identity",
