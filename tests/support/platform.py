@@ -19,13 +19,13 @@ from tests.support.services import Environment, Running, serve
 
 
 async def five_services(
-    env: Environment, stack: AsyncExitStack, *, smtp_port: int, **common: Any
-) -> dict[str, Running]:
+    env: Environment, stack: AsyncExitStack, *, smtp_port: int,
+    identity_settings: dict[str, Any] | None = None, **common: Any,
+) -> dict[str, Running]:  # fmt: skip
     """Started on `stack` in dependency order (identity first, for its key set); `common`
-    settings (e.g. `public_url`) go to every service."""
-    identity = await stack.enter_async_context(
-        serve(identity_app(await env.settings(IdentitySettings, **common)))
-    )
+    settings (e.g. `public_url`) go to every service, `identity_settings` to identity only."""
+    settings = await env.settings(IdentitySettings, **common, **(identity_settings or {}))
+    identity = await stack.enter_async_context(serve(identity_app(settings)))
     peers = {"jwks_url": f"{identity.url}/api/v1/auth/jwks.json", **common}
     smtp = {"smtp_host": "127.0.0.1", "smtp_port": smtp_port}
     started = {"identity": identity}
