@@ -177,7 +177,8 @@ async def _parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel
 def is_json(media_type: str) -> bool:
     """application/json, or a structured type ending in +json (RFC 6839)."""
     kind = media_type.lower()
-    return kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json"))
+    structured = kind.startswith("application/") and kind.endswith("+json")
+    return kind == "application/json" or structured
 
 
 def _validate(model: type[BaseModel], data: dict[str, Any], where: str) -> BaseModel:
