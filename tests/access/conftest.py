@@ -12,6 +12,7 @@ contact signed in by the firm's secret link), foreign_staff (B's owner), foreign
 client's contact), anonymous. Each client has the same furniture (a folder its contact may
 upload into, a document with a version, an approval request, a multipart upload, a signing
 draft): `ids["own"]` are C1's, `ids["other_client"]` C2's, `ids["other_firm"]` B's client's.
+C1 also has a folder its contacts may only read, with a document, and one closed to them.
 """
 
 import asyncio
@@ -256,9 +257,17 @@ async def build(portal: Portal) -> World:
     for name in logins:
         world.tokens[name] = await world.session(name)
     foreign_owner = await person_id(portal, foreign.owner)
+    folders = f"/api/v1/clients/{a.client_id}/folders"
+    closed = await portal.call("POST", folders, owner, expect=201,
+                               json={"name": "Styrelse", "level": "none"})  # fmt: skip
+    readable = {"name": "Bokslut", "level": "read", "audience": "all"}
+    read = await portal.call("POST", folders, owner, expect=201, json=readable)
+    read_document = await upload(portal, owner, read["id"])
     world.ids = {
         "own": own | {"contact_id": a.contact_id, "staff_id": member[0], "staff_role": "member",
-                      "firm_id": a.firm_id, "audience": audiences["own"]},
+                      "firm_id": a.firm_id, "audience": audiences["own"],
+                      "closed_folder_id": closed["id"], "read_folder_id": read["id"],
+                      "read_document_id": read_document["id"]},
         "other_client": other_ids | {"contact_id": other[0], "firm_id": a.firm_id,
                                      "staff_id": admin[0], "staff_role": "admin",
                                      "audience": audiences["other_client"]},

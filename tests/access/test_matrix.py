@@ -411,12 +411,15 @@ async def answer(
         return response.status, f"{response.content_type} {body[:160]!r}"
 
 
-async def cell(world: World, op: Operation, row: Row, scope: str, principal: str) -> str | None:
-    """One call; what is wrong with its answer, if anything."""
+async def cell(
+    world: World, op: Operation, row: Row, scope: str, principal: str,
+    ids: dict[str, Any] | None = None,
+) -> str | None:  # fmt: skip
+    """One call (with the scope's ids, or `ids`); what is wrong with its answer, if any."""
     kind = kind_of(op.template, row)
     who = relation(principal, scope, kind)
     expected = row.expected(who, op.success)
-    ids = world.ids[scope] | CONSTANTS | world.about(principal)
+    ids = (ids or world.ids[scope]) | CONSTANTS | world.about(principal)
     token = world.tokens[principal]
     if row.fresh and who in row.ok:
         if row.fresh == "session":
@@ -442,4 +445,40 @@ async def test_every_operation_answers_every_principal_as_the_table_says(world: 
                 problem = await cell(world, op, row, scope, principal)
                 if problem:
                     wrong.append(problem)
+    assert wrong == [], f"{len(wrong)} wrong:\n" + "\n".join(wrong)
+
+
+# The same operations on C1's other folders: (operation, path parameter → id of `ids["own"]`,
+# row). These are the rules of folder access (documents' domain) seen from outside.
+VARIANTS: dict[str, tuple[str, dict[str, str], Row]] = {
+    "uploading into a read-only folder": (
+        f"POST {FOLDER}/documents", {"folder_id": "read_folder_id"},
+        Row(ok=SEEING, refused=CONTACTS,
+            body=lambda i: {"params": {"name": f"{uuid.uuid4().hex[:8]}.pdf"}, "data": PDF}),
+    ),
+    "listing a read-only folder": (
+        f"GET {FOLDER}/documents", {"folder_id": "read_folder_id"}, Row(ok=READERS | {"outsider"})
+    ),
+    "reading a document in a read-only folder": (
+        f"GET {DOCUMENT}/content", {"document_id": "read_document_id"},
+        Row(ok=READERS | {"outsider"}),
+    ),
+    "downloading by redirect": (
+        f"GET {DOCUMENT}/content", {},
+        Row(ok=READERS, status=302, body=lambda i: {"params": {"redirect": "true"}}),
+    ),
+    "a folder closed to customers": (f"GET {FOLDER}", {"folder_id": "closed_folder_id"},
+                                     Row(ok=SEEING)),
+}  # fmt: skip
+
+
+async def test_the_folder_rules_hold_in_every_kind_of_folder(world: World) -> None:
+    operations = {f"{o.method} {o.template}": o for o in await live_operations(world)}
+    wrong = []
+    for name, (key, renamed, row) in VARIANTS.items():
+        ids = world.ids["own"] | {k: world.ids["own"][v] for k, v in renamed.items()}
+        for principal in PRINCIPALS:
+            problem = await cell(world, operations[key], row, "own", principal, ids)
+            if problem:
+                wrong.append(f"{name}: {problem}")
     assert wrong == [], f"{len(wrong)} wrong:\n" + "\n".join(wrong)
