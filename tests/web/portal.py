@@ -121,6 +121,8 @@ async def running_portal(
         ports = {name: int(s.url.rsplit(":", 1)[1]) for name, s in services.items()}
         web_root = stack.enter_context(readable_build()) if web else Path(tempfile.mkdtemp())
         prefix = Path(tempfile.mkdtemp(prefix="portal-gw-"))
+        # nginx's workers (nobody) buffer large bodies in its temp dirs under the prefix.
+        prefix.chmod(0o755)  # noqa: ASYNC240 (once per platform)
         s3 = env.s3_endpoint.removeprefix("http://")
         stack.enter_context(
             nginx_running(prefix, local_values(port, ports, s3=s3, web_root=web_root), port)
