@@ -176,7 +176,8 @@ def _error_statuses(route: Route) -> list[int]:
     if route.body is not None or route.query is not None:
         statuses.add(422)
     if route.body is not None:
-        statuses.add(415)
+        # A JSON body past the size the gateway and aiohttp take (1 MB), or not JSON at all.
+        statuses.update((413, 415))
     if "{" in route.path:
         statuses.add(404)
     return sorted(statuses)

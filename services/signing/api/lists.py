@@ -48,7 +48,7 @@ async def _summaries(
     "/api/v1/signings/needs-attention",
     summary="Staff: declined, halted or soon-expiring requests; a contact: requests waiting for "
     "them at the client they act for",
-    query=AttentionQuery, response=SigningList,
+    query=AttentionQuery, response=SigningList, errors=(404,),
 )  # fmt: skip
 async def needs_attention(
     request: web.Request, *, deps: SigningDeps, principal: Principal, query: AttentionQuery
