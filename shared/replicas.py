@@ -23,11 +23,12 @@ class NotCaughtUp(Unavailable):
     title = "Not caught up yet"
 
 
-async def waited_for(look: Callable[[], Awaitable[T | None]], seconds: float) -> T | None:
-    """What `look()` finds, looking again until `seconds` have passed; None if nothing."""
+async def waited_for(look: Callable[[], Awaitable[T]], seconds: float) -> T:
+    """What `look()` finds, looking again while it finds nothing (None, False) until `seconds`
+    have passed; then that nothing."""
     deadline = time.monotonic() + seconds
     found = await look()
-    while found is None and time.monotonic() < deadline:
+    while not found and time.monotonic() < deadline:
         await asyncio.sleep(POLL_SECONDS)
         found = await look()
     return found

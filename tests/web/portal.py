@@ -108,7 +108,7 @@ class Portal:
 @asynccontextmanager
 async def running_portal(
     env: Environment, mail: MailCatcher, *, web: bool = True,
-    identity_settings: dict[str, Any] | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
 ) -> AsyncIterator[Portal]:  # fmt: skip
     """The five services behind a real nginx gateway; `web` serves the built app at `/` too
     (tests of the API alone leave it out and need no build)."""
@@ -116,7 +116,7 @@ async def running_portal(
     public = {"public_url": f"http://127.0.0.1:{port}"}
     async with AsyncExitStack() as stack:
         services = await five_services(
-            env, stack, smtp_port=mail.port, identity_settings=identity_settings, **public
+            env, stack, smtp_port=mail.port, overrides=overrides, **public
         )
         ports = {name: int(s.url.rsplit(":", 1)[1]) for name, s in services.items()}
         web_root = stack.enter_context(readable_build()) if web else Path(tempfile.mkdtemp())

@@ -2,8 +2,11 @@
 access withdrawn by identity's events. Every endpoint against every kind of user is the
 platform's access matrix (tests/access/test_matrix.py), through the gateway."""
 
+import asyncio
+import uuid
 from typing import Any
 
+from shared.events.identity import ClientCreated
 from tests.documents.integration.conftest import Portal
 
 PDF = b"%PDF-1.4\n" + b"x" * 2000
@@ -99,3 +102,34 @@ async def test_revoked_portal_access_and_unassignment_hide_everything(portal: Po
     )
     assert await status(portal, reader, "GET", url) == 404
     assert await status(portal, member, "GET", url) == 404
+
+
+async def test_a_folder_made_right_after_its_client_waits_for_the_client(portal: Portal) -> None:
+    """Staff create a folder for a client the moment identity made it: documents waits for
+    the ClientCreated on its way rather than answering that the client does not exist."""
+    firm = await portal.open_firm()
+    owner, client_id = portal.staff(firm, "owner"), uuid.uuid4()
+    creating = asyncio.create_task(
+        status(portal, owner, "POST", f"/api/v1/clients/{client_id}/folders", json={"name": "A"})
+    )
+    await asyncio.sleep(0.3)  # the request is waiting before the event is even published
+    created = ClientCreated(client_id=client_id, kind="company", name="Ny AB",
+                            organisation_number=None)  # fmt: skip
+    await portal.publish(created, firm)
+    assert await creating == 201
+    unknown = f"/api/v1/clients/{uuid.uuid4()}/folders"
+    assert await status(portal, owner, "GET", unknown) == 404
+
+
+async def test_a_contact_not_heard_of_yet_is_503_to_retry_never_404(portal: Portal) -> None:
+    """A contact's token names the client identity let them act for: a standing this replica
+    has not heard of yet is identity's events still on the way."""
+    firm = await portal.open_firm()
+    client_id = await portal.client(firm)
+    signed_in_a_moment_ago = portal.as_contact(firm, uuid.uuid4(), client_id)
+    async with portal.http.get(
+        f"/api/v1/clients/{client_id}/folders", headers=signed_in_a_moment_ago.headers
+    ) as response:
+        assert response.status == 503
+        assert response.headers["Retry-After"] == "1"
+        assert response.content_type == "application/problem+json"
