@@ -41,7 +41,8 @@ IDENTITY = {
     "eid_per_address": 100_000,
     "eid_per_number": 100_000,
 }
-# A staff request naming a client documents has not heard of waits this long before its 404
+# A staff request naming a client documents (or signing, for a member) has not heard of waits
+# this long before its 404
 # (the matrix and the fuzzing name many such ids on purpose).
 DOCUMENTS = {"replica_wait_seconds": 0.3}
 SCOPES = ("own", "other_client", "other_firm")
@@ -70,7 +71,7 @@ async def platform(
         jwks,
         smtp,
         web=False,
-        overrides={"identity": IDENTITY, "documents": DOCUMENTS},
+        overrides={"identity": IDENTITY, "documents": DOCUMENTS, "signing": DOCUMENTS},
     ) as running:
         yield running
 
