@@ -8,9 +8,10 @@ A path parameter is, by Hypothesis's draw, generated or the id of that name of a
 of the firm (so that valid bodies reach real folders and documents, while the principals' own
 client stays as the world built it).
 
-Found cases stay found: Hypothesis keeps failing examples in `tests/access/fuzz-examples/`
-(committed) and replays them first on every run. The examples per operation are bounded so
-the whole run stays within about a minute and a half.
+Found cases stay found: Hypothesis writes each failing example to `tests/access/fuzz-examples/`
+(commit it with the fix) and replays them first on every run; unlike Hypothesis's own database,
+this one never forgets a case once it passes, so a fixed bug stays a test. The examples per
+operation are bounded so that the whole run stays within about a minute.
 """
 
 import asyncio
@@ -45,6 +46,17 @@ INTERNAL = {"/healthz", "/readyz", "/openapi.json"}
 PROBLEM = "application/problem+json"
 
 
+class KeptExamples(DirectoryBasedExampleDatabase):
+    """Hypothesis drops an example from its database once it passes; a found bug's example
+    should stay, as the regression test of its fix."""
+
+    def delete(self, key: bytes, value: bytes) -> None:
+        return
+
+    def move(self, src: bytes, dest: bytes, value: bytes) -> None:
+        self.save(dest, value)
+
+
 def fuzz(operation: Any, world: World, mode: GenerationMode, sessions: dict[str, str]) -> None:
     """Hypothesis over one operation (in a thread: the services answer on the test's loop)."""
     real_ids = world.ids["other_client"]
@@ -52,7 +64,7 @@ def fuzz(operation: Any, world: World, mode: GenerationMode, sessions: dict[str,
     examples = POSITIVE_EXAMPLES if mode is GenerationMode.POSITIVE else NEGATIVE_EXAMPLES
 
     @settings(
-        max_examples=examples, deadline=None, database=DirectoryBasedExampleDatabase(EXAMPLES),
+        max_examples=examples, deadline=None, database=KeptExamples(EXAMPLES),
         suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.reuse,
         Phase.generate, Phase.target, Phase.shrink], derandomize=False,
     )  # fmt: skip
