@@ -43,6 +43,8 @@ NEGATIVE_EXAMPLES = 4
 # Calls that end the caller's session get a session of their own, so the others keep theirs.
 ENDS_SESSION = {"POST /api/v1/auth/sign-out", "POST /api/v1/auth/switch"}
 INTERNAL = {"/healthz", "/readyz", "/openapi.json"}
+# A PDF body (signing's verify) is bytes like any other binary body.
+schemathesis.serializer.alias("application/pdf", "application/octet-stream")
 PROBLEM = "application/problem+json"
 
 

@@ -151,6 +151,7 @@ MATRIX: dict[str, Row] = {
     "POST /api/v1/auth/refresh": Row(public=401, body=json(refresh_token=BOGUS)),
     "POST /api/v1/auth/register": Row(public=410, body=json(token=BOGUS, password=SECRET)),
     "POST /api/v1/auth/invitation/accept": Row(public=410, body=json(token=BOGUS)),
+    "POST /api/v1/auth/invitation/details": Row(public=410, body=json(token=BOGUS)),
     "POST /api/v1/auth/magic-link": Row(public=202, body=json(email="nobody@example.com")),
     "POST /api/v1/auth/magic-link/sign-in": Row(public=410, body=json(token=BOGUS)),
     "POST /api/v1/auth/password-reset": Row(public=202, body=json(email="nobody@example.com")),
@@ -168,6 +169,7 @@ MATRIX: dict[str, Row] = {
     "POST /api/v1/auth/browser/sign-out": Row(public=403),
     # --- identity: the session itself -----------------------------------------------------
     "GET /api/v1/me": everyone(),
+    "PUT /api/v1/me/language": everyone(body=json(language="en")),
     "POST /api/v1/auth/sign-out": everyone(fresh="session"),
     "PUT /api/v1/me/password": Row(
         ok=HAS_ACCOUNT,
@@ -275,6 +277,7 @@ MATRIX: dict[str, Row] = {
         body=json(answer="accepted"),
     ),
     "GET /api/v1/clients/{client_id}/news": Row(ok=SEEING | CONTACTS),
+    "GET /api/v1/clients/{client_id}/approvals/waiting": Row(ok=SEEING | CONTACTS),
     "POST /api/v1/clients/{client_id}/visits": Row(ok=SEEING | CONTACTS),
     "PUT /api/v1/uploads/{upload_id}/parts/{number}": Row(
         ok={"owner"}, body=lambda i: {"data": PDF.ljust(6_000_000, b"\n")}
@@ -298,6 +301,13 @@ MATRIX: dict[str, Row] = {
     "POST /api/v1/signings/{signing_id}/send": client_staff(fresh="furniture"),
     "POST /api/v1/signings/{signing_id}/cancel": client_staff(fresh="furniture", body=json()),
     "GET /api/v1/signings/{signing_id}/signed.pdf": Row(ok=SEEING, status=404),
+    # Only a contact who is a party gets a link; the drafts' one party is no contact.
+    "POST /api/v1/signings/{signing_id}/party-link": Row(
+        forbidden=STAFF | {"stranger_staff", "stranger_member"}
+    ),
+    "POST /api/v1/verify": Row(
+        public=200, body=lambda i: {"data": PDF, "headers": {"Content-Type": "application/pdf"}}
+    ),
     f"GET {SIGN}": Row(public=404),
     f"GET {SIGN}/document": Row(public=404),
     f"GET {SIGN}/attachments/{{index}}": Row(public=404),
@@ -402,11 +412,11 @@ async def answer(
     world: World, token: str | None, op: Operation, row: Row, ids: dict[str, Any]
 ) -> tuple[int, str]:
     path = re.sub(r"{(\w+)}", lambda m: str(ids[m.group(1)]), op.template)
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    options = row.body(ids)
+    headers = options.pop("headers", {}) | ({"Authorization": f"Bearer {token}"} if token else {})
     async with world.portal.http.request(
-        op.method, world.portal.url + path, headers=headers, allow_redirects=False,
-        **row.body(ids),
-    ) as response:  # fmt: skip
+        op.method, world.portal.url + path, headers=headers, allow_redirects=False, **options
+    ) as response:
         body = await response.read()
         return response.status, f"{response.content_type} {body[:160]!r}"
 
