@@ -26,6 +26,9 @@ CONNECTION_LOST = (
     ConnectionError,
     OSError,
 )
+# The database is there but takes no more connections now (every slot in use): as unavailable
+# for this request as a lost one, and as soon worth trying again.
+DATABASE_UNAVAILABLE = (*CONNECTION_LOST, asyncpg.exceptions.TooManyConnectionsError)
 
 KIT_MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 0x706F7274616C  # "portal": one migration runner at a time per database

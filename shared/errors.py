@@ -69,6 +69,11 @@ PROBLEM_TYPES = {
         "URI too long",
         "The path and query are longer than the gateway accepts; send long input in a body.",
     ),
+    415: ProblemType(
+        "unsupported-media-type",
+        "Unsupported media type",
+        "A JSON endpoint was sent a body not declared as `application/json`.",
+    ),
     422: ProblemType(
         "invalid-input",
         "Invalid input",
@@ -157,6 +162,11 @@ class Gone(DomainError):
 class TooLarge(DomainError):
     status = 413
     title = "Too large"
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    title = "Unsupported media type"
 
 
 class TooManyRequests(DomainError):

@@ -63,13 +63,13 @@ def account_view(account: AccountRow, settings: BillingSettings) -> Account:
 @api.get(
     "/api/v1/billing/account",
     summary="The firm's plan, storage (bytes, 1 GB = 10^9) and e-signature balance",
-    access="staff", roles=ADMIN_ROLES, response=Account, errors=(404,),
+    access="staff", roles=ADMIN_ROLES, response=Account, errors=(503,),
 )  # fmt: skip
 async def get_account(
     request: web.Request, *, deps: "BillingDeps", principal: Principal
 ) -> Account:
     async with deps.db.transaction(readonly=True) as conn:
-        account = await require_account(conn, principal, lock=False)
+        account = await require_account(conn, principal, wait=deps.settings.replica_wait_seconds)
     return account_view(account, deps.settings)
 
 
@@ -110,14 +110,16 @@ async def get_balance(
 @api.put(
     "/api/v1/billing/plan",
     summary="Change plan; refused (409) if usage would exceed the new limit",
-    access="staff", roles=ADMIN_ROLES, body=PlanChange, response=Account, errors=(404, 409, 422),
+    access="staff", roles=ADMIN_ROLES, body=PlanChange, response=Account, errors=(409, 422, 503),
 )  # fmt: skip
 async def change_plan(
     request: web.Request, *, deps: "BillingDeps", principal: Principal, body: PlanChange
 ) -> Account:
     settings = deps.settings
     async with deps.db.transaction() as conn:
-        account = await require_account(conn, principal, lock=True)
+        account = await require_account(
+            conn, principal, wait=deps.settings.replica_wait_seconds, lock=True
+        )
         included = settings.plan_included_bytes[body.plan]
         limit = domain.storage_limit(included, account.blocks, settings.block_bytes)
         domain.require_fits(account.storage_used, account.storage_reserved, limit)
@@ -127,7 +129,7 @@ async def change_plan(
             changed = PlanChanged(plan=body.plan, previous_plan=account.plan, storage_limit=limit)
             await put(conn, changed, firm_id=account.firm_id, actor=principal.user_id)
             await _note_level(conn, principal)
-        account = await require_account(conn, principal, lock=False)
+        account = await require_account(conn, principal, wait=deps.settings.replica_wait_seconds)
     return account_view(account, settings)
 
 
@@ -159,14 +161,16 @@ async def _set_blocks(
         "Buy storage blocks (10 GB = 10^10 bytes each, billed per month held); once per "
         "`idempotency_key`, a repeat answering the account as it is"
     ),
-    access="staff", roles=ADMIN_ROLES, body=Blocks, response=Account, errors=(404, 409, 422),
+    access="staff", roles=ADMIN_ROLES, body=Blocks, response=Account, errors=(409, 422, 503),
 )  # fmt: skip
 async def buy_blocks(
     request: web.Request, *, deps: "BillingDeps", principal: Principal, body: Blocks
 ) -> Account:
     settings = deps.settings
     async with deps.db.transaction() as conn:
-        account = await require_account(conn, principal, lock=True)
+        account = await require_account(
+            conn, principal, wait=deps.settings.replica_wait_seconds, lock=True
+        )
         if await _first_block_change(conn, account, principal, body, body.quantity):
             at = now()
             await purchases.insert_blocks(
@@ -175,7 +179,7 @@ async def buy_blocks(
             bought = body.quantity * settings.block_bytes
             await ledger.insert_ledger(conn, account.firm_id, at, "blocks.bought", bytes_=bought)
             await _set_blocks(conn, account, account.blocks + body.quantity, principal, settings)
-        account = await require_account(conn, principal, lock=False)
+        account = await require_account(conn, principal, wait=deps.settings.replica_wait_seconds)
     return account_view(account, settings)
 
 
@@ -185,14 +189,16 @@ async def buy_blocks(
         "Cancel storage blocks; refused (409) if usage would exceed the new limit; once per "
         "`idempotency_key`"
     ),
-    access="staff", roles=ADMIN_ROLES, body=Blocks, response=Account, errors=(404, 409, 422),
+    access="staff", roles=ADMIN_ROLES, body=Blocks, response=Account, errors=(409, 422, 503),
 )  # fmt: skip
 async def cancel_blocks(
     request: web.Request, *, deps: "BillingDeps", principal: Principal, body: Blocks
 ) -> Account:
     settings = deps.settings
     async with deps.db.transaction() as conn:
-        account = await require_account(conn, principal, lock=True)
+        account = await require_account(
+            conn, principal, wait=deps.settings.replica_wait_seconds, lock=True
+        )
         if await _first_block_change(conn, account, principal, body, -body.quantity):
             domain.require_blocks_to_cancel(account.blocks, body.quantity)
             at = now()
@@ -200,7 +206,7 @@ async def cancel_blocks(
             await purchases.end_blocks(conn, account.firm_id, body.quantity, at)
             freed = -body.quantity * settings.block_bytes
             await ledger.insert_ledger(conn, account.firm_id, at, "blocks.cancelled", bytes_=freed)
-        account = await require_account(conn, principal, lock=False)
+        account = await require_account(conn, principal, wait=deps.settings.replica_wait_seconds)
     return account_view(account, settings)
 
 
@@ -228,7 +234,7 @@ async def _first_block_change(
     "/api/v1/billing/credit-purchases",
     summary="Buy an e-signature credit pack (recorded as a statement line)",
     access="staff", roles=ADMIN_ROLES, body=CreditPurchase, response=Purchase, status=201,
-    errors=(404, 409, 422),
+    errors=(409, 422, 503),
 )  # fmt: skip
 async def buy_credits(
     request: web.Request, *, deps: "BillingDeps", principal: Principal, body: CreditPurchase
@@ -243,7 +249,9 @@ async def buy_credits(
     )  # fmt: skip
     purchase_id = bought.id
     async with deps.db.transaction() as conn:
-        account = await require_account(conn, principal, lock=True)
+        account = await require_account(
+            conn, principal, wait=deps.settings.replica_wait_seconds, lock=True
+        )
         earlier = await _earlier_purchase(conn, account, body)
         if earlier is not None:
             return earlier
@@ -291,13 +299,13 @@ async def _earlier_purchase(
 @api.get(
     "/api/v1/billing/ledger",
     summary="Movements of storage and credits, newest first, paged by `before`",
-    access="staff", roles=ADMIN_ROLES, query=LedgerQuery, response=LedgerPage, errors=(404, 422),
+    access="staff", roles=ADMIN_ROLES, query=LedgerQuery, response=LedgerPage, errors=(422, 503),
 )  # fmt: skip
 async def list_ledger(
     request: web.Request, *, deps: "BillingDeps", principal: Principal, query: LedgerQuery
 ) -> LedgerPage:
     async with deps.db.transaction(readonly=True) as conn:
-        account = await require_account(conn, principal, lock=False)
+        account = await require_account(conn, principal, wait=deps.settings.replica_wait_seconds)
         entries = await ledger.list_ledger(conn, account.firm_id, query.before, query.limit + 1)
     more = len(entries) > query.limit
     entries = entries[: query.limit]
@@ -307,7 +315,7 @@ async def list_ledger(
 @api.get(
     "/api/v1/billing/statements/{month}",
     summary="The statement of a month (`YYYY-MM`): lines, VAT and totals in öre and SEK",
-    access="staff", roles=ADMIN_ROLES, response=Statement, errors=(404, 422),
+    access="staff", roles=ADMIN_ROLES, response=Statement, errors=(404, 422, 503),
 )  # fmt: skip
 async def get_statement(
     request: web.Request, *, deps: "BillingDeps", principal: Principal
@@ -316,7 +324,7 @@ async def get_statement(
     month = request.match_info["month"]
     start, end = domain.month_bounds(month)
     async with deps.db.transaction(readonly=True) as conn:
-        account = await require_account(conn, principal, lock=False)
+        account = await require_account(conn, principal, wait=deps.settings.replica_wait_seconds)
         prices = await purchases.list_block_prices(conn, account.firm_id, start, end)
         packs = await purchases.list_purchases(conn, account.firm_id, start, end)
     lines = domain.block_lines(prices, settings.block_bytes) + [

@@ -28,6 +28,12 @@ class BillingSettings(ServiceSettings):
         {"partner": 1 * GB, "bureau": 5 * GB},
         description="Storage included per plan, in bytes (1 GB = 10^9 bytes); JSON object.",
     )
+    replica_wait_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How long a request right after sign-up waits for the firm's "
+        "account to be opened (from identity's event) before answering 503.",
+    )
     block_bytes: int = Field(10 * GB, gt=0, description="Size of one storage add-on block.")
     block_price_ore: int = Field(7900, ge=0, description="Monthly price of one block, öre ex VAT.")
     credit_packs: dict[str, CreditPack] = Field(

@@ -21,8 +21,12 @@ from services.documents.store import replicas
 from shared.auth import Principal, staff_sees_client
 from shared.database import Connection
 from shared.errors import Forbidden, NotFound
+from shared.replicas import NotCaughtUp, waited_for
 
 Need = Literal["see", "read", "upload", "manage"]
+# Only a contact's own token leads here (the client it names), never a made-up id, so the wait
+# costs nobody but the contact who signed in a moment before identity's events arrived.
+STANDING_WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -46,12 +50,16 @@ class Seen:
 
 
 async def require_client(
-    conn: Connection, principal: Principal, client_id: UUID
+    conn: Connection, principal: Principal, client_id: UUID, *, wait: float = 0.0
 ) -> domain.Standing | None:
-    """The client, if the principal may see it; a contact only under the client it acts for."""
+    """The client, if the principal may see it; a contact only under the client it acts for.
+    Staff naming a client this replica does not know yet wait up to `wait` seconds for it (a
+    client just created); a contact's token proves their standing, so one not heard of yet is
+    waited for and then 503, never 404 (shared/replicas.py)."""
     missing = NotFound("No such client.")
     if principal.is_staff:
-        if not await replicas.client_exists(conn, principal.firm_id, client_id):
+        known = lambda: replicas.client_exists(conn, principal.firm_id, client_id)  # noqa: E731
+        if not await waited_for(known, wait):
             raise missing
         assigned = not principal.sees_every_client and await replicas.is_assigned(
             conn, principal.firm_id, principal.user_id, client_id
@@ -61,7 +69,12 @@ async def require_client(
         return None
     if principal.client_id != client_id:
         raise missing
-    standing = await replicas.get_standing(conn, principal.firm_id, principal.user_id, client_id)
+    standing = await waited_for(
+        lambda: replicas.get_standing(conn, principal.firm_id, principal.user_id, client_id),
+        STANDING_WAIT_SECONDS,
+    )
+    if standing is None:
+        raise NotCaughtUp("Your access to this client is still being set up; try again shortly.")
     if not (standing.portal_access and standing.linked):
         raise missing
     return standing

@@ -15,6 +15,12 @@ class DocumentsSettings(S3Settings):
 
     service: ClassVar[str] = "documents"
 
+    replica_wait_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How long a staff request naming a client this service has not "
+        "heard of waits for identity's event (a client just created) before answering 404.",
+    )
     max_upload_bytes: int = Field(
         5 * 1024**3, gt=0, description="Largest file accepted (413 above it)."
     )

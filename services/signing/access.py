@@ -13,6 +13,7 @@ from services.signing.store import links, parties, replicas, signings
 from shared.auth import Principal, staff_sees_client
 from shared.database import Connection
 from shared.errors import Gone, NotFound
+from shared.replicas import waited_for
 
 
 async def sees_client(conn: Connection, principal: Principal, client_id: UUID) -> bool:
@@ -25,8 +26,18 @@ async def sees_client(conn: Connection, principal: Principal, client_id: UUID) -
     return staff_sees_client(principal.role, assigned)
 
 
-async def require_client(conn: Connection, principal: Principal, client_id: UUID) -> None:
-    """A client this staff member sees; any other is 404."""
+async def require_client(
+    conn: Connection, principal: Principal, client_id: UUID, *, wait: float = 0.0
+) -> None:
+    """A client this staff member sees; any other is 404. A member this replica has no
+    assignment for yet waits up to `wait` seconds for one (assigned a moment ago)."""
+    if principal.is_staff and not principal.sees_every_client:
+        await waited_for(
+            lambda: replicas.assignment_known(
+                conn, principal.firm_id, principal.user_id, client_id
+            ),
+            wait,
+        )
     if not await sees_client(conn, principal, client_id):
         raise NotFound("No such client.")
 

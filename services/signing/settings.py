@@ -17,6 +17,13 @@ class SigningSettings(S3Settings, EidSettings):
 
     service: ClassVar[str] = "signing"
 
+    replica_wait_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How long a member's request naming a client this service has "
+        "no assignment for waits for identity's event (assigned a moment ago) before its 404.",
+    )
+
     sealing_certificate: str = Field(
         "",
         description=(

@@ -24,6 +24,7 @@ _PROBLEM_TITLES = {
     409: "Conflict",
     410: "No longer available",
     413: "Too large",
+    415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many requests",
     503: "Temporarily unavailable",
@@ -185,6 +186,9 @@ def _error_statuses(route: Route) -> list[int]:
         statuses.add(403)
     if route.body is not None or route.query is not None:
         statuses.add(422)
+    if route.body is not None:
+        # A JSON body past the size the gateway and aiohttp take (1 MB), or not JSON at all.
+        statuses.update((413, 415))
     if "{" in route.path:
         statuses.add(404)
     return sorted(statuses)

@@ -6,8 +6,14 @@ from typing import Any
 
 from aiohttp import web
 
-from shared.database import CONNECTION_LOST
-from shared.errors import DomainError, TooManyRequests, Unauthorized, problem_type
+from shared.database import DATABASE_UNAVAILABLE
+from shared.errors import (
+    DomainError,
+    TooManyRequests,
+    Unauthorized,
+    Unavailable,
+    problem_type,
+)
 from shared.logs import redact_path
 from shared.telemetry import current_trace_id
 
@@ -37,6 +43,8 @@ def _from_domain(error: DomainError) -> web.Response:
     headers = None
     if isinstance(error, TooManyRequests):
         headers = {"Retry-After": str(error.retry_after)}
+    elif isinstance(error, Unavailable):
+        headers = {"Retry-After": "1"}  # a peer or a replica a moment behind; soon again
     elif isinstance(error, Unauthorized):
         headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
     return problem_response(
@@ -74,7 +82,7 @@ async def _answer(request: web.Request, handler: Any) -> web.StreamResponse:
         if error.status < 400:
             raise
         return _from_http(error)
-    except CONNECTION_LOST:
+    except DATABASE_UNAVAILABLE:
         log.warning("database unreachable during %s %s", request.method, redact_path(request.path))
         return problem_response(503, "Temporarily unavailable", headers={"Retry-After": "1"})
     except Exception:

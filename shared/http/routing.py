@@ -14,7 +14,7 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from shared.auth import PRINCIPAL, Principal
-from shared.errors import Forbidden, Invalid, NotFound, Unauthorized
+from shared.errors import Forbidden, Invalid, NotFound, Unauthorized, UnsupportedMediaType
 
 # The service's one dependencies object, built at start (shared/service.py); handed to routes.
 DEPS = web.AppKey("deps", object)
@@ -154,6 +154,15 @@ def path_uuid(request: web.Request, name: str) -> UUID:
 
 
 async def _parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    if not request.body_exists:
+        raise Invalid("A JSON body is required.", field="body")
+    if not is_json(request.content_type):
+        # Read as JSON whatever it claims, a form post from another site (a "simple" request
+        # that needs no CORS preflight) could act with a victim's cookie or be mistaken for a
+        # file; so a body must say it is JSON.
+        raise UnsupportedMediaType(
+            f"The body must be application/json, not {request.content_type}.", field="body"
+        )
     raw = await request.read()
     if not raw:
         raise Invalid("A JSON body is required.", field="body")
@@ -163,6 +172,13 @@ async def _parse_body(request: web.Request, model: type[BaseModel]) -> BaseModel
         raise _invalid(error, "body") from None
     _refuse_unstorable(parsed, ())
     return parsed
+
+
+def is_json(media_type: str) -> bool:
+    """application/json, or a structured type ending in +json (RFC 6839)."""
+    kind = media_type.lower()
+    structured = kind.startswith("application/") and kind.endswith("+json")
+    return kind == "application/json" or structured
 
 
 def _validate(model: type[BaseModel], data: dict[str, Any], where: str) -> BaseModel:

@@ -3,6 +3,7 @@
 import json
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -38,21 +39,36 @@ class _Echo(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_GET = do_POST = do_PUT = _answer  # noqa: N815
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer  # noqa: N815
 
     def log_message(self, format: str, *args: object) -> None:
         return
 
 
-@pytest.fixture
-def stand_ins() -> Iterator[dict[str, int]]:
+@contextmanager
+def echoing_services() -> Iterator[dict[str, int]]:
+    """A stand-in for each service; yields their ports."""
     servers = {}
     for name in SERVICE_PORTS:
         handler = type(f"Echo_{name}", (_Echo,), {"service": name})
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers[name] = server
-    yield {name: server.server_address[1] for name, server in servers.items()}
-    for server in servers.values():
-        server.shutdown()
-        server.server_close()
+    try:
+        yield {name: server.server_address[1] for name, server in servers.items()}
+    finally:
+        for server in servers.values():
+            server.shutdown()
+            server.server_close()
+
+
+@pytest.fixture
+def stand_ins() -> Iterator[dict[str, int]]:
+    with echoing_services() as ports:
+        yield ports
+
+
+@pytest.fixture(scope="module")
+def stand_ins_module() -> Iterator[dict[str, int]]:
+    with echoing_services() as ports:
+        yield ports

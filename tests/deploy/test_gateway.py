@@ -42,9 +42,9 @@ ROUTES = {
     "/api/v1/clients/c1/relationships": "identity",
     "/api/v1/contacts": "identity",
     "/api/v1/contacts/p1/portal-access": "identity",
+    "/api/v1/portal-access": "identity",
     "/api/v1/invitations": "identity",
     "/api/v1/invitations/i1/resend": "identity",
-    "/api/v1/portal-access": "identity",
     "/api/v1/auth/login": "identity",
     "/api/v1/auth/jwks.json": "identity",
     "/api/v1/me": "identity",
@@ -249,6 +249,21 @@ def test_real_nginx_answers_what_it_refuses_with_problem_json(
     assert answered == status
     assert answer_headers["content-type"] == "application/problem+json"
     assert json.loads(body)["status"] == status
+
+
+def test_real_nginx_answers_its_own_failure_with_problem_json(
+    tmp_path: Path, stand_ins: dict[str, int]
+) -> None:
+    """A JSON body too big for nginx's memory buffer goes to a temporary file; when nginx
+    cannot write it, its 500 is problem+json like every other error, not its HTML page."""
+    port = free_port()
+    with nginx_running(tmp_path / "gw", local_values(port, stand_ins), port) as prefix:
+        (prefix / "client_body_temp").chmod(0)
+        status, headers, body = send(port, "POST", "/api/v1/clients", b"{}".ljust(200_000),
+                                     **{"Content-Type": "application/json"})  # fmt: skip
+    assert status == 500
+    assert headers["content-type"] == "application/problem+json"
+    assert json.loads(body)["status"] == 500
 
 
 def test_real_nginx_passes_large_uploads_only_where_files_go(gateway: int) -> None:

@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 
+import asyncpg
 import jwt
 import pytest
 from aiohttp import web
@@ -17,6 +18,7 @@ from shared.errors import Conflict
 from shared.http import Api
 from shared.http.openapi import openapi_document
 from shared.http.problems import problems
+from tests.support.infra import ADMIN_DSN
 from tests.support.services import Running, serve
 from tests.support.tokens import AUDIENCE, ISSUER, JwksServer, SigningKey, mint
 
@@ -60,6 +62,14 @@ async def list_things(request: web.Request, *, query: Paging) -> Paging:
     return query
 
 
+@api.get("/things/count", summary="Count things", access="public", response=Paging)
+async def count_things(request: web.Request) -> Paging:
+    """Connects as the role the test names, as a service's pool would."""
+    conn = await asyncpg.connect(request.query["dsn"])
+    await conn.close()
+    return Paging()
+
+
 @pytest.fixture
 async def things(jwks: JwksServer) -> AsyncIterator[Running]:
     keys = JwksKeys(jwks.url, min_refresh_seconds=0)
@@ -99,9 +109,34 @@ async def test_invalid_body_is_422_naming_the_field(things: Running, jwks: JwksS
         body = await problem(r)
     assert body["field"] == "count"
     assert body["title"] == "Invalid input"
-    async with things.http.post("/things", data=b"{not json", headers=bearer(token)) as r:
+    json_type = {"Content-Type": "application/json"}
+    async with things.http.post(
+        "/things", data=b"{not json", headers=bearer(token) | json_type
+    ) as r:
         assert r.status == 422
         assert (await problem(r))["field"] == "body"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", None],
+)
+async def test_a_body_not_declared_as_json_is_415(
+    things: Running, jwks: JwksServer, content_type: str | None
+) -> None:
+    """A form post from another site needs no CORS preflight: a JSON endpoint must not take it
+    (nor a body whose type is missing) as JSON, however JSON-like its bytes."""
+    headers = bearer(mint(jwks.keys[0])) | ({"Content-Type": content_type} if content_type else {})
+    body = b'{"name": "a", "count": 2}'
+    async with things.http.post("/things", data=body, headers=headers) as r:
+        assert r.status == 415
+        answer = await problem(r)
+    assert (answer["title"], answer["field"]) == ("Unsupported media type", "body")
+    json_types = ("application/json; charset=utf-8", "application/merge-patch+json")
+    for accepted in json_types:
+        headers = bearer(mint(jwks.keys[0])) | {"Content-Type": accepted}
+        async with things.http.post("/things", data=body, headers=headers) as r:
+            assert r.status == 201
 
 
 async def test_invalid_query_is_422_naming_the_parameter(things: Running) -> None:
@@ -240,6 +275,23 @@ def test_openapi_document_is_valid_and_uses_the_route_models() -> None:
     assert operation["requestBody"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ThingIn"
     }
-    assert set(operation["responses"]) == {"201", "401", "403", "409", "422"}
+    assert set(operation["responses"]) == {"201", "401", "403", "409", "413", "415", "422"}
     listing = document["paths"]["/things"]["get"]
     assert listing["parameters"][0]["name"] == "limit"
+
+
+async def test_a_database_taking_no_more_connections_is_503_to_retry(things: Running) -> None:
+    """PostgreSQL refusing a connection (every slot in use) is no fault of the request: 503
+    with Retry-After, like a lost connection, not a 500."""
+    role = f"full_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0")
+        dsn = ADMIN_DSN.replace("postgres@", f"{role}@", 1)
+        async with things.http.get("/things/count", params={"dsn": dsn}) as r:
+            assert r.status == 503
+            assert r.headers["Retry-After"] == "1"
+            assert (await problem(r))["title"] == "Temporarily unavailable"
+    finally:
+        await admin.execute(f"DROP ROLE IF EXISTS {role}")
+        await admin.close()

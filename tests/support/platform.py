@@ -19,13 +19,14 @@ from tests.support.services import Environment, Running, serve
 
 
 async def five_services(
-    env: Environment, stack: AsyncExitStack, *, smtp_port: int, **common: Any
-) -> dict[str, Running]:
+    env: Environment, stack: AsyncExitStack, *, smtp_port: int,
+    overrides: dict[str, dict[str, Any]] | None = None, **common: Any,
+) -> dict[str, Running]:  # fmt: skip
     """Started on `stack` in dependency order (identity first, for its key set); `common`
-    settings (e.g. `public_url`) go to every service."""
-    identity = await stack.enter_async_context(
-        serve(identity_app(await env.settings(IdentitySettings, **common)))
-    )
+    settings (e.g. `public_url`) go to every service, `overrides[name]` to that one only."""
+    own = overrides or {}
+    settings = await env.settings(IdentitySettings, **common, **own.get("identity", {}))
+    identity = await stack.enter_async_context(serve(identity_app(settings)))
     peers = {"jwks_url": f"{identity.url}/api/v1/auth/jwks.json", **common}
     smtp = {"smtp_host": "127.0.0.1", "smtp_port": smtp_port}
     started = {"identity": identity}
@@ -35,9 +36,11 @@ async def five_services(
         ("signing", signing_app, SigningSettings),
     ):
         started[name] = await stack.enter_async_context(
-            serve(create(await env.settings(settings, **peers)))  # type: ignore[arg-type]
+            serve(create(await env.settings(settings, **peers, **own.get(name, {}))))  # type: ignore[arg-type]
         )
     started["notify"] = await stack.enter_async_context(
-        serve(notify_app(await env.settings(NotifySettings, **peers, **smtp)))
+        serve(
+            notify_app(await env.settings(NotifySettings, **peers, **smtp, **own.get("notify", {})))
+        )
     )
     return started

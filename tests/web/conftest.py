@@ -4,7 +4,6 @@ gateway serving web/dist in front of the five real services, reading the real ma
 One platform per test module (each test makes its own firm, so nothing is shared between
 tests); one browser context per test. Screenshots go to test-results/screenshots/."""
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,10 +13,8 @@ import pytest
 from deploy.local.mail import MailCatcher
 from tests.deploy.gateway import ROOT
 from tests.support.infra import Postgres, Rabbit
-from tests.support.names import unique
-from tests.support.services import Environment, drop_buckets
 from tests.support.tokens import JwksServer
-from tests.web.portal import Portal, running_portal
+from tests.web.portal import Portal, portal_on
 
 playwright_api = pytest.importorskip("playwright.async_api")
 axe_api = pytest.importorskip("axe_playwright_python.async_playwright")
@@ -34,18 +31,8 @@ PHONE = {"width": 390, "height": 844}
 async def portal(
     postgres: Postgres, rabbit: Rabbit, s3: Any, jwks: JwksServer, smtp: MailCatcher
 ) -> AsyncIterator[Portal]:
-    namespace = unique("web") + "."
-    env = Environment(
-        amqp_url=rabbit.url, namespace=namespace, jwks_url=jwks.url, s3_endpoint=s3.endpoint,
-        s3_access_key=s3.access_key, s3_secret_key=s3.secret_key,
-        new_database=postgres.create_database,
-    )  # fmt: skip
-    try:
-        async with running_portal(env, smtp) as running:
-            yield running
-    finally:
-        await rabbit.drop_queues(namespace)
-        await asyncio.to_thread(drop_buckets, s3.client(), env.bucket_prefix)
+    async with portal_on(postgres, rabbit, s3, jwks, smtp) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

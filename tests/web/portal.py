@@ -1,6 +1,7 @@
 """The platform behind a real gateway serving the built web app, and the firm-side set-up the
 customer's browser tests start from (done over the API, as the firm's own pages will)."""
 
+import asyncio
 import re
 import shutil
 import tempfile
@@ -15,10 +16,13 @@ import aiohttp
 import pytest
 
 from deploy.local.mail import MailCatcher
+from deploy.local.s3 import S3Server
 from tests.deploy.gateway import ROOT, free_port, local_values, nginx_running
-from tests.support.infra import wait_until
+from tests.support.infra import Postgres, Rabbit, wait_until
+from tests.support.names import unique
 from tests.support.platform import five_services
-from tests.support.services import Environment
+from tests.support.services import Environment, drop_buckets
+from tests.support.tokens import JwksServer
 
 DIST = ROOT / "web" / "dist"
 PASSWORD = "kund-portalen-ar-trygg-2026"
@@ -47,6 +51,7 @@ class Portal:
     mail: MailCatcher
     http: aiohttp.ClientSession
     nginx_prefix: Path
+    services: dict[str, str] = field(default_factory=dict)  # name → its own URL, not the gateway
     seen_mails: set[str] = field(default_factory=set)
 
     async def call(
@@ -101,20 +106,50 @@ class Portal:
 
 
 @asynccontextmanager
-async def running_portal(env: Environment, mail: MailCatcher) -> AsyncIterator[Portal]:
+async def running_portal(
+    env: Environment, mail: MailCatcher, *, web: bool = True,
+    overrides: dict[str, dict[str, Any]] | None = None,
+) -> AsyncIterator[Portal]:  # fmt: skip
+    """The five services behind a real nginx gateway; `web` serves the built app at `/` too
+    (tests of the API alone leave it out and need no build)."""
     port = free_port()
     public = {"public_url": f"http://127.0.0.1:{port}"}
     async with AsyncExitStack() as stack:
-        services = await five_services(env, stack, smtp_port=mail.port, **public)
+        services = await five_services(
+            env, stack, smtp_port=mail.port, overrides=overrides, **public
+        )
         ports = {name: int(s.url.rsplit(":", 1)[1]) for name, s in services.items()}
-        web_root = stack.enter_context(readable_build())
+        web_root = stack.enter_context(readable_build()) if web else Path(tempfile.mkdtemp())
         prefix = Path(tempfile.mkdtemp(prefix="portal-gw-"))
+        # nginx's workers (nobody) buffer large bodies in its temp dirs under the prefix.
+        prefix.chmod(0o755)  # noqa: ASYNC240 (once per platform)
         s3 = env.s3_endpoint.removeprefix("http://")
         stack.enter_context(
             nginx_running(prefix, local_values(port, ports, s3=s3, web_root=web_root), port)
         )
         http = await stack.enter_async_context(aiohttp.ClientSession())
-        yield Portal(f"http://127.0.0.1:{port}", mail, http, prefix)
+        direct = {name: running.url for name, running in services.items()}
+        yield Portal(f"http://127.0.0.1:{port}", mail, http, prefix, direct)
+
+
+@asynccontextmanager
+async def portal_on(
+    postgres: Postgres, rabbit: Rabbit, s3: S3Server, jwks: JwksServer, smtp: MailCatcher,
+    **options: Any,
+) -> AsyncIterator[Portal]:  # fmt: skip
+    """`running_portal` in a namespace, databases and buckets of its own, removed after."""
+    namespace = unique("gw") + "."
+    env = Environment(
+        amqp_url=rabbit.url, namespace=namespace, jwks_url=jwks.url, s3_endpoint=s3.endpoint,
+        s3_access_key=s3.access_key, s3_secret_key=s3.secret_key,
+        new_database=postgres.create_database,
+    )  # fmt: skip
+    try:
+        async with running_portal(env, smtp, **options) as running:
+            yield running
+    finally:
+        await rabbit.drop_queues(namespace)
+        await asyncio.to_thread(drop_buckets, s3.client(), env.bucket_prefix)
 
 
 @dataclass

@@ -172,14 +172,16 @@ WAITING_LIMIT = 200
     "/api/v1/clients/{client_id}/approvals/waiting",
     summary="Pending approval requests at a client: for a contact, those waiting for their "
     "answer; for staff, all the client has not decided yet",
-    response=WaitingApprovals, errors=(404,),
+    response=WaitingApprovals, errors=(404, 503),
 )  # fmt: skip
 async def waiting_approvals(
     request: web.Request, *, deps: DocumentsDeps, principal: Principal
 ) -> WaitingApprovals:
     client_id = path_uuid(request, "client_id")
     async with deps.db.transaction(readonly=True) as conn:
-        standing = await require_client(conn, principal, client_id)
+        standing = await require_client(
+            conn, principal, client_id, wait=deps.settings.replica_wait_seconds
+        )
         ids = await _readable_folders(conn, principal, client_id, standing)
         contact = None if principal.is_staff else principal.user_id
         rows = await store.list_waiting(conn, principal.firm_id, ids, contact, WAITING_LIMIT)
@@ -212,12 +214,14 @@ async def _readable_folders(
     "/api/v1/clients/{client_id}/news",
     summary="Documents new or changed since this user's last recorded visit",
     response=NewDocuments,
-    errors=(404,),
+    errors=(404, 503),
 )
 async def news(request: web.Request, *, deps: DocumentsDeps, principal: Principal) -> NewDocuments:
     client_id = path_uuid(request, "client_id")
     async with deps.db.transaction(readonly=True) as conn:
-        standing = await require_client(conn, principal, client_id)
+        standing = await require_client(
+            conn, principal, client_id, wait=deps.settings.replica_wait_seconds
+        )
         ids = await _readable_folders(conn, principal, client_id, standing)
         since = await store.get_visit(conn, principal.firm_id, principal.user_id, client_id)
         rows = await document_store.list_created_since(conn, principal.firm_id, ids, since)
@@ -228,12 +232,12 @@ async def news(request: web.Request, *, deps: DocumentsDeps, principal: Principa
     "/api/v1/clients/{client_id}/visits",
     summary="Record a visit: later news starts from now",
     status=204,
-    errors=(404,),
+    errors=(404, 503),
 )
 async def visit(request: web.Request, *, deps: DocumentsDeps, principal: Principal) -> None:
     client_id = path_uuid(request, "client_id")
     async with deps.db.transaction() as conn:
-        await require_client(conn, principal, client_id)
+        await require_client(conn, principal, client_id, wait=deps.settings.replica_wait_seconds)
         await store.swap_visit(
             conn, principal.firm_id, principal.user_id, client_id, datetime.now(UTC)
         )

@@ -26,7 +26,7 @@ api = Api("documents")
     "/api/v1/documents/{document_id}/content",
     summary="Download a version (default the current one): streamed, or 302 to a presigned URL",
     query=DownloadQuery,
-    raw_response="application/octet-stream",
+    raw_response="*/*",  # the version's own media type
     errors=(404,),
 )
 async def download(

@@ -38,14 +38,16 @@ NAME_TAKEN = "A folder with this name already exists here."
     "/api/v1/clients/{client_id}/folders",
     summary="The client's folders this user may see, with document counts and sizes",
     response=FolderList,
-    errors=(404,),
+    errors=(404, 503),
 )
 async def list_folders(
     request: web.Request, *, deps: DocumentsDeps, principal: Principal
 ) -> FolderList:
     client_id = path_uuid(request, "client_id")
     async with deps.db.transaction(readonly=True) as conn:
-        standing = await require_client(conn, principal, client_id)
+        standing = await require_client(
+            conn, principal, client_id, wait=deps.settings.replica_wait_seconds
+        )
         rows = await store.list_folders(conn, principal.firm_id, client_id)
         if standing is not None:
             rows = [r for r in rows if domain.contact_sees_folder(r.rules, standing)]
@@ -59,14 +61,14 @@ async def list_folders(
     body=FolderCreate,
     response=FolderOut,
     status=201,
-    errors=(404, 409, 422),
+    errors=(404, 409, 422, 503),
 )
 async def create_folder(
     request: web.Request, *, deps: DocumentsDeps, principal: Principal, body: FolderCreate
 ) -> FolderOut:
     client_id = path_uuid(request, "client_id")
     async with deps.db.transaction() as conn:
-        await require_client(conn, principal, client_id)
+        await require_client(conn, principal, client_id, wait=deps.settings.replica_wait_seconds)
         parent = await _parent(conn, principal, client_id, body.parent_id)
         rules = _rules(parent.rules if parent else domain.Rules(), body)
         new = NewFolder(

@@ -136,7 +136,7 @@ async def complete(
     "/api/v1/uploads/{upload_id}",
     summary="Abort: the parts are dropped and the reservation released",
     status=204,
-    errors=(404,),
+    errors=(404, 409),
 )
 async def abort(request: web.Request, *, deps: DocumentsDeps, principal: Principal) -> None:
     await uploading.undo(deps, await _own(deps, principal, request))

@@ -91,16 +91,21 @@ async def upsert_relationship(conn: Connection, relationship: NewRelationship) -
 
 async def get_standing(
     conn: Connection, firm_id: UUID, contact_id: UUID, client_id: UUID
-) -> Standing:
+) -> Standing | None:
+    """The contact's standing at the client; None while this replica has heard neither of the
+    contact's portal access nor of their link to the client (identity's events on the way)."""
     row = await conn.fetchrow(
         """SELECT coalesce(c.portal_access, false) AS portal_access,
-                  coalesce(r.linked, false) AS linked, coalesce(r.is_primary, false) AS primary
+                  coalesce(r.linked, false) AS linked, coalesce(r.is_primary, false) AS primary,
+                  c.access_changed_at > '-infinity' AND r.contact_id IS NOT NULL AS known
              FROM (SELECT 1) one
              LEFT JOIN contacts c ON c.contact_id = $2 AND c.firm_id = $1
              LEFT JOIN relationships r
                     ON r.contact_id = $2 AND r.client_id = $3 AND r.firm_id = $1""",
         firm_id, contact_id, client_id,
     )  # fmt: skip
+    if not row["known"]:
+        return None
     return Standing(contact_id, row["portal_access"], row["linked"], row["primary"])
 
 

@@ -224,6 +224,9 @@ async def verify_number(
 ) -> None:
     """Needs a session opened with the account's own password or an emailed link; start the
     order at /api/v1/auth/eid/start. The number itself is never stored."""
+    async with deps.db.transaction(readonly=True) as conn:
+        # Who may do this comes first: a secret-link session is refused whatever the order.
+        await credentials_holder(conn, principal)
     number = await _confirmed(deps, body.order_ref)
     if number is None:
         raise Conflict("The eID order is not confirmed yet.", field="order_ref")

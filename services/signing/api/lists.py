@@ -48,7 +48,7 @@ async def _summaries(
     "/api/v1/signings/needs-attention",
     summary="Staff: declined, halted or soon-expiring requests; a contact: requests waiting for "
     "them at the client they act for",
-    query=AttentionQuery, response=SigningList,
+    query=AttentionQuery, response=SigningList, errors=(404,),
 )  # fmt: skip
 async def needs_attention(
     request: web.Request, *, deps: SigningDeps, principal: Principal, query: AttentionQuery
@@ -69,7 +69,7 @@ async def _staff_attention(
         conn, principal.firm_id, principal.user_id
     )  # fmt: skip
     if query.client_id is not None:
-        await require_client(conn, principal, query.client_id)
+        await require_client(conn, principal, query.client_id, wait=settings.replica_wait_seconds)
         clients = [query.client_id]
     soon = at + timedelta(days=settings.expiring_soon_days)
     rows = await signings.list_staff_attention(
@@ -101,7 +101,8 @@ async def list_signings(
     request: web.Request, *, deps: SigningDeps, principal: Principal, query: ListQuery
 ) -> SigningList:
     async with deps.db.transaction(readonly=True) as conn:
-        await require_client(conn, principal, query.client_id)
+        wait = deps.settings.replica_wait_seconds
+        await require_client(conn, principal, query.client_id, wait=wait)
         rows = await signings.list_for_client(
             conn, principal.firm_id, query.client_id, query.state, query.limit
         )

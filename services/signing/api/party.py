@@ -93,7 +93,7 @@ async def party_document(request: web.Request, *, deps: SigningDeps) -> web.Stre
 @api.get(
     "/api/v1/sign/{token}/attachments/{index}",
     summary="One of the request's attachments, streamed",
-    access="public", raw_response="application/octet-stream", errors=(404, 409, 410),
+    access="public", raw_response="*/*", errors=(404, 409, 410),
 )  # fmt: skip
 async def party_attachment(request: web.Request, *, deps: SigningDeps) -> web.StreamResponse:
     async with deps.db.transaction(readonly=True) as conn:

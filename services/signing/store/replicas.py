@@ -47,6 +47,21 @@ async def get_assigned(conn: Connection, firm_id: UUID, staff_id: UUID, client_i
     )
 
 
+async def assignment_known(
+    conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID
+) -> bool:
+    """Whether any assignment event (given or taken back) has reached this replica."""
+    return bool(
+        await conn.fetchval(
+            """SELECT true FROM staff_assignments
+               WHERE firm_id = $1 AND staff_id = $2 AND client_id = $3""",
+            firm_id,
+            staff_id,
+            client_id,
+        )
+    )
+
+
 async def list_assigned_clients(conn: Connection, firm_id: UUID, staff_id: UUID) -> list[UUID]:
     rows = await conn.fetch(
         """SELECT client_id FROM staff_assignments

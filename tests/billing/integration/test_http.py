@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.events.billing import CommitStorage, ReserveStorage
+from shared.events.identity import FirmCreated
 from tests.billing.integration.conftest import Billing
 
 
@@ -44,15 +45,32 @@ async def test_only_owner_and_admin_may_see_billing(
         assert answer.status == (201 if status == 200 else status)
 
 
-async def test_another_firms_account_is_invisible(billing: Billing) -> None:
-    mine, other = await billing.open_firm(), uuid.uuid4()
+async def test_a_firm_not_learnt_yet_is_503_to_retry_never_404(billing: Billing) -> None:
+    """The firm comes from the token, which proves identity made it: an account billing has
+    not opened yet is its FirmCreated still on the way (waited for, then 503), not missing."""
+    mine, unheard_of = await billing.open_firm(), uuid.uuid4()
     await billing.call(ReserveStorage(idempotency_key="x", bytes=700), mine)
-    async with billing.http.get("/api/v1/billing/account", headers=billing.token(other)) as answer:
-        assert answer.status == 404
-    async with billing.http.get("/api/v1/billing/ledger", headers=billing.token(other)) as answer:
-        assert answer.status == 404
+    for path in ("/api/v1/billing/account", "/api/v1/billing/ledger"):
+        async with billing.http.get(path, headers=billing.token(unheard_of)) as answer:
+            assert answer.status == 503
+            assert answer.headers["Retry-After"] == "1"
+            assert answer.content_type == "application/problem+json"
     async with billing.http.get("/api/v1/billing/account") as answer:
         assert answer.status == 401
+
+
+async def test_a_request_right_after_sign_up_waits_for_the_account(billing: Billing) -> None:
+    firm_id = uuid.uuid4()
+    created = FirmCreated(firm_id=firm_id, name="Ny Byrå", country="SE", plan="partner",
+                          default_language="sv", owner_id=uuid.uuid4())  # fmt: skip
+    asking = asyncio.create_task(
+        billing.http.get("/api/v1/billing/account", headers=billing.token(firm_id))
+    )
+    await asyncio.sleep(0.3)  # the request is waiting before the event is even published
+    await billing.publish(created, firm_id)
+    async with await asking as answer:
+        assert answer.status == 200
+        assert (await answer.json())["plan"] == "partner"
 
 
 async def test_blocks_raise_the_limit_and_cancelling_below_usage_is_refused(

@@ -1,5 +1,6 @@
 """Another firm's staff, an unassigned member, a contact of another client: 404, nothing leaks."""
 
+import asyncio
 import uuid
 
 from shared.events.identity import ContactLinked, StaffAssigned
@@ -61,6 +62,21 @@ async def test_a_member_sees_a_client_once_assigned(world: World) -> None:
     )
     after = await world.http.get(f"/api/v1/signings/{created['id']}", headers=headers)
     assert (before.status, after.status) == (404, 200)
+
+
+async def test_a_member_listing_right_after_being_assigned_waits_for_it(world: World) -> None:
+    """Assigned a moment ago at identity: the listing waits for the StaffAssigned on its way
+    instead of answering that the client does not exist."""
+    firm, client, member = await world.open_firm(), uuid.uuid4(), uuid.uuid4()
+    headers = world.staff_token(firm, role="member", user_id=member)
+    listing = asyncio.create_task(
+        world.http.get(f"/api/v1/signings?client_id={client}", headers=headers)
+    )
+    await asyncio.sleep(0.3)  # the request is waiting before the event is even published
+    await world.publish(StaffAssigned(staff_id=member, client_id=client), firm)
+    answer = await listing
+    assert answer.status == 200
+    assert (await answer.json())["items"] == []
 
 
 async def test_a_contact_party_sees_the_request_in_needs_attention_until_signed(

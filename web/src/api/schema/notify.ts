@@ -260,7 +260,7 @@ export interface components {
             title: string;
             /**
              * Format: uri-reference
-             * @description The kind of problem, a fragment of /api/problems where each is explained: `/api/problems#bad-request` (400), `/api/problems#not-signed-in` (401), `/api/problems#payment-required` (402), `/api/problems#not-allowed` (403), `/api/problems#not-found` (404), `/api/problems#method-not-allowed` (405), `/api/problems#conflict` (409), `/api/problems#gone` (410), `/api/problems#too-large` (413), `/api/problems#uri-too-long` (414), `/api/problems#invalid-input` (422), `/api/problems#too-many-requests` (429), `/api/problems#internal-error` (500), `/api/problems#bad-gateway` (502), `/api/problems#unavailable` (503), `/api/problems#timeout` (504)
+             * @description The kind of problem, a fragment of /api/problems where each is explained: `/api/problems#bad-request` (400), `/api/problems#not-signed-in` (401), `/api/problems#payment-required` (402), `/api/problems#not-allowed` (403), `/api/problems#not-found` (404), `/api/problems#method-not-allowed` (405), `/api/problems#conflict` (409), `/api/problems#gone` (410), `/api/problems#too-large` (413), `/api/problems#uri-too-long` (414), `/api/problems#unsupported-media-type` (415), `/api/problems#invalid-input` (422), `/api/problems#too-many-requests` (429), `/api/problems#internal-error` (500), `/api/problems#bad-gateway` (502), `/api/problems#unavailable` (503), `/api/problems#timeout` (504)
              */
             type: string;
         };
@@ -326,6 +326,24 @@ export interface operations {
             };
             /** @description Not signed in */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
