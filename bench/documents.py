@@ -196,6 +196,7 @@ def start_gateway(
         S3_UPSTREAM=s3_endpoint,
         GATEWAY_TRUSTED_PROXY="127.0.0.1/32",
         GATEWAY_HSTS="",
+        GATEWAY_AUTH_RATE="10r/s",
         API_ROOT=str(ROOT / "docs"),
         **upstreams,
     )

@@ -104,6 +104,7 @@ def start_gateway(s3: S3Server) -> subprocess.Popen[bytes]:
         # Nothing in front of the gateway, and plain HTTP: no HSTS.
         GATEWAY_TRUSTED_PROXY="127.0.0.1/32",
         GATEWAY_HSTS="",
+        GATEWAY_AUTH_RATE="10r/s",
         API_ROOT=str(api),
         **upstreams,
     )

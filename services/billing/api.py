@@ -97,13 +97,13 @@ async def get_prices(request: web.Request, *, deps: "BillingDeps") -> Prices:
 @api.get(
     "/api/v1/billing/balance",
     summary="E-signature credits free to use (every staff role: a member sees it before sending)",
-    access="staff", response=SigningBalance, errors=(404,),
+    access="staff", response=SigningBalance, errors=(503,),
 )  # fmt: skip
 async def get_balance(
     request: web.Request, *, deps: "BillingDeps", principal: Principal
 ) -> SigningBalance:
     async with deps.db.transaction(readonly=True) as conn:
-        account = await require_account(conn, principal, lock=False)
+        account = await require_account(conn, principal, wait=deps.settings.replica_wait_seconds)
     return SigningBalance(credits=account.credits)
 
 

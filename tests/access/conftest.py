@@ -274,14 +274,17 @@ async def build(portal: Portal) -> World:
     read = await portal.call("POST", folders, owner, expect=201, json=readable)
     read_document = await upload(portal, owner, read["id"])
     world.ids = {
-        "own": own | {"contact_id": a.contact_id, "staff_id": member[0], "staff_role": "member",
+        "own": own | {"contact_id": a.contact_id, "contact_email": a.email,
+                      "staff_id": member[0], "staff_role": "member",
                       "firm_id": a.firm_id, "audience": audiences["own"],
                       "closed_folder_id": closed["id"], "read_folder_id": read["id"],
                       "read_document_id": read_document["id"]},
-        "other_client": other_ids | {"contact_id": other[0], "firm_id": a.firm_id,
+        "other_client": other_ids | {"contact_id": other[0], "contact_email": other[1],
+                                     "firm_id": a.firm_id,
                                      "staff_id": admin[0], "staff_role": "admin",
                                      "audience": audiences["other_client"]},
-        "other_firm": foreign_ids | {"contact_id": b.contact_id, "staff_id": foreign_owner,
+        "other_firm": foreign_ids | {"contact_id": b.contact_id, "contact_email": b.email,
+                                     "staff_id": foreign_owner,
                                      "staff_role": "owner", "firm_id": b.firm_id,
                                      "audience": audiences["other_firm"]},
     }  # fmt: skip

@@ -226,6 +226,10 @@ MATRIX: dict[str, Row] = {
         hidden=422,
         body=json(first_name="Ny", last_name="Kontakt", clients=[{"client_id": "{client_id}"}]),
     ),
+    # An exact address, firm-wide (like an id): any staff of the firm, nobody elsewhere.
+    "GET /api/v1/contacts": staff_only(
+        scope="firm", body=lambda i: {"params": {"email": i["contact_email"]}}
+    ),
     f"GET {CONTACT}": client_staff(),
     f"PATCH {CONTACT}": client_staff(body=json(phone="+46701234567")),
     f"GET {CONTACT}/portal-access": client_staff(),
@@ -278,6 +282,8 @@ MATRIX: dict[str, Row] = {
     ),
     "GET /api/v1/clients/{client_id}/news": Row(ok=SEEING | CONTACTS),
     "GET /api/v1/clients/{client_id}/approvals/waiting": Row(ok=SEEING | CONTACTS),
+    # Across the clients each sees: a member without clients gets an empty list.
+    "GET /api/v1/approvals/waiting": staff_only(),
     "POST /api/v1/clients/{client_id}/visits": Row(ok=SEEING | CONTACTS),
     "PUT /api/v1/uploads/{upload_id}/parts/{number}": Row(
         ok={"owner"}, body=lambda i: {"data": PDF.ljust(6_000_000, b"\n")}
@@ -300,6 +306,8 @@ MATRIX: dict[str, Row] = {
     "GET /api/v1/signings/{signing_id}": Row(ok=SEEING),
     "POST /api/v1/signings/{signing_id}/send": client_staff(fresh="furniture"),
     "POST /api/v1/signings/{signing_id}/cancel": client_staff(fresh="furniture", body=json()),
+    # The world's requests are drafts: nobody to remind yet.
+    "POST /api/v1/signings/{signing_id}/remind": client_staff(status=409),
     "GET /api/v1/signings/{signing_id}/signed.pdf": Row(ok=SEEING, status=404),
     # Only a contact who is a party gets a link; the drafts' one party is no contact.
     "POST /api/v1/signings/{signing_id}/party-link": Row(
@@ -327,6 +335,8 @@ MATRIX: dict[str, Row] = {
     "POST /api/v1/notifications/read": everyone(),
     "POST /api/v1/notifications/{notification_id}/read": Row(),
     # --- billing --------------------------------------------------------------------------
+    "GET /api/v1/billing/prices": Row(public=200),
+    "GET /api/v1/billing/balance": staff_only(),
     "GET /api/v1/billing/account": admins_only(),
     "PUT /api/v1/billing/plan": admins_only(body=json(plan="partner")),
     "POST /api/v1/billing/storage-blocks": admins_only(body=json(quantity=1)),

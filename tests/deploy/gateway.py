@@ -37,11 +37,14 @@ PLACEHOLDERS = {
     "WEB_ROOT",
     "GATEWAY_TRUSTED_PROXY",
     "GATEWAY_HSTS",
+    "GATEWAY_AUTH_RATE",
     "API_ROOT",
 } | {f"{name.upper()}_UPSTREAM" for name in SERVICE_PORTS}
 # The committed documents are laid out as the gateway serves them (but for Swagger UI's files,
 # which `python -m deploy.openapi --site` adds).
 API_ROOT = ROOT / "docs"
+# A test signs many people in from one address; the limit itself is tested at its real rate.
+TESTS_AUTH_RATE = "1000r/s"
 
 _LOCATION = re.compile(r"^\s*location\s+(?:(=|~\*|~|\^~)\s+)?(\S+)\s*\{", re.MULTILINE)
 _UPSTREAM = re.compile(r"^\s*upstream\s+(\w+)\s*\{([^}]*)\}", re.MULTILINE)
@@ -55,6 +58,7 @@ def local_values(
     web_root: Path = WEB_ROOT,
     hsts: str = "",
     api_root: Path = API_ROOT,
+    auth_rate: str = TESTS_AUTH_RATE,
 ) -> dict[str, str]:
     ports = upstreams or SERVICE_PORTS
     values = {f"{name.upper()}_UPSTREAM": f"127.0.0.1:{ports[name]}" for name in SERVICE_PORTS}
@@ -65,6 +69,7 @@ def local_values(
         "WEB_ROOT": str(web_root),
         "GATEWAY_TRUSTED_PROXY": "127.0.0.1/32",
         "GATEWAY_HSTS": hsts,
+        "GATEWAY_AUTH_RATE": auth_rate,
         "API_ROOT": str(api_root),
     }
 

@@ -16,9 +16,11 @@ HSTS = "max-age=63072000; includeSubDomains"
 
 @pytest.fixture
 def gateway(tmp_path: Path, stand_ins: dict[str, int]) -> Iterator[int]:
-    """Behind a proxy at 127.0.0.1 (where the tests connect from), with HSTS on."""
+    """Behind a proxy at 127.0.0.1 (where the tests connect from), with HSTS on and the auth
+    routes' rate as deployed."""
     port = free_port()
-    with nginx_running(tmp_path / "gw", local_values(port, stand_ins, hsts=HSTS), port):
+    values = local_values(port, stand_ins, hsts=HSTS, auth_rate="10r/s")
+    with nginx_running(tmp_path / "gw", values, port):
         yield port
 
 
