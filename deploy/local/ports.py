@@ -5,7 +5,11 @@ import socket
 
 
 def is_free(port: int) -> bool:
+    """Whether a server could listen on `port` now. SO_REUSEADDR as every server here sets it
+    (asyncio's and aiosmtpd's do): a port whose last connections are in TIME_WAIT, as after a
+    stop, is free; one with a listener is not."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
