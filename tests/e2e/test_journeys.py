@@ -1,0 +1,26 @@
+"""Issue 17's journeys, one test each: the platform as deployed (every service two processes
+behind the real gateway, tests/support/processes.py), through the gateway only, reading the
+real mails."""
+
+from tests.e2e import journeys as j
+from tests.web.portal import Portal
+
+
+async def test_4_an_upload_reaches_its_audience_and_a_comment_reaches_staff(
+    portal: Portal,
+) -> None:
+    await j.journey_4(portal, await j.customer_ready(portal))
+
+
+async def test_5_three_parties_sign_in_order_and_the_sealed_pdf_lands_in_the_folder(
+    portal: Portal,
+) -> None:
+    await j.journey_5(portal, await j.customer_ready(portal))
+
+
+async def test_6_an_admin_buys_credits_when_the_balance_runs_out(portal: Portal) -> None:
+    await j.journey_6(portal, await j.customer_ready(portal))
+
+
+async def test_7_a_storage_block_lets_an_upload_past_the_plan_through(portal: Portal) -> None:
+    await j.journey_7(portal, await j.customer_ready(portal))
