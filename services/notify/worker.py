@@ -15,10 +15,13 @@ from services.notify.mailer import Mailer
 from services.notify.models import Claimed, Outcome
 from services.notify.settings import NotifySettings
 from services.notify.store import deliveries
-from shared.database import Database
+from shared.backoff import backoff_delay
+from shared.database import CONNECTION_LOST, Database
 from shared.wakeup import NotifiedWorker
 
 log = logging.getLogger(__name__)
+# Tries to record a sent mail's outcome over a database that dropped connections (≈ 1 min).
+RECORD_ATTEMPTS = 15
 
 
 def email_of(row: Claimed, sender: str) -> EmailMessage:
@@ -58,12 +61,29 @@ class DeliveryWorker:
         s = self.settings
         async with self.db.transaction() as conn:
             claimed = await deliveries.claim_due(conn, s.delivery_batch, s.lease_seconds)
-        if not claimed:
-            return 0
-        outcomes = await asyncio.gather(*(self._send(row) for row in claimed))
-        async with self.db.transaction() as conn:
-            await deliveries.record_outcomes(conn, outcomes)
+        if claimed:
+            await asyncio.gather(*(self._deliver(row) for row in claimed))
         return len(claimed)
+
+    async def _deliver(self, row: Claimed) -> None:
+        """Send one email and record what the server answered at once.
+
+        SMTP has no idempotency: a mail whose reply arrived but whose outcome was not yet
+        recorded goes out again when its lease ends. Recording each outcome as its reply
+        arrives (not once per batch) keeps that window to the one mail in flight on each
+        connection; the stable Message-ID lets mail systems collapse such a copy.
+        """
+        outcome = await self._send(row)
+        for attempt in range(1, RECORD_ATTEMPTS + 1):
+            try:
+                async with self.db.transaction() as conn:
+                    await deliveries.record_outcome(conn, outcome)
+                return
+            except CONNECTION_LOST:
+                # A dropped connection mid-statement: the update is idempotent, try again.
+                if attempt == RECORD_ATTEMPTS:
+                    raise
+                await asyncio.sleep(backoff_delay(attempt, 0.2, 5.0))
 
     async def _send(self, row: Claimed) -> Outcome:
         s = self.settings
