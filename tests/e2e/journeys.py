@@ -6,7 +6,7 @@ import io
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -146,6 +146,14 @@ async def folders(portal: Portal, bureau: Bureau) -> None:
             json={"name": name, **rules},
         )  # fmt: skip
         bureau.folders[name] = made["id"]
+
+
+async def shared_folder(portal: Portal, bureau: Bureau, name: str) -> None:
+    made = await portal.eventually(
+        "POST", f"/api/v1/clients/{bureau.client_id}/folders", bureau.staff, expect=201,
+        json={"name": name, "level": "read", "audience": "all"},
+    )  # fmt: skip
+    bureau.folders[name] = made["id"]
 
 
 async def folder_names(portal: Portal, bureau: Bureau, token: str) -> list[str]:
@@ -371,3 +379,185 @@ async def journey_7(portal: Portal, bureau: Bureau, fault: Fault = no_fault) -> 
     blocks = [line for line in statement["lines"] if "block" in str(line).lower()]
     assert blocks, statement
     assert blocks[0]["amount_ore"] == 7900, blocks
+
+
+# --- journeys 1, 2, 3, 8 and 9 -------------------------------------------------------------------
+async def journey_1(portal: Portal) -> None:
+    """A bureau signs up on `partner`, invites a member who registers from the mail and is
+    assigned one client of two: the member sees that one only."""
+    bureau = await sign_up(portal, "partner")
+    account = await portal.eventually("GET", "/api/v1/billing/account", bureau.staff)
+    assert account["plan"] == "partner"
+    clients = [
+        (await portal.call("POST", "/api/v1/clients", bureau.staff, expect=201,
+                           json={"kind": "company", "name": f"Kund {n} AB"}))["id"]
+        for n in (1, 2)
+    ]  # fmt: skip
+    member = await staff_member(portal, bureau, "member", "medarbetare")
+    staff = await portal.call("GET", "/api/v1/staff", bureau.staff)
+    member_id = next(s["id"] for s in staff["items"] if s["role"] == "member")
+    await portal.call("PUT", f"/api/v1/staff/{member_id}/clients/{clients[0]}", bureau.staff,
+                      expect=204)  # fmt: skip
+    member = await sign_in(portal, f"medarbetare-{bureau.tag}@byra.example", firm_id=bureau.firm_id)
+    seen = await portal.call("GET", "/api/v1/clients", member)
+    assert [c["id"] for c in seen["items"]] == [clients[0]]
+    await portal.call("GET", f"/api/v1/clients/{clients[1]}", member, expect=404)
+    await portal.eventually("GET", f"/api/v1/clients/{clients[0]}/folders", member)
+    await portal.call("GET", f"/api/v1/clients/{clients[1]}/folders", member, expect=404)
+
+
+async def access_status(portal: Portal, bureau: Bureau, contact: str) -> str:
+    access = await portal.call("GET", f"/api/v1/contacts/{contact}/portal-access", bureau.staff)
+    return str(access["status"])
+
+
+async def journey_2(portal: Portal) -> None:
+    """A company client with three contacts in one request; welcome mails in each one's
+    language, a fourth contact's at its scheduled time; re-send; statuses; and the contact
+    without email signs in by eID and is asked for one."""
+    bureau = await sign_up(portal)
+    await company_client(portal, bureau)
+    primary, employee, nomail = (bureau.contacts[w] for w in ("primary", "employee", "nomail"))
+    await mail_to(portal, primary.email, "bjuder in dig till sin kundportal")
+    await mail_to(portal, employee.email, "invites you to its client portal")
+    assert await access_status(portal, bureau, primary.id) == "sent"
+    assert await access_status(portal, bureau, nomail.id) == "not_invited"
+
+    later = bureau.address("later")
+    fourth = await portal.call("POST", "/api/v1/contacts", bureau.staff, expect=201, json={
+        "first_name": "Lars", "last_name": "Later", "email": later, "language": "de",
+        "clients": [{"client_id": bureau.client_id, "roles": ["employee"]}],
+    })  # fmt: skip
+    send_at = datetime.now(UTC) + timedelta(seconds=4)
+    await portal.call("PUT", f"/api/v1/contacts/{fourth['id']}/portal-access", bureau.staff,
+                      json={"enabled": True, "send_at": send_at.isoformat()})  # fmt: skip
+    assert await access_status(portal, bureau, fourth["id"]) == "scheduled"
+    assert not mails_to(portal, later)
+    await mail_to(portal, later, "Kundenportal", timeout=30)
+    assert datetime.now(UTC) >= send_at
+    assert await access_status(portal, bureau, fourth["id"]) == "sent"
+
+    await portal.call("POST", f"/api/v1/contacts/{employee.id}/invitation", bureau.staff,
+                      json={})  # fmt: skip
+    await wait_until(lambda: len(mails_to(portal, employee.email, "invites you")) == 2)
+    await register(portal, bureau, "employee")  # from the newest mail
+    assert await access_status(portal, bureau, employee.id) == "registered"
+
+    await portal.call("PUT", f"/api/v1/contacts/{nomail.id}/portal-access", bureau.staff,
+                      json={"enabled": True})  # fmt: skip
+    await portal.call("PUT", "/api/v1/firms/current/portal-settings", bureau.staff,
+                      json={"sign_in_methods": ["password", "magic_link", "eid"]})  # fmt: skip
+    await eid_sign_in(portal, bureau, "198112189876", f"nils-{bureau.tag}@kund.example")
+
+
+async def eid_sign_in(portal: Portal, bureau: Bureau, number: str, email: str) -> None:
+    order = await portal.call("POST", "/api/v1/auth/eid/start", expect=201,
+                              json={"personal_number": number})  # fmt: skip
+    ref = {"order_ref": order["order_ref"]}
+
+    async def asks_for_email() -> bool:
+        async with portal.http.post(f"{portal.url}/api/v1/auth/eid/collect", json=ref) as answer:
+            return answer.status == 422 and (await answer.json())["field"] == "email"
+
+    await wait_until(asks_for_email, timeout=20, interval=0.3)
+    done = await portal.call("POST", "/api/v1/auth/eid/collect", json=ref | {"email": email})
+    assert done["tokens"]["context"]["client_id"] == bureau.client_id
+
+
+async def journey_3(portal: Portal) -> None:
+    """Bokslut (read, all), Löner (upload, the employee only; the primary manages it),
+    Styrelse (none): each contact sees exactly theirs; the primary adds herself, the commercial
+    contact, to Löner."""
+    bureau = await customer_ready(portal)
+    primary, employee = bureau.contacts["primary"], bureau.contacts["employee"]
+    # The primary sees Löner to manage it, but none of its documents until in its audience.
+    assert await folder_names(portal, bureau, primary.token) == ["Bokslut", "Löner"]
+    assert await folder_names(portal, bureau, employee.token) == ["Bokslut", "Löner"]
+    assert await folder_names(portal, bureau, bureau.staff) == ["Bokslut", "Löner", "Styrelse"]
+    salaries = bureau.folders["Löner"]
+    payslip = await portal.call("POST", f"/api/v1/folders/{salaries}/documents", employee.token,
+                                expect=201, params={"name": "Lönespec.pdf"},
+                                data=pdf("Lönespec"))  # fmt: skip
+    document = f"/api/v1/documents/{payslip['id']}"
+    await portal.call("GET", document, primary.token, expect=404)
+    for who in (primary, employee):
+        await portal.call("GET", f"/api/v1/folders/{bureau.folders['Styrelse']}", who.token,
+                          expect=404)  # fmt: skip
+    await portal.call("PUT", f"/api/v1/folders/{salaries}/access", employee.token, expect=403,
+                      json={"audience": [employee.id]})  # fmt: skip
+    await portal.call("PUT", f"/api/v1/folders/{salaries}/access", primary.token,
+                      json={"audience": [employee.id, primary.id]})  # fmt: skip
+    await portal.call("GET", document, primary.token)
+
+
+async def journey_8(portal: Portal) -> None:
+    """A contact of two clients sees each one's folders only under that client; the same
+    person invited by a second firm keeps one account, proves the email, switches firms; no
+    token of one firm reaches the other's data."""
+    first = await customer_ready(portal)
+    primary = first.contacts["primary"]
+    second_client = await portal.call("POST", "/api/v1/clients", first.staff, expect=201,
+                                      json={"kind": "company", "name": "Dotter AB"})  # fmt: skip
+    await portal.call("PUT", f"/api/v1/clients/{second_client['id']}/contacts/{primary.id}",
+                      first.staff, json={"roles": ["commercial"]})  # fmt: skip
+    other = Bureau(first.tag, first.owner_email, first.staff, first.firm_id, second_client["id"])
+    await shared_folder(portal, other, "Avtal")
+    switched = await portal.call("POST", "/api/v1/auth/switch", primary.token, json={
+        "firm_id": first.firm_id, "client_id": other.client_id})  # fmt: skip
+    in_second = switched["access_token"]
+    assert await folder_names(portal, other, in_second) == ["Avtal"]
+    assert await folder_names(portal, first, primary.token) == ["Bokslut", "Löner"]
+    await portal.call("GET", f"/api/v1/folders/{other.folders['Avtal']}", primary.token,
+                      expect=404)  # fmt: skip
+    await portal.call("GET", f"/api/v1/folders/{first.folders['Bokslut']}", in_second,
+                      expect=404)  # fmt: skip
+
+    firm_b = await sign_up(portal)
+    client_b = await portal.call("POST", "/api/v1/clients", firm_b.staff, expect=201, json={
+        "kind": "individual", "name": "Petra Primär", "contacts": [{
+            "first_name": "Petra", "last_name": "Primär", "email": primary.email,
+            "primary": True, "roles": ["commercial"]}],
+    })  # fmt: skip
+    contact_b = client_b["contacts"][0]["id"]
+    await portal.call("PUT", f"/api/v1/contacts/{contact_b}/portal-access", firm_b.staff,
+                      json={"enabled": True})  # fmt: skip
+    invitation = token_of(await portal.link(primary.email, "/invitation"))
+    await portal.call("POST", "/api/v1/auth/register", expect=409,
+                      json={"token": invitation, "password": PASSWORD})  # fmt: skip
+    accepted = await portal.call("POST", "/api/v1/auth/invitation/accept",
+                                 json={"token": invitation})  # fmt: skip
+    assert accepted["context"]["firm_id"] == firm_b.firm_id
+    firm_b.client_id = client_b["id"]
+    await shared_folder(portal, firm_b, "Bokslut")
+    in_b = accepted["access_token"]
+    assert await folder_names(portal, firm_b, in_b) == ["Bokslut"]
+    back = await portal.call("POST", "/api/v1/auth/switch", in_b, json={
+        "firm_id": first.firm_id, "client_id": first.client_id})  # fmt: skip
+    assert await folder_names(portal, first, back["access_token"]) == ["Bokslut", "Löner"]
+    for token, foreign in ((in_b, first), (primary.token, firm_b)):
+        await portal.call("GET", f"/api/v1/folders/{foreign.folders['Bokslut']}", token,
+                          expect=404)  # fmt: skip
+        await portal.call("GET", f"/api/v1/clients/{foreign.client_id}/folders", token,
+                          expect=404)  # fmt: skip
+    await portal.call("GET", f"/api/v1/clients/{first.client_id}", firm_b.staff, expect=404)
+
+
+async def journey_9(portal: Portal) -> None:
+    """A customer signs in by magic link, and by the firm's secret link."""
+    bureau = await customer_ready(portal)
+    primary = bureau.contacts["primary"]
+    await portal.call("POST", "/api/v1/auth/magic-link", expect=202,
+                      json={"email": primary.email})  # fmt: skip
+    link = token_of(await portal.link(primary.email, "/sign-in/link"))
+    by_link = await portal.call("POST", "/api/v1/auth/magic-link/sign-in", json={"token": link})
+    me = await portal.call("GET", "/api/v1/me", by_link["access_token"])
+    assert me["method"] == "magic_link"
+    methods = {"sign_in_methods": ["password", "magic_link", "secret_link"]}
+    await portal.call("PUT", "/api/v1/firms/current/portal-settings", bureau.staff, json=methods)
+    secret_link = f"/api/v1/contacts/{primary.id}/secret-link"
+    made = await portal.call("POST", secret_link, bureau.staff, expect=201)
+    secret = await portal.call("POST", "/api/v1/auth/secret-link/sign-in",
+                               json={"token": token_of(made["url"])})  # fmt: skip
+    me = await portal.call("GET", "/api/v1/me", secret["access_token"])
+    assert me["method"] == "secret_link"
+    assert await folder_names(portal, bureau, secret["access_token"]) == ["Bokslut", "Löner"]

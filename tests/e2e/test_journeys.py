@@ -24,3 +24,27 @@ async def test_6_an_admin_buys_credits_when_the_balance_runs_out(portal: Portal)
 
 async def test_7_a_storage_block_lets_an_upload_past_the_plan_through(portal: Portal) -> None:
     await j.journey_7(portal, await j.customer_ready(portal))
+
+
+async def test_1_a_bureau_signs_up_and_a_member_sees_only_the_assigned_client(
+    portal: Portal,
+) -> None:
+    await j.journey_1(portal)
+
+
+async def test_2_a_client_with_three_contacts_is_invited_in_their_languages(
+    portal: Portal,
+) -> None:
+    await j.journey_2(portal)
+
+
+async def test_3_each_contact_sees_exactly_the_folders_meant_for_them(portal: Portal) -> None:
+    await j.journey_3(portal)
+
+
+async def test_8_one_person_across_two_clients_and_two_firms(portal: Portal) -> None:
+    await j.journey_8(portal)
+
+
+async def test_9_a_customer_signs_in_by_magic_link_and_by_secret_link(portal: Portal) -> None:
+    await j.journey_9(portal)

@@ -124,6 +124,7 @@ async def _settings(env: Environment, gateway: str, mail_port: int) -> dict[str,
         "database_pool_min": 1,
     }
     extra: dict[str, dict[str, Any]] = {
+        "identity": {"eid_confirm_seconds": 0.5},
         # A firm reaches 80 % of the partner plan with a few uploads (journey 7).
         "billing": {"plan_included_bytes": {"partner": 1_000_000, "bureau": 5_000_000}},
         # Retries close enough that a 30 s SMTP outage ends in time; a killed replica's
