@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from deploy.local.mail import MailCatcher
-from deploy.local.ports import free_port
+from deploy.local.ports import free_ports
 from deploy.local.processes import Replica, stop
 from deploy.local.s3 import S3Server
 from services.billing.settings import BillingSettings
@@ -121,7 +121,9 @@ async def _settings(env: Environment, gateway: str, mail_port: int) -> dict[str,
     common = {
         "public_url": gateway,
         "jwks_url": f"{gateway}/api/v1/auth/jwks.json",
+        # Ten processes share the machine's PostgreSQL (100 connections) with other runs.
         "database_pool_min": 1,
+        "database_pool_max": 4,
     }
     extra: dict[str, dict[str, Any]] = {
         "identity": {"eid_confirm_seconds": 0.5},
@@ -151,17 +153,22 @@ async def running_platform(
         new_database=postgres.create_database,
     )  # fmt: skip
     logs = Path(tempfile.mkdtemp(prefix="platform-", dir=workdir))
-    port = free_port()
-    mail = MailCatcher(free_port())
-    mail.start()
+    # The proxies listen on ports the system picks, so they come first: a port chosen and
+    # released before could otherwise be handed to a proxy, and the gateway or a replica
+    # would find it taken (nginx's readiness check would even be answered by the proxy).
     broker_port = urlsplit(rabbit.url).port or 5672
     proxies = {name: TcpProxy("127.0.0.1", broker_port).start() for name in SETTINGS}
+    port, mail_port, *replica_ports = free_ports(2 + REPLICAS * len(SETTINGS))
+    mail = MailCatcher(mail_port)
+    mail.start()
     replicas: dict[str, list[Replica]] = {}
     try:
         settings = await _settings(env, f"http://127.0.0.1:{port}", mail.port)
         replicas = {
-            name: _replicas(name, settings[name], proxies[name].port, logs) for name in SETTINGS
-        }
+            name: _replicas(name, settings[name], proxies[name].port, logs,
+                            replica_ports[REPLICAS * n : REPLICAS * (n + 1)])
+            for n, name in enumerate(SETTINGS)
+        }  # fmt: skip
         async with AsyncExitStack() as stack:
             stack.enter_context(nginx_running(logs / "gateway", _gateway(port, s3, replicas, logs),
                                               port))  # fmt: skip
@@ -179,14 +186,16 @@ async def running_platform(
         await asyncio.to_thread(drop_buckets, s3.client(), env.bucket_prefix)
 
 
-def _replicas(name: str, settings: ServiceSettings, broker_port: int, logs: Path) -> list[Replica]:
+def _replicas(
+    name: str, settings: ServiceSettings, broker_port: int, logs: Path, ports: list[int]
+) -> list[Replica]:
     environ: Mapping[str, str] = {
         **os.environ, "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1", **environ_of(settings),
         settings.variable("amqp_url"): _through(settings.amqp_url, broker_port),
     }  # fmt: skip
     return [
-        Replica(name, free_port(), environ, logs / f"{name}-{index}.log")
-        for index in range(REPLICAS)
+        Replica(name, port, environ, logs / f"{name}-{index}.log")
+        for index, port in enumerate(ports)
     ]
 
 
