@@ -123,7 +123,7 @@ async def _settings(env: Environment, gateway: str, mail_port: int) -> dict[str,
         "jwks_url": f"{gateway}/api/v1/auth/jwks.json",
         # Ten processes share the machine's PostgreSQL (100 connections) with other runs.
         "database_pool_min": 1,
-        "database_pool_max": 4,
+        "database_pool_max": 3,
     }
     extra: dict[str, dict[str, Any]] = {
         "identity": {"eid_confirm_seconds": 0.5},
