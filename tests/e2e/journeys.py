@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from asn1crypto import pem, x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
 from reportlab.pdfgen import canvas
 
 from tests.support.infra import wait_until
@@ -324,11 +326,15 @@ async def sealed_in_bokslut(portal: Portal, bureau: Bureau) -> bytes:
     return bytes(content)
 
 
-async def validates(sealed: bytes) -> None:
+async def validates(sealed: bytes, trusted: bytes | None = None) -> None:
+    """The seal covers the whole file, intact; and, given the sealing certificate (PEM),
+    chains to it."""
     signature = PdfFileReader(io.BytesIO(sealed)).embedded_signatures[0]
-    status = await async_validate_pdf_signature(signature)
+    roots = [x509.Certificate.load(pem.unarmor(trusted)[2])] if trusted else []
+    status = await async_validate_pdf_signature(signature, ValidationContext(trust_roots=roots))
     assert status.intact
     assert status.coverage.name == "ENTIRE_FILE"
+    assert status.trusted or not trusted
 
 
 async def journey_6(portal: Portal, bureau: Bureau, fault: Fault = no_fault) -> None:

@@ -3,6 +3,7 @@ behind the real gateway, tests/support/processes.py), through the gateway only, 
 real mails."""
 
 from tests.e2e import journeys as j
+from tests.support.processes import Platform
 from tests.web.portal import Portal
 
 
@@ -13,9 +14,12 @@ async def test_4_an_upload_reaches_its_audience_and_a_comment_reaches_staff(
 
 
 async def test_5_three_parties_sign_in_order_and_the_sealed_pdf_lands_in_the_folder(
-    portal: Portal,
+    portal: Portal, platform: Platform
 ) -> None:
-    await j.journey_5(portal, await j.customer_ready(portal))
+    bureau = await j.customer_ready(portal)
+    await j.journey_5(portal, bureau)
+    # Sealed by either replica, it chains to the platform's one sealing certificate.
+    await j.validates(await j.sealed_in_bokslut(portal, bureau), platform.sealing_certificate)
 
 
 async def test_6_an_admin_buys_credits_when_the_balance_runs_out(portal: Portal) -> None:

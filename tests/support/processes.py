@@ -29,6 +29,7 @@ from services.billing.settings import BillingSettings
 from services.documents.settings import DocumentsSettings
 from services.identity.settings import IdentitySettings
 from services.notify.settings import NotifySettings
+from services.signing.certificates import self_signed
 from services.signing.settings import SigningSettings
 from shared.settings import ServiceSettings
 from tests.deploy.gateway import local_values, nginx_running
@@ -75,6 +76,7 @@ class Platform:
     env: Environment
     s3: S3Server
     vhost: str
+    sealing_certificate: bytes  # PEM: what a sealed PDF's signature validates against
 
     def kill(self, service: str) -> None:
         """SIGKILL every replica of `service`."""
@@ -117,7 +119,9 @@ def two_servers(ports: list[int]) -> str:
     return "; server ".join(f"127.0.0.1:{port} max_fails=1 fail_timeout=1s" for port in ports)
 
 
-async def _settings(env: Environment, gateway: str, mail_port: int) -> dict[str, ServiceSettings]:
+async def _settings(
+    env: Environment, gateway: str, mail_port: int, sealing: tuple[bytes, bytes]
+) -> dict[str, ServiceSettings]:
     common = {
         "public_url": gateway,
         "jwks_url": f"{gateway}/api/v1/auth/jwks.json",
@@ -127,6 +131,8 @@ async def _settings(env: Environment, gateway: str, mail_port: int) -> dict[str,
     }
     extra: dict[str, dict[str, Any]] = {
         "identity": {"eid_confirm_seconds": 0.5},
+        # One sealing certificate for both replicas, as production has; tests trust it.
+        "signing": {"sealing_certificate": sealing[0].decode(), "sealing_key": sealing[1].decode()},
         # A firm reaches 80 % of the partner plan with a few uploads (journey 7).
         "billing": {"plan_included_bytes": {"partner": 1_000_000, "bureau": 5_000_000}},
         # Retries close enough that a 30 s SMTP outage ends in time; a killed replica's
@@ -163,7 +169,8 @@ async def running_platform(
     mail.start()
     replicas: dict[str, list[Replica]] = {}
     try:
-        settings = await _settings(env, f"http://127.0.0.1:{port}", mail.port)
+        sealing = self_signed("Client portal sealing (tests)")
+        settings = await _settings(env, f"http://127.0.0.1:{port}", mail.port, sealing)
         replicas = {
             name: _replicas(name, settings[name], proxies[name].port, logs,
                             replica_ports[REPLICAS * n : REPLICAS * (n + 1)])
@@ -173,7 +180,8 @@ async def running_platform(
             stack.enter_context(nginx_running(logs / "gateway", _gateway(port, s3, replicas, logs),
                                               port))  # fmt: skip
             url = f"http://127.0.0.1:{port}"
-            platform = Platform(url, mail, replicas, proxies, settings, env, s3, rabbit.vhost)
+            platform = Platform(url, mail, replicas, proxies, settings, env, s3, rabbit.vhost,
+                                sealing[0])  # fmt: skip
             for name in SETTINGS:
                 await platform.start(name)
             yield platform
