@@ -11,7 +11,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from services.notify import domain
-from services.notify.mailer import Mailer
+from services.notify.mailer import Answer, Mailer
 from services.notify.models import Claimed, Outcome
 from services.notify.settings import NotifySettings
 from services.notify.store import deliveries
@@ -66,14 +66,19 @@ class DeliveryWorker:
         return len(claimed)
 
     async def _deliver(self, row: Claimed) -> None:
-        """Send one email and record what the server answered at once.
+        """Send one email and record what the server answered before its connection sends
+        the next one.
 
         SMTP has no idempotency: a mail whose reply arrived but whose outcome was not yet
         recorded goes out again when its lease ends. Recording each outcome as its reply
-        arrives (not once per batch) keeps that window to the one mail in flight on each
-        connection; the stable Message-ID lets mail systems collapse such a copy.
+        arrives (not once per batch), while still holding the connection, keeps that window
+        to one mail per connection; the stable Message-ID lets mail systems collapse it.
         """
-        outcome = await self._send(row)
+        message = email_of(row, self.settings.sender)
+        await self.mailer.send(message, then=lambda answer: self._record(row, answer))
+
+    async def _record(self, row: Claimed, answer: Answer) -> None:
+        outcome = self._outcome(row, answer)
         for attempt in range(1, RECORD_ATTEMPTS + 1):
             try:
                 async with self.db.transaction() as conn:
@@ -85,9 +90,8 @@ class DeliveryWorker:
                     raise
                 await asyncio.sleep(backoff_delay(attempt, 0.2, 5.0))
 
-    async def _send(self, row: Claimed) -> Outcome:
+    def _outcome(self, row: Claimed, answer: Answer) -> Outcome:
         s = self.settings
-        answer = await self.mailer.send(email_of(row, s.sender))
         state = domain.smtp_outcome(answer.code, row.attempts, s.max_attempts)
         reply = f"{answer.code or '---'} {answer.reply}"[:500]
         if state == "sent":
