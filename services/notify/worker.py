@@ -13,15 +13,13 @@ from email.utils import formatdate
 from services.notify import domain
 from services.notify.mailer import Answer, Mailer
 from services.notify.models import Claimed, Outcome
+from services.notify.recording import OutcomeRecorder
 from services.notify.settings import NotifySettings
 from services.notify.store import deliveries
-from shared.backoff import backoff_delay
-from shared.database import CONNECTION_LOST, Database
+from shared.database import Database
 from shared.wakeup import NotifiedWorker
 
 log = logging.getLogger(__name__)
-# Tries to record a sent mail's outcome over a database that dropped connections (≈ 1 min).
-RECORD_ATTEMPTS = 15
 
 
 def email_of(row: Claimed, sender: str) -> EmailMessage:
@@ -42,6 +40,7 @@ class DeliveryWorker:
         self.db = db
         self.mailer = mailer
         self.settings = settings
+        self.recorder = OutcomeRecorder(db)
         self._worker = NotifiedWorker(
             name="notify-delivery", dsn=settings.dsn, channel=deliveries.WAKE_CHANNEL,
             step=self._step, poll_seconds=settings.delivery_poll_seconds, loops=loops,
@@ -78,17 +77,7 @@ class DeliveryWorker:
         await self.mailer.send(message, then=lambda answer: self._record(row, answer))
 
     async def _record(self, row: Claimed, answer: Answer) -> None:
-        outcome = self._outcome(row, answer)
-        for attempt in range(1, RECORD_ATTEMPTS + 1):
-            try:
-                async with self.db.transaction() as conn:
-                    await deliveries.record_outcome(conn, outcome)
-                return
-            except CONNECTION_LOST:
-                # A dropped connection mid-statement: the update is idempotent, try again.
-                if attempt == RECORD_ATTEMPTS:
-                    raise
-                await asyncio.sleep(backoff_delay(attempt, 0.2, 5.0))
+        await self.recorder.record(self._outcome(row, answer))
 
     def _outcome(self, row: Claimed, answer: Answer) -> Outcome:
         s = self.settings

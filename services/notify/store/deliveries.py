@@ -53,16 +53,21 @@ async def claim_due(conn: Connection, limit: int, lease_seconds: float) -> list[
     return [Claimed(**dict(r)) for r in rows]
 
 
-async def record_outcome(conn: Connection, outcome: Outcome) -> None:
-    """Settle a sent/failed row (erasing a secret-bearing body) or schedule its retry; by the
-    id `claim_due` handed out, so across firms by design, as that claim is."""
+async def record_outcomes(conn: Connection, outcomes: Sequence[Outcome]) -> None:
+    """Settle sent/failed rows (erasing a secret-bearing body) or schedule the retry; by the
+    ids `claim_due` handed out, so across firms by design, as that claim is."""
     await conn.execute(
-        """UPDATE deliveries
-           SET state = $2, last_reply = $3,
-               next_attempt_at = now() + make_interval(secs => $4),
-               settled_at = CASE WHEN $2 = 'queued' THEN NULL ELSE now() END,
-               text_body = CASE WHEN secret AND $2 <> 'queued' THEN NULL ELSE text_body END,
-               html_body = CASE WHEN secret AND $2 <> 'queued' THEN NULL ELSE html_body END
-           WHERE id = $1""",
-        outcome.id, outcome.state, outcome.reply, outcome.delay,
+        """UPDATE deliveries d
+           SET state = o.state, last_reply = o.reply,
+               next_attempt_at = now() + make_interval(secs => o.delay),
+               settled_at = CASE WHEN o.state = 'queued' THEN NULL ELSE now() END,
+               text_body = CASE WHEN d.secret AND o.state <> 'queued'
+                                THEN NULL ELSE d.text_body END,
+               html_body = CASE WHEN d.secret AND o.state <> 'queued'
+                                THEN NULL ELSE d.html_body END
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::float8[])
+                AS o(id, state, reply, delay)
+           WHERE d.id = o.id""",
+        [o.id for o in outcomes], [o.state for o in outcomes],
+        [o.reply for o in outcomes], [o.delay for o in outcomes],
     )  # fmt: skip
