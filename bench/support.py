@@ -13,7 +13,7 @@ import aio_pika
 import asyncpg
 
 from deploy.local.ports import free_port
-from deploy.local.run import stop, wait_ready
+from deploy.local.processes import stop, wait_ready
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"

@@ -23,6 +23,10 @@ CONNECTION_LOST = (
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CannotConnectNowError,
     asyncpg.exceptions.InterfaceError,
+    # A pooled connection whose backend was terminated while idle can answer the next query
+    # with "cannot switch to state …; another operation is in progress" instead of a
+    # connection error (seen after pg_terminate_backend, tests/shared/test_database.py).
+    asyncpg.exceptions.InternalClientError,
     ConnectionError,
     OSError,
 )
@@ -96,7 +100,7 @@ class Database:
                 await tx.start()
             except CONNECTION_LOST:
                 await self.pool.release(conn)
-                self.pool.expire_connections()
+                await self.pool.expire_connections()
                 if attempt == attempts:
                     raise
                 log.warning("database connection lost; retrying on a fresh one")

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from minio import Minio
+from minio.error import S3Error
 from opentelemetry import trace
 
 from shared.settings import S3Settings
@@ -46,8 +47,14 @@ class ObjectStore:
         return await loop.run_in_executor(self._pool, lambda: call(*args, **kwargs))
 
     async def ensure_bucket(self) -> None:
-        if not await self.run(self.client.bucket_exists, self.bucket):
+        """Replicas starting together race to make the bucket: losing that race is fine."""
+        if await self.run(self.client.bucket_exists, self.bucket):
+            return
+        try:
             await self.run(self.client.make_bucket, self.bucket)
+        except S3Error as error:
+            if error.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise
 
     async def ping(self) -> None:
         if not await self.run(self.client.bucket_exists, self.bucket):

@@ -16,6 +16,7 @@ from tests.support.bankid import BankIdServer, Pki, make_pki
 from tests.support.capture import Capture, capture
 from tests.support.infra import Postgres, Rabbit
 from tests.support.names import unique
+from tests.support.processes import Platform, running_platform
 from tests.support.services import Environment, drop_buckets
 from tests.support.tokens import JwksServer
 
@@ -116,3 +117,13 @@ async def captured(env: Environment) -> AsyncIterator[Capture]:
     """Every event and every command to notify of this test's namespace."""
     async with capture(env.amqp_url, BusNames(env.namespace)) as found:
         yield found
+
+
+@pytest.fixture(scope="module")
+async def platform(
+    postgres: Postgres, rabbit: Rabbit, s3: S3Server, workdir: Path
+) -> AsyncIterator[Platform]:
+    """The platform as deployed (tests/support/processes.py): every service as two processes
+    behind the real gateway. One per module; each test makes its own firm."""
+    async with running_platform(postgres, rabbit, s3, workdir) as running:
+        yield running

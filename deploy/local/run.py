@@ -5,6 +5,7 @@ services and the nginx gateway, loads demo data, and prints where everything is.
 """
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -12,12 +13,12 @@ import subprocess
 import sys
 from string import Template
 
-import aiohttp
 import asyncpg
 
 from deploy.local.demo import load_demo
 from deploy.local.mail import MailCatcher
 from deploy.local.ports import is_free
+from deploy.local.processes import Replica, Supervisor, stop, wait_ready
 from deploy.local.s3 import ROOT, S3Server
 from deploy.openapi import write_site
 from shared.settings import SERVICE_PORTS
@@ -64,30 +65,8 @@ def service_env(service: str, dsn: str, s3: S3Server) -> dict[str, str]:
     }
 
 
-def start_service(service: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    log = (STATE / "logs" / f"{service}.log").open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", f"services.{service}"], cwd=ROOT, env=env, stdout=log, stderr=log
-    )
-
-
-async def wait_ready(
-    name: str, url: str, process: subprocess.Popen[bytes], timeout: float = 60
-) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    async with aiohttp.ClientSession() as http:
-        while loop.time() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"{name} exited; see .local/logs/{name}.log")
-            try:
-                async with http.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.3)
-    raise RuntimeError(f"{name} not ready after {timeout:.0f}s; see .local/logs/{name}.log")
+def replica(service: str, env: dict[str, str]) -> Replica:
+    return Replica(service, SERVICE_PORTS[service], env, STATE / "logs" / f"{service}.log")
 
 
 def start_gateway(s3: S3Server) -> subprocess.Popen[bytes]:
@@ -124,17 +103,6 @@ def refuse_busy_ports() -> None:
         sys.exit(f"ports already in use: {busy} (is another scripts/run still running?)")
 
 
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
 async def main() -> None:
     refuse_busy_ports()
     (STATE / "logs").mkdir(parents=True, exist_ok=True)
@@ -147,41 +115,41 @@ async def main() -> None:
     )
     mail = MailCatcher(SMTP_PORT, maildir=STATE / "mail")
     mail.start()
-    processes: list[subprocess.Popen[bytes]] = []
+    services = [replica(s, service_env(s, dsns[s], s3)) for s in SERVICE_PORTS]
+    gateway_process: subprocess.Popen[bytes] | None = None
     try:
-        for service in SERVICE_PORTS:
-            processes.append(start_service(service, service_env(service, dsns[service], s3)))
-        for (service, port), process in zip(SERVICE_PORTS.items(), processes, strict=True):
-            await wait_ready(service, f"http://127.0.0.1:{port}/readyz", process)
-        processes.append(start_gateway(s3))
+        for service in services:
+            service.start()
+        for service in services:
+            await service.ready()
+        gateway_process = start_gateway(s3)
         gateway = f"http://127.0.0.1:{GATEWAY_PORT}"
-        await wait_ready("gateway", f"{gateway}/healthz", processes[-1])
+        await wait_ready("gateway", f"{gateway}/healthz", gateway_process)
         demo = await load_demo(gateway, mail)
         print_welcome(gateway, s3, demo)
-        await wait_for_stop(processes)
+        await run_until_stopped(Supervisor(services), gateway_process)
     finally:
         print("\nstopping…", flush=True)
-        stop(processes)
+        stop([p for p in [*(s.process for s in services), gateway_process] if p is not None])
         mail.stop()
         s3.stop()
 
 
-async def wait_for_stop(processes: list[subprocess.Popen[bytes]]) -> None:
+async def run_until_stopped(supervisor: Supervisor, gateway: subprocess.Popen[bytes]) -> None:
+    """Until Ctrl-C (or SIGTERM), or the gateway exits; a service that dies is started again."""
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopped.set)
+    watching = asyncio.create_task(supervisor.watch(stopped))
     while not stopped.is_set():
-        dead = [
-            p.args[2] if len(p.args) > 2 else p.args[0] for p in processes if p.poll() is not None
-        ]
-        if dead:
-            print(f"a process exited unexpectedly: {dead}; see .local/logs/", flush=True)
-            return
-        try:
+        if gateway.poll() is not None:
+            print("the gateway exited unexpectedly; see .local/logs/gateway.log", flush=True)
+            stopped.set()
+            break
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopped.wait(), 1.0)
-        except TimeoutError:
-            continue
+    await watching
 
 
 def print_welcome(gateway: str, s3: S3Server, demo: list[str]) -> None:

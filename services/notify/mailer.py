@@ -7,6 +7,7 @@ dropped while idle is replaced once at once, so a quiet night does not cost a re
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -38,7 +39,11 @@ class Mailer:
             password=s.smtp_password or None,
         )  # fmt: skip
 
-    async def send(self, message: EmailMessage) -> Answer:
+    async def send(
+        self, message: EmailMessage, then: Callable[[Answer], Awaitable[None]] | None = None
+    ) -> Answer:
+        """Send on a pooled connection; `then` gets the answer before that connection is
+        handed to the next send."""
         async with self._slots:
             reused = bool(self._idle)
             client = self._idle.pop() if reused else self._new_client()
@@ -46,10 +51,14 @@ class Mailer:
             if answer.code is None and reused:
                 client, reused = self._new_client(), False
                 answer, healthy = await self._attempt(client, message)
-            if healthy:
-                self._idle.append(client)
-            else:
-                await _discard(client)
+            try:
+                if then is not None:
+                    await then(answer)
+            finally:
+                if healthy:
+                    self._idle.append(client)
+                else:
+                    await _discard(client)
             return answer
 
     async def _attempt(self, client: aiosmtplib.SMTP, message: EmailMessage) -> tuple[Answer, bool]:

@@ -15,6 +15,7 @@ from opentelemetry import trace
 from services.notify import domain
 from services.notify.mailer import Answer, Mailer
 from services.notify.models import Claimed, Outcome
+from services.notify.recording import OutcomeRecorder
 from services.notify.settings import NotifySettings
 from services.notify.store import deliveries
 from shared.database import Database
@@ -64,6 +65,7 @@ class DeliveryWorker:
         self.mailer = mailer
         self.settings = settings
         self.mails = Mails(metrics)
+        self.recorder = OutcomeRecorder(db)
         self._worker = NotifiedWorker(
             name="notify-delivery", dsn=settings.dsn, channel=deliveries.WAKE_CHANNEL,
             step=self._step, poll_seconds=settings.delivery_poll_seconds, loops=loops,
@@ -83,16 +85,38 @@ class DeliveryWorker:
         s = self.settings
         async with self.db.transaction() as conn:
             claimed = await deliveries.claim_due(conn, s.delivery_batch, s.lease_seconds)
-        if not claimed:
-            return 0
-        outcomes = await asyncio.gather(*(self._send(row) for row in claimed))
-        async with self.db.transaction() as conn:
-            await deliveries.record_outcomes(conn, outcomes)
+        if claimed:
+            await asyncio.gather(*(self._deliver(row) for row in claimed))
         return len(claimed)
 
-    async def _send(self, row: Claimed) -> Outcome:
+    async def _deliver(self, row: Claimed) -> None:
+        """Send one email and record what the server answered before its connection sends
+        the next one.
+
+        SMTP has no idempotency: a mail whose reply arrived but whose outcome was not yet
+        recorded goes out again when its lease ends. Recording each outcome as its reply
+        arrives (not once per batch), while still holding the connection, keeps that window
+        to one mail per connection; the stable Message-ID lets mail systems collapse it.
+        """
+        message = email_of(row, self.settings.sender)
+        # The send, in the trace of the event that queued the email.
+        with (
+            continued(row.trace_context),
+            tracer.start_as_current_span(
+                "smtp send",
+                kind=trace.SpanKind.CLIENT,
+                attributes={"notify.kind": row.kind, "notify.attempt": row.attempts},
+            ) as span,
+        ):
+
+            async def record(answer: Answer) -> None:
+                span.set_attribute("smtp.reply_code", answer.code or 0)
+                await self.recorder.record(self._outcome(row, answer))
+
+            await self.mailer.send(message, then=record)
+
+    def _outcome(self, row: Claimed, answer: Answer) -> Outcome:
         s = self.settings
-        answer = await self._smtp(row)
         state = domain.smtp_outcome(answer.code, row.attempts, s.max_attempts)
         reply = f"{answer.code or '---'} {answer.reply}"[:500]
         if state == "sent":
@@ -119,17 +143,3 @@ class DeliveryWorker:
             reply,
         )
         return Outcome(row.id, "queued", reply, delay)
-
-    async def _smtp(self, row: Claimed) -> Answer:
-        """The send, in the trace of the event that queued the email."""
-        with (
-            continued(row.trace_context),
-            tracer.start_as_current_span(
-                "smtp send",
-                kind=trace.SpanKind.CLIENT,
-                attributes={"notify.kind": row.kind, "notify.attempt": row.attempts},
-            ) as span,
-        ):
-            answer = await self.mailer.send(email_of(row, self.settings.sender))
-            span.set_attribute("smtp.reply_code", answer.code or 0)
-            return answer

@@ -11,7 +11,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from deploy.local.ports import free_port
-from deploy.local.run import wait_ready
+from deploy.local.processes import wait_ready
 from services.billing.app import create_app as billing_app
 from services.billing.settings import BillingSettings
 from services.documents.app import create_app as documents_app

@@ -98,14 +98,21 @@ class Rabbit:
 
 
 def _queue_names(vhost: str) -> list[str]:
+    return list(queue_messages(vhost))
+
+
+def queue_messages(vhost: str) -> dict[str, int]:
+    """Each queue of the vhost with the messages it holds (ready and unacknowledged); empty
+    when rabbitmqctl does not answer."""
     try:
         listed = subprocess.run(
-            ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name"],
+            ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages"],
             capture_output=True, text=True, timeout=20, check=True,
         )  # fmt: skip
     except (subprocess.TimeoutExpired, subprocess.CalledProcessError, FileNotFoundError):
-        return []
-    return listed.stdout.split()
+        return {}
+    rows = (line.split() for line in listed.stdout.splitlines())
+    return {row[0]: int(row[1]) for row in rows if len(row) == 2 and row[1].isdigit()}
 
 
 VHOST_PREFIX = "test-"

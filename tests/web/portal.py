@@ -57,7 +57,7 @@ class Portal:
     async def call(
         self, method: str, path: str, token: str | None = None, expect: int = 200, **kw: Any
     ) -> Any:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = kw.pop("headers", {}) | ({"Authorization": f"Bearer {token}"} if token else {})
         async with self.http.request(method, self.url + path, headers=headers, **kw) as response:
             body = await response.read()
             assert response.status == expect, f"{method} {path}: {response.status} {body[:400]!r}"

@@ -15,7 +15,7 @@ import aiohttp
 import asyncpg
 
 from deploy.local.ports import free_port
-from deploy.local.run import wait_ready
+from deploy.local.processes import wait_ready
 from services.signing.settings import SigningSettings
 from tests.support.services import Environment
 

@@ -1,0 +1,54 @@
+"""Issue 17's journeys, one test each: the platform as deployed (every service two processes
+behind the real gateway, tests/support/processes.py), through the gateway only, reading the
+real mails."""
+
+from tests.e2e import journeys as j
+from tests.support.processes import Platform
+from tests.web.portal import Portal
+
+
+async def test_4_an_upload_reaches_its_audience_and_a_comment_reaches_staff(
+    portal: Portal,
+) -> None:
+    await j.journey_4(portal, await j.customer_ready(portal))
+
+
+async def test_5_three_parties_sign_in_order_and_the_sealed_pdf_lands_in_the_folder(
+    portal: Portal, platform: Platform
+) -> None:
+    bureau = await j.customer_ready(portal)
+    await j.journey_5(portal, bureau)
+    # Sealed by either replica, it chains to the platform's one sealing certificate.
+    await j.validates(await j.sealed_in_bokslut(portal, bureau), platform.sealing_certificate)
+
+
+async def test_6_an_admin_buys_credits_when_the_balance_runs_out(portal: Portal) -> None:
+    await j.journey_6(portal, await j.customer_ready(portal))
+
+
+async def test_7_a_storage_block_lets_an_upload_past_the_plan_through(portal: Portal) -> None:
+    await j.journey_7(portal, await j.customer_ready(portal))
+
+
+async def test_1_a_bureau_signs_up_and_a_member_sees_only_the_assigned_client(
+    portal: Portal,
+) -> None:
+    await j.journey_1(portal)
+
+
+async def test_2_a_client_with_three_contacts_is_invited_in_their_languages(
+    portal: Portal,
+) -> None:
+    await j.journey_2(portal)
+
+
+async def test_3_each_contact_sees_exactly_the_folders_meant_for_them(portal: Portal) -> None:
+    await j.journey_3(portal)
+
+
+async def test_8_one_person_across_two_clients_and_two_firms(portal: Portal) -> None:
+    await j.journey_8(portal)
+
+
+async def test_9_a_customer_signs_in_by_magic_link_and_by_secret_link(portal: Portal) -> None:
+    await j.journey_9(portal)
