@@ -115,6 +115,9 @@ async def test_needs_attention_and_a_firm_without_credits(portal: Portal, person
     await portal.call("POST", f"/api/v1/sign/{declined['token']}/decline",
                       json={"reason": "Fel belopp"})  # fmt: skip
     await signing_sent(portal, customer, document["id"])  # the last free credit
+    await portal.eventually("POST", f"/api/v1/documents/{document['id']}/approvals",
+                            customer.staff_token, expect=201,
+                            json={"message": "Godkänn hyran, tack."})  # fmt: skip
     member = await colleague(portal, customer.staff_token, "member")
     await portal.call("PUT", f"/api/v1/staff/{member['id']}/clients/{customer.client_id}",
                       customer.staff_token, expect=204)  # fmt: skip
@@ -123,7 +126,11 @@ async def test_needs_attention_and_a_firm_without_credits(portal: Portal, person
     await staff_signs_in(person, customer.owner, "sv")
     item = page.get_by_role("listitem").filter(has_text="Hyresavtal.pdf")
     await item.filter(has_text="Avböjd").wait_for()
+    unanswered = "Godkännanden som kunderna inte har svarat på"
+    await page.get_by_role("region", name=unanswered).get_by_text("Godkänn hyran, tack.").wait_for()
     await person.check("firm-attention-waiting")
+    await person.open(f"/firm/clients/{customer.client_id}")
+    await page.get_by_role("region", name=unanswered).get_by_text("Godkänn hyran, tack.").wait_for()
     await person.open(f"/firm/documents/{document['id']}/signing")
     await page.get_by_text("Byrån har inga e-signaturer kvar.").wait_for()
     await page.get_by_role("link", name="Köp fler e-signaturer").wait_for()

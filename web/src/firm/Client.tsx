@@ -8,6 +8,7 @@ import { identity, signing } from "../api/client";
 import { must } from "../api/problem";
 import { ErrorText, Loading } from "../components/Status";
 import { formatDate } from "../i18n/format";
+import { ApprovalsWaiting } from "./Attention";
 import { ClientFolders } from "./ClientFolders";
 import {
   type ContactDraft,
@@ -71,6 +72,10 @@ export function Client() {
       </section>
       <ClientFolders clientId={clientId} contacts={contacts.data ?? []} />
       <ClientSignings clientId={clientId} />
+      <section aria-labelledby="client-approvals-title" className="panel">
+        <h2 id="client-approvals-title">{t("firm.attention.approvals")}</h2>
+        <ApprovalsWaiting clientId={clientId} />
+      </section>
     </>
   );
 }

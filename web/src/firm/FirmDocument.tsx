@@ -146,7 +146,7 @@ function Approvals({ documentId, contacts }: { documentId: string; contacts: Con
   const queries = useQueryClient();
   const [message, setMessage] = useState("");
   const path = { params: { path: { document_id: documentId } } };
-  const key = ["firm-approvals", scope, documentId];
+  const key = ["approvals", scope, "document", documentId];
   const list = useQuery({
     queryKey: key,
     queryFn: async () =>
@@ -162,7 +162,8 @@ function Approvals({ documentId, contacts }: { documentId: string; contacts: Con
       ),
     onSuccess: () => {
       setMessage("");
-      void queries.invalidateQueries({ queryKey: key });
+      // This document's list, and the lists of what waits on customers.
+      void queries.invalidateQueries({ queryKey: ["approvals", scope] });
     },
   });
   return (
