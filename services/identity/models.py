@@ -254,6 +254,15 @@ class StaffOut(BaseModel):
     registered: bool
 
 
+class AssignedClient(BaseModel):
+    client_id: UUID
+    name: str
+
+
+class AssignedClients(BaseModel):
+    clients: list[AssignedClient] = Field(description="By name.")
+
+
 class StaffList(BaseModel):
     items: list[StaffOut]
 
@@ -411,6 +420,7 @@ class Me(BaseModel):
     email: str | None
     method: Method = Field(description="How this session was opened.")
     language: Language = Field(description="The language of the person acting, for pages and mail.")
+    totp_enabled: bool = Field(description="The account asks its staff sign-ins for a TOTP code.")
     context: Context
     memberships: list[Membership] = Field(description="Where this session may switch to.")
 

@@ -208,6 +208,7 @@ MATRIX: dict[str, Row] = {
     ),
     "PATCH /api/v1/staff/{staff_id}": admins_only(body=json(role="{staff_role}")),
     "POST /api/v1/staff/{staff_id}/deactivate": admins_only(fresh="staff"),
+    "GET /api/v1/staff/{staff_id}/clients": admins_only(),
     "PUT /api/v1/staff/{staff_id}/clients/{client_id}": admins_only(),
     "DELETE /api/v1/staff/{staff_id}/clients/{client_id}": admins_only(fresh="staff"),
     # --- identity: clients and contacts ---------------------------------------------------

@@ -172,10 +172,12 @@ async def test_each_role_sees_only_the_controls_the_api_allows(
                           json={"token": token, "password": PASSWORD})  # fmt: skip
         people[role] = email
 
-    # The member is let see one client.
+    # The member is let see one client, and the page says whom they see.
+    await page.get_by_text("No client assigned yet: sees none.").wait_for()
     await page.get_by_label("A client for Kim Member").select_option(label="Eta AB")
     await page.get_by_role("button", name="Let them see it").click()
     await page.get_by_role("status").filter(has_text="Kim Member now sees Eta AB.").wait_for()
+    await page.get_by_text("Sees: Eta AB").wait_for()
     await page.get_by_role("button", name="Sign out").click()
 
     # Member: only the assigned client, no billing, no portal settings, no invitations.

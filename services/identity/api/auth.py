@@ -193,6 +193,7 @@ async def _me(conn: Connection, principal: Principal) -> Me:
         email=account.email if account else None,
         method=session.method,
         language=await language_of(conn, principal),
+        totp_enabled=account is not None and await accounts.get_totp_enabled(conn, account.id),
         context=_context(principal),
         memberships=await proven(conn, session.proof),
     )

@@ -11,7 +11,16 @@ from services.identity import invitations
 from services.identity.access import require_client, require_staff
 from services.identity.clock import now
 from services.identity.domain import check_deactivation, check_role_change, normal_email
-from services.identity.models import NewStaff, Staff, StaffInvite, StaffList, StaffOut, StaffUpdate
+from services.identity.models import (
+    AssignedClient,
+    AssignedClients,
+    NewStaff,
+    Staff,
+    StaffInvite,
+    StaffList,
+    StaffOut,
+    StaffUpdate,
+)
 from services.identity.store import accounts, firms
 from shared.auth import ADMIN_ROLES, Principal
 from shared.bus.outbox import put
@@ -139,6 +148,20 @@ async def _member_and_client(
     staff = await require_staff(conn, principal, path_uuid(request, "staff_id"))
     client = await require_client(conn, principal, path_uuid(request, "client_id"))
     return staff, client.id
+
+
+@api.get(
+    "/api/v1/staff/{staff_id}/clients",
+    summary="The clients assigned to a staff user (a member sees only these)",
+    access="staff", roles=ADMIN_ROLES, response=AssignedClients, errors=(403, 404),
+)  # fmt: skip
+async def assigned_clients(
+    request: web.Request, *, deps: IdentityDeps, principal: Principal
+) -> AssignedClients:
+    async with deps.db.transaction(readonly=True) as conn:
+        staff = await require_staff(conn, principal, path_uuid(request, "staff_id"))
+        rows = await firms.list_assigned_clients(conn, principal.firm_id, staff.id)
+    return AssignedClients(clients=[AssignedClient(client_id=i, name=n) for i, n in rows])
 
 
 @api.put(

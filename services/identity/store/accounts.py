@@ -219,6 +219,10 @@ async def delete_failures(conn: Connection, email: str, source: str | None = Non
     )
 
 
+async def get_totp_enabled(conn: Connection, account_id: UUID) -> bool:
+    return bool(await conn.fetchval("SELECT totp_enabled FROM accounts WHERE id = $1", account_id))
+
+
 async def get_totp(conn: Connection, account_id: UUID) -> tuple[bytes | None, bool, int | None]:
     """(sealed secret, enabled, last used step), locked so a code is accepted once."""
     row = await conn.fetchrow(

@@ -145,6 +145,20 @@ async def insert_assignment(
     return bool(done)
 
 
+async def list_assigned_clients(
+    conn: Connection, firm_id: UUID, staff_id: UUID
+) -> list[tuple[UUID, str]]:
+    """(client id, name) of the clients assigned to a staff user, by name."""
+    rows = await conn.fetch(
+        """SELECT c.id, c.name FROM staff_assignments a
+             JOIN clients c ON c.firm_id = a.firm_id AND c.id = a.client_id
+            WHERE a.firm_id = $1 AND a.staff_id = $2 ORDER BY c.name, c.id""",
+        firm_id,
+        staff_id,
+    )
+    return [(row["id"], row["name"]) for row in rows]
+
+
 async def delete_assignment(
     conn: Connection, firm_id: UUID, staff_id: UUID, client_id: UUID
 ) -> bool:

@@ -174,6 +174,12 @@ async def test_members_see_only_assigned_clients(identity: Identity, captured: C
     other = (await as_owner.post("/api/v1/clients", {"kind": "company", "name": "Other AB"})).body
     assigned = await as_owner.put(f"/api/v1/staff/{member_id}/clients/{mine['id']}")
     assert assigned.status == 204
+    listed = await as_owner.get(f"/api/v1/staff/{member_id}/clients")
+    assert listed.body == {"clients": [{"client_id": mine["id"], "name": "Mine AB"}]}
+    own = await identity.as_(member_token).get(f"/api/v1/staff/{member_id}/clients")
+    assert own.status == 403
+    stranger = identity.as_((await identity.sign_up())["token"])
+    assert (await stranger.get(f"/api/v1/staff/{member_id}/clients")).status == 404
     await captured.next("identity.staff.assigned", lambda d: d["client_id"] == mine["id"])
     as_member = identity.as_(member_token)
     listed = await as_member.get("/api/v1/clients")

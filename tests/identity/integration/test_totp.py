@@ -19,11 +19,13 @@ async def test_totp_is_required_once_confirmed(identity: Identity) -> None:
     enrolment = await as_owner.post("/api/v1/auth/totp")
     assert enrolment.status == 201
     secret = enrolment.body["secret"]
+    assert (await as_owner.get("/api/v1/me")).body["totp_enabled"] is False  # not confirmed
     assert enrolment.body["uri"].startswith("otpauth://totp/")
     wrong = await as_owner.post("/api/v1/auth/totp/confirm", {"code": "000000"})
     assert wrong.status == 422
     assert wrong.body["field"] == "code"
     assert (await as_owner.post("/api/v1/auth/totp/confirm", {"code": code(secret)})).status == 204
+    assert (await as_owner.get("/api/v1/me")).body["totp_enabled"] is True
     plain = {"email": firm["email"], "password": PASSWORD}
     missing = await identity.post("/api/v1/auth/sign-in", plain)
     assert missing.status == 401

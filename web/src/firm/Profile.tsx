@@ -20,8 +20,9 @@ export function Profile() {
       <p>
         <Link to="/firm/settings">{t("firm.profile.notifications")}</Link>
       </p>
-      <TotpOn />
-      <TotpOff />
+      {/* The form for what can be done now; each keeps its outcome shown until the next visit. */}
+      {me.data?.totp_enabled === false && <TotpOn />}
+      {me.data?.totp_enabled && <TotpOff />}
     </>
   );
 }

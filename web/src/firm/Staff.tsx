@@ -88,6 +88,15 @@ function Assignments({ user }: { user: StaffUser }) {
     queryFn: async () =>
       must(await identity.GET("/api/v1/clients", { params: { query: { limit: 200 } } })),
   });
+  const assigned = useQuery({
+    queryKey: ["firm-assigned", scope, user.id],
+    queryFn: async () =>
+      must(
+        await identity.GET("/api/v1/staff/{staff_id}/clients", {
+          params: { path: { staff_id: user.id } },
+        }),
+      ).clients,
+  });
   const change = useMutation({
     mutationFn: async (assign: boolean) => {
       const path = { params: { path: { staff_id: user.id, client_id: clientId } } };
@@ -98,11 +107,19 @@ function Assignments({ user }: { user: StaffUser }) {
       );
       return assign;
     },
-    onSuccess: (assign) => setDone(assign ? "firm.staff.assigned" : "firm.staff.unassigned"),
+    onSuccess: (assign) => {
+      setDone(assign ? "firm.staff.assigned" : "firm.staff.unassigned");
+      void assigned.refetch();
+    },
   });
   const name = clients.data?.items.find((c) => c.id === clientId)?.name ?? "";
+  const sees = (assigned.data ?? []).map((c) => c.name).join(", ");
   return (
     <div className="row">
+      <p className="muted">
+        {assigned.data &&
+          (sees ? t("firm.staff.sees", { clients: sees }) : t("firm.staff.seesNone"))}
+      </p>
       <SelectField
         label={t("firm.staff.clientFor", { name: user.name })}
         value={clientId}

@@ -819,6 +819,23 @@ export interface paths {
         patch: operations["change_role"];
         trace?: never;
     };
+    "/api/v1/staff/{staff_id}/clients": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The clients assigned to a staff user (a member sees only these) */
+        get: operations["assigned_clients"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/staff/{staff_id}/clients/{client_id}": {
         parameters: {
             query?: never;
@@ -925,6 +942,24 @@ export interface components {
              * @default accepted
              */
             status?: string;
+        };
+        /** AssignedClient */
+        AssignedClient: {
+            /**
+             * Client Id
+             * Format: uuid
+             */
+            client_id: string;
+            /** Name */
+            name: string;
+        };
+        /** AssignedClients */
+        AssignedClients: {
+            /**
+             * Clients
+             * @description By name.
+             */
+            clients: components["schemas"]["AssignedClient"][];
         };
         /**
          * BrowserTokens
@@ -1524,6 +1559,11 @@ export interface components {
              * @enum {string}
              */
             method: "password" | "magic_link" | "secret_link" | "eid";
+            /**
+             * Totp Enabled
+             * @description The account asks its staff sign-ins for a TOTP code.
+             */
+            totp_enabled: boolean;
         };
         /** Membership */
         Membership: {
@@ -5454,6 +5494,55 @@ export interface operations {
             };
             /** @description Invalid input */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    assigned_clients: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                staff_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The clients assigned to a staff user (a member sees only these) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssignedClients"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
