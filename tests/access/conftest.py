@@ -1,9 +1,7 @@
-"""The platform as a client meets it, for the access matrix and the fuzzing: the five services
-behind the real nginx gateway (no web app), and one world built through the public API as the
-firms themselves would (sign-up and invitations from the mailed links).
-
-`platform` is the one seam to the running platform (its base URL and an HTTP session), so that
-another harness (each service its own processes) can take its place.
+"""The platform as a client meets it, for the access matrix and the fuzzing: the platform as
+deployed (tests/support/processes.py: every service two processes behind the real nginx
+gateway, no web app), and one world built through the public API as the firms themselves
+would (sign-up and invitations from the mailed links).
 
 Two firms. Firm A has clients C1 and C2; firm B one client. Principals, by name:
 owner, admin, member (assigned C1), unassigned (a member with no client), contact (C1, in the
@@ -20,16 +18,17 @@ import io
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from reportlab.pdfgen import canvas
 
-from deploy.local.mail import MailCatcher
 from deploy.local.s3 import S3Server
 from tests.support.infra import Postgres, Rabbit
-from tests.support.tokens import JwksServer
-from tests.web.portal import PASSWORD, Customer, Portal, firm_with_customer, portal_on
+from tests.support.processes import running_platform
+from tests.web.portal import PASSWORD, Customer, Portal, firm_with_customer
 
 # Cheap hashing and no limits: every caller is 127.0.0.1 here; the limits have their own tests.
 IDENTITY = {
@@ -40,6 +39,9 @@ IDENTITY = {
     "hashing_per_address": 100_000,
     "eid_per_address": 100_000,
     "eid_per_number": 100_000,
+    "failures_per_account": 100_000,
+    "failures_per_source": 100_000,
+    "failures_before_slowdown": 100_000,
 }
 # A staff request naming a client documents (or signing, for a member) has not heard of waits
 # this long before its 404
@@ -62,18 +64,23 @@ PDF = pdf("Avtal")
 
 @pytest.fixture(scope="module")
 async def platform(
-    postgres: Postgres, rabbit: Rabbit, s3: S3Server, jwks: JwksServer, smtp: MailCatcher
+    postgres: Postgres, rabbit: Rabbit, s3: S3Server, workdir: Path
 ) -> AsyncIterator[Portal]:
-    async with portal_on(
-        postgres,
-        rabbit,
-        s3,
-        jwks,
-        smtp,
-        web=False,
-        overrides={"identity": IDENTITY, "documents": DOCUMENTS, "signing": DOCUMENTS},
-    ) as running:
-        yield running
+    """The platform as deployed (every service two processes behind the real gateway), seen
+    as a Portal: the gateway, the mail, and each service's own address (its first replica)
+    for reading its OpenAPI document."""
+    # The plans' own storage (the harness shrinks them for the storage journey).
+    billing = {"plan_included_bytes": {"partner": 10**9, "bureau": 5 * 10**9}}
+    overrides = {
+        "identity": IDENTITY, "documents": DOCUMENTS, "signing": DOCUMENTS, "billing": billing
+    }  # fmt: skip
+    async with (
+        running_platform(postgres, rabbit, s3, workdir, overrides) as running,
+        aiohttp.ClientSession() as http,
+    ):
+        own = {name: group[0].url for name, group in running.replicas.items()}
+        logs = running.replicas["identity"][0].log.parent
+        yield Portal(running.url, running.mail, http, logs, services=own)
 
 
 @dataclass

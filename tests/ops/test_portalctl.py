@@ -189,8 +189,10 @@ async def test_keys_rotate_signs_with_a_new_key_and_the_old_one_still_verifies(
         await keys.load()  # what the replica's key job does within IDENTITY_KEY_CHECK_SECONDS
         after = keys.sign(_claims(identity))
         assert _kid(after) == new.group(1)
-        for token in (before, after):  # verified by billing: 404 (no such account), not 401
-            await call(billing, "GET", "/api/v1/billing/account", token, expect=404)
+        # Verified by billing: a firm it has not heard of (503, its account not opened yet),
+        # not a token it refuses (401).
+        for token in (before, after):
+            await call(billing, "GET", "/api/v1/billing/account", token, expect=503)
 
 
 def _claims(identity: Running) -> dict[str, object]:

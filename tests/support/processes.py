@@ -120,8 +120,9 @@ def two_servers(ports: list[int]) -> str:
 
 
 async def _settings(
-    env: Environment, gateway: str, mail_port: int, sealing: tuple[bytes, bytes]
-) -> dict[str, ServiceSettings]:
+    env: Environment, gateway: str, mail_port: int, sealing: tuple[bytes, bytes],
+    overrides: dict[str, dict[str, Any]],
+) -> dict[str, ServiceSettings]:  # fmt: skip
     common = {
         "public_url": gateway,
         "jwks_url": f"{gateway}/api/v1/auth/jwks.json",
@@ -143,15 +144,17 @@ async def _settings(
         ),
     }  # fmt: skip
     return {
-        name: await env.settings(cls, **common, **extra.get(name, {}))
+        name: await env.settings(cls, **(common | extra.get(name, {}) | overrides.get(name, {})))
         for name, cls in SETTINGS.items()
     }
 
 
 @asynccontextmanager
 async def running_platform(
-    postgres: Postgres, rabbit: Rabbit, s3: S3Server, workdir: Path
-) -> AsyncIterator[Platform]:
+    postgres: Postgres, rabbit: Rabbit, s3: S3Server, workdir: Path,
+    overrides: dict[str, dict[str, Any]] | None = None,
+) -> AsyncIterator[Platform]:  # fmt: skip
+    """`overrides`: settings per service on top of the platform's own."""
     namespace = unique("pl") + "."
     env = Environment(
         amqp_url=rabbit.url, namespace=namespace, jwks_url="", s3_endpoint=s3.endpoint,
@@ -170,7 +173,9 @@ async def running_platform(
     replicas: dict[str, list[Replica]] = {}
     try:
         sealing = self_signed("Client portal sealing (tests)")
-        settings = await _settings(env, f"http://127.0.0.1:{port}", mail.port, sealing)
+        settings = await _settings(
+            env, f"http://127.0.0.1:{port}", mail.port, sealing, overrides or {}
+        )
         replicas = {
             name: _replicas(name, settings[name], proxies[name].port, logs,
                             replica_ports[REPLICAS * n : REPLICAS * (n + 1)])
