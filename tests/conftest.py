@@ -24,6 +24,8 @@ from tests.support.tokens import JwksServer
 @pytest.fixture(scope="session")
 def workdir() -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="portal-tests-") as path:
+        # Reachable by nginx's workers, whose gateway prefixes live below (processes.py).
+        Path(path).chmod(0o755)
         yield Path(path)
 
 

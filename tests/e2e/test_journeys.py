@@ -52,3 +52,12 @@ async def test_8_one_person_across_two_clients_and_two_firms(portal: Portal) -> 
 
 async def test_9_a_customer_signs_in_by_magic_link_and_by_secret_link(portal: Portal) -> None:
     await j.journey_9(portal)
+
+
+async def test_a_large_body_is_buffered_by_the_gateway_not_refused(portal: Portal) -> None:
+    """nginx's workers buffer a body larger than their memory buffer in a temp file under the
+    gateway's prefix; one they cannot write there was its own 500 (found by the fuzzing)."""
+    body = {"typed_name": "x" * 200_000}
+    async with portal.http.post(f"{portal.url}/api/v1/sign/{'t' * 43}/sign", json=body) as r:
+        assert r.status in (404, 422), await r.text()
+        assert r.content_type == "application/problem+json"

@@ -162,6 +162,9 @@ async def running_platform(
         new_database=postgres.create_database,
     )  # fmt: skip
     logs = Path(tempfile.mkdtemp(prefix="platform-", dir=workdir))
+    # nginx's workers (nobody, when started as root) buffer large bodies in temp dirs under the
+    # gateway's prefix here: they must be able to reach it (mkdtemp makes 0700 folders).
+    logs.chmod(0o755)  # noqa: ASYNC240 (once per platform)
     # The proxies listen on ports the system picks, so they come first: a port chosen and
     # released before could otherwise be handed to a proxy, and the gateway or a replica
     # would find it taken (nginx's readiness check would even be answered by the proxy).
