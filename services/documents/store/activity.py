@@ -103,17 +103,21 @@ async def list_approvals(conn: Connection, document: DocumentRow) -> list[Approv
     return [ApprovalOut(**dict(r), answers=await list_answers(conn, r["id"])) for r in rows]
 
 
+# A pending request with the document it is about, in the caller's firm ($1).
+_WAITING = """SELECT a.id, a.document_id, a.message, a.named_contacts AS contacts, a.status,
+                     a.created_at, a.decided_at, d.name AS document_name, d.folder_id,
+                     d.client_id
+                FROM approvals a JOIN documents d ON d.id = a.document_id
+               WHERE a.firm_id = $1 AND d.firm_id = $1"""
+
+
 async def list_waiting(
     conn: Connection, firm_id: UUID, folder_ids: list[UUID], contact_id: UUID | None, limit: int
 ) -> list[WaitingApproval]:
     """Pending requests on documents in these folders, oldest first; with `contact_id`, only
     those asking that contact (all who see it, or named) that they have not answered yet."""
     rows = await conn.fetch(
-        """SELECT a.id, a.document_id, a.message, a.named_contacts AS contacts, a.status,
-                   a.created_at, a.decided_at, d.name AS document_name, d.folder_id,
-                   d.client_id
-              FROM approvals a JOIN documents d ON d.id = a.document_id
-             WHERE a.firm_id = $1 AND d.firm_id = $1 AND d.folder_id = ANY($2::uuid[])
+        f"""{_WAITING} AND d.folder_id = ANY($2::uuid[])
                AND a.status = 'pending'
                AND ($3::uuid IS NULL OR (
                    (a.named_contacts IS NULL OR $3 = ANY(a.named_contacts))
@@ -131,11 +135,7 @@ async def list_waiting_in_firm(
     """Pending requests across the firm, oldest first; with `assigned_to`, only at the clients
     assigned to that staff member."""
     rows = await conn.fetch(
-        """SELECT a.id, a.document_id, a.message, a.named_contacts AS contacts, a.status,
-                   a.created_at, a.decided_at, d.name AS document_name, d.folder_id,
-                   d.client_id
-              FROM approvals a JOIN documents d ON d.id = a.document_id
-             WHERE a.firm_id = $1 AND d.firm_id = $1 AND a.status = 'pending'
+        f"""{_WAITING} AND a.status = 'pending'
                AND ($2::uuid IS NULL OR EXISTS (
                    SELECT 1 FROM staff_assignments s WHERE s.firm_id = $1 AND s.staff_id = $2
                       AND s.client_id = d.client_id AND s.assigned))
