@@ -5,12 +5,32 @@ import { useTranslation } from "react-i18next";
 import { Link } from "react-router";
 import { documents, signing } from "../api/client";
 import { must } from "../api/problem";
+import type { components } from "../api/schema/signing";
 import { ErrorText, Loading } from "../components/Status";
 import { formatDate } from "../i18n/format";
 import { useScope } from "./clients";
 
-export function SigningsWaiting({ clientId }: { clientId?: string }) {
+type SigningSummary = components["schemas"]["SigningSummary"];
+
+/** One request in a list: its document, state, progress and expiry. */
+export function SigningItem({ item }: { item: SigningSummary }) {
   const { t, i18n } = useTranslation();
+  return (
+    <li>
+      <Link to={`/firm/signings/${item.id}`}>{item.document_name}</Link>
+      <span className="badge">
+        {t(`firm.signing.state.${item.halted ? "halted" : item.state}`)}
+      </span>
+      <span className="muted">
+        {t("firm.signing.progress", item.progress)} ·{" "}
+        {t("home.expires", { date: formatDate(item.expires_at, i18n.language) })}
+      </span>
+    </li>
+  );
+}
+
+export function SigningsWaiting({ clientId }: { clientId?: string }) {
+  const { t } = useTranslation();
   const scope = useScope();
   const list = useQuery({
     queryKey: ["firm-attention", scope, clientId ?? "all"],
@@ -27,16 +47,7 @@ export function SigningsWaiting({ clientId }: { clientId?: string }) {
   return (
     <ul className="list">
       {list.data.items.map((item) => (
-        <li key={item.id}>
-          <Link to={`/firm/signings/${item.id}`}>{item.document_name}</Link>
-          <span className="badge">
-            {t(`firm.signing.state.${item.halted ? "halted" : item.state}`)}
-          </span>
-          <span className="muted">
-            {t("firm.signing.progress", item.progress)} ·{" "}
-            {t("home.expires", { date: formatDate(item.expires_at, i18n.language) })}
-          </span>
-        </li>
+        <SigningItem key={item.id} item={item} />
       ))}
     </ul>
   );

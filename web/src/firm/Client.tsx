@@ -7,8 +7,7 @@ import { Link, useParams } from "react-router";
 import { identity, signing } from "../api/client";
 import { must } from "../api/problem";
 import { ErrorText, Loading } from "../components/Status";
-import { formatDate } from "../i18n/format";
-import { ApprovalsWaiting } from "./Attention";
+import { ApprovalsWaiting, SigningItem } from "./Attention";
 import { ClientFolders } from "./ClientFolders";
 import {
   type ContactDraft,
@@ -146,7 +145,7 @@ function AddContact({ clientId }: { clientId: string }) {
 }
 
 function ClientSignings({ clientId }: { clientId: string }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const scope = useScope();
   const list = useQuery({
     queryKey: ["firm-signings", scope, clientId],
@@ -165,16 +164,7 @@ function ClientSignings({ clientId }: { clientId: string }) {
       ) : (
         <ul className="list">
           {list.data.items.map((item) => (
-            <li key={item.id}>
-              <Link to={`/firm/signings/${item.id}`}>{item.document_name}</Link>
-              <span className="badge">
-                {t(`firm.signing.state.${item.halted ? "halted" : item.state}`)}
-              </span>
-              <span className="muted">
-                {t("firm.signing.progress", item.progress)} ·{" "}
-                {t("home.expires", { date: formatDate(item.expires_at, i18n.language) })}
-              </span>
-            </li>
+            <SigningItem key={item.id} item={item} />
           ))}
         </ul>
       )}
