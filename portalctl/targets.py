@@ -59,9 +59,9 @@ def spec_of(service: str) -> ServiceSpec:
 def settings_of(service: str) -> ServiceSettings:
     """The service's settings from the environment, its database from
     `<SERVICE>_DATABASE_URL` when that is set."""
+    settings = SETTINGS[service]
     override = os.environ.get(_database_variable(service))
-    values = {"database_url": override} if override else {}
-    return SETTINGS[service](**values)
+    return settings(database_url=override) if override else settings()
 
 
 def migration_tracks(service: str) -> list[tuple[str, Path]]:

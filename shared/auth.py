@@ -21,7 +21,6 @@ from shared.errors import Unauthorized
 
 log = logging.getLogger(__name__)
 
-PRINCIPAL = web.RequestKey("principal", "Principal")
 ACCESS_TOKEN_TYPE = "at+jwt"
 ALGORITHM = "EdDSA"
 
@@ -45,6 +44,9 @@ class Principal:
     def sees_every_client(self) -> bool:
         """Owners and admins see every client of the firm (ARCHITECTURE §4)."""
         return self.is_staff and self.role in ADMIN_ROLES
+
+
+PRINCIPAL = web.RequestKey("principal", Principal)
 
 
 # The staff roles that administer the firm: every client, staff, settings and billing.

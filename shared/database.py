@@ -9,12 +9,13 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeAlias
 
 import asyncpg
 
 log = logging.getLogger(__name__)
 
-Connection = asyncpg.Connection
+Connection: TypeAlias = asyncpg.Connection
 
 # Errors that mean "this connection is gone", not "this query is wrong".
 CONNECTION_LOST = (

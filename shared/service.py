@@ -15,12 +15,12 @@ import asyncio
 import gc
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -41,7 +41,6 @@ from shared.bus import (
     Handler,
     OutboxRelay,
     RpcClient,
-    RpcHandler,
     RpcServer,
     outbox_backlog,
 )
@@ -49,12 +48,13 @@ from shared.bus.permissions import BrokerUse
 from shared.database import (
     CONNECTION_LOST,
     KIT_MIGRATIONS,
+    Connection,
     Database,
     await_migrations,
     migrate,
     schema_versions,
 )
-from shared.events.base import Command, Event, Request
+from shared.events.base import Command, Envelope, Event, Message, Request
 from shared.http.measuring import METRICS, measured
 from shared.http.openapi import openapi_document
 from shared.http.problems import problems
@@ -96,6 +96,19 @@ class Kit:
 Dependencies = Callable[[Kit], AbstractAsyncContextManager[Any]]
 
 
+class Handles(Protocol):
+    """An event, command or RPC handler as a service declares it: the kit binds the service's
+    dependencies as `deps` before the bus calls it with (connection, message, envelope)."""
+
+    def __call__(
+        self, conn: Connection, message: Any, envelope: Envelope, /, *, deps: Any
+    ) -> Awaitable[Any]: ...
+
+
+# The service's own revocation check, called with its dependencies object (identity's).
+Revoked = Callable[[Any, Principal], Awaitable[bool]]
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     """What makes one service different from the others."""
@@ -105,13 +118,13 @@ class ServiceSpec:
     description: str
     apis: Sequence[Api] = ()
     migrations: Path | None = None
-    events: Mapping[type[Event], Handler] = field(default_factory=dict)
-    commands: Mapping[type[Command], Handler] = field(default_factory=dict)
-    rpc: Mapping[type[Request], RpcHandler] = field(default_factory=dict)
+    events: Mapping[type[Event], Handles] = field(default_factory=dict)
+    commands: Mapping[type[Command], Handles] = field(default_factory=dict)
+    rpc: Mapping[type[Request], Handles | Batched] = field(default_factory=dict)
     jobs: Callable[[Any], Sequence[Periodic]] = lambda _deps: ()
     calls_rpc: bool = False
     uses_s3: bool = False
-    revoked: RevocationCheck | None = None
+    revoked: Revoked | None = None
     # Required by build_app; None only while a composition root fills it in (identity's closes
     # over the key store its token verifier shares).
     dependencies: Dependencies | None = None
@@ -170,7 +183,7 @@ def _revocation(spec: ServiceSpec) -> RevocationCheck | None:
         return None
 
     async def revoked(app: web.Application, principal: Principal) -> bool:
-        return await check(app[DEPS], principal)  # type: ignore[arg-type]
+        return await check(app[DEPS], principal)
 
     return revoked
 
@@ -284,9 +297,9 @@ def _consumers(
     deps: Any,
     metrics: Metrics,
 ) -> list[Consumer]:
-    events = {kind: _given(handler, deps) for kind, handler in spec.events.items()}
-    commands = {kind: _given(handler, deps) for kind, handler in spec.commands.items()}
-    tables = [
+    events: dict[type[Message], Handler] = {k: _given(h, deps) for k, h in spec.events.items()}
+    commands: dict[type[Message], Handler] = {k: _given(h, deps) for k, h in spec.commands.items()}
+    tables: list[tuple[str, str, Mapping[type[Message], Handler], list[str]]] = [
         ("events", bus.names.events, events, [m.type for m in spec.events]),
         ("commands", bus.names.commands, commands, [spec.name]),
     ]

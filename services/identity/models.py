@@ -10,6 +10,13 @@ Plan = Literal["partner", "bureau"]
 Language = Literal["sv", "en", "de", "es"]
 StaffRole = Literal["owner", "admin", "member"]
 RelationshipRole = Literal["commercial", "operational", "employee"]
+
+
+def _employee() -> list[RelationshipRole]:
+    """A new link's roles when none are given."""
+    return ["employee"]
+
+
 ClientKind = Literal["company", "individual"]
 Kind = Literal["staff", "contact"]
 Method = Literal["password", "magic_link", "secret_link", "eid"]
@@ -118,7 +125,7 @@ class ContactFields(Strict):
 
 
 class LinkIn(Strict):
-    roles: list[RelationshipRole] = Field(default_factory=lambda: ["employee"], max_length=3)
+    roles: list[RelationshipRole] = Field(default_factory=_employee, max_length=3)
     primary: bool = False
 
 
@@ -131,7 +138,7 @@ class ContactIn(ContactFields):
 
 
 class ClientContactIn(ContactFields):
-    roles: list[RelationshipRole] = Field(default_factory=lambda: ["employee"], max_length=3)
+    roles: list[RelationshipRole] = Field(default_factory=_employee, max_length=3)
     primary: bool = False
 
 

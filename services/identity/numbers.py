@@ -55,6 +55,8 @@ async def seal_plain_numbers(db: Database, numbers: PersonalNumbers) -> None:
             plain = await contacts.list_plain_numbers(conn, CONVERT_BATCH)
             for contact_id, firm_id, number in plain:
                 sealed = numbers.seal(firm_id, number)
-                await contacts.seal_number(conn, contact_id, sealed, numbers.digest(number))
+                await contacts.seal_number(
+                    conn, firm_id, contact_id, sealed, numbers.digest(number)
+                )
         if len(plain) < CONVERT_BATCH:
             return

@@ -137,7 +137,7 @@ def _render_and_seal(
 
 def _sha256(spool: files.Spool) -> str:
     spool.seek(0)
-    digest = hashlib.file_digest(spool, "sha256").hexdigest()
+    digest = hashlib.file_digest(spool, "sha256").hexdigest()  # type: ignore[arg-type]  # IO[bytes] has readinto at run time
     spool.seek(0)
     return digest
 

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from services.signing.store import replicas
-from shared.bus import Handler
 from shared.database import Connection
 from shared.events.base import Envelope, Event
 from shared.events.identity import ContactLinked, ContactUnlinked, StaffAssigned, StaffUnassigned
+from shared.service import Handles
 
 if TYPE_CHECKING:
     from services.signing.app import SigningDeps
@@ -53,7 +53,7 @@ async def contact_unlinked(
     )
 
 
-HANDLERS: Mapping[type[Event], Handler] = {
+HANDLERS: Mapping[type[Event], Handles] = {
     StaffAssigned: staff_assigned,
     StaffUnassigned: staff_unassigned,
     ContactLinked: contact_linked,

@@ -118,7 +118,7 @@ class Consumer:
             await message.ack()
             self.metrics.consumed.labels(self.queue, envelope.type).inc()
         except Exception:
-            deliveries = int((message.headers or {}).get("x-delivery-count", 0) or 0) + 1
+            deliveries = int(str((message.headers or {}).get("x-delivery-count", 0) or 0)) + 1
             log.exception("handling %s failed (delivery %d)", envelope.type, deliveries)
             self.metrics.failed.labels(self.queue, envelope.type).inc()
             if deliveries > self.delivery_limit:

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from pydantic.json_schema import models_json_schema
+from pydantic import BaseModel
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from shared.bus.topology import REQUESTS
 from shared.events.base import Command, Envelope, Event, Message, Request, catalog
@@ -52,7 +53,7 @@ def document() -> dict[str, Any]:
 
 
 def _schemas(models: list[type[Message]]) -> dict[str, Any]:
-    wanted = [(m, "validation") for m in models]
+    wanted: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in models]
     wanted += [(m.reply, "validation") for m in models if issubclass(m, Request)]
     wanted.append((Envelope, "validation"))
     _, top = models_json_schema(wanted, ref_template=REF)

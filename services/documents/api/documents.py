@@ -51,7 +51,9 @@ async def upload(
     async with deps.db.transaction(readonly=True) as conn:
         folder = (await require_folder(conn, principal, folder_id, "upload")).folder
         existing = await store.get_by_name(conn, principal.firm_id, folder_id, query.name)
-    domain.placement(existing and domain.Existing(existing.id, existing.finalised_at is not None))
+    domain.placement(
+        domain.Existing(existing.id, existing.finalised_at is not None) if existing else None
+    )
     size = _declared_size(request, deps.settings.max_upload_bytes)
     who = uploading.Uploader(principal.user_id, principal.kind)
     pending = uploading.new_upload(folder, query.name, size, who, "stream")

@@ -154,7 +154,7 @@ async def delete_folder(request: web.Request, *, deps: DocumentsDeps, principal:
 
 
 def _rules(base: domain.Rules, body: RulesIn) -> domain.Rules:
-    audience = None if body.audience in (None, "all") else body.audience
+    audience = None if body.audience is None or body.audience == "all" else body.audience
     rules = domain.subfolder_rules(
         base, level=body.level, audience_ids=audience, primary_manages=body.primary_manages
     )

@@ -50,7 +50,9 @@ async def initiate(
         folder = (await require_folder(conn, principal, path_uuid(request, "folder_id"),
                                        "upload")).folder  # fmt: skip
         existing = await document_store.get_by_name(conn, folder.firm_id, folder.id, body.name)
-    domain.placement(existing and domain.Existing(existing.id, existing.finalised_at is not None))
+    domain.placement(
+        domain.Existing(existing.id, existing.finalised_at is not None) if existing else None
+    )
     who = uploading.Uploader(principal.user_id, principal.kind)
     pending = uploading.new_upload(
         folder, body.name, body.size, who, "multipart", deps.settings.part_size_bytes

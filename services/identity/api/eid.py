@@ -208,8 +208,8 @@ async def _first_sign_in(conn: Connection, contact: Contact, given: str | None) 
         await put(conn, event, firm_id=contact.firm_id, actor=contact.id)
     if not contact.registered:
         await contacts.mark_registered(conn, contact.firm_id, contact.id)
-        event = ContactRegistered(contact_id=contact.id)
-        await put(conn, event, firm_id=contact.firm_id, actor=contact.id)
+        registered = ContactRegistered(contact_id=contact.id)
+        await put(conn, registered, firm_id=contact.firm_id, actor=contact.id)
 
 
 @api.put(

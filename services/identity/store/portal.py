@@ -1,5 +1,6 @@
 """Firm portal settings and personal secret links."""
 
+from collections.abc import Sequence
 from uuid import UUID
 
 from shared.database import Connection
@@ -14,7 +15,7 @@ async def get_settings(conn: Connection, firm_id: UUID) -> tuple[list[str], bool
 
 
 async def update_settings(
-    conn: Connection, firm_id: UUID, methods: list[str], access_default: bool
+    conn: Connection, firm_id: UUID, methods: Sequence[str], access_default: bool
 ) -> None:
     """On the firm's own row (`id` is the firm id), reached through the token's firm."""
     await conn.execute(

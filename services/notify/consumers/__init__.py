@@ -9,8 +9,8 @@ and templates).
 from collections.abc import Mapping
 
 from services.notify.consumers import commands, notices, replica
-from shared.bus import Handler
 from shared.events.base import Command, Event
+from shared.service import Handles
 
-EVENT_HANDLERS: Mapping[type[Event], Handler] = {**replica.HANDLERS, **notices.HANDLERS}
-COMMAND_HANDLERS: Mapping[type[Command], Handler] = commands.HANDLERS
+EVENT_HANDLERS: Mapping[type[Event], Handles] = {**replica.HANDLERS, **notices.HANDLERS}
+COMMAND_HANDLERS: Mapping[type[Command], Handles] = commands.HANDLERS

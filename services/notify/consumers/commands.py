@@ -2,6 +2,7 @@
 and reset links, signing links and one-time codes). They ignore preferences, never enter the
 feed, and nothing here logs them: their bodies are erased once the email is settled."""
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -11,7 +12,8 @@ from services.notify.render import when
 from services.notify.store import replicas
 from shared.database import Connection
 from shared.events import notify, signing
-from shared.events.base import Envelope
+from shared.events.base import Command, Envelope
+from shared.service import Handles
 
 if TYPE_CHECKING:
     from services.notify.app import NotifyDeps
@@ -142,7 +144,7 @@ async def send_signed_copy(
     )
 
 
-HANDLERS = {
+HANDLERS: Mapping[type[Command], Handles] = {
     notify.SendInvitation: send_invitation,
     notify.SendMagicLink: send_magic_link,
     notify.SendSignUpLink: send_sign_up_link,

@@ -7,22 +7,24 @@ registers is announced to the staff serving their clients; firm matters reach ow
 admins. The actor is never told of their own action (domain.recipients).
 """
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from services.notify.domain import Reach
+from services.notify.domain import ClientRole, Reach
 from services.notify.fanout import Notice, fan_out
 from services.notify.models import Signing
 from services.notify.store import replicas
 from shared.database import Connection
 from shared.events import billing, documents, identity, signing
-from shared.events.base import Envelope
+from shared.events.base import Envelope, Event
+from shared.service import Handles
 
 if TYPE_CHECKING:
     from services.notify.app import NotifyDeps
 
 GB = 10**9
-OPERATIONAL = frozenset({"operational"})
+OPERATIONAL: frozenset[ClientRole] = frozenset({"operational"})
 
 
 def _gb(size: int) -> str:
@@ -185,7 +187,7 @@ async def balance_depleted(
     await fan_out(conn, notice, env, deps)
 
 
-HANDLERS = {
+HANDLERS: Mapping[type[Event], Handles] = {
     documents.DocumentUploaded: document_uploaded,
     documents.DocumentVersionAdded: document_uploaded,
     documents.CommentAdded: comment_added,

@@ -3,6 +3,7 @@ who started a signing and its parties from signing. Every write is keyed on the 
 `occurred_at`, so a late, older event changes nothing. They take the kit's `deps` like every
 handler and need none of it."""
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from services.notify.domain import Person
@@ -10,7 +11,8 @@ from services.notify.models import Relationship, Signing, StaffAssignment
 from services.notify.store import replicas
 from shared.database import Connection
 from shared.events import documents, identity, signing
-from shared.events.base import Envelope
+from shared.events.base import Envelope, Event
+from shared.service import Handles
 
 if TYPE_CHECKING:
     from services.notify.app import NotifyDeps
@@ -132,7 +134,7 @@ async def signing_created(
     await replicas.insert_signing(conn, env.require_firm(), record)
 
 
-HANDLERS = {
+HANDLERS: Mapping[type[Event], Handles] = {
     identity.FirmCreated: firm_created,
     identity.FirmUpdated: firm_updated,
     identity.StaffCreated: staff_changed,

@@ -6,7 +6,7 @@ insert with ON CONFLICT DO NOTHING.
 """
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from services.notify.models import NewNotification, Notification
@@ -66,7 +66,7 @@ async def update_read(
     return int(result.split()[-1])
 
 
-async def list_digest_owners(conn: Connection) -> list[tuple[UUID, UUID, str | None, object]]:
+async def list_digest_owners(conn: Connection) -> list[tuple[UUID, UUID, str | None, date | None]]:
     """Users with digest entries waiting, with their time zone and last digest date; across
     firms by design: the digest job serves every firm's users."""
     rows = await conn.fetch(

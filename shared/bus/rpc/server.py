@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
@@ -47,7 +47,8 @@ from shared.telemetry import continued, extract_context, tracer
 log = logging.getLogger(__name__)
 
 RpcHandler = Callable[[Connection, Any, Envelope], Awaitable[Reply]]
-BatchHandler = Callable[[Connection, list[tuple[Any, Envelope]]], Awaitable[list[Reply]]]
+# (connection, [(request, envelope)]), and `deps=` as a service declares it, until the kit binds it.
+BatchHandler = Callable[..., Awaitable[Sequence[Reply]]]
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ class RpcServer:
     def _admit(self, call: _Call) -> bool:
         """Parse the request, or answer it with an error; drop it if its caller has given up."""
         message = call.message
-        deadline_ms = int((message.headers or {}).get(DEADLINE_HEADER, 0) or 0)
+        deadline_ms = int(str((message.headers or {}).get(DEADLINE_HEADER, 0) or 0))
         if deadline_ms and deadline_ms < time.time() * 1000:
             return False
         try:

@@ -6,9 +6,11 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.identity.settings import IdentitySettings
 from tests.identity.integration.conftest import (
     PASSWORD,
     Identity,
+    StartIdentity,
     new_email,
     token_from,
 )
@@ -361,3 +363,26 @@ async def test_a_person_chooses_their_language_and_the_other_services_are_told(
     )
     assert staff.body["language"] == "es"
     await captured.next("identity.staff.updated", lambda d: d["language"] == "es")
+
+
+async def test_a_number_stored_plain_before_sealing_is_sealed_at_start(
+    identity: Identity, start_identity: StartIdentity, settings: IdentitySettings
+) -> None:
+    """Rows written before migration 0005 held the plain number; identity seals them at start."""
+    owner, _created, _contact = await customer(identity)
+    made = await identity.as_(owner["token"]).post(
+        "/api/v1/contacts", {"first_name": "D", "last_name": "E", "personal_number": "8112189876"}
+    )
+    query = """SELECT personal_number, personal_number_sealed, personal_number_digest
+               FROM contacts WHERE id = $1::uuid"""
+    sealed = await identity.row(query, made.body["id"])
+    await identity.sql(
+        """UPDATE contacts SET personal_number = '198112189876', personal_number_sealed = NULL,
+                  personal_number_digest = NULL WHERE id = $1::uuid""",
+        made.body["id"],
+    )
+    async with start_identity(settings) as restarted:
+        stored = await restarted.row(query, made.body["id"])
+    assert stored["personal_number"] is None
+    assert stored["personal_number_digest"] == sealed["personal_number_digest"]
+    assert stored["personal_number_sealed"] is not None
