@@ -1,6 +1,6 @@
 """Notify's HTTP routes, one module per resource: the signed-in user's own preferences and
-feed (`me`)."""
+feed (`me`), the firm's webhook endpoints (`webhooks`)."""
 
-from services.notify.api import me
+from services.notify.api import me, webhooks
 
-APIS = [me.api]
+APIS = [me.api, webhooks.api]

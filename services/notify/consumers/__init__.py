@@ -3,14 +3,39 @@
 Every handler runs in the kit's idempotent-consumer transaction: the message id enters the
 inbox with the handler's effects, so a redelivered message changes nothing. The kit hands
 every handler notify's dependencies as `deps` (those that send something use its settings
-and templates).
+and templates). A type several tables handle gets each effect in turn, in that transaction.
 """
 
 from collections.abc import Mapping
+from typing import Any
 
-from services.notify.consumers import commands, notices, replica
+from services.notify.consumers import commands, notices, replica, webhooks
 from shared.bus import Handler
-from shared.events.base import Command, Event
+from shared.database import Connection
+from shared.events.base import Command, Envelope, Event
 
-EVENT_HANDLERS: Mapping[type[Event], Handler] = {**replica.HANDLERS, **notices.HANDLERS}
+
+def _in_turn(*tables: Mapping[type[Event], Handler]) -> dict[type[Event], Handler]:
+    """One handler per type, running every table's handler of that type in order."""
+    merged: dict[type[Event], list[Handler]] = {}
+    for table in tables:
+        for kind, handler in table.items():
+            merged.setdefault(kind, []).append(handler)
+    return {kind: _each(handlers) for kind, handlers in merged.items()}
+
+
+def _each(handlers: list[Handler]) -> Handler:
+    if len(handlers) == 1:
+        return handlers[0]
+
+    async def handle(conn: Connection, message: Any, env: Envelope, **kw: Any) -> None:
+        for handler in handlers:
+            await handler(conn, message, env, **kw)
+
+    return handle
+
+
+EVENT_HANDLERS: Mapping[type[Event], Handler] = _in_turn(
+    replica.HANDLERS, notices.HANDLERS, webhooks.HANDLERS
+)
 COMMAND_HANDLERS: Mapping[type[Command], Handler] = commands.HANDLERS
