@@ -155,10 +155,6 @@ def retry_delay(attempts: int, schedule: Sequence[float], jitter: float) -> floa
     return schedule[min(attempts, len(schedule)) - 1] * jitter
 
 
-def failing_too_long(failing_since: datetime | None, now: datetime) -> bool:
-    return failing_since is not None and now - failing_since >= FAILING_LIMIT
-
-
 def response_excerpt(body: bytes) -> str:
     """The first KB of an answer, as text (undecodable bytes replaced)."""
     return body[:RESPONSE_KEPT].decode("utf-8", errors="replace")
