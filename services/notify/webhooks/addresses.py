@@ -19,7 +19,6 @@ from ipaddress import ip_address
 
 import dns.asyncresolver
 import dns.exception
-import dns.resolver
 from aiohttp.abc import AbstractResolver, ResolveResult
 
 from services.notify.webhooks import rules
@@ -66,7 +65,7 @@ class AddressGuard:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, None, type=socket.SOCK_STREAM
             )
-        except (socket.gaierror, UnicodeError):
+        except (OSError, UnicodeError, ValueError):  # no such name, or no name at all
             return []
         return _unique(ip_address(info[4][0]) for info in infos)
 
@@ -76,7 +75,7 @@ class AddressGuard:
         for kind in ("A", "AAAA"):
             try:
                 answer = await self._dns.resolve(host, kind, raise_on_no_answer=False)
-            except (dns.resolver.NXDOMAIN, dns.resolver.NoNameservers, dns.exception.Timeout):
+            except dns.exception.DNSException:  # no such name, no answer, a malformed name
                 continue
             found += [ip_address(record.address) for record in answer]
         return _unique(found)
