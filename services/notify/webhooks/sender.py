@@ -7,13 +7,15 @@ see a delivery twice, with the same `webhook-id`, as Standard Webhooks allows fo
 
 One aiohttp session per replica keeps a pool of connections to receivers; its resolver checks
 every address it hands the connector (addresses.py), redirects are never followed (a 3xx is a
-failure), and each POST has `webhook_timeout_seconds` in all.
+failure), and each POST has `webhook_timeout_seconds` in all, from when one of the host's
+connections is free.
 """
 
 import asyncio
 import logging
 import random
 import time
+import weakref
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -62,6 +64,9 @@ class WebhookSender:
         self.counters = Counters(metrics)
         self._deps: NotifyDeps | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._slots: weakref.WeakValueDictionary[str, asyncio.Semaphore] = (
+            weakref.WeakValueDictionary()
+        )
         self._worker = NotifiedWorker(
             name="notify-webhooks", dsn=settings.dsn, channel=store.WAKE_CHANNEL,
             step=self._step, poll_seconds=settings.webhook_poll_seconds, loops=loops,
@@ -74,7 +79,7 @@ class WebhookSender:
             limit=s.webhook_connections, limit_per_host=s.webhook_connections_per_host,
         )  # fmt: skip
         self._session = aiohttp.ClientSession(
-            connector=connector, timeout=aiohttp.ClientTimeout(total=s.webhook_timeout_seconds),
+            connector=connector, timeout=aiohttp.ClientTimeout(total=None),
             headers={"User-Agent": USER_AGENT}, trust_env=False, auto_decompress=False,
         )  # fmt: skip
         self._deps = deps
@@ -127,13 +132,26 @@ class WebhookSender:
         return self._decide(row, status, excerpt, error, latency)
 
     async def _post(self, url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        """One POST, its timeout counted from when a connection to the host is free: aiohttp's
+        would include the wait for the pool, timing out a batch's later POSTs to one slow
+        receiver that were never sent."""
         assert self._session is not None
-        self.guard.check_literal(urlsplit(url).hostname or "")
-        async with self._session.post(
-            url, data=body, headers=headers, allow_redirects=False
-        ) as response:
-            answer = await response.content.read(rules.RESPONSE_KEPT)
-            return response.status, rules.response_excerpt(answer)
+        parts = urlsplit(url)
+        self.guard.check_literal(parts.hostname or "")
+        async with self._slot(parts.netloc):
+            async with asyncio.timeout(self.settings.webhook_timeout_seconds):
+                async with self._session.post(
+                    url, data=body, headers=headers, allow_redirects=False
+                ) as response:
+                    answer = await response.content.read(rules.RESPONSE_KEPT)
+                    return response.status, rules.response_excerpt(answer)
+
+    def _slot(self, host: str) -> asyncio.Semaphore:
+        """The host's share of the pool (a connection each); kept while in use only."""
+        slot = self._slots.get(host)
+        if slot is None:
+            slot = self._slots[host] = asyncio.Semaphore(self.settings.webhook_connections_per_host)
+        return slot
 
     def _keys(self, row: ClaimedDelivery) -> list[bytes]:
         """The key bytes of every secret that signs now (both during a rotation)."""
