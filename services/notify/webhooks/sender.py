@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from uuid import uuid4
 
 import aiohttp
+from cryptography.exceptions import InvalidTag
 
 from services.notify.domain import Reach
 from services.notify.fanout import Notice, fan_out
@@ -108,13 +109,18 @@ class WebhookSender:
     async def _attempt(self, row: ClaimedDelivery) -> Attempt:
         body = row.payload.encode()
         timestamp = int(time.time())
+        try:
+            keys = self._keys(row)
+        except InvalidTag:
+            # Sealed under another NOTIFY_WEBHOOK_SECRET_KEY: nothing can sign it, but the
+            # rest of the batch goes on (and the endpoint's admins see why in its log).
+            log.error("webhook endpoint %s: its secret does not open", row.endpoint_id)
+            return self._decide(row, None, None, "the signing secret cannot be opened", 0.0)
         headers = {
             "Content-Type": "application/json",
             "webhook-id": str(row.event_id),
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": rules.signature_header(
-                self._keys(row), str(row.event_id), timestamp, body
-            ),
+            "webhook-signature": rules.signature_header(keys, str(row.event_id), timestamp, body),
         }
         started = time.monotonic()
         status, excerpt, error = None, None, None

@@ -407,3 +407,28 @@ async def test_the_secret_is_sealed_at_rest(hooks: Notify, receiver: Receiver) -
     assert key.encode() not in dump
     assert made["secret"].encode() not in dump
     assert base64.b64decode(key) not in bytes(row["secret_sealed"])
+
+
+async def test_a_secret_that_does_not_open_fails_its_delivery_alone(
+    hooks: Notify, receiver: Receiver
+) -> None:
+    broken = await register(hooks, receiver.url(path="/broken"))
+    working = await register(hooks, receiver.url())
+    # As if sealed under another NOTIFY_WEBHOOK_SECRET_KEY.
+    await hooks.sql(
+        "UPDATE webhook_endpoints SET secret_sealed = $1 WHERE id = $2",
+        bytes(60), uuid.UUID(broken["id"]),
+    )  # fmt: skip
+    await hooks.publish(topped_up())
+
+    [delivered] = await settled(hooks, working["id"])
+    assert delivered["state"] == "delivered"
+
+    async def tried() -> bool:
+        found = await deliveries(hooks, broken["id"])
+        return bool(found and found[0]["error"])
+
+    await wait_until(tried)
+    [failed] = await deliveries(hooks, broken["id"])
+    assert failed["error"] == "the signing secret cannot be opened"
+    assert [r.path for r in receiver.received] == ["/hook"]
