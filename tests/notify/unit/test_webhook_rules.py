@@ -7,8 +7,11 @@ from ipaddress import ip_address
 
 import pytest
 
+from services.notify.app import SPEC
 from services.notify.webhooks import rules
+from services.notify.webhooks.models import EVENT_TYPES
 from shared.errors import Invalid
+from shared.events.base import Event, catalog
 
 SCHEDULE = [5, 300, 1800]
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
@@ -99,3 +102,11 @@ def test_retries_follow_the_schedule_with_jitter() -> None:
 def test_the_log_keeps_the_first_kilobyte_as_text() -> None:
     assert rules.response_excerpt(b"a" * 2000 + b"\xff") == "a" * 1024
     assert rules.response_excerpt(b"ok \xff") == "ok \ufffd"
+
+
+def test_notify_consumes_every_type_an_endpoint_may_ask_for() -> None:
+    """The kit binds notify's queue to the types of its handler table: each public event
+    type is among them, so none an endpoint asked for stays on the exchange."""
+    bound = {kind.type for kind in SPEC.events}
+    assert set(EVENT_TYPES) == {m.type for m in catalog() if issubclass(m, Event)}
+    assert set(EVENT_TYPES) <= bound
