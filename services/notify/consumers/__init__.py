@@ -15,16 +15,16 @@ from shared.database import Connection
 from shared.events.base import Command, Envelope, Event
 
 
-def _in_turn(*tables: Mapping[type[Event], Handler]) -> dict[type[Event], Handler]:
+def _in_turn(*tables: Mapping[type[Event], Any]) -> dict[type[Event], Any]:
     """One handler per type, running every table's handler of that type in order."""
-    merged: dict[type[Event], list[Handler]] = {}
+    merged: dict[type[Event], list[Any]] = {}
     for table in tables:
         for kind, handler in table.items():
             merged.setdefault(kind, []).append(handler)
     return {kind: _each(handlers) for kind, handlers in merged.items()}
 
 
-def _each(handlers: list[Handler]) -> Handler:
+def _each(handlers: list[Any]) -> Any:
     if len(handlers) == 1:
         return handlers[0]
 

@@ -14,7 +14,7 @@ by `dns_servers` when set (the sender's own resolvers).
 
 import asyncio
 import socket
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from ipaddress import ip_address
 
 import dns.asyncresolver
@@ -96,8 +96,8 @@ def _split(server: str) -> tuple[str, int]:
     return host, int(port or 53)
 
 
-def _unique(addresses: "Collection[IP] | object") -> list[IP]:
-    return list(dict.fromkeys(addresses))  # type: ignore[call-overload]
+def _unique(addresses: Iterable[IP]) -> list[IP]:
+    return list(dict.fromkeys(addresses))
 
 
 class GuardedResolver(AbstractResolver):
