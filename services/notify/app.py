@@ -13,6 +13,7 @@ from services.notify.jobs import notify_jobs
 from services.notify.mailer import Mailer
 from services.notify.render import Renderer
 from services.notify.settings import NotifySettings
+from services.notify.webhooks.sender import WebhookSender
 from services.notify.worker import DeliveryWorker
 from shared.bus import Bus
 from shared.database import Database
@@ -22,7 +23,7 @@ from shared.service import Kit, ServiceSpec, build_app
 @dataclass(frozen=True)
 class NotifyDeps:
     """What notify's routes, handlers and jobs use: settings, database, bus, the templates,
-    and the SMTP pool with the delivery worker that sends through it."""
+    and the SMTP pool with the delivery worker that sends through it; the webhook sender."""
 
     settings: NotifySettings
     db: Database
@@ -30,6 +31,7 @@ class NotifyDeps:
     renderer: Renderer
     mailer: Mailer
     worker: DeliveryWorker
+    webhooks: WebhookSender
 
 
 @asynccontextmanager
@@ -39,10 +41,14 @@ async def notify_dependencies(kit: Kit) -> AsyncIterator[NotifyDeps]:
     assert isinstance(kit.settings, NotifySettings)
     mailer = Mailer(kit.settings)
     worker = DeliveryWorker(kit.db, mailer, kit.settings, kit.metrics)
+    webhooks = WebhookSender(kit.db, kit.settings, kit.metrics)
+    deps = NotifyDeps(kit.settings, kit.db, kit.bus, Renderer(), mailer, worker, webhooks)
     await worker.start()
+    await webhooks.start(deps)
     try:
-        yield NotifyDeps(kit.settings, kit.db, kit.bus, Renderer(), mailer, worker)
+        yield deps
     finally:
+        await webhooks.stop()
         await worker.stop()
         await mailer.close()
 

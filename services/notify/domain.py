@@ -48,6 +48,7 @@ KIND_CATEGORY: Mapping[str, Category | None] = {
     "contact_registered": "account",
     "storage_threshold_reached": "account",
     "balance_depleted": "account",
+    "webhook_disabled": "account",
 }
 KINDS = (*KIND_CATEGORY, "daily_digest")
 

@@ -1,10 +1,12 @@
-"""Notify's scheduled loop: daily digests, checked every `digest_check_seconds` on every
-replica (`digests.send_due_digests` lets one replica compose at a time)."""
+"""Notify's scheduled loops: daily digests, checked every `digest_check_seconds` on every
+replica (`digests.send_due_digests` lets one replica compose at a time); the webhook delivery
+log's housekeeping (a plain DELETE, harmless on several replicas at once)."""
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from services.notify.digests import send_due_digests
+from services.notify.webhooks.housekeeping import forget_old_deliveries
 from shared.jobs import Periodic
 
 if TYPE_CHECKING:
@@ -15,4 +17,10 @@ def notify_jobs(deps: "NotifyDeps") -> Sequence[Periodic]:
     async def digests() -> None:
         await send_due_digests(deps)
 
-    return [Periodic("notify-digests", deps.settings.digest_check_seconds, digests)]
+    async def webhook_log() -> None:
+        await forget_old_deliveries(deps.db, deps.settings.webhook_log_days)
+
+    return [
+        Periodic("notify-digests", deps.settings.digest_check_seconds, digests),
+        Periodic("notify-webhook-log", 3600, webhook_log),
+    ]

@@ -2,7 +2,7 @@
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings, secret
@@ -58,3 +58,56 @@ class NotifySettings(ServiceSettings):
     digest_max_entries: int = Field(
         50, ge=1, description="Entries a digest lists by title; the rest it only counts."
     )
+    webhook_secret_key: str = secret(
+        "development-only-webhook-secret-key",
+        "Long random text that the key sealing webhook endpoints' signing secrets at rest "
+        "(AES-256-GCM) is derived from; secrets sealed under it open with it only.",
+    )
+    webhook_retry_schedule_seconds: list[float] = Field(
+        [5, 300, 1800, 7200, 18000, 36000, 36000, 36000, 36000, 36000, 36000, 36000],
+        min_length=1,
+        description="Waits before each retry of a webhook delivery (±10 % jitter); the default "
+        "keeps trying for about three days.",
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, description="Longest a webhook POST may take, connecting included."
+    )
+    webhook_allowed_test_hosts: list[str] = Field(
+        [],
+        description="Host names (JSON list) webhooks may reach whatever they resolve to, and "
+        "over plain HTTP: for tests with a local receiver. Production refuses any.",
+    )
+    webhook_dns_servers: list[str] = Field(
+        [],
+        description="DNS servers (`address[:port]`, JSON list) webhook hosts are resolved "
+        "with; empty = the system's resolver.",
+    )
+    webhook_connections: int = Field(
+        100, ge=1, description="Open connections to webhook receivers per replica, at most."
+    )
+    webhook_connections_per_host: int = Field(
+        10, ge=1, description="Open connections to one webhook receiver per replica, at most."
+    )
+    webhook_batch: int = Field(
+        100, ge=1, description="Webhook deliveries one worker claims per round (sent at once)."
+    )
+    webhook_poll_seconds: float = Field(
+        1.0, gt=0, description="Webhook worker poll interval; new deliveries wake it at once."
+    )
+    webhook_lease_seconds: float = Field(
+        60.0, gt=0, description="A claimed webhook delivery another replica may retry after this."
+    )
+    webhook_log_days: int = Field(
+        30, ge=1, description="Days a settled webhook delivery stays in the delivery log."
+    )
+
+    @field_validator("webhook_allowed_test_hosts")
+    @classmethod
+    def _lower_case(cls, hosts: list[str]) -> list[str]:
+        return [host.lower() for host in hosts]
+
+    @model_validator(mode="after")
+    def _no_test_hosts_in_production(self) -> "NotifySettings":
+        if self.environment == "production" and self.webhook_allowed_test_hosts:
+            raise ValueError("production refuses NOTIFY_WEBHOOK_ALLOWED_TEST_HOSTS")
+        return self

@@ -115,6 +115,8 @@ class World:
         owner, ids = self.owners[scope], self.ids[scope]
         if what == "staff":
             return {"staff_id": await invite_staff(self.portal, owner, "member")}
+        if what == "webhook":
+            return {"webhook_id": await webhook(self.portal, owner)}
         if what == "client":
             return await self._client(scope)
         if what == "secret_link":
@@ -153,6 +155,12 @@ async def register(portal: Portal, email: str) -> dict[str, Any]:
     return await portal.call(
         "POST", "/api/v1/auth/register", json={"token": token, "password": PASSWORD}
     )
+
+
+async def webhook(portal: Portal, owner: str) -> str:
+    """A webhook endpoint of the owner's firm, at a public address nothing here answers."""
+    body = {"url": "https://93.184.215.14/hook", "event_types": ["billing.balance.depleted"]}
+    return (await portal.call("POST", "/api/v1/webhooks", owner, expect=201, json=body))["id"]
 
 
 async def invite_staff(portal: Portal, owner: str, role: str, email: str | None = None) -> str:
@@ -274,6 +282,7 @@ async def build(portal: Portal) -> World:
     for name in logins:
         world.tokens[name] = await world.session(name)
     foreign_owner = await person_id(portal, foreign.owner)
+    own_hook, foreign_hook = await webhook(portal, owner), await webhook(portal, foreign.owner)
     folders = f"/api/v1/clients/{a.client_id}/folders"
     closed = await portal.call("POST", folders, owner, expect=201,
                                json={"name": "Styrelse", "level": "none"})  # fmt: skip
@@ -282,16 +291,17 @@ async def build(portal: Portal) -> World:
     read_document = await upload(portal, owner, read["id"])
     world.ids = {
         "own": own | {"contact_id": a.contact_id, "contact_email": a.email,
-                      "staff_id": member[0], "staff_role": "member",
+                      "staff_id": member[0], "staff_role": "member", "webhook_id": own_hook,
                       "firm_id": a.firm_id, "audience": audiences["own"],
                       "closed_folder_id": closed["id"], "read_folder_id": read["id"],
                       "read_document_id": read_document["id"]},
         "other_client": other_ids | {"contact_id": other[0], "contact_email": other[1],
                                      "firm_id": a.firm_id,
                                      "staff_id": admin[0], "staff_role": "admin",
+                                     "webhook_id": own_hook,
                                      "audience": audiences["other_client"]},
         "other_firm": foreign_ids | {"contact_id": b.contact_id, "contact_email": b.email,
-                                     "staff_id": foreign_owner,
+                                     "staff_id": foreign_owner, "webhook_id": foreign_hook,
                                      "staff_role": "owner", "firm_id": b.firm_id,
                                      "audience": audiences["other_firm"]},
     }  # fmt: skip

@@ -35,7 +35,7 @@ HAS_ACCOUNT = SIGNED_IN - {"secret"}
 # Which ids a path parameter (or a body field) ties a call to: a client's, or the firm's.
 CLIENT_IDS = {"client_id", "contact_id", "folder_id", "document_id", "version_id",
               "approval_id", "upload_id", "signing_id"}  # fmt: skip
-FIRM_IDS = {"staff_id"}
+FIRM_IDS = {"staff_id", "webhook_id"}
 NOBODY = frozenset[str]()
 
 Body = Callable[[dict[str, Any]], dict[str, Any]]
@@ -126,6 +126,9 @@ SIGN = "/api/v1/sign/{token}"
 FOLDER = "/api/v1/folders/{folder_id}"
 DOCUMENT = "/api/v1/documents/{document_id}"
 CONTACT = "/api/v1/contacts/{contact_id}"
+WEBHOOK = "/api/v1/webhooks/{webhook_id}"
+# A public address, so registration passes; nothing listens there for the matrix' events.
+WEBHOOK_URL, WEBHOOK_TYPE = "https://93.184.215.14/hook", "billing.balance.depleted"
 PARTIES = [{"name": "Styrelse Ledamot", "email": "ledamot@kund.example", "method": "click",
             "order": 1}]  # fmt: skip
 
@@ -335,6 +338,17 @@ MATRIX: dict[str, Row] = {
     "GET /api/v1/notifications": everyone(),
     "POST /api/v1/notifications/read": everyone(),
     "POST /api/v1/notifications/{notification_id}/read": Row(),
+    "GET /api/v1/webhooks": admins_only(),
+    "POST /api/v1/webhooks": admins_only(body=json(url=WEBHOOK_URL, event_types=[WEBHOOK_TYPE])),
+    "GET /api/v1/webhooks/event-types": admins_only(),
+    f"GET {WEBHOOK}": admins_only(),
+    f"PATCH {WEBHOOK}": admins_only(body=json(description="ERP")),
+    f"DELETE {WEBHOOK}": admins_only(fresh="webhook"),
+    f"POST {WEBHOOK}/secret": admins_only(),
+    f"GET {WEBHOOK}/deliveries": admins_only(),
+    # No delivery of that id: the endpoint's admins learn so, everyone else as for the endpoint.
+    f"POST {WEBHOOK}/deliveries/{{delivery_id}}/resend": admins_only(status=404),
+    f"POST {WEBHOOK}/resend": admins_only(body=json(since="2026-01-01T00:00:00Z")),
     # --- billing --------------------------------------------------------------------------
     "GET /api/v1/billing/prices": Row(public=200),
     "GET /api/v1/billing/balance": staff_only(),
@@ -350,7 +364,8 @@ MATRIX: dict[str, Row] = {
 
 # Values of the path parameters that name no id of the world.
 CONSTANTS = {"token": BOGUS, "number": "1", "index": "0", "month": "2026-01",
-             "invitation_id": BOGUS_ID, "notification_id": BOGUS_ID}  # fmt: skip
+             "invitation_id": BOGUS_ID, "notification_id": BOGUS_ID,
+             "delivery_id": BOGUS_ID}  # fmt: skip
 PRINCIPALS = ["anonymous", "owner", "admin", "member", "unassigned", "contact", "outsider",
               "other_client", "secret", "foreign_staff", "foreign_contact"]  # fmt: skip
 HOME = {"foreign_staff": "owner", "foreign_contact": "contact", "other_client": "contact"}

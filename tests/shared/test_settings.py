@@ -130,6 +130,7 @@ def test_optional_secret_without_development_value_need_not_be_set(monkeypatch) 
 
     monkeypatch.setenv("PORTAL_ENVIRONMENT", "production")
     monkeypatch.setenv("AMQP_URL", "amqp://svc:pw@rabbit/")
+    monkeypatch.setenv("NOTIFY_WEBHOOK_SECRET_KEY", "k7Qz-webhooks-9fX2")
     assert NotifySettings().smtp_password == ""
 
 

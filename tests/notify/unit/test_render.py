@@ -49,6 +49,7 @@ SAMPLES: dict[str, dict[str, object]] = {
     "contact_registered": {"contact_name": "Ann Kund", "client_name": "Kund AB"},
     "storage_threshold_reached": {"threshold": 100, "used": "1.0 GB", "limit": "1.0 GB"},
     "balance_depleted": {},
+    "webhook_disabled": {"endpoint_url": "https://erp.example/hook", "reason": "gone"},
     "daily_digest": {"count": 2, "entries": [{"title": "T1", "link": "https://l/1"}],
                      "more": 1},
 }  # fmt: skip

@@ -19,6 +19,7 @@ import { Profile } from "./Profile";
 import { Signing } from "./Signing";
 import { SignUp } from "./SignUp";
 import { Staff } from "./Staff";
+import { Webhooks } from "./Webhooks";
 
 /** Pages without a session, inside the public layout. */
 export const firmPublicRoutes = <Route path="/sign-up" element={<SignUp />} />;
@@ -37,6 +38,7 @@ export function firmRoutes(notFound: ReactNode) {
       <Route path="staff" element={<Staff />} />
       <Route path="billing" element={<Billing />} />
       <Route path="portal" element={<PortalSettings />} />
+      <Route path="webhooks" element={<Webhooks />} />
       <Route path="notifications" element={<Notifications />} />
       <Route path="settings" element={<Settings />} />
       <Route path="profile" element={<Profile />} />

@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from services.notify.app import NotifyDeps
 
 api = Api("notify")
-APIS = [api]
 
 PREFERENCES = "/api/v1/me/notification-preferences"
 
