@@ -68,9 +68,9 @@ async def test_the_bench_runs_at_a_tiny_size_without_errors(
         assert five[mode]["rps"] > 0, five[mode]
         assert five[mode]["errors"] == 0, five[mode]["errors_by_kind_status"]
         assert set(five[mode]["kinds"]) <= set(KINDS)
-        assert {"customer sign in", "customer list folders", "staff sign in"} <= set(
-            five[mode]["kinds"]
-        )
+        # (sign-ins are mostly at each user's start, before the counted window)
+        seen = set(five[mode]["kinds"])
+        assert {"customer list folders", "customer download", "staff list clients"} <= seen
     # 12 in the listed folder: 6 uploaded through the gateway, 6 copied as rows.
     assert found["seeding"][3]["uploaded"] == 3
     assert found["seeding"][12] == {
