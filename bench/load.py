@@ -204,7 +204,9 @@ async def fill(
         office.documents.extend(made[:10])
     copied = max(0, size - have - len(made))
     if copied:
-        await copy_documents(documents_dsn, bureau.firm_id, folder, office.documents[0], copied)
+        await copy_documents(
+            documents_dsn, bureau.firm_id, folder, office.documents[0], have + len(made), copied
+        )
     page = await portal.call("GET", f"/api/v1/folders/{folder}/documents?limit=1", bureau.staff)
     return {"uploaded": len(made), "upload_seconds": round(seconds, 1),
             "uploads_per_second": round(len(made) / seconds, 1) if made else 0.0,
@@ -224,8 +226,11 @@ class Seeder:
                           self.documents_dsn)  # fmt: skip
 
 
-async def copy_documents(dsn: str, firm: str, folder: str, source: str, count: int) -> None:
-    """`count` copies of document `source` in its folder, rows only: what the listings read.
+async def copy_documents(
+    dsn: str, firm: str, folder: str, source: str, start: int, count: int
+) -> None:
+    """`count` copies of document `source` in its folder, rows only: what the listings read;
+    numbered from `start` (the documents the folder holds), so that names stay unique.
     The folder's counters follow by their trigger; ANALYZE gives the planner the table's new
     size as autovacuum would soon."""
     conn = await asyncpg.connect(dsn)
@@ -234,15 +239,17 @@ async def copy_documents(dsn: str, firm: str, folder: str, source: str, count: i
             await conn.execute(
                 """CREATE TEMP TABLE fresh ON COMMIT DROP AS
                    SELECT gen_random_uuid() AS doc, gen_random_uuid() AS ver, i
-                     FROM generate_series(1, $1) i""",
+                     FROM generate_series($1::int + 1, $1::int + $2::int) i""",
+                start,
                 count,
             )
             await conn.execute(
                 """INSERT INTO documents (id, firm_id, client_id, folder_id, name, created_by,
                           created_by_kind, current_version_id, size, content_type, version_count)
                    SELECT f.doc, d.firm_id, d.client_id, d.folder_id,
-                          'Kopia ' || lpad(f.i::text, 5, '0') || ' ' || d.name, d.created_by,
-                          d.created_by_kind, f.ver, d.size, d.content_type, d.version_count
+                          'Verifikation ' || lpad(f.i::text, 5, '0') || ' (kopia).pdf',
+                          d.created_by, d.created_by_kind, f.ver, d.size, d.content_type,
+                          d.version_count
                      FROM fresh f, documents d
                     WHERE d.firm_id = $1 AND d.folder_id = $2 AND d.id = $3""",
                 uuid.UUID(firm), uuid.UUID(folder), uuid.UUID(source),
