@@ -17,7 +17,7 @@ import aiohttp
 import jwt
 from aiohttp import web
 
-from shared.errors import Unauthorized
+from shared.errors import Unauthorized, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,10 @@ class JwksKeys:
     """Identity's public keys, fetched from its JWKS URL and cached.
 
     An unknown `kid` triggers a refresh (a key was rotated in), at most once per
-    `min_refresh_seconds`, so a flood of made-up kids cannot hammer identity.
+    `min_refresh_seconds`, so a flood of made-up kids cannot hammer identity. While the last
+    fetch failed, a key not in hand is "cannot tell yet" (503, to retry), not a bad token (401):
+    a replica whose first fetch timed out behind a busy identity refused valid tokens for
+    seconds (bench.load).
     """
 
     def __init__(
@@ -78,6 +81,7 @@ class JwksKeys:
         self.min_refresh = min_refresh_seconds
         self._keys: dict[str, Any] = {}
         self._fetched_at = float("-inf")
+        self._failed = False
         self._lock = asyncio.Lock()
         self._session: aiohttp.ClientSession | None = None
 
@@ -89,7 +93,10 @@ class JwksKeys:
         age = time.monotonic() - self._fetched_at
         if age > self.max_age or (kid not in self._keys and age > self.min_refresh):
             await self._refresh()
-        return self._keys.get(kid)
+        key = self._keys.get(kid)
+        if key is None and self._failed:
+            raise Unavailable("The service cannot check access tokens just now; try again.")
+        return key
 
     async def _refresh(self) -> None:
         async with self._lock:
@@ -97,8 +104,10 @@ class JwksKeys:
                 return
             try:
                 self._keys = await self._fetch()
+                self._failed = False
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
                 log.warning("JWKS fetch from %s failed: %s", self.url, exc)
+                self._failed = True
             self._fetched_at = time.monotonic()
 
     async def _fetch(self) -> dict[str, Any]:

@@ -268,6 +268,33 @@ async def test_rotated_in_key_is_accepted_after_jwks_refresh(
         jwks.keys.remove(rotated)
 
 
+async def test_a_token_is_503_to_retry_while_the_key_set_cannot_be_fetched() -> None:
+    """Not 401: the token may well be good; the service cannot tell until identity answers."""
+    jwks = JwksServer()
+    await jwks.start()
+    port = int(jwks.url.rsplit(":", 1)[1].split("/")[0])
+    keys = JwksKeys(jwks.url, min_refresh_seconds=0)
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE)
+    app = web.Application(middlewares=[problems, authentication(verifier)])
+    api.install(app)
+    token = mint(jwks.keys[0])
+    async with serve(app) as running:
+        await jwks.stop()
+        async with running.http.post(
+            "/things", json={"name": "a", "count": 1}, headers=bearer(token)
+        ) as r:
+            assert r.status == 503
+            assert r.headers["Retry-After"]
+            await problem(r)
+        await jwks.start(port)
+        async with running.http.post(
+            "/things", json={"name": "a", "count": 1}, headers=bearer(token)
+        ) as r:
+            assert r.status == 201
+    await keys.close()
+    await jwks.stop()
+
+
 def test_openapi_document_is_valid_and_uses_the_route_models() -> None:
     document = openapi_document("Things", "test", api.routes)
     validate(document)
