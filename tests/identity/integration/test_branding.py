@@ -51,17 +51,20 @@ async def test_colours_white_text_is_unreadable_on_are_refused_with_field_and_ra
     as_owner = identity.as_(owner["token"])
     look = {"display_name": "Bokföring & Co", "primary_color": "#1A5FB4", "accent_color": "#777"}
     answer = await as_owner.put("/api/v1/firms/current/branding", look)
-    assert answer.status == 422 and answer.body["field"] == "accent_color"
+    assert answer.status == 422
+    assert answer.body["field"] == "accent_color"
     look["accent_color"] = "#ffcc00"
     answer = await as_owner.put("/api/v1/firms/current/branding", look)
     assert answer.status == 422, answer.body
     assert answer.headers["Content-Type"].startswith("application/problem+json")
-    assert answer.body["field"] == "accent_color" and answer.body["ratio"] == 1.51
+    assert answer.body["field"] == "accent_color"
+    assert answer.body["ratio"] == 1.51
     assert "1.51:1" in answer.body["detail"]
     look["accent_color"] = "#8a3d00"
     answer = await as_owner.put("/api/v1/firms/current/branding", look)
     assert answer.status == 200, answer.body
-    assert answer.body["primary_color"] == "#1a5fb4" and answer.body["accent_color"] == "#8a3d00"
+    assert answer.body["primary_color"] == "#1a5fb4"
+    assert answer.body["accent_color"] == "#8a3d00"
     assert (await as_owner.get("/api/v1/firms/current/branding")).body == answer.body
 
 
@@ -76,9 +79,11 @@ async def test_a_png_logo_is_public_at_the_portal_address_with_caching(
     status, body, headers = await fetch(identity, url.removeprefix(identity.settings.public_url))
     assert (status, body, headers["Content-Type"]) == (200, png(), "image/png")
     assert headers["Cache-Control"] == "public, max-age=86400"
-    assert headers["ETag"] and headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["ETag"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
     event = await captured.next("identity.firm.branding_changed", lambda d: d["logo_url"] == url)
-    assert event["slug"] == slug and event["primary_color"] == "#1a5fb4"
+    assert event["slug"] == slug
+    assert event["primary_color"] == "#1a5fb4"
     assert event["portal_url"] == f"{identity.settings.public_url}/p/{slug}"
 
 
@@ -91,7 +96,7 @@ async def test_a_new_logo_replaces_the_old_one_and_removing_it_leaves_none(
     assert second["logo_url"] != first
     keys = await identity.sql("SELECT logo_key FROM firms WHERE logo_key IS NOT NULL")
     assert len(keys) == 1
-    status, body, headers = await fetch(identity, f"/api/v1/branding/{slug}/logo")
+    status, _body, headers = await fetch(identity, f"/api/v1/branding/{slug}/logo")
     assert (status, headers["Content-Type"]) == (200, "image/svg+xml")
     assert "sandbox" in headers["Content-Security-Policy"]
     assert (
@@ -131,7 +136,8 @@ async def test_an_attackers_logo_is_refused_and_nothing_is_stored(
 async def test_portal_address_rules(identity: Identity, slug: str) -> None:
     owner = await identity.sign_up()
     answer = await identity.as_(owner["token"]).put("/api/v1/firms/current/slug", {"slug": slug})
-    assert answer.status == 422 and answer.body["field"] == "slug", answer.body
+    assert answer.status == 422, answer.body
+    assert answer.body["field"] == "slug"
 
 
 async def test_an_address_is_one_firms_and_a_rename_redirects_for_ninety_days(
@@ -141,15 +147,19 @@ async def test_an_address_is_one_firms_and_a_rename_redirects_for_ninety_days(
     second = await identity.sign_up()
     as_first, as_second = identity.as_(first["token"]), identity.as_(second["token"])
     taken = await as_second.put("/api/v1/firms/current/slug", {"slug": old})
-    assert taken.status == 409 and taken.body["field"] == "slug"
+    assert taken.status == 409
+    assert taken.body["field"] == "slug"
 
     new = slug_for("renamed")
     moved = await as_first.put("/api/v1/firms/current/slug", {"slug": new})
-    assert moved.status == 200 and moved.body["slug"] == new
+    assert moved.status == 200
+    assert moved.body["slug"] == new
     status, _, headers = await fetch(identity, f"/api/v1/branding/{old}")
-    assert status == 301 and headers["Location"] == f"/api/v1/branding/{new}"
+    assert status == 301
+    assert headers["Location"] == f"/api/v1/branding/{new}"
     current = await identity.get(f"/api/v1/branding/{new}")
-    assert current.status == 200 and current.body["display_name"] == "Första Byrån"
+    assert current.status == 200
+    assert current.body["display_name"] == "Första Byrån"
     # During the 90 days the old address stays the first firm's.
     assert (await as_second.put("/api/v1/firms/current/slug", {"slug": old})).status == 409
 
@@ -169,7 +179,8 @@ async def test_a_firm_may_take_back_its_own_old_address(identity: Identity) -> N
         await as_owner.put("/api/v1/firms/current/slug", {"slug": slug_for("new")})
     ).status == 200
     back = await as_owner.put("/api/v1/firms/current/slug", {"slug": old})
-    assert back.status == 200 and back.body["slug"] == old
+    assert back.status == 200
+    assert back.body["slug"] == old
     assert (await identity.get(f"/api/v1/branding/{old}")).status == 200
 
 

@@ -54,7 +54,8 @@ def test_a_light_colour_is_refused_with_its_field_and_ratio(colour: str) -> None
         check_colour(colour, "accent_color")
     assert refused.value.field == "accent_color"
     ratio = refused.value.extra["ratio"]
-    assert ratio < 4.5 and f"{ratio:.2f}:1" in refused.value.detail
+    assert ratio < 4.5
+    assert f"{ratio:.2f}:1" in refused.value.detail
     assert ratio == int(contrast_with_white(colour) * 100) / 100
 
 
