@@ -11,8 +11,8 @@ import pytest
 
 from services.identity import clock
 from tests.identity.integration.conftest import Answer, Identity
-from tests.identity.unit.test_branding import png, svg
 from tests.support.capture import Capture
+from tests.support.images import png, svg
 from tests.support.names import unique
 
 
