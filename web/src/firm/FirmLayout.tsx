@@ -17,6 +17,7 @@ function FirmNav() {
       <NavLink to="/firm/staff">{t("firm.nav.staff")}</NavLink>
       {administers(role) && <NavLink to="/firm/billing">{t("firm.nav.billing")}</NavLink>}
       {administers(role) && <NavLink to="/firm/portal">{t("firm.nav.portal")}</NavLink>}
+      {administers(role) && <NavLink to="/firm/branding">{t("firm.nav.branding")}</NavLink>}
       <NavLink to="/firm/notifications">{t("nav.notifications")}</NavLink>
       <NavLink to="/firm/profile">{t("firm.nav.profile")}</NavLink>
     </>
