@@ -14,7 +14,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 
-from services.identity.domain import slug_free_at
+from services.identity.domain import slug_free_at, slug_shaped
 from services.identity.logos import Logo
 from services.identity.settings import IdentitySettings
 from services.identity.store import branding
@@ -115,7 +115,7 @@ async def move_to(conn: Connection, row: BrandingRow, slug: str, now: datetime) 
 async def by_slug(conn: Connection, slug: str, now: datetime) -> tuple[BrandingRow, bool]:
     """The branding at `slug`, and whether `slug` is an old address (the caller redirects to
     the current one). An old address past its 90 days is no one's: 404."""
-    found = await branding.find_slug(conn, slug)
+    found = await branding.find_slug(conn, slug) if slug_shaped(slug) else None
     if found is None or (found.free_at is not None and found.free_at <= now):
         raise NotFound("No firm has this portal address.", field="slug")
     row = await branding.get_branding(conn, found.firm_id)

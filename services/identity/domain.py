@@ -268,7 +268,7 @@ def check_colour(colour: str, field: str) -> str:
 def check_slug(slug: str, field: str = "slug") -> str:
     """A portal address: 3-40 lower-case letters, digits and hyphens, starting and ending with
     a letter or digit, and not one of the platform's own words."""
-    if not _SLUG.match(slug) or "--" in slug:
+    if not slug_shaped(slug):
         raise Invalid(
             "A portal address has 3-40 lower-case letters (a-z), digits and single hyphens, and "
             "starts and ends with a letter or digit.",
@@ -277,6 +277,12 @@ def check_slug(slug: str, field: str = "slug") -> str:
     if slug in RESERVED_SLUGS:
         raise Invalid(f'"{slug}" is reserved; choose another portal address.', field=field)
     return slug
+
+
+def slug_shaped(slug: str) -> bool:
+    """Whether `slug` could be a portal address at all (a lookup of anything else is a 404
+    without asking the database)."""
+    return bool(_SLUG.match(slug)) and "--" not in slug
 
 
 def slug_free_at(retired_at: datetime) -> datetime:

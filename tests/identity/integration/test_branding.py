@@ -194,4 +194,6 @@ async def test_the_public_lookup_shows_only_public_branding(identity: Identity) 
     text = str(answer.body)
     for private in (owner["firm"]["id"], owner["email"], "bureau", "SE"):
         assert private not in text
-    assert (await identity.get("/api/v1/branding/no-such-firm-here")).status == 404
+    for nobody in ("no-such-firm-here", "%00", "API", "a" * 300, "x%27%3B--"):
+        assert (await identity.get(f"/api/v1/branding/{nobody}")).status == 404
+        assert (await fetch(identity, f"/api/v1/branding/{nobody}/logo"))[0] == 404
