@@ -125,7 +125,7 @@ async def put_slug(
     "/api/v1/branding/{slug}",
     summary="A firm's public branding and sign-in methods by its portal address (an old "
     "address answers 301 to the current one)",
-    access="public", response=brand.PublicBranding, errors=(404,),
+    access="public", response=brand.PublicBranding, errors=(404,), redirects=(301,),
 )  # fmt: skip
 async def get_public(request: web.Request, *, deps: IdentityDeps) -> brand.PublicBranding:
     async with deps.db.transaction(readonly=True) as conn:
@@ -138,7 +138,7 @@ async def get_public(request: web.Request, *, deps: IdentityDeps) -> brand.Publi
 @api.get(
     "/api/v1/branding/{slug}/logo",
     summary="A firm's logo by its portal address (public, cacheable)",
-    access="public", raw_response="*/*", errors=(404,),
+    access="public", raw_response="*/*", errors=(404,), redirects=(301,),
 )  # fmt: skip
 async def get_logo(request: web.Request, *, deps: IdentityDeps) -> web.StreamResponse:
     async with deps.db.transaction(readonly=True) as conn:

@@ -3567,6 +3567,14 @@ export interface operations {
                     "application/json": components["schemas"]["PublicBranding"];
                 };
             };
+            /** @description Moved: `Location` names where it is now */
+            301: {
+                headers: {
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Not found */
             404: {
                 headers: {
@@ -3597,6 +3605,14 @@ export interface operations {
                 content: {
                     "*/*": string;
                 };
+            };
+            /** @description Moved: `Location` names where it is now */
+            301: {
+                headers: {
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Not found */
             404: {
