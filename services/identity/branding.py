@@ -8,10 +8,12 @@ object a new logo replaces is removed after the commit.
 
 import hashlib
 import io
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
+from minio.error import S3Error
 from pydantic import BaseModel, Field
 
 from services.identity.domain import slug_free_at, slug_shaped
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 Colour = str | None
 LOGO_PATH = "/api/v1/branding/{slug}/logo"
+log = logging.getLogger(__name__)
 
 
 class PublicBranding(BaseModel):
@@ -138,6 +141,11 @@ async def put_logo(deps: "IdentityDeps", firm_id: UUID, logo: Logo) -> LogoRow:
 
 
 async def remove_logo(deps: "IdentityDeps", key: str | None, kept: str | None) -> None:
-    """The object a change left behind, once nothing points at it."""
-    if key is not None and key != kept:
+    """The object a change left behind, once nothing points at it. The change is committed
+    by then, so a failure here only leaves the object (logged), never fails the request."""
+    if key is None or key == kept:
+        return
+    try:
         await deps.store.run(deps.store.client.remove_object, deps.store.bucket, key)
+    except (S3Error, OSError):
+        log.warning("could not remove the replaced logo %s", key, exc_info=True)
