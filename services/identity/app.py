@@ -18,6 +18,7 @@ from shared.bus import Bus
 from shared.database import Database
 from shared.eid import EidProvider, make_eid_provider
 from shared.service import Kit, ServiceSpec, build_app
+from shared.storage import ObjectStore
 
 
 @dataclass(frozen=True)
@@ -32,17 +33,20 @@ class IdentityDeps:
     passwords: Passwords
     numbers: PersonalNumbers
     eid: EidProvider | None
+    store: ObjectStore
 
 
 # `dependencies` is added by create_app: it closes over the key store the token verifier uses.
 SPEC = ServiceSpec(
     name="identity",
     title="Identity service",
-    description="firms, staff, clients, contacts, invitations, sign-in and tokens.",
+    description="firms and their branding, staff, clients, contacts, invitations, sign-in and "
+    "tokens.",
     apis=APIS,
     migrations=Path(__file__).parent / "migrations",
     jobs=jobs,
     revoked=revoked,
+    uses_s3=True,
 )
 
 
@@ -57,8 +61,9 @@ async def dependencies(kit: Kit, keys: KeyStore) -> AsyncIterator[IdentityDeps]:
     await seal_plain_numbers(kit.db, numbers)
     passwords = Passwords.of(settings)
     provider = make_eid_provider(settings, settings.key_secret)
+    assert kit.store is not None
     try:
-        yield IdentityDeps(settings, kit.db, kit.bus, keys, passwords, numbers, provider)
+        yield IdentityDeps(settings, kit.db, kit.bus, keys, passwords, numbers, provider, kit.store)
     finally:
         if provider is not None:
             await provider.close()

@@ -219,3 +219,72 @@ def totp_uri(secret: bytes, email: str, issuer: str) -> str:
     label = quote(f"{issuer}:{email}")
     encoded = base64.b32encode(secret).decode().rstrip("=")
     return f"otpauth://totp/{label}?secret={encoded}&issuer={quote(issuer)}&digits=6&period=30"
+
+
+# ---- branding and the portal address --------------------------------------------------------
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+WCAG_AA = 4.5  # white text on the colour, normal size (WCAG 2.2, 1.4.3)
+SLUG_DAYS_RESERVED = 90
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,38})[a-z0-9]$")
+# Words that name the platform's own paths or would pass for the platform itself.
+RESERVED_SLUGS = frozenset(
+    {"api", "app", "admin", "administrator", "assets", "auth", "billing", "branding", "docs",
+     "documents", "firm", "firms", "help", "login", "logout", "mail", "me", "new", "notify",
+     "portal", "register", "reset-password", "root", "settings", "sign", "sign-in", "sign-up",
+     "signing", "static", "status", "support", "system", "www", "identity", "security",
+     "staff", "clients", "contacts", "invitations", "webhooks", "audit", "verify"}
+)  # fmt: skip
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2.x relative luminance of `#rrggbb`."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_with_white(colour: str) -> float:
+    """The contrast ratio of white text on `colour` (1 to 21)."""
+    return 1.05 / (relative_luminance(colour) + 0.05)
+
+
+def check_colour(colour: str, field: str) -> str:
+    """A brand colour as `#rrggbb` (lower case) that white text stays readable on, or a 422
+    naming the field and the measured ratio (rounded down, so 4.49 never reads as 4.5)."""
+    if not _COLOUR.match(colour):
+        raise Invalid("A colour is written #rrggbb.", field=field)
+    ratio = contrast_with_white(colour)
+    if ratio < WCAG_AA:
+        shown = int(ratio * 100) / 100
+        raise Invalid(
+            f"White text on {colour} has a contrast of {shown:.2f}:1; at least {WCAG_AA}:1 is "
+            "needed (WCAG AA). Choose a darker colour.",
+            field=field, ratio=shown, required=WCAG_AA,
+        )  # fmt: skip
+    return colour.lower()
+
+
+def check_slug(slug: str, field: str = "slug") -> str:
+    """A portal address: 3-40 lower-case letters, digits and hyphens, starting and ending with
+    a letter or digit, and not one of the platform's own words."""
+    if not slug_shaped(slug):
+        raise Invalid(
+            "A portal address has 3-40 lower-case letters (a-z), digits and single hyphens, and "
+            "starts and ends with a letter or digit.",
+            field=field,
+        )
+    if slug in RESERVED_SLUGS:
+        raise Invalid(f'"{slug}" is reserved; choose another portal address.', field=field)
+    return slug
+
+
+def slug_shaped(slug: str) -> bool:
+    """Whether `slug` could be a portal address at all (a lookup of anything else is a 404
+    without asking the database)."""
+    return bool(_SLUG.match(slug)) and "--" not in slug
+
+
+def slug_free_at(retired_at: datetime) -> datetime:
+    """An old portal address redirects to the new one, and stays its firm's, until then."""
+    return retired_at + timedelta(days=SLUG_DAYS_RESERVED)

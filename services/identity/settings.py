@@ -6,10 +6,12 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.eid import EidSettings
-from shared.settings import secret
+from shared.settings import S3Settings, secret
 
 
-class IdentitySettings(EidSettings):
+class IdentitySettings(S3Settings, EidSettings):
+    """S3 holds the firms' logos (bucket `portal-identity`)."""
+
     model_config = SettingsConfigDict(env_prefix="IDENTITY_")
 
     service: ClassVar[str] = "identity"
@@ -72,4 +74,10 @@ class IdentitySettings(EidSettings):
     )
     invitation_job_seconds: float = Field(
         10.0, gt=0, description="How often due scheduled invitations are sent."
+    )
+    logo_cache_seconds: int = Field(
+        86400,
+        ge=0,
+        description="How long browsers and mail clients may cache a firm's logo (its URL "
+        "names the version, so a new logo is a new URL).",
     )

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from services.notify import domain
+from services.notify.branding import firm_mail_values
 from services.notify.models import Firm, NewDelivery
 from services.notify.store import deliveries, feed, preferences, replicas
 from shared.database import Connection
@@ -58,9 +59,10 @@ async def _digest(
     firm = await replicas.get_firm(conn, firm_id) or Firm(deps.settings.product_name, "en")
     shown, more = domain.digest_lines(entries, deps.settings.digest_max_entries)
     portal = deps.settings.public_url.rstrip("/")
+    brand = await firm_mail_values(conn, firm_id, firm.name, portal)
     rendered = deps.renderer.render(
         "daily_digest", domain.language_for(person.language, firm.language),
-        {"firm_name": firm.name, "portal_url": portal, "action_url": portal,
+        {**brand, "action_url": portal,
          "recipient_name": name, "count": len(entries), "more": more,
          "entries": [{"title": t, "link": link} for t, link in shown]},
     )  # fmt: skip

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from services.notify import domain
+from services.notify.branding import firm_mail_values
 from services.notify.models import Firm, NewDelivery, NewNotification
 from services.notify.store import deliveries, feed, preferences, replicas
 from shared.database import Connection
@@ -81,12 +82,12 @@ async def _shared_context(
         else None
     )
     portal = deps.settings.public_url.rstrip("/")
+    brand = await firm_mail_values(conn, firm_id, firm.name, portal)
     return {
-        "firm_name": firm.name,
-        "portal_url": portal,
+        **brand,
         "action_url": portal + notice.path,
-        "actor_name": actor or firm.name,
-        "client_name": client or firm.name,
+        "actor_name": actor or brand["firm_name"],
+        "client_name": client or brand["firm_name"],
         **notice.context,
     }
 
@@ -119,9 +120,12 @@ async def queue_security(
     now: datetime,
 ) -> None:  # fmt: skip
     """A secret-bearing message: no preferences, no feed entry, body erased once settled."""
+    # A mail of no firm (sign-up, sign-in and reset links) comes from the product, unbranded.
+    firm_id = envelope.firm_id if firm_name else None
     values = {
-        "firm_name": firm_name or deps.settings.product_name,
-        "portal_url": deps.settings.public_url.rstrip("/"),
+        **await firm_mail_values(
+            conn, firm_id, firm_name or deps.settings.product_name, deps.settings.public_url
+        ),
         **context,
     }
     rendered = deps.renderer.render(kind, domain.language_for(language, None), values)

@@ -16,6 +16,17 @@ class Firm:
 
 
 @dataclass(frozen=True)
+class Brand:
+    """A firm's branding as identity announced it (null: not chosen)."""
+
+    display_name: str | None = None
+    primary_color: str | None = None
+    accent_color: str | None = None
+    logo_url: str | None = None
+    portal_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Relationship:
     """A contact's link to a client as identity announced it; `linked` is false once ended."""
 

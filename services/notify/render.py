@@ -22,6 +22,8 @@ from services.notify.domain import FALLBACK_LANGUAGE
 
 TEMPLATES = Path(__file__).parent / "templates"
 _BLANK_LINE = re.compile(r"\n\s*\n")
+# A mail of no firm, or of a firm that chose no branding (services/notify/branding.py).
+UNBRANDED = {"logo_url": None, "primary_color": None, "accent_color": None}
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class Renderer:
 
     def render(self, kind: str, language: str, context: Mapping[str, Any]) -> Rendered:
         names = [f"{language}/{kind}.j2", f"{FALLBACK_LANGUAGE}/{kind}.j2"]
-        values = {"action_url": None, "entries": (), "more": 0, **context}
+        values = {"action_url": None, "entries": (), "more": 0, **UNBRANDED, **context}
         text = self._text.select_template(names)
         html = self._html.select_template(names)
         subject_parts = text.blocks["subject"](text.new_context(values))

@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
+from pydantic import Field
+
 from shared.events.base import Event, message
 
 StaffRole = Literal["owner", "admin", "member"]
@@ -32,6 +34,21 @@ class FirmUpdated(Event):
     firm_id: UUID
     name: str
     default_language: Language
+
+
+@message("identity.firm.branding_changed", 1)
+class FirmBrandingChanged(Event):
+    """The firm's branding or portal address changed; the whole current branding, public
+    facts only. A null `display_name` means the firm's name (`identity.firm.updated`); URLs
+    are absolute. `logo_url` names the logo's version, so it may be cached for long."""
+
+    firm_id: UUID
+    display_name: str | None
+    primary_color: str | None = Field(None, pattern=r"^#[0-9a-f]{6}$")
+    accent_color: str | None = Field(None, pattern=r"^#[0-9a-f]{6}$")
+    logo_url: str | None
+    slug: str | None
+    portal_url: str | None = Field(description="The firm's portal address, `…/p/<slug>`.")
 
 
 @message("identity.staff.created", 1)

@@ -41,6 +41,8 @@ class Download:
     sha256: str
     size: int
     inline: bool = False
+    # A private document is never kept; a public, versioned one (a firm's logo) may be.
+    cache_control: str = "private, no-store"
 
 
 def disposition(name: str, *, inline: bool = False) -> str:
@@ -73,7 +75,7 @@ async def send(
     headers = {
         "Content-Type": download.content_type,
         "Content-Disposition": disposition(download.name, inline=download.inline),
-        "Cache-Control": "private, no-store",
+        "Cache-Control": download.cache_control,
         **protection(download.content_type, inline=download.inline),
     }
     if prefix := gateway_s3_prefix(request, proxies):

@@ -168,6 +168,11 @@ def _responses(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
         }
     else:
         responses[str(route.status)] = {"description": route.summary}
+    for status in route.redirects:
+        responses[str(status)] = {
+            "description": "Moved: `Location` names where it is now",
+            "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
+        }
     for status in _error_statuses(route):
         responses[str(status)] = {
             "description": _PROBLEM_TITLES.get(status, "Error"),

@@ -40,6 +40,7 @@ class Route:
     errors: tuple[int, ...]
     raw_body: str | None
     raw_response: str | None
+    redirects: tuple[int, ...] = ()  # 3xx the route may answer, with a Location
 
 
 class Api:
@@ -64,6 +65,7 @@ class Api:
         errors: tuple[int, ...] = (),
         raw_body: str | None = None,
         raw_response: str | None = None,
+        redirects: tuple[int, ...] = (),
     ) -> Callable[[Endpoint], Endpoint]:
         """Declare a route. `raw_body`/`raw_response` name a media type the handler streams."""
 
@@ -84,6 +86,7 @@ class Api:
                     errors,
                     raw_body,
                     raw_response,
+                    redirects,
                 )
             )
             return handler

@@ -13,6 +13,7 @@ Principals are named by what they are to the ids used (`relation`): firm A's own
 with firm B's ids is a `stranger_staff`; B's owner calling with B's ids is an `owner`.
 """
 
+import json as jsonlib
 import re
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.access.conftest import PDF, SCOPES, World
+from tests.support.images import png
+
+LOGO = png()
 
 ADMINS = frozenset({"owner", "admin"})
 STAFF = ADMINS | {"member", "unassigned"}
@@ -205,6 +209,20 @@ MATRIX: dict[str, Row] = {
     "PUT /api/v1/firms/current/portal-settings": admins_only(
         body=json(sign_in_methods=["password", "magic_link", "secret_link"])
     ),
+    # Branding and the portal address: the firm's own, whoever's token it is; public by slug.
+    "GET /api/v1/firms/current/branding": everyone(),
+    "PUT /api/v1/firms/current/branding": admins_only(
+        body=json(display_name="Byrå & Co", primary_color="#1a5fb4", accent_color="#8a3d00")
+    ),
+    "PUT /api/v1/firms/current/branding/logo": admins_only(
+        body=lambda i: {"data": LOGO, "headers": {"Content-Type": "image/png"}}
+    ),
+    "DELETE /api/v1/firms/current/branding/logo": admins_only(),
+    "PUT /api/v1/firms/current/slug": admins_only(
+        body=lambda i: {"json": {"slug": f"firm-{uuid.uuid4().hex[:12]}"}}
+    ),
+    "GET /api/v1/branding/{slug}": Row(public=404),
+    "GET /api/v1/branding/{slug}/logo": Row(public=404),
     "GET /api/v1/staff": staff_only(),
     "POST /api/v1/staff": admins_only(
         body=lambda i: {"json": {"email": new_email(i), "name": "Ny", "role": "member"}}
@@ -365,7 +383,7 @@ MATRIX: dict[str, Row] = {
 # Values of the path parameters that name no id of the world.
 CONSTANTS = {"token": BOGUS, "number": "1", "index": "0", "month": "2026-01",
              "invitation_id": BOGUS_ID, "notification_id": BOGUS_ID,
-             "delivery_id": BOGUS_ID}  # fmt: skip
+             "delivery_id": BOGUS_ID, "slug": "no-firm-has-this"}  # fmt: skip
 PRINCIPALS = ["anonymous", "owner", "admin", "member", "unassigned", "contact", "outsider",
               "other_client", "secret", "foreign_staff", "foreign_contact"]  # fmt: skip
 HOME = {"foreign_staff": "owner", "foreign_contact": "contact", "other_client": "contact"}
@@ -518,3 +536,39 @@ async def test_the_folder_rules_hold_in_every_kind_of_folder(world: World) -> No
             if problem:
                 wrong.append(f"{name}: {problem}")
     assert wrong == [], f"{len(wrong)} wrong:\n" + "\n".join(wrong)
+
+
+async def test_branding_is_the_firms_own_and_public_by_address_only_in_part(world: World) -> None:
+    """Firm A's admins brand A; B's owner changing "current" branding changes B's, never A's;
+    everyone, signed in anywhere or not, reads A's address alike, and it shows nothing but
+    public branding."""
+    portal, owner, foreign = world.portal, world.tokens["owner"], world.tokens["foreign_staff"]
+    slug = f"firm-{uuid.uuid4().hex[:12]}"
+    await portal.call("PUT", "/api/v1/firms/current/slug", owner, json={"slug": slug})
+    look = {"display_name": "Byrå A", "primary_color": "#1a5fb4"}
+    await portal.call("PUT", "/api/v1/firms/current/branding", owner, json=look)
+    logo = {"data": LOGO, "headers": {"Content-Type": "image/png"}}
+    await portal.call("PUT", "/api/v1/firms/current/branding/logo", owner, **logo)
+    other = {"display_name": "Kapad", "primary_color": "#000000"}
+    await portal.call("PUT", "/api/v1/firms/current/branding", foreign, json=other)
+    seen = {await _public(world, slug, world.tokens[who]) for who in PRINCIPALS}
+    assert len(seen) == 1
+    (body,) = seen
+    assert '"display_name":"Byrå A"' in body
+    assert '"primary_color":"#1a5fb4"' in body
+    for private in (world.ids["own"]["firm_id"], world.ids["other_firm"]["firm_id"], "Kapad"):
+        assert str(private) not in body
+    logo_bytes = await portal.call("GET", f"/api/v1/branding/{slug}/logo")
+    assert logo_bytes == LOGO
+
+
+async def _public(world: World, slug: str, token: str | None) -> str:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    url = f"{world.portal.url}/api/v1/branding/{slug}"
+    async with world.portal.http.get(url, headers=headers) as response:
+        assert response.status == 200
+        return json_text(await response.json())
+
+
+def json_text(value: Any) -> str:
+    return jsonlib.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)

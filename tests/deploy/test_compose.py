@@ -110,9 +110,9 @@ def test_no_two_services_share_a_password() -> None:
     assert len(set(passwords)) == len(passwords)
 
 
-def test_documents_and_signing_have_s3_keys_of_their_own() -> None:
-    keys = {env_file(name)["S3_ACCESS_KEY"] for name in ("documents", "signing")}
-    assert len(keys) == 2
+def test_identity_documents_and_signing_have_s3_keys_of_their_own() -> None:
+    keys = {env_file(name)["S3_ACCESS_KEY"] for name in ("identity", "documents", "signing")}
+    assert len(keys) == 3
 
 
 def test_credentials_and_minio_init_read_the_services_env_files(compose_services) -> None:  # type: ignore[no-untyped-def]

@@ -35,6 +35,8 @@ from tests.deploy.gateway import (
 ROUTES = {
     "/api/v1/firms": "identity",
     "/api/v1/firms/f1/settings": "identity",
+    "/api/v1/branding/bokforing-ab": "identity",
+    "/api/v1/branding/bokforing-ab/logo": "identity",
     "/api/v1/staff": "identity",
     "/api/v1/staff/s1": "identity",
     "/api/v1/clients": "identity",

@@ -23,6 +23,7 @@ MAILED_PATHS = [
     "/documents/0b7c4a52-5d0e-4a8e-9f55-3c1e2b8f7a10",
     "/folders/0b7c4a52-5d0e-4a8e-9f55-3c1e2b8f7a10",
     "/notifications",
+    "/p/bokforing-ab",  # a firm's portal address, on its invoices and mails
 ]
 INDEX = b"<!doctype html><title>portal</title><script type=module src=/assets/index-abc123.js>"
 

@@ -23,6 +23,7 @@ import { Folder } from "./pages/Folder";
 import { Folders } from "./pages/Folders";
 import { Home } from "./pages/Home";
 import { Notifications, Settings } from "./pages/Notifications";
+import { Portal } from "./pages/Portal";
 import { Sign, SignedCopy } from "./pages/Sign";
 import { Verify } from "./pages/Verify";
 
@@ -93,6 +94,8 @@ export function App() {
     <BrowserRouter>
       <Title />
       <Routes>
+        {/* A firm's portal address: its branded sign-in page (its own layout). */}
+        <Route path="/p/:slug" element={<Portal />} />
         <Route element={<PublicLayout />}>
           <Route path="/sign-in" element={<SignIn />} />
           <Route path="/sign-in/link" element={<MagicLink />} />

@@ -2,6 +2,7 @@
 
 from services.identity.api import (
     auth,
+    branding,
     browser,
     bulk,
     clients,
@@ -17,6 +18,7 @@ from services.identity.api import (
 
 APIS = [
     firms.api,
+    branding.api,
     auth.api,
     links.api,
     invitations.api,

@@ -1,14 +1,14 @@
-"""Keeping the replica: people, firms and clients from identity; folder names from documents;
-who started a signing and its parties from signing. Every write is keyed on the envelope's
-`occurred_at`, so a late, older event changes nothing. They take the kit's `deps` like every
-handler and need none of it."""
+"""Keeping the replica: people, firms (and their branding) and clients from identity; folder
+names from documents; who started a signing and its parties from signing. Every write is keyed
+on the envelope's `occurred_at`, so a late, older event changes nothing. They take the kit's
+`deps` like every handler and need none of it."""
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from services.notify.domain import Person
-from services.notify.models import Relationship, Signing, StaffAssignment
-from services.notify.store import replicas
+from services.notify.models import Brand, Relationship, Signing, StaffAssignment
+from services.notify.store import branding, replicas
 from shared.database import Connection
 from shared.events import documents, identity, signing
 from shared.events.base import Envelope, Event
@@ -28,6 +28,13 @@ async def firm_updated(
     conn: Connection, e: identity.FirmUpdated, env: Envelope, *, deps: "NotifyDeps"
 ) -> None:
     await replicas.upsert_firm(conn, e.firm_id, e.name, e.default_language, env.occurred_at)
+
+
+async def branding_changed(
+    conn: Connection, e: identity.FirmBrandingChanged, env: Envelope, *, deps: "NotifyDeps"
+) -> None:
+    brand = Brand(e.display_name, e.primary_color, e.accent_color, e.logo_url, e.portal_url)
+    await branding.upsert_branding(conn, e.firm_id, brand, env.occurred_at)
 
 
 async def staff_changed(
@@ -137,6 +144,7 @@ async def signing_created(
 HANDLERS: Mapping[type[Event], Handles] = {
     identity.FirmCreated: firm_created,
     identity.FirmUpdated: firm_updated,
+    identity.FirmBrandingChanged: branding_changed,
     identity.StaffCreated: staff_changed,
     identity.StaffUpdated: staff_changed,
     identity.StaffDeactivated: staff_deactivated,

@@ -4,6 +4,7 @@ import { useTranslation } from "react-i18next";
 import { NavLink, Outlet, useNavigate } from "react-router";
 import { adoptLanguage } from "../i18n";
 import { clientChoices, signOut, switchTo, useContext, useMe, useSignedIn } from "../lib/auth";
+import { BrandMark, type Shown, shownOf, useLook, useOwnBranding } from "./Brand";
 import { LanguageSelect } from "./LanguageSelect";
 
 /** The signed-in page frame; `nav` replaces the customer's links (the firm's side has its own). */
@@ -17,6 +18,8 @@ export function Layout({ nav }: { nav?: ReactNode }) {
   const choices = clientChoices(me.data);
   const current = `${context?.firm_id}/${context?.client_id}`;
   const language = me.data?.language;
+  const brand = shownOf(useOwnBranding().data);
+  useLook(brand);
   useEffect(() => {
     if (language) adoptLanguage(language);
   }, [language]);
@@ -34,7 +37,7 @@ export function Layout({ nav }: { nav?: ReactNode }) {
         {t("layout.skip")}
       </a>
       <header className="header">
-        <div className="brand">{t("app.name")}</div>
+        <BrandMark brand={brand} />
         <nav aria-label={t("layout.nav")}>
           {nav ?? (
             <>
@@ -81,19 +84,19 @@ export function Layout({ nav }: { nav?: ReactNode }) {
   );
 }
 
-/** Pages that need no session (sign-in, links, the signing party page). */
-export function PublicLayout() {
-  const { t } = useTranslation();
+/** Pages that need no session (sign-in, links, the signing party page); a firm's portal
+ *  address gives its own page, in the firm's branding. */
+export function PublicLayout({ brand, children }: { brand?: Shown | null; children?: ReactNode }) {
   return (
     <>
       <header className="header">
-        <div className="brand">{t("app.name")}</div>
+        <BrandMark brand={brand} />
         <div className="tools">
           <LanguageSelect />
         </div>
       </header>
       <main id="main" tabIndex={-1} className="narrow">
-        <Outlet />
+        {children ?? <Outlet />}
       </main>
     </>
   );

@@ -18,6 +18,7 @@ function FirmNav() {
       {administers(role) && <NavLink to="/firm/billing">{t("firm.nav.billing")}</NavLink>}
       {administers(role) && <NavLink to="/firm/portal">{t("firm.nav.portal")}</NavLink>}
       {administers(role) && <NavLink to="/firm/webhooks">{t("firm.nav.webhooks")}</NavLink>}
+      {administers(role) && <NavLink to="/firm/branding">{t("firm.nav.branding")}</NavLink>}
       <NavLink to="/firm/notifications">{t("nav.notifications")}</NavLink>
       <NavLink to="/firm/profile">{t("firm.nav.profile")}</NavLink>
     </>

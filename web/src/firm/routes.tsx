@@ -7,6 +7,7 @@ import { Route } from "react-router";
 import { Notifications, Settings } from "../pages/Notifications";
 import { Attention } from "./Attention";
 import { Billing } from "./Billing";
+import { Branding } from "./Branding";
 import { Client } from "./Client";
 import { Clients } from "./Clients";
 import { FirmDocument } from "./FirmDocument";
@@ -39,6 +40,7 @@ export function firmRoutes(notFound: ReactNode) {
       <Route path="billing" element={<Billing />} />
       <Route path="portal" element={<PortalSettings />} />
       <Route path="webhooks" element={<Webhooks />} />
+      <Route path="branding" element={<Branding />} />
       <Route path="notifications" element={<Notifications />} />
       <Route path="settings" element={<Settings />} />
       <Route path="profile" element={<Profile />} />

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, passwordKey, problemKey } from "../api/problem";
 import { formatAmount, formatSize, pickLanguage } from "../i18n/format";
+import { applyLook, contrastWithWhite, slugShapeOk } from "./branding";
 import { tokenOf } from "./fragment";
 import { afterSignIn } from "./landing";
 import { portalPath } from "./links";
@@ -64,5 +65,33 @@ describe("resumable uploads", () => {
     expect(missingParts(20, 8, [1, 3])).toEqual([2]);
     expect(missingParts(16, 8, [1, 2])).toEqual([]);
     expect(resumeKey("f1", { name: "a.pdf", size: 3 })).toBe("portal.upload.f1.3.a.pdf");
+  });
+});
+
+describe("branding", () => {
+  it("measures white text on a colour as WCAG does, rounded down", () => {
+    expect(contrastWithWhite("#000000")).toBe(21);
+    expect(contrastWithWhite("#ffffff")).toBe(1);
+    expect(contrastWithWhite("#767676")).toBe(4.54);
+    expect(contrastWithWhite("#ffcc00")).toBe(1.51);
+    expect(contrastWithWhite("blue")).toBeNull();
+  });
+  it("knows the shape of a portal address", () => {
+    expect(slugShapeOk("bokforing-ab")).toBe(true);
+    for (const bad of ["ab", "Bok", "-ab", "ab-", "a--b", "a_b", "x".repeat(41)]) {
+      expect(slugShapeOk(bad)).toBe(false);
+    }
+  });
+  it("sets only #rrggbb colours as custom properties", () => {
+    const element = { style: new Map<string, string>() };
+    const style = {
+      setProperty: (name: string, value: string) => element.style.set(name, value),
+      removeProperty: (name: string) => element.style.delete(name),
+    };
+    const target = { style } as unknown as HTMLElement;
+    applyLook({ primary_color: "#0B5394", accent_color: "red;x" }, target);
+    expect([...element.style]).toEqual([["--brand-primary", "#0b5394"]]);
+    applyLook(null, target);
+    expect(element.style.size).toBe(0);
   });
 });

@@ -65,11 +65,28 @@ function Field(props: {
   );
 }
 
-export function SignIn() {
+type Mode = "password" | "link" | "reset" | "eid";
+const EVERY_MODE: Mode[] = ["password", "link", "eid", "reset"];
+
+/** The ways in a firm's chosen sign-in methods leave on its portal page (`reset` goes with
+ *  the password); every way on the platform's own sign-in page. */
+export function modesFor(methods: string[] | undefined): Mode[] {
+  if (!methods) return EVERY_MODE;
+  const offered: Record<Mode, boolean> = {
+    password: methods.includes("password"),
+    link: methods.includes("magic_link"),
+    eid: methods.includes("eid"),
+    reset: methods.includes("password"),
+  };
+  return EVERY_MODE.filter((mode) => offered[mode]);
+}
+
+export function SignIn({ methods, title }: { methods?: string[]; title?: string } = {}) {
   const { t } = useTranslation();
   const from = useFrom();
   const land = useLand();
-  const [mode, setMode] = useState<"password" | "link" | "reset" | "eid">("password");
+  const modes = modesFor(methods);
+  const [mode, setMode] = useState<Mode>(modes[0] ?? "password");
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<unknown>(null);
@@ -110,63 +127,71 @@ export function SignIn() {
 
   return (
     <section aria-labelledby="sign-in-title">
-      <h1 id="sign-in-title">{t("signIn.title")}</h1>
-      <fieldset className="tabs">
-        <legend className="visually-hidden">{t("signIn.how")}</legend>
-        {(["password", "link", "eid", "reset"] as const).map((m) => (
-          <button
-            key={m}
-            type="button"
-            aria-pressed={mode === m}
-            onClick={() => {
-              setMode(m);
-              setSent(false);
-              setError(null);
-            }}
-          >
-            {t(`signIn.mode.${m}`)}
-          </button>
-        ))}
-      </fieldset>
-      {mode === "eid" ? (
-        <EidSignIn onTokens={(tokens) => land(tokens, from)} />
-      ) : sent ? (
-        <p role="status" className="notice">
-          {t(mode === "link" ? "signIn.linkSent" : "signIn.resetSent", { email })}
-        </p>
-      ) : (
-        <form onSubmit={submit} noValidate={false}>
-          <Field
-            label={t("common.email")}
-            type="email"
-            autoComplete="username"
-            value={email}
-            onChange={setEmail}
-          />
-          {mode === "password" && (
-            <Field
-              label={t("common.password")}
-              type="password"
-              autoComplete="current-password"
-              value={password}
-              onChange={setPassword}
-            />
+      <h1 id="sign-in-title">{title ?? t("signIn.title")}</h1>
+      {modes.length === 0 && <p className="notice">{t("portal.secretOnly")}</p>}
+      {methods?.includes("secret_link") && modes.length > 0 && (
+        <p className="hint">{t("portal.secretToo")}</p>
+      )}
+      {modes.length > 0 && (
+        <>
+          <fieldset className="tabs">
+            <legend className="visually-hidden">{t("signIn.how")}</legend>
+            {modes.map((m) => (
+              <button
+                key={m}
+                type="button"
+                aria-pressed={mode === m}
+                onClick={() => {
+                  setMode(m);
+                  setSent(false);
+                  setError(null);
+                }}
+              >
+                {t(`signIn.mode.${m}`)}
+              </button>
+            ))}
+          </fieldset>
+          {mode === "eid" ? (
+            <EidSignIn onTokens={(tokens) => land(tokens, from)} />
+          ) : sent ? (
+            <p role="status" className="notice">
+              {t(mode === "link" ? "signIn.linkSent" : "signIn.resetSent", { email })}
+            </p>
+          ) : (
+            <form onSubmit={submit} noValidate={false}>
+              <Field
+                label={t("common.email")}
+                type="email"
+                autoComplete="username"
+                value={email}
+                onChange={setEmail}
+              />
+              {mode === "password" && (
+                <Field
+                  label={t("common.password")}
+                  type="password"
+                  autoComplete="current-password"
+                  value={password}
+                  onChange={setPassword}
+                />
+              )}
+              {challenge && (
+                <Field
+                  label={t("firm.signIn.totp")}
+                  type="text"
+                  autoComplete="one-time-code"
+                  value={code}
+                  onChange={setCode}
+                  hint={t("firm.signIn.totpHint")}
+                />
+              )}
+              <ErrorText error={error} />
+              <button type="submit" disabled={busy}>
+                {t(`signIn.submit.${mode}`)}
+              </button>
+            </form>
           )}
-          {challenge && (
-            <Field
-              label={t("firm.signIn.totp")}
-              type="text"
-              autoComplete="one-time-code"
-              value={code}
-              onChange={setCode}
-              hint={t("firm.signIn.totpHint")}
-            />
-          )}
-          <ErrorText error={error} />
-          <button type="submit" disabled={busy}>
-            {t(`signIn.submit.${mode}`)}
-          </button>
-        </form>
+        </>
       )}
     </section>
   );

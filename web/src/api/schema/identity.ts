@@ -392,6 +392,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/branding/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A firm's public branding and sign-in methods by its portal address (an old address answers 301 to the current one) */
+        get: operations["get_public"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/branding/{slug}/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A firm's logo by its portal address (public, cacheable) */
+        get: operations["get_logo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clients": {
         parameters: {
             query?: never;
@@ -641,6 +675,42 @@ export interface paths {
         patch: operations["update_firm"];
         trace?: never;
     };
+    "/api/v1/firms/current/branding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The firm's branding and portal address */
+        get: operations["get_branding"];
+        /** Set the firm's display name and colours (null: the default); colours must keep white text readable (WCAG AA 4.5:1) */
+        put: operations["put_look"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/firms/current/branding/logo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Upload the firm's logo: PNG or SVG (no script, no external references), at most 512 KB, judged by its content */
+        put: operations["put_logo"];
+        post?: never;
+        /** Remove the firm's logo (mails and the portal show its name alone) */
+        delete: operations["delete_logo"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/firms/current/portal-settings": {
         parameters: {
             query?: never;
@@ -652,6 +722,23 @@ export interface paths {
         get: operations["get_settings"];
         /** Choose customers' sign-in methods and whether new contacts get portal access */
         put: operations["put_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/firms/current/slug": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Choose the firm's portal address /p/<slug>; the old one redirects for 90 days */
+        put: operations["put_slug"];
         post?: never;
         delete?: never;
         options?: never;
@@ -960,6 +1047,34 @@ export interface components {
              * @description By name.
              */
             clients: components["schemas"]["AssignedClient"][];
+        };
+        /**
+         * Branding
+         * @description The firm's own view: its chosen values (null: not chosen) and what they give.
+         */
+        Branding: {
+            /** Accent Color */
+            accent_color: string | null;
+            /** Display Name */
+            display_name: string | null;
+            /** Has Logo */
+            has_logo: boolean;
+            /**
+             * Logo Url
+             * @description Absolute, public; null without a logo or slug.
+             */
+            logo_url: string | null;
+            /**
+             * Name
+             * @description The firm's name, shown where no display name is chosen.
+             */
+            name: string;
+            /** Portal Url */
+            portal_url: string | null;
+            /** Primary Color */
+            primary_color: string | null;
+            /** Slug */
+            slug: string | null;
         };
         /**
          * BrowserTokens
@@ -1511,6 +1626,26 @@ export interface components {
             /** Roles */
             roles?: ("commercial" | "operational" | "employee")[];
         };
+        /** LookIn */
+        LookIn: {
+            /**
+             * Accent Color
+             * @description `#rrggbb`, white text readable on it.
+             * @default null
+             */
+            accent_color?: string | null;
+            /**
+             * Display Name
+             * @default null
+             */
+            display_name?: string | null;
+            /**
+             * Primary Color
+             * @description `#rrggbb`, white text readable on it.
+             * @default null
+             */
+            primary_color?: string | null;
+        };
         /** MagicSignIn */
         MagicSignIn: {
             /**
@@ -1736,6 +1871,36 @@ export interface components {
              */
             type: string;
         };
+        /**
+         * PublicBranding
+         * @description What anyone may see of a firm by its portal address: how it looks and how its
+         *     customers sign in. Nothing else about the firm.
+         */
+        PublicBranding: {
+            /**
+             * Accent Color
+             * @description `#rrggbb`; white text on it meets WCAG AA.
+             */
+            accent_color: string | null;
+            /** Display Name */
+            display_name: string;
+            /**
+             * Logo Url
+             * @description Absolute; names the logo's version.
+             */
+            logo_url: string | null;
+            /** Portal Url */
+            portal_url: string;
+            /**
+             * Primary Color
+             * @description `#rrggbb`; white text on it meets WCAG AA.
+             */
+            primary_color: string | null;
+            /** Sign In Methods */
+            sign_in_methods: string[];
+            /** Slug */
+            slug: string;
+        };
         /** RefreshIn */
         RefreshIn: {
             /** Refresh Token */
@@ -1850,6 +2015,11 @@ export interface components {
              */
             owner_id: string;
             tokens: components["schemas"]["Tokens"];
+        };
+        /** SlugIn */
+        SlugIn: {
+            /** Slug */
+            slug: string;
         };
         /** StaffInvite */
         StaffInvite: {
@@ -3377,6 +3547,84 @@ export interface operations {
             };
         };
     };
+    get_public: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A firm's public branding and sign-in methods by its portal address (an old address answers 301 to the current one) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicBranding"];
+                };
+            };
+            /** @description Moved: `Location` names where it is now */
+            301: {
+                headers: {
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_logo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A firm's logo by its portal address (public, cacheable) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description Moved: `Location` names where it is now */
+            301: {
+                headers: {
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_clients: {
         parameters: {
             query?: {
@@ -4745,6 +4993,200 @@ export interface operations {
             };
         };
     };
+    get_branding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The firm's branding and portal address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Branding"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_look: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LookIn"];
+            };
+        };
+        responses: {
+            /** @description Set the firm's display name and colours (null: the default); colours must keep white text readable (WCAG AA 4.5:1) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Branding"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_logo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description Upload the firm's logo: PNG or SVG (no script, no external references), at most 512 KB, judged by its content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Branding"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_logo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Remove the firm's logo (mails and the portal show its name alone) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_settings: {
         parameters: {
             query?: never;
@@ -4803,6 +5245,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PortalSettingsOut"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_slug: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SlugIn"];
+            };
+        };
+        responses: {
+            /** @description Choose the firm's portal address /p/<slug>; the old one redirects for 90 days */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Branding"];
                 };
             };
             /** @description Not signed in */
