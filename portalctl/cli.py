@@ -8,13 +8,14 @@ not ready, a queue that does not exist), 2 a wrong argument.
 import asyncio
 from collections.abc import Coroutine
 from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from portalctl import databases, dead_letters, firms, health, keys
+from portalctl import audit, databases, dead_letters, firms, health, keys
 from portalctl.targets import UnknownService, chosen
 from shared.errors import DomainError
 
@@ -29,6 +30,8 @@ app.add_typer(outbox, name="outbox")
 app.add_typer(dlq, name="dlq")
 app.add_typer(keys_app, name="keys")
 app.add_typer(firm, name="firm")
+audit_app = typer.Typer(help="Firms' audit logs (notify's database).")
+app.add_typer(audit_app, name="audit")
 
 console = Console()
 Service = Annotated[str | None, typer.Argument(help="One service; all five if left out.")]
@@ -124,6 +127,22 @@ def firm_create(
     except (ValueError, DomainError) as exc:  # pydantic's ValidationError, the domain's Invalid
         raise typer.BadParameter(str(exc)) from None
     console.print(f"firm {opened.firm_id} opened; owner {opened.owner_id} invited")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    firm_id: Annotated[UUID, typer.Option("--firm", help="The firm's id.")],
+) -> None:
+    """Check a firm's hash chain; exit status 1 and the first broken link if it does not hold."""
+    found = _run(audit.verify_firm(firm_id))
+    if found.broken is None:
+        console.print(f"audit log of {firm_id}: {found.entries} entries, chain intact")
+        return
+    console.print(
+        f"audit log of {firm_id}: BROKEN at entry {found.broken.seq}: {found.broken.reason} "
+        f"({found.entries} entries checked, head {found.head})"
+    )
+    raise typer.Exit(1)
 
 
 @app.command()

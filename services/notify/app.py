@@ -8,6 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from services.notify.api import APIS
+from services.notify.audit_api import APIS as AUDIT_APIS
 from services.notify.consumers import COMMAND_HANDLERS, EVENT_HANDLERS
 from services.notify.jobs import notify_jobs
 from services.notify.mailer import Mailer
@@ -51,7 +52,7 @@ SPEC = ServiceSpec(
     name="notify",
     title="Notify service",
     description="Notification preferences, the in-app feed, templates and email delivery.",
-    apis=APIS,
+    apis=[*APIS, *AUDIT_APIS],
     migrations=Path(__file__).parent / "migrations",
     events=EVENT_HANDLERS,
     commands=COMMAND_HANDLERS,

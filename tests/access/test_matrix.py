@@ -335,6 +335,10 @@ MATRIX: dict[str, Row] = {
     "GET /api/v1/notifications": everyone(),
     "POST /api/v1/notifications/read": everyone(),
     "POST /api/v1/notifications/{notification_id}/read": Row(),
+    # The firm's audit log: its owners and admins, each of their own firm (the token's).
+    "GET /api/v1/audit/entries": admins_only(),
+    "GET /api/v1/audit/verify": admins_only(),
+    "GET /api/v1/audit/export": admins_only(body=lambda i: {"params": {"format": "jsonl"}}),
     # --- billing --------------------------------------------------------------------------
     "GET /api/v1/billing/prices": Row(public=200),
     "GET /api/v1/billing/balance": staff_only(),

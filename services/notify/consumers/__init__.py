@@ -8,9 +8,11 @@ and templates).
 
 from collections.abc import Mapping
 
-from services.notify.consumers import commands, notices, replica
+from services.notify.consumers import audit, commands, notices, replica
 from shared.bus import Handler
 from shared.events.base import Command, Event
 
-EVENT_HANDLERS: Mapping[type[Event], Handler] = {**replica.HANDLERS, **notices.HANDLERS}
+EVENT_HANDLERS: Mapping[type[Event], Handler] = audit.recorded(
+    {**replica.HANDLERS, **notices.HANDLERS}
+)
 COMMAND_HANDLERS: Mapping[type[Command], Handler] = commands.HANDLERS
