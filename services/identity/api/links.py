@@ -243,7 +243,10 @@ async def magic_sign_in(request: web.Request, *, deps: IdentityDeps, body: Magic
         if account_id is None:
             raise Gone(DEAD_LINK, field="token")
         proof = Proof(method="magic_link", account_id=account_id)
-        outcome = await enter(deps, conn, proof, (body.firm_id, body.client_id), body.totp)
+        outcome = await enter(
+            deps, conn, proof, (body.firm_id, body.client_id), body.totp,
+            source=caller_address(request, deps),
+        )  # fmt: skip
     return raised(outcome)
 
 
