@@ -7,6 +7,7 @@ not ready, a queue that does not exist), 2 a wrong argument.
 
 import asyncio
 from collections.abc import Coroutine
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -15,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from portalctl import audit, databases, dead_letters, firms, health, keys
+from portalctl import audit, databases, dead_letters, events, firms, health, keys
 from portalctl.targets import UnknownService, chosen
 from shared.errors import DomainError
 
@@ -32,9 +33,12 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(firm, name="firm")
 audit_app = typer.Typer(help="Firms' audit logs (notify's database).")
 app.add_typer(audit_app, name="audit")
+events_app = typer.Typer(help="The events archive (a RabbitMQ stream of every public event).")
+app.add_typer(events_app, name="events")
 
 console = Console()
 Service = Annotated[str | None, typer.Argument(help="One service; all five if left out.")]
+TIMES = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
 
 def _run(work: Coroutine[Any, Any, T]) -> T:
@@ -143,6 +147,37 @@ def audit_verify(
         f"({found.entries} entries checked, head {found.head})"
     )
     raise typer.Exit(1)
+
+
+def _aware(value: datetime) -> datetime:
+    """A time given without a zone is UTC, as every time on the bus is."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@events_app.command("replay")
+def events_replay(
+    event_type: Annotated[str, typer.Option("--type", help="One event type, e.g. "
+                                            "documents.document.uploaded.")],
+    since: Annotated[datetime, typer.Option(help="From this time (ISO 8601; UTC if no zone).",
+                                            formats=TIMES)],
+    until: Annotated[datetime, typer.Option(help="Up to this time, inclusive.", formats=TIMES)],
+    into: Annotated[str, typer.Option(help="The queue to deliver into; declared if missing.")],
+    lateness: Annotated[float, typer.Option(min=0, help="Seconds an event may be published "
+                                            "after it occurred (read that much further).")] = 30.0,
+    idle: Annotated[float, typer.Option(min=0.1, help="Seconds without a message that mean "
+                                        "the stream's end.")] = 3.0,
+) -> None:  # fmt: skip
+    """Deliver the archived events of one type that occurred in [SINCE, UNTIL] into a queue."""
+    window = events.Window(event_type, _aware(since), _aware(until), timedelta(seconds=lateness))
+    if window.until < window.since:
+        raise typer.BadParameter("--until is before --since")
+    try:
+        done = _run(events.replay(window, into, idle=idle, progress=lambda n: None))
+    except events.NoArchive as exc:
+        console.print(str(exc))
+        raise typer.Exit(1) from None
+    console.print(f"{done.delivered} event(s) of {event_type} replayed into {into} "
+                  f"({done.read} read from the archive)")  # fmt: skip
 
 
 @app.command()
