@@ -96,11 +96,13 @@ async def export(
         "Content-Disposition": f'attachment; filename="audit-{stamp}.{query.format}"',
     })  # fmt: skip
     await response.prepare(request)
-    encode = auditing.jsonl if query.format == "jsonl" else auditing.csv_rows
-    if query.format == "csv":
+    jsonl = query.format == "jsonl"
+    encode = auditing.jsonl if jsonl else auditing.csv_rows
+    read = audit_store.iterate_jsonl if jsonl else audit_store.iterate_csv
+    if not jsonl:
         await response.write(auditing.csv_header())
     async with deps.db.transaction(readonly=True) as conn:
-        rows = audit_store.iterate_entries(conn, principal.firm_id, query.values(), EXPORT_BATCH)
+        rows = read(conn, principal.firm_id, query.values(), EXPORT_BATCH)
         async for batch in auditing.batches(rows, EXPORT_BATCH):
             await response.write(encode(batch))
     await response.write_eof()

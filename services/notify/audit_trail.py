@@ -2,10 +2,10 @@
 entry is linked to the one before, and where a chain read back stops holding.
 
 Each entry's hash is SHA-256 over the previous entry's hash followed by the entry's canonical
-JSON (sorted keys, no spaces, UTC timestamps), so changing, removing or reordering any entry
-breaks every link after it; the firm's first entry follows 32 zero bytes. The sequence number
-is inside the hashed form, so deleting the last entries is found against the head (the last
-link, kept apart).
+JSON (sorted keys, no spaces, UTC times with microseconds), so changing, removing or
+reordering any entry breaks every link after it; the firm's first entry follows 32 zero
+bytes. The sequence number is inside the hashed form, so deleting the last entries is found
+against the head (the last link, kept apart).
 """
 
 import hashlib
@@ -99,11 +99,17 @@ class Entry:
     def canonical(self) -> bytes:
         return canonical_json({
             "firm_id": str(self.firm_id), "seq": self.seq, "event_id": str(self.event_id),
-            "occurred_at": self.occurred_at.astimezone(UTC).isoformat(), "kind": self.kind,
+            "occurred_at": instant(self.occurred_at), "kind": self.kind,
             "actor": str(self.actor) if self.actor else None, "summary": self.summary,
             "client_id": str(self.client_id) if self.client_id else None,
             "subjects": dict(self.subjects), "source_address": self.source_address,
         })  # fmt: skip
+
+
+def instant(moment: datetime) -> str:
+    """A time as hashed and exported: UTC, always with microseconds (PostgreSQL's precision),
+    so the export shows each entry's time exactly as its hash covers it."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def canonical_json(value: Any) -> bytes:

@@ -9,7 +9,6 @@ leaves the chain as it was.
 
 import csv
 import io
-import json
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +21,6 @@ from shared.database import Connection
 from shared.events.base import Envelope
 
 VERIFY_BATCH = 2000
-FORMULA = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_COLUMNS = ("seq", "occurred_at", "kind", "actor", "summary", "client_id", "subjects",
                   "source_address", "event_id", "prev_hash", "hash")  # fmt: skip
 
@@ -61,51 +59,18 @@ async def verify(conn: Connection, firm_id: UUID) -> Verified:
     return Verified(verifier.checked, head_seq, verifier.finish(head_seq, head_hash))
 
 
-def row_values(row: Any) -> dict[str, Any]:
-    """An entry as exported: ids and times as text, the hashes in hex."""
-    return {
-        "seq": row["seq"],
-        "occurred_at": row["occurred_at"].isoformat(),
-        "kind": row["kind"],
-        "actor": str(row["actor"]) if row["actor"] else None,
-        "summary": row["summary"],
-        "client_id": str(row["client_id"]) if row["client_id"] else None,
-        "subjects": row["subjects"],
-        "source_address": row["source_address"],
-        "event_id": str(row["event_id"]),
-        "prev_hash": bytes(row["prev_hash"]).hex(),
-        "hash": bytes(row["hash"]).hex(),
-    }
-
-
-def jsonl(rows: Iterable[Any]) -> bytes:
-    return b"".join(
-        json.dumps(row_values(r), ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        for r in rows
-    )
+def jsonl(lines: Iterable[str]) -> bytes:
+    """JSON texts (PostgreSQL made them) as JSON Lines."""
+    return "".join(f"{line}\n" for line in lines).encode()
 
 
 def csv_header() -> bytes:
     return _csv_lines([EXPORT_COLUMNS])
 
 
-def csv_rows(rows: Iterable[Any]) -> bytes:
-    lines = []
-    for row in rows:
-        values = row_values(row)
-        values["subjects"] = json.dumps(values["subjects"], sort_keys=True)
-        lines.append([_cell(values[c]) for c in EXPORT_COLUMNS])
-    return _csv_lines(lines)
-
-
-def _cell(value: Any) -> Any:
-    """A spreadsheet runs a cell that starts like a formula; names typed by users (a document
-    called `=HYPERLINK(…)`) are written so that it shows them as text (OWASP CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in FORMULA:
-        return "'" + value
-    return value
+def csv_rows(rows: Iterable[Iterable[str]]) -> bytes:
+    """Rows of text cells (PostgreSQL formatted and guarded them) as CSV lines."""
+    return _csv_lines(rows)
 
 
 def _csv_lines(lines: Iterable[Iterable[Any]]) -> bytes:

@@ -76,13 +76,44 @@ async def list_entries(
     return [stored_of(firm_id, row) for row in rows]
 
 
-async def iterate_entries(
+# The export's columns, formatted by PostgreSQL: times as `audit_trail.instant` writes them,
+# hashes in hex. A spreadsheet runs a cell that starts like a formula, so a text typed by
+# someone (a name in a summary) that does is written with a leading quote (OWASP: CSV
+# injection).
+INSTANT = """to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+EXPORT_JSON = f"""jsonb_build_object(
+    'seq', seq, 'occurred_at', {INSTANT}, 'kind', kind, 'actor', actor, 'summary', summary,
+    'client_id', client_id, 'subjects', subjects, 'source_address', source_address,
+    'event_id', event_id, 'prev_hash', encode(prev_hash, 'hex'), 'hash', encode(hash, 'hex')
+)::text"""
+GUARDED = """CASE WHEN left({0}, 1) IN ('=', '+', '-', '@', chr(9), chr(13))
+                  THEN chr(39) || {0} ELSE coalesce({0}, '') END"""
+EXPORT_CSV = f"""seq::text, {INSTANT}, kind, coalesce(actor::text, ''),
+    {GUARDED.format("summary")}, coalesce(client_id::text, ''), subjects::text,
+    {GUARDED.format("source_address")}, event_id::text, encode(prev_hash, 'hex'),
+    encode(hash, 'hex')"""
+
+
+async def iterate_jsonl(
+    conn: Connection, firm_id: UUID, filters: tuple[Any, ...], batch: int
+) -> AsyncIterator[str]:
+    """Oldest first, each matching entry as one JSON text: a server-side cursor fetched
+    `batch` rows at a time, so memory stays flat however long the log. Needs the caller's
+    transaction."""
+    cursor = conn.cursor(
+        f"SELECT {EXPORT_JSON} FROM audit_entries WHERE {FILTERS} ORDER BY seq",
+        firm_id, *filters, prefetch=batch,
+    )  # fmt: skip
+    async for row in cursor:
+        yield row[0]
+
+
+async def iterate_csv(
     conn: Connection, firm_id: UUID, filters: tuple[Any, ...], batch: int
 ) -> AsyncIterator[Any]:
-    """Oldest first, every entry matching: a server-side cursor fetched `batch` rows at a
-    time, so memory stays flat however long the log. Needs the caller's transaction."""
+    """As `iterate_jsonl`, each entry as the text cells of one CSV line."""
     cursor = conn.cursor(
-        f"SELECT {COLUMNS} FROM audit_entries WHERE {FILTERS} ORDER BY seq",
+        f"SELECT {EXPORT_CSV} FROM audit_entries WHERE {FILTERS} ORDER BY seq",
         firm_id, *filters, prefetch=batch,
     )  # fmt: skip
     async for row in cursor:

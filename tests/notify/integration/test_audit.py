@@ -9,17 +9,17 @@ import io
 import itertools
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from services.notify import auditing
-from services.notify.audit_trail import GENESIS, Entry, link
-from shared.database import Database
+from services.notify.audit_trail import GENESIS, Entry, instant, link
 from shared.events import billing, documents, identity, signing
 from shared.events.base import Envelope
 from shared.service import DB, SETTINGS
 from tests.notify.integration.conftest import Notify, StartNotify
 from tests.ops.test_portalctl import portalctl
+from tests.support.audit_log import insert_chain
 
 ENTRIES = "/api/v1/audit/entries"
 
@@ -201,44 +201,9 @@ async def test_an_altered_or_removed_entry_is_the_first_broken_link(notify: Noti
     }  # fmt: skip
 
 
-async def _insert_chain(db: Database, firm_id: uuid.UUID, count: int) -> None:
-    """`count` valid links written straight into the table (as if recorded over months)."""
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    records, prev = [], GENESIS
-    for seq in range(1, count + 1):
-        entry = Entry(
-            firm_id=firm_id, seq=seq, event_id=uuid.uuid4(),
-            occurred_at=start + timedelta(seconds=seq), kind="documents.document.downloaded",
-            actor=uuid.UUID(int=seq % 7), summary=f'Downloaded "Avtal, {seq}".pdf',
-            client_id=uuid.UUID(int=seq % 3), subjects={"document_id": str(uuid.UUID(int=seq))},
-            source_address="198.51.100.1",
-        )  # fmt: skip
-        hash_ = link(prev, entry)
-        records.append((firm_id, seq, entry.event_id, entry.occurred_at, entry.kind, entry.actor,
-                        entry.summary, entry.client_id, dict(entry.subjects),
-                        entry.source_address, prev, hash_))  # fmt: skip
-        prev = hash_
-    columns = [list(c) for c in zip(*records, strict=True)]
-    columns[8] = [json.dumps(subjects) for subjects in columns[8]]
-    async with db.transaction() as conn:
-        await conn.execute(
-            """INSERT INTO audit_entries (firm_id, seq, event_id, occurred_at, kind, actor,
-                   summary, client_id, subjects, source_address, prev_hash, hash)
-               SELECT f, s, e, o, k, a, m, c, j::jsonb, src, p, h
-               FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::timestamptz[], $5::text[],
-                           $6::uuid[], $7::text[], $8::uuid[], $9::text[], $10::text[],
-                           $11::bytea[], $12::bytea[])
-                    AS t(f, s, e, o, k, a, m, c, j, src, p, h)""",
-            *columns,
-        )
-        await conn.execute(
-            "INSERT INTO audit_heads (firm_id, seq, hash) VALUES ($1, $2, $3)",
-            firm_id, count, prev,
-        )  # fmt: skip
-
-
 async def test_an_export_of_twenty_thousand_entries_streams_and_parses(notify: Notify) -> None:
-    await _insert_chain(notify.service.app[DB], notify.firm_id, 20_000)
+    async with notify.service.app[DB].transaction() as conn:
+        await insert_chain(conn, notify.firm_id, 20_000)
     owner = notify.staff_token()
     async with notify.http.get("/api/v1/audit/export?format=jsonl", headers=owner) as response:
         assert response.status == 200
@@ -263,6 +228,46 @@ async def test_an_export_of_twenty_thousand_entries_streams_and_parses(notify: N
     verified = await _get(notify, "/api/v1/audit/verify", owner)
     assert verified["valid"] is True
     assert verified["entries"] == 20_000
+
+
+async def test_exported_lines_recompute_to_their_hashes(notify: Notify) -> None:
+    """An auditor can check the export alone: each line's fields hash to its `hash`."""
+    async with notify.service.app[DB].transaction() as conn:
+        await insert_chain(conn, notify.firm_id, 50)
+    async with notify.http.get(
+        "/api/v1/audit/export?format=jsonl", headers=notify.staff_token()
+    ) as response:
+        lines = [json.loads(line) async for line in response.content]
+    prev = GENESIS
+    for line in lines:
+        entry = Entry(
+            firm_id=notify.firm_id, seq=line["seq"], event_id=uuid.UUID(line["event_id"]),
+            occurred_at=datetime.fromisoformat(line["occurred_at"]), kind=line["kind"],
+            actor=uuid.UUID(line["actor"]), summary=line["summary"],
+            client_id=uuid.UUID(line["client_id"]), subjects=line["subjects"],
+            source_address=line["source_address"],
+        )  # fmt: skip
+        assert line["prev_hash"] == prev.hex()
+        assert link(prev, entry).hex() == line["hash"]
+        assert instant(entry.occurred_at) == line["occurred_at"]
+        prev = bytes.fromhex(line["hash"])
+
+
+async def test_csv_cells_that_look_like_formulas_are_written_as_text(notify: Notify) -> None:
+    async with notify.service.app[DB].transaction() as conn:
+        await insert_chain(conn, notify.firm_id, 2)
+    await notify.sql(
+        """UPDATE audit_entries SET summary = '=HYPERLINK("http://evil.test")',
+                  source_address = '@evil' WHERE firm_id = $1 AND seq = 2""",
+        notify.firm_id,
+    )
+    async with notify.http.get(
+        "/api/v1/audit/export?format=csv", headers=notify.staff_token()
+    ) as response:
+        rows = list(csv.DictReader(io.StringIO(await response.text())))
+    assert rows[1]["summary"] == '\'=HYPERLINK("http://evil.test")'
+    assert rows[1]["source_address"] == "'@evil"
+    assert rows[0]["summary"] == 'Downloaded "Avtal, 1".pdf'
 
 
 async def test_two_replicas_appending_for_one_firm_keep_one_chain(
