@@ -19,7 +19,7 @@ COLUMNS = """seq, event_id, occurred_at, kind, actor, summary, client_id, subjec
 FILTERS = """firm_id = $1
              AND ($2::uuid IS NULL OR actor = $2)
              AND ($3::uuid IS NULL OR client_id = $3)
-             AND ($4::text IS NULL OR kind = $4 OR kind LIKE $4 || '.%')
+             AND ($4::text IS NULL OR kind = $4 OR starts_with(kind, $4 || '.'))
              AND ($5::timestamptz IS NULL OR occurred_at >= $5)
              AND ($6::timestamptz IS NULL OR occurred_at < $6)"""
 
