@@ -67,6 +67,8 @@ ROUTES = {
     "/api/v1/me/notification-preferences/email": "notify",
     "/api/v1/notifications": "notify",
     "/api/v1/notifications/n1/read": "notify",
+    "/api/v1/audit/entries": "notify",
+    "/api/v1/audit/export": "notify",
     "/api/v1/billing/plan": "billing",
     "/api/v1/billing/statements/2025-01": "billing",
     "/api/v1/verify": "signing",
