@@ -36,9 +36,8 @@ async def test_4_the_firms_audit_log_records_the_journey_and_verifies(portal: Po
         return wanted <= set(found) and len(found["identity.session.opened"]) >= 3
 
     await wait_until(recorded, timeout=60)
-    # Password sign-ins carry the address; the sessions a sign-up or a registration opens
-    # do not yet (identity does not hand it down there).
-    assert any(e["source_address"] for e in found["identity.session.opened"])
+    # Every way in (sign-up, registration, password) names the caller's address.
+    assert all(e["source_address"] for e in found["identity.session.opened"])
     download = found["documents.document.downloaded"][0]
     assert download["actor"] == primary.id
     assert download["client_id"] == bureau.client_id
