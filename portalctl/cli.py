@@ -7,14 +7,16 @@ not ready, a queue that does not exist), 2 a wrong argument.
 
 import asyncio
 from collections.abc import Coroutine
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
+from uuid import UUID
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from portalctl import databases, dead_letters, firms, health, keys
+from portalctl import audit, databases, dead_letters, events, firms, health, keys
 from portalctl.targets import UnknownService, chosen
 from shared.errors import DomainError
 
@@ -29,9 +31,14 @@ app.add_typer(outbox, name="outbox")
 app.add_typer(dlq, name="dlq")
 app.add_typer(keys_app, name="keys")
 app.add_typer(firm, name="firm")
+audit_app = typer.Typer(help="Firms' audit logs (notify's database).")
+app.add_typer(audit_app, name="audit")
+events_app = typer.Typer(help="The events archive (a RabbitMQ stream of every public event).")
+app.add_typer(events_app, name="events")
 
 console = Console()
 Service = Annotated[str | None, typer.Argument(help="One service; all five if left out.")]
+TIMES = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]
 
 
 def _run(work: Coroutine[Any, Any, T]) -> T:
@@ -124,6 +131,53 @@ def firm_create(
     except (ValueError, DomainError) as exc:  # pydantic's ValidationError, the domain's Invalid
         raise typer.BadParameter(str(exc)) from None
     console.print(f"firm {opened.firm_id} opened; owner {opened.owner_id} invited")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    firm_id: Annotated[UUID, typer.Option("--firm", help="The firm's id.")],
+) -> None:
+    """Check a firm's hash chain; exit status 1 and the first broken link if it does not hold."""
+    found = _run(audit.verify_firm(firm_id))
+    if found.broken is None:
+        console.print(f"audit log of {firm_id}: {found.entries} entries, chain intact")
+        return
+    console.print(
+        f"audit log of {firm_id}: BROKEN at entry {found.broken.seq}: {found.broken.reason} "
+        f"({found.entries} entries checked, head {found.head})"
+    )
+    raise typer.Exit(1)
+
+
+def _aware(value: datetime) -> datetime:
+    """A time given without a zone is UTC, as every time on the bus is."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@events_app.command("replay")
+def events_replay(
+    event_type: Annotated[str, typer.Option("--type", help="One event type, e.g. "
+                                            "documents.document.uploaded.")],
+    since: Annotated[datetime, typer.Option(help="From this time (ISO 8601; UTC if no zone).",
+                                            formats=TIMES)],
+    until: Annotated[datetime, typer.Option(help="Up to this time, inclusive.", formats=TIMES)],
+    into: Annotated[str, typer.Option(help="The queue to deliver into; declared if missing.")],
+    lateness: Annotated[float, typer.Option(min=0, help="Seconds an event may be published "
+                                            "after it occurred (read that much further).")] = 30.0,
+    idle: Annotated[float, typer.Option(min=0.1, help="Seconds without a message that mean "
+                                        "the stream's end.")] = 3.0,
+) -> None:  # fmt: skip
+    """Deliver the archived events of one type that occurred in [SINCE, UNTIL] into a queue."""
+    window = events.Window(event_type, _aware(since), _aware(until), timedelta(seconds=lateness))
+    if window.until < window.since:
+        raise typer.BadParameter("--until is before --since")
+    try:
+        done = _run(events.replay(window, into, idle=idle, progress=lambda n: None))
+    except events.NoArchive as exc:
+        console.print(str(exc))
+        raise typer.Exit(1) from None
+    console.print(f"{done.delivered} event(s) of {event_type} replayed into {into} "
+                  f"({done.read} read from the archive)")  # fmt: skip
 
 
 @app.command()

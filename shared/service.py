@@ -45,6 +45,7 @@ from shared.bus import (
     outbox_backlog,
 )
 from shared.bus.permissions import BrokerUse
+from shared.bus.topology import Archive
 from shared.database import (
     CONNECTION_LOST,
     KIT_MIGRATIONS,
@@ -229,6 +230,7 @@ def _bus(spec: ServiceSpec) -> CleanupContext:
             BusNames(settings.bus_namespace),
             name=spec.name,
             publish_timeout=settings.publish_timeout_seconds,
+            archive=Archive(settings.archive_max_age, settings.archive_max_bytes),
         )
         app[BUS] = bus
         if spec.calls_rpc:

@@ -126,6 +126,21 @@ class ServiceSettings(BaseSettings):
         15.0, description="Longest delay between redeliveries (covers a minute of DB outage)."
     )
     publish_timeout_seconds: float = Field(5.0, description="Wait for a publisher confirm.")
+    archive_max_age: str = Field(
+        "30D",
+        pattern=r"^[1-9][0-9]*(Y|M|D|h|m|s)$",
+        validation_alias=shared("ARCHIVE_MAX_AGE"),
+        description=(
+            "How long the events archive (the `portal.events.archive` stream) keeps an event: "
+            "RabbitMQ's `x-max-age`, a number and one of Y M D h m s."
+        ),
+    )
+    archive_max_bytes: int = Field(
+        20 * 10**9,
+        gt=0,
+        validation_alias=shared("ARCHIVE_MAX_LENGTH_BYTES"),
+        description="Most bytes the events archive keeps (`x-max-length-bytes`), oldest go first.",
+    )
     jwks_url: str = Field(
         "http://127.0.0.1:8101/api/v1/auth/jwks.json",
         validation_alias=shared("JWKS_URL"),

@@ -25,8 +25,10 @@ from services.identity.second_factor import totp_matches
 from services.identity.store import accounts, challenges, clients, contacts, firms, portal
 from services.identity.tokens import access_claims, digest, new_secret, session_of
 from shared.auth import Principal
+from shared.bus.outbox import put
 from shared.database import Connection
 from shared.errors import DomainError, Forbidden, Unauthorized
+from shared.events.identity import SessionOpened
 
 if TYPE_CHECKING:
     from services.identity.app import IdentityDeps
@@ -142,6 +144,8 @@ async def enter(
     proof: Proof,
     wanted: tuple[UUID | None, UUID | None],
     code: str | None,
+    *,
+    source: str | None = None,
 ) -> Tokens | DomainError:
     """Open a session in the wanted (firm, client) context, or return why not (raised by the
     caller after commit, so that a used link, a counted failure or a challenge stays).
@@ -155,7 +159,7 @@ async def enter(
         if checked is False:
             return await _challenge(conn, proof, wanted)
         proof = proof.model_copy(update={"second_factor": checked is True})
-    return await open_session(deps, conn, proof, context)
+    return await open_session(deps, conn, proof, context, source=source)
 
 
 async def _challenge(
@@ -176,11 +180,23 @@ async def _challenge(
 
 
 async def open_session(
-    deps: IdentityDeps, conn: Connection, proof: Proof, context: Context
+    deps: IdentityDeps,
+    conn: Connection,
+    proof: Proof,
+    context: Context,
+    *,
+    source: str | None = None,
 ) -> Tokens:
+    """The session opens with its announcement, for the firm's audit log: who signed in,
+    how, and from where (`source`, the caller's address, where the caller knows it)."""
     expires = datetime.now(UTC) + timedelta(days=deps.settings.session_days)
     new = NewSession(proof=proof, context=context, expires_at=expires)
     session_id = await accounts.insert_session(conn, new)
+    opened = SessionOpened(
+        session_id=session_id, person_kind=context.kind, client_id=context.client_id,
+        method=proof.method, source_address=source,
+    )  # fmt: skip
+    await put(conn, opened, firm_id=context.firm_id, actor=context.person_id)
     return await _issue(deps, conn, session_id, context, expires)
 
 

@@ -16,7 +16,7 @@ import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractMessage
 
 from shared.backoff import backoff_delay
-from shared.bus.topology import BusNames, declare_exchanges
+from shared.bus.topology import Archive, BusNames, declare_archive, declare_exchanges
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,10 @@ class Bus:
         name: str,
         publish_timeout: float = 5.0,
         reconnect_cap: float = 10.0,
+        archive: Archive | None = None,
     ) -> None:
         self.url = url
+        self.archive = archive
         self.names = names
         self.name = name
         self.publish_timeout = publish_timeout
@@ -126,6 +128,8 @@ class Bus:
     async def _open(self, connection: AbstractConnection) -> None:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         await declare_exchanges(channel, self.names)
+        if self.archive is not None:
+            await declare_archive(connection, self.names, self.archive)
         self.watch(channel)
         self._publisher = channel
         self._unconfirmed = await connection.channel(publisher_confirms=False)

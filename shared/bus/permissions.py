@@ -14,7 +14,10 @@ exchange). The patterns below allow exactly what the kit does for a service (ARC
 - an RPC server declares and consumes `<service>.requests`, and answers through the default
   exchange (`amq.default`, write);
 - an RPC caller sends through the default exchange and reads its own server-named reply queue
-  (`amq.gen-…`, exclusive: no other connection can touch it).
+  (`amq.gen-…`, exclusive: no other connection can touch it);
+- every service declares the events archive (a stream) and binds it to `portal.events` before
+  its first publish (configure and write on the stream, read on the exchange), and none reads
+  it: reading the past is for internal subscribers (`subscriber_permissions`) and operators.
 
 What the patterns cannot express: a write on `amq.default` reaches any queue by name, so an
 RPC caller or server could publish into another service's queue (never read from it).
@@ -49,19 +52,32 @@ class BrokerUse:
 
 def broker_permissions(use: BrokerUse, names: BusNames) -> BrokerPermissions:
     exchanges = [names.events, names.commands, names.dead_letters]
+    archive = [names.archive]
     work = [names.queue(use.service, purpose) for purpose in use.consumes]
     work += [f"{queue}.dlq" for queue in work]
     requests = [names.queue(use.service, REQUESTS)] if use.serves_rpc else []
-    bound = [_source(names, purpose) for purpose in use.consumes]
+    bound = list(dict.fromkeys([names.events, *(_source(names, p) for p in use.consumes)]))
     bound += [names.dead_letters] if work else []
     replies = [DEFAULT_EXCHANGE] if use.serves_rpc or use.calls_rpc else []
     reply_queue = [rf"{re.escape(REPLY_QUEUES)}.*"] if use.calls_rpc else []
     published = [names.events, names.commands]
     dead_lettered = [names.dead_letters] if work else []
     return BrokerPermissions(
-        configure=_any_of(_exact(exchanges + work + requests) + reply_queue),
-        write=_any_of(_exact(published + dead_lettered + work + replies)),
+        configure=_any_of(_exact(exchanges + archive + work + requests) + reply_queue),
+        write=_any_of(_exact(published + dead_lettered + archive + work + replies)),
         read=_any_of(_exact(bound + work + requests) + reply_queue),
+    )
+
+
+def subscriber_permissions(prefix: str, names: BusNames) -> BrokerPermissions:
+    """An internal system that reads the past from the archive and binds its own durable
+    queues (`<prefix>.…`) to `portal.events` for live events: it declares, binds and reads
+    only its own queues, reads the archive, and publishes nothing."""
+    own = rf"{re.escape(prefix)}\..+"
+    return BrokerPermissions(
+        configure=_any_of([own]),
+        write=_any_of([own]),
+        read=_any_of([own, *_exact([names.events, names.archive])]),
     )
 
 

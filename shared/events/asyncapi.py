@@ -5,7 +5,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
-from shared.bus.topology import REQUESTS
+from shared.bus.topology import EVERY_EVENT, REQUESTS, BusNames
 from shared.events.base import Command, Envelope, Event, Message, Request, catalog
 
 REF = "#/components/schemas/{model}"
@@ -49,7 +49,39 @@ def document() -> dict[str, Any]:
     }
     for model in models:
         _add(doc, model)
+    _add_archive(doc, [m for m in models if issubclass(m, Event)])
     return doc
+
+
+ARCHIVE_ID = "archive"
+ARCHIVE = (
+    "Every public event, kept in the RabbitMQ stream `portal.events.archive` (bound to "
+    f"`portal.events` with `{EVERY_EVENT}`) for `ARCHIVE_MAX_AGE` (default 30 days) and at most "
+    "`ARCHIVE_MAX_LENGTH_BYTES` (default 20 GB), the oldest going first, a segment at a time. "
+    "Read it over AMQP 0.9.1 with a prefetch (`basic.qos`) and the consumer argument "
+    "`x-stream-offset`: `first`, `last`, `next`, an offset, or a timestamp (the stream starts at "
+    "the chunk holding that time, so filter on each envelope's `occurred_at` too); acknowledge "
+    "to keep messages flowing (nothing is removed). Messages are in publish order, each as "
+    "published on `portal.events` (same id and headers). deploy/README.md shows how a new "
+    "subscriber reads the past and then its own queue."
+)
+
+
+def _add_archive(doc: dict[str, Any], events: list[type[Message]]) -> None:
+    name = BusNames().archive
+    doc["channels"][ARCHIVE_ID] = {
+        "address": name,
+        "description": ARCHIVE,
+        "messages": {m.__name__: {"$ref": f"#/components/messages/{m.__name__}"} for m in events},
+        "bindings": {"amqp": {"is": "queue", "queue": {
+            "name": name, "durable": True, "exclusive": False, "autoDelete": False,
+        }}},
+    }  # fmt: skip
+    doc["operations"][f"receive.{ARCHIVE_ID}"] = {
+        "action": "receive",
+        "channel": {"$ref": f"#/channels/{ARCHIVE_ID}"},
+        "summary": "Read past events from a point in time (x-stream-offset).",
+    }
 
 
 def _schemas(models: list[type[Message]]) -> dict[str, Any]:

@@ -160,3 +160,23 @@ class PortalAccessRevoked(Event):
 @message("identity.contact.registered", 1)
 class ContactRegistered(Event):
     contact_id: UUID
+
+
+@message("identity.portal_settings.changed", 1)
+class PortalSettingsChanged(Event):
+    """How the firm's customers may sign in, and whether new contacts get portal access."""
+
+    sign_in_methods: list[str]
+    portal_access_default: bool
+
+
+@message("identity.session.opened", 1)
+class SessionOpened(Event):
+    """Someone signed in to a context of the firm (or switched into one); the actor is that
+    person. `source_address` is the caller's address as the gateway saw it, where known."""
+
+    session_id: UUID
+    person_kind: Literal["staff", "contact"]
+    client_id: UUID | None
+    method: str
+    source_address: str | None = None

@@ -367,6 +367,10 @@ MATRIX: dict[str, Row] = {
     # No delivery of that id: the endpoint's admins learn so, everyone else as for the endpoint.
     f"POST {WEBHOOK}/deliveries/{{delivery_id}}/resend": admins_only(status=404),
     f"POST {WEBHOOK}/resend": admins_only(body=json(since="2026-01-01T00:00:00Z")),
+    # The firm's audit log: its owners and admins, each of their own firm (the token's).
+    "GET /api/v1/audit/entries": admins_only(),
+    "GET /api/v1/audit/verify": admins_only(),
+    "GET /api/v1/audit/export": admins_only(body=lambda i: {"params": {"format": "jsonl"}}),
     # --- billing --------------------------------------------------------------------------
     "GET /api/v1/billing/prices": Row(public=200),
     "GET /api/v1/billing/balance": staff_only(),

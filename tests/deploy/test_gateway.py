@@ -71,6 +71,8 @@ ROUTES = {
     "/api/v1/notifications/n1/read": "notify",
     "/api/v1/webhooks": "notify",
     "/api/v1/webhooks/w1/deliveries": "notify",
+    "/api/v1/audit/entries": "notify",
+    "/api/v1/audit/export": "notify",
     "/api/v1/billing/plan": "billing",
     "/api/v1/billing/statements/2025-01": "billing",
     "/api/v1/verify": "signing",

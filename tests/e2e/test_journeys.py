@@ -2,7 +2,10 @@
 behind the real gateway, tests/support/processes.py), through the gateway only, reading the
 real mails."""
 
+from typing import Any
+
 from tests.e2e import journeys as j
+from tests.support.infra import wait_until
 from tests.support.processes import Platform
 from tests.web.portal import Portal
 
@@ -11,6 +14,38 @@ async def test_4_an_upload_reaches_its_audience_and_a_comment_reaches_staff(
     portal: Portal,
 ) -> None:
     await j.journey_4(portal, await j.customer_ready(portal))
+
+
+async def test_4_the_firms_audit_log_records_the_journey_and_verifies(portal: Portal) -> None:
+    """Journey 4 seen from the firm's audit log, through the gateway: the sign-ins (with the
+    caller's address as the gateway saw it), the upload, the contact's download and comment,
+    with their actors; the chain verifies; a member may not read it."""
+    bureau = await j.customer_ready(portal)
+    await j.journey_4(portal, bureau)
+    primary = bureau.contacts["primary"]
+    wanted = {"identity.session.opened", "documents.document.uploaded",
+              "documents.document.downloaded", "documents.comment.added"}  # fmt: skip
+    found: dict[str, list[dict[str, Any]]] = {}
+
+    async def recorded() -> bool:
+        page = await portal.call("GET", "/api/v1/audit/entries", bureau.staff,
+                                 params={"limit": "500"})  # fmt: skip
+        found.clear()
+        for entry in page["entries"]:
+            found.setdefault(entry["kind"], []).append(entry)
+        return wanted <= set(found) and len(found["identity.session.opened"]) >= 3
+
+    await wait_until(recorded, timeout=60)
+    # Every way in (sign-up, registration, password) names the caller's address.
+    assert all(e["source_address"] for e in found["identity.session.opened"])
+    download = found["documents.document.downloaded"][0]
+    assert download["actor"] == primary.id
+    assert download["client_id"] == bureau.client_id
+    assert {e["actor"] for e in found["documents.comment.added"]} == {primary.id}
+    verified = await portal.call("GET", "/api/v1/audit/verify", bureau.staff)
+    assert verified["valid"] is True
+    member = await j.staff_member(portal, bureau, "member", "member")
+    await portal.call("GET", "/api/v1/audit/entries", member, expect=403)
 
 
 async def test_5_three_parties_sign_in_order_and_the_sealed_pdf_lands_in_the_folder(

@@ -30,6 +30,8 @@ def test_every_message_has_a_channel_an_operation_and_a_payload_schema() -> None
     assert document["asyncapi"] == "3.0.0"
     for channel_id, channel in document["channels"].items():
         assert channel["address"]
+        if channel_id == "archive":
+            continue
         (reference,) = channel["messages"].values()
         name = reference["$ref"].rsplit("/", 1)[1]
         assert name in document["components"]["messages"]
@@ -37,6 +39,21 @@ def test_every_message_has_a_channel_an_operation_and_a_payload_schema() -> None
         data_ref = document["components"]["messages"][name]["payload"]["allOf"][1]
         schema_name = data_ref["properties"]["data"]["$ref"].rsplit("/", 1)[1]
         assert schema_name in document["components"]["schemas"]
+
+
+def test_the_archive_channel_carries_every_public_event() -> None:
+    document = generated()
+    archive = document["channels"]["archive"]
+    assert archive["address"] == "portal.events.archive"
+    assert archive["bindings"]["amqp"]["queue"]["durable"] is True
+    published = {
+        name
+        for channel in document["channels"].values()
+        if channel["bindings"]["amqp"].get("exchange", {}).get("name") == "portal.events"
+        for name in channel["messages"]
+    }
+    assert set(archive["messages"]) == published
+    assert document["operations"]["receive.archive"]["action"] == "receive"
 
 
 def test_public_events_carry_no_secret_fields() -> None:

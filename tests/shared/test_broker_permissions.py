@@ -126,6 +126,19 @@ async def _ignore(message: aio_pika.abc.AbstractIncomingMessage) -> None:
     return None
 
 
+async def test_the_services_keep_the_archive_but_none_may_read_it(
+    env: Environment, broker_users: dict[str, str], smtp: MailCatcher
+) -> None:
+    """Every service declares and binds the archive with its own user (or it would never be
+    ready); reading the past is for subscribers and operators only."""
+    async with AsyncExitStack() as stack:
+        started = await _start(stack, env, broker_users, smtp)
+        for running in started.values():
+            await wait_until(lambda r=running: _ready(r), timeout=20)
+        for service in SERVICES:
+            await _refused_to_read(broker_users[service], BusNames(env.namespace).archive)
+
+
 def test_the_patterns_name_only_the_services_own_queues() -> None:
     """The patterns, as a reviewer reads them: billing reads its events, its DLQ and its RPC
     queue, and none of another service's."""

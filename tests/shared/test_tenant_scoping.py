@@ -49,7 +49,7 @@ def unscoped(path: Path) -> list[str]:
         if not isinstance(node, ast.AsyncFunctionDef):
             continue
         names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
-        text = _strings(node) + " ".join(constants[name] for name in names if name in constants)
+        text = " ".join([_strings(node), *(constants[name] for name in names if name in constants)])
         doc = ast.get_docstring(node) or ""
         if SQL.search(text) and not SCOPED.search(text) and not NOTED.search(doc):
             found.append(f"{path.relative_to(SERVICES)}:{node.lineno} {node.name}")

@@ -93,7 +93,7 @@ async def _attempt(
     if isinstance(account, DomainError):
         return account
     proof = Proof(method="password", account_id=account)
-    return await enter(deps, conn, proof, (body.firm_id, body.client_id), body.totp)
+    return await enter(deps, conn, proof, (body.firm_id, body.client_id), body.totp, source=source)
 
 
 @api.post(
@@ -172,7 +172,8 @@ async def switch(
         if session.method == "secret_link":
             raise Forbidden("A secret link opens only its own portal.", field="firm_id")
         wanted = (body.firm_id, body.client_id)
-        outcome = await enter(deps, conn, session.proof, wanted, body.totp)
+        source = caller_address(request, deps)
+        outcome = await enter(deps, conn, session.proof, wanted, body.totp, source=source)
         if isinstance(outcome, Tokens):
             await accounts.revoke_session(conn, session.id)
             return outcome

@@ -145,7 +145,7 @@ async def collect(request: web.Request, *, deps: IdentityDeps, body: EidCollect)
         return EidResult(status="pending")
     try:
         async with deps.db.transaction() as conn:
-            tokens = await _complete(deps, conn, body, number)
+            tokens = await _complete(deps, conn, body, number, caller_address(request, deps))
     except asyncpg.UniqueViolationError as error:
         raise unique_violation(error) from None
     return EidResult(status="complete", tokens=tokens)
@@ -177,7 +177,7 @@ async def _confirmed(deps: IdentityDeps, order_ref: str) -> bytes | None:
 
 
 async def _complete(
-    deps: IdentityDeps, conn: Connection, body: EidCollect, number: bytes
+    deps: IdentityDeps, conn: Connection, body: EidCollect, number: bytes, source: str
 ) -> Tokens:
     if await accounts.lock_eid_order(conn, body.order_ref) != number:
         raise Gone(DEAD_ORDER, field="order_ref")
@@ -193,7 +193,7 @@ async def _complete(
         method="eid", account_id=account.id if account else None, personal_number_digest=number
     )
     context = await choose_context(conn, proof, body.firm_id, body.client_id)
-    return await open_session(deps, conn, proof, context)
+    return await open_session(deps, conn, proof, context, source=source)
 
 
 async def _first_sign_in(conn: Connection, contact: Contact, given: str | None) -> None:

@@ -103,7 +103,7 @@ async def confirm_sign_up(
             )
         else:
             await firms.use_sign_up(conn, digest(body.token))
-            return await _create_firm(deps, conn, signing_up.details, outcome)
+            return await _create_firm(deps, conn, signing_up.details, outcome, source)
     raise outcome
 
 
@@ -133,7 +133,7 @@ async def _owner(
 
 
 async def _create_firm(
-    deps: IdentityDeps, conn: Connection, details: SignUp, proof: Proof
+    deps: IdentityDeps, conn: Connection, details: SignUp, proof: Proof, source: str
 ) -> SignedUp:
     assert proof.account_id is not None
     account = await accounts.get_account(conn, proof.account_id)
@@ -146,7 +146,7 @@ async def _create_firm(
     firm, owner_id = await open_firm(conn, new, account, details.owner_name.strip(),
                                      registered=True)  # fmt: skip
     context = Context(firm_id=firm.id, kind="staff", person_id=owner_id, role="owner")
-    tokens = await open_session(deps, conn, proof, context)
+    tokens = await open_session(deps, conn, proof, context, source=source)
     return SignedUp(firm=firm, owner_id=owner_id, tokens=tokens)
 
 

@@ -11,6 +11,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from services.identity.api.limits import caller_address
 from services.identity.api.links import accept_invitation, invitee_of, raised
 from services.identity.models import Proof, Strict, Tokens
 from services.identity.sessions import credentials_holder, current_session
@@ -73,5 +74,6 @@ async def accept_pending(
         used = await contacts.use_invitation_for(conn, invitation_id, account.email)
         invitee = await invitee_of(conn, used, "invitation_id")
         proof = Proof(method=(await current_session(conn, principal)).method)
-        outcome = await accept_invitation(deps, conn, invitee, proof, body.totp)
+        source = caller_address(request, deps)
+        outcome = await accept_invitation(deps, conn, invitee, proof, body.totp, source=source)
     return raised(outcome)

@@ -66,7 +66,8 @@ async def register(request: web.Request, *, deps: IdentityDeps, body: PasswordTo
     /api/v1/auth/invitation/accept instead (409 here)."""
     passwords = deps.passwords
     check_password(body.password, passwords.common, second_factor=False)
-    await hashing(deps, caller_address(request, deps))
+    source = caller_address(request, deps)
+    await hashing(deps, source)
     async with deps.db.transaction() as conn:
         invitee = await _invitee(conn, body.token)
         if invitee.account.password_hash is not None:
@@ -77,7 +78,9 @@ async def register(request: web.Request, *, deps: IdentityDeps, body: PasswordTo
         await accounts.update_password(
             conn, invitee.account.id, await passwords.hash(body.password)
         )
-        outcome = await accept_invitation(deps, conn, invitee, Proof(method="password"), None)
+        outcome = await accept_invitation(
+            deps, conn, invitee, Proof(method="password"), None, source=source
+        )
     return raised(outcome)
 
 
@@ -97,8 +100,9 @@ async def accept(request: web.Request, *, deps: IdentityDeps, body: InvitationAc
         if invitee.account.password_hash is None:
             raise Conflict("Choose a password first: register with this link.", field="token")
         outcome = await accept_invitation(
-            deps, conn, invitee, Proof(method="magic_link"), body.totp
-        )
+            deps, conn, invitee, Proof(method="magic_link"), body.totp,
+            source=caller_address(request, deps),
+        )  # fmt: skip
     return raised(outcome)
 
 
@@ -186,7 +190,13 @@ async def invitee_of(conn: Connection, invitation: dict[str, Any] | None, field:
 
 
 async def accept_invitation(
-    deps: IdentityDeps, conn: Connection, invitee: Invitee, proof: Proof, code: str | None
+    deps: IdentityDeps,
+    conn: Connection,
+    invitee: Invitee,
+    proof: Proof,
+    code: str | None,
+    *,
+    source: str | None = None,
 ) -> Tokens | DomainError:
     """Attach the membership to the account that proved the email, then enter it."""
     proof = proof.model_copy(update={"account_id": invitee.account.id})
@@ -197,10 +207,11 @@ async def accept_invitation(
         linked = await clients.list_contact_clients(conn, invitee.firm_id, invitee.contact.id)
         if not linked:
             raise Gone(DEAD_LINK, field="token")
-        return await enter(deps, conn, proof, (invitee.firm_id, linked[0].client_id), None)
+        wanted = (invitee.firm_id, linked[0].client_id)
+        return await enter(deps, conn, proof, wanted, None, source=source)
     assert invitee.staff is not None
     await firms.mark_staff_registered(conn, invitee.firm_id, invitee.staff.id)
-    return await enter(deps, conn, proof, (invitee.firm_id, None), code)
+    return await enter(deps, conn, proof, (invitee.firm_id, None), code, source=source)
 
 
 @api.post(
@@ -243,7 +254,10 @@ async def magic_sign_in(request: web.Request, *, deps: IdentityDeps, body: Magic
         if account_id is None:
             raise Gone(DEAD_LINK, field="token")
         proof = Proof(method="magic_link", account_id=account_id)
-        outcome = await enter(deps, conn, proof, (body.firm_id, body.client_id), body.totp)
+        outcome = await enter(
+            deps, conn, proof, (body.firm_id, body.client_id), body.totp,
+            source=caller_address(request, deps),
+        )  # fmt: skip
     return raised(outcome)
 
 

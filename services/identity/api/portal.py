@@ -20,7 +20,7 @@ from shared.auth import ADMIN_ROLES, Principal
 from shared.bus.outbox import put
 from shared.database import Connection
 from shared.errors import Conflict, Gone, NotFound
-from shared.events.identity import ContactRegistered
+from shared.events.identity import ContactRegistered, PortalSettingsChanged
 from shared.http.routing import Api, path_uuid
 
 if TYPE_CHECKING:
@@ -94,6 +94,10 @@ async def put_settings(
     enabled: list[BulkItem] = []
     async with deps.db.transaction() as conn:
         await portal.update_settings(conn, principal.firm_id, methods, body.portal_access_default)
+        changed = PortalSettingsChanged(
+            sign_in_methods=methods, portal_access_default=body.portal_access_default
+        )
+        await put(conn, changed, firm_id=principal.firm_id, actor=principal.user_id)
         if body.enable_for_existing:
             for contact_id in await portal.list_contacts_without_access(conn, principal.firm_id):
                 enabled.append(
@@ -177,13 +181,12 @@ async def secret_sign_in(request: web.Request, *, deps: IdentityDeps, body: Secr
         contact = await contacts.get_contact(conn, *found) if found else None
         if contact is None or not contact.portal_access:
             raise Gone(DEAD_LINK, field="token")
-        await portal.insert_secret_link_use(
-            conn, contact.firm_id, contact.id, caller_address(request, deps)
-        )
+        source = caller_address(request, deps)
+        await portal.insert_secret_link_use(conn, contact.firm_id, contact.id, source)
         await _first_use(conn, contact)
         proof = Proof(method="secret_link", contact_id=contact.id, firm_id=contact.firm_id)
         context = await choose_context(conn, proof, contact.firm_id, None)
-        return await open_session(deps, conn, proof, context)
+        return await open_session(deps, conn, proof, context, source=source)
 
 
 async def _first_use(conn: Connection, contact: Contact) -> None:

@@ -184,4 +184,4 @@ async def _finish(
     await challenges.use_challenge(conn, hashed)
     proof = Proof(method=pending["method"], account_id=account.id, second_factor=True)
     wanted = (pending["firm_id"], pending["client_id"])
-    return await enter(deps, conn, proof, wanted, None)
+    return await enter(deps, conn, proof, wanted, None, source=source)

@@ -9,7 +9,7 @@ and templates). A type several tables handle gets each effect in turn, in that t
 from collections.abc import Mapping
 from typing import Any
 
-from services.notify.consumers import commands, notices, replica, webhooks
+from services.notify.consumers import audit, commands, notices, replica, webhooks
 from shared.database import Connection
 from shared.events.base import Command, Envelope, Event
 from shared.service import Handles
@@ -36,6 +36,6 @@ def _each(handlers: list[Handles]) -> Handles:
 
 
 EVENT_HANDLERS: Mapping[type[Event], Handles] = _in_turn(
-    replica.HANDLERS, notices.HANDLERS, webhooks.HANDLERS
+    replica.HANDLERS, notices.HANDLERS, webhooks.HANDLERS, audit.HANDLERS
 )
 COMMAND_HANDLERS: Mapping[type[Command], Handles] = commands.HANDLERS

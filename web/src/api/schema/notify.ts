@@ -4,6 +4,60 @@
  */
 
 export interface paths {
+    "/api/v1/audit/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The firm's audit log, newest first, filtered and paged */
+        get: operations["entries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the firm's audit log (filtered), oldest first, as CSV or JSON Lines
+         * @description Streamed from a server-side cursor a batch at a time: memory stays flat whatever the log's length. An error once the body has begun can only cut the stream short.
+         */
+        get: operations["export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Check the firm's whole chain; names the first broken link, if any */
+        get: operations["verify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/notification-preferences": {
         parameters: {
             query?: never;
@@ -250,6 +304,183 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuditEntry */
+        AuditEntry: {
+            /**
+             * Actor
+             * @description Who did it (a person's id), if anyone.
+             */
+            actor: string | null;
+            /** Client Id */
+            client_id: string | null;
+            /**
+             * Event Id
+             * Format: uuid
+             */
+            event_id: string;
+            /**
+             * Hash
+             * @description SHA-256 of prev_hash + this entry's canonical JSON, hex.
+             */
+            hash: string;
+            /**
+             * Kind
+             * @description The event type.
+             */
+            kind: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Prev Hash
+             * @description SHA-256 of the entry before, hex.
+             */
+            prev_hash: string;
+            /**
+             * Seq
+             * @description Position in the firm's chain, from 1.
+             */
+            seq: number;
+            /**
+             * Source Address
+             * @description Where the actor called from, if known.
+             */
+            source_address: string | null;
+            /**
+             * Subjects
+             * @description The ids the event names.
+             */
+            subjects: {
+                [key: string]: string;
+            };
+            /** Summary */
+            summary: string;
+        };
+        /** AuditExportQuery */
+        AuditExportQuery: {
+            /**
+             * Actor
+             * @description Only what this person did.
+             * @default null
+             */
+            actor?: string | null;
+            /**
+             * Client Id
+             * @description Only what concerns this client.
+             * @default null
+             */
+            client_id?: string | null;
+            /**
+             * Format
+             * @description CSV (with a header) or JSON Lines.
+             * @enum {string}
+             */
+            format: "csv" | "jsonl";
+            /**
+             * Kind
+             * @description An event type (`documents.document.downloaded`) or a prefix of whole parts (`documents`, `documents.document`).
+             * @default null
+             */
+            kind?: string | null;
+            /**
+             * Since
+             * @description From this time on (inclusive).
+             * @default null
+             */
+            since?: string | null;
+            /**
+             * Until
+             * @description Before this time (exclusive).
+             * @default null
+             */
+            until?: string | null;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /**
+             * Entries
+             * @description Newest first.
+             */
+            entries: components["schemas"]["AuditEntry"][];
+            /**
+             * Next
+             * @description `before` for the next page; null on the last.
+             */
+            next: number | null;
+        };
+        /** AuditQuery */
+        AuditQuery: {
+            /**
+             * Actor
+             * @description Only what this person did.
+             * @default null
+             */
+            actor?: string | null;
+            /**
+             * Before
+             * @description Page on: entries before this sequence number (`next`).
+             * @default null
+             */
+            before?: number | null;
+            /**
+             * Client Id
+             * @description Only what concerns this client.
+             * @default null
+             */
+            client_id?: string | null;
+            /**
+             * Kind
+             * @description An event type (`documents.document.downloaded`) or a prefix of whole parts (`documents`, `documents.document`).
+             * @default null
+             */
+            kind?: string | null;
+            /**
+             * Limit
+             * @description Most entries returned.
+             * @default 50
+             */
+            limit?: number;
+            /**
+             * Since
+             * @description From this time on (inclusive).
+             * @default null
+             */
+            since?: string | null;
+            /**
+             * Until
+             * @description Before this time (exclusive).
+             * @default null
+             */
+            until?: string | null;
+        };
+        /** AuditVerification */
+        AuditVerification: {
+            /**
+             * Entries
+             * @description Entries checked (up to the first broken link).
+             */
+            entries: number;
+            first_broken: components["schemas"]["BrokenLink"] | null;
+            /**
+             * Head
+             * @description The sequence number of the chain's last link.
+             */
+            head: number;
+            /** Valid */
+            valid: boolean;
+        };
+        /** BrokenLink */
+        BrokenLink: {
+            /** Reason */
+            reason: string;
+            /**
+             * Seq
+             * @description The first position where the chain does not hold.
+             */
+            seq: number;
+        };
         /** DeliveryPage */
         DeliveryPage: {
             /**
@@ -646,6 +877,153 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    entries: {
+        parameters: {
+            query?: {
+                actor?: string | null;
+                client_id?: string | null;
+                kind?: string | null;
+                since?: string | null;
+                until?: string | null;
+                before?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The firm's audit log, newest first, filtered and paged */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export: {
+        parameters: {
+            query: {
+                actor?: string | null;
+                client_id?: string | null;
+                kind?: string | null;
+                since?: string | null;
+                until?: string | null;
+                format: "csv" | "jsonl";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Export the firm's audit log (filtered), oldest first, as CSV or JSON Lines */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Check the firm's whole chain; names the first broken link, if any */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditVerification"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_preferences: {
         parameters: {
             query?: never;
