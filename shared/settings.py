@@ -137,6 +137,15 @@ class ServiceSettings(BaseSettings):
     token_audience: str = Field(
         "portal", validation_alias=shared("TOKEN_AUDIENCE"), description="JWT `aud`."
     )
+    access_token_max_seconds: int = Field(
+        900,
+        ge=60,
+        validation_alias=shared("ACCESS_TOKEN_MAX_SECONDS"),
+        description=(
+            "Longest access-token lifetime identity issues: a token claiming a longer one is "
+            "refused, and revocations are remembered this long (plus a minute for clocks)."
+        ),
+    )
     trusted_proxies: list[str] = Field(
         ["127.0.0.1/32", "::1/128"],
         validation_alias=shared("TRUSTED_PROXIES"),

@@ -14,7 +14,9 @@ exchange). The patterns below allow exactly what the kit does for a service (ARC
 - an RPC server declares and consumes `<service>.requests`, and answers through the default
   exchange (`amq.default`, write);
 - an RPC caller sends through the default exchange and reads its own server-named reply queue
-  (`amq.gen-…`, exclusive: no other connection can touch it).
+  (`amq.gen-…`, exclusive: no other connection can touch it);
+- every replica declares, binds to `portal.events` and consumes its own revocation queue
+  `<service>.revocations.<replica>` (exclusive, auto-delete; shared/revocation.py).
 
 What the patterns cannot express: a write on `amq.default` reaches any queue by name, so an
 RPC caller or server could publish into another service's queue (never read from it).
@@ -24,7 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from shared.bus.topology import REQUESTS, BusNames
+from shared.bus.topology import REQUESTS, REVOCATIONS, BusNames
 
 DEFAULT_EXCHANGE = "amq.default"
 REPLY_QUEUES = "amq.gen-"
@@ -56,18 +58,24 @@ def broker_permissions(use: BrokerUse, names: BusNames) -> BrokerPermissions:
     bound += [names.dead_letters] if work else []
     replies = [DEFAULT_EXCHANGE] if use.serves_rpc or use.calls_rpc else []
     reply_queue = [rf"{re.escape(REPLY_QUEUES)}.*"] if use.calls_rpc else []
+    revocations = [rf"{re.escape(names.queue(use.service, REVOCATIONS))}\.[0-9a-f]+"]
     published = [names.events, names.commands]
     dead_lettered = [names.dead_letters] if work else []
     return BrokerPermissions(
-        configure=_any_of(_exact(exchanges + work + requests) + reply_queue),
-        write=_any_of(_exact(published + dead_lettered + work + replies)),
-        read=_any_of(_exact(bound + work + requests) + reply_queue),
-    )
+        configure=_any_of(_exact(exchanges + work + requests) + reply_queue + revocations),
+        write=_any_of(_exact(published + dead_lettered + work + replies) + revocations),
+        read=_any_of(_exact(_unique([*bound, names.events]) + work + requests) + reply_queue
+                     + revocations),
+    )  # fmt: skip
 
 
 def _source(names: BusNames, purpose: str) -> str:
     """The exchange a work queue of this purpose is bound to."""
     return {"events": names.events, "commands": names.commands}[purpose]
+
+
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
 
 
 def _exact(names: Iterable[str]) -> list[str]:

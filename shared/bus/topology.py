@@ -6,6 +6,7 @@ from aio_pika import ExchangeType
 from aio_pika.abc import AbstractChannel, AbstractQueue
 
 REQUESTS = "requests"
+REVOCATIONS = "revocations"  # a replica's own queue of revocations (shared/revocation.py)
 
 
 @dataclass(frozen=True)
