@@ -8,9 +8,7 @@ before it serves a token.
 Each replica is called on its own port (the gateway would pick one of the two), with the same
 public API the gateway routes to it."""
 
-import asyncio
 import statistics
-import time
 from typing import Any
 
 import jwt
@@ -18,58 +16,11 @@ import pytest
 
 from tests.e2e import journeys as j
 from tests.support.infra import wait_until
-from tests.support.processes import Platform, Replica
+from tests.support.probes import accepted_everywhere, refused_everywhere, replicas, status
+from tests.support.processes import Platform
 from tests.web.portal import Portal
 
-# One endpoint of each service that a signed-in caller may ask (what it answers a valid token
-# does not matter here: only that it is not 401 before, and 401 after).
-PROBES = {
-    "identity": "/api/v1/me",
-    "documents": "/api/v1/approvals/waiting",
-    "signing": "/api/v1/signings/needs-attention",
-    "notify": "/api/v1/notifications",
-    "billing": "/api/v1/billing/account",
-}
-WITHIN = 1.0  # seconds: the promise
-POLL = 0.02
-
 pytestmark = pytest.mark.slow
-
-
-def replicas(platform: Platform) -> list[Replica]:
-    return [r for name in PROBES for r in platform.replicas[name]]
-
-
-async def status(portal: Portal, replica: Replica, token: str) -> tuple[int, Any, str]:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with portal.http.get(replica.url + PROBES[replica.service], headers=headers) as r:
-        return r.status, r.content_type, r.headers.get("Retry-After", "")
-
-
-async def accepted_everywhere(platform: Platform, portal: Portal, token: str) -> None:
-    """Every replica takes the token (whatever it then answers, it is not 401)."""
-    for replica in replicas(platform):
-        found, _, _ = await status(portal, replica, token)
-        assert found != 401, f"{replica.name} refused a valid token"
-
-
-async def refused_everywhere(platform: Platform, portal: Portal, token: str) -> float:
-    """Poll every replica until it refuses the token with 401 problem+json; the seconds from
-    the call until the last one did (timed when each request was sent: a busy replica may
-    answer late what it decided early). Fails if any serves it when asked after WITHIN."""
-    started = time.perf_counter()
-
-    async def refused_by(replica: Replica) -> float:
-        while True:
-            sent = time.perf_counter() - started
-            found, content_type, _ = await status(portal, replica, token)
-            if found == 401:
-                assert content_type == "application/problem+json"
-                return sent
-            assert sent < WITHIN, f"{replica.name} still served it ({found}) {sent:.3f}s after"
-            await asyncio.sleep(POLL)
-
-    return max(await asyncio.gather(*(refused_by(r) for r in replicas(platform))))
 
 
 def claims(token: str) -> dict[str, Any]:
@@ -87,12 +38,12 @@ async def test_a_signed_out_token_is_refused_by_every_replica_within_a_second(
     latencies = []
     token = bureau.staff
     for _ in range(5):
-        await accepted_everywhere(platform, portal, token)
+        await accepted_everywhere(platform, portal.http, token)
         await sign_out(portal, token)
-        latencies.append(await refused_everywhere(platform, portal, token))
+        latencies.append(await refused_everywhere(platform, portal.http, token))
         # A new sign-in after the revocation is served everywhere.
         token = await j.sign_in(portal, bureau.owner_email)
-    await accepted_everywhere(platform, portal, token)
+    await accepted_everywhere(platform, portal.http, token)
     print(
         f"sign-out to last of {len(replicas(platform))} replicas refusing: median "
         f"{statistics.median(latencies) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
@@ -104,12 +55,12 @@ async def test_a_password_change_ends_the_other_sessions_everywhere(
 ) -> None:
     bureau = await j.sign_up(portal)
     elsewhere = await j.sign_in(portal, bureau.owner_email)
-    await accepted_everywhere(platform, portal, elsewhere)
+    await accepted_everywhere(platform, portal.http, elsewhere)
     await portal.call("PUT", "/api/v1/me/password", bureau.staff, expect=204, json={
         "current_password": j.PASSWORD, "new_password": j.PASSWORD + "-ny",
     })  # fmt: skip
-    await refused_everywhere(platform, portal, elsewhere)
-    await accepted_everywhere(platform, portal, bureau.staff)  # the session that changed it
+    await refused_everywhere(platform, portal.http, elsewhere)
+    await accepted_everywhere(platform, portal.http, bureau.staff)  # the session that changed it
 
 
 async def test_a_removed_staff_member_is_refused_everywhere(
@@ -117,9 +68,9 @@ async def test_a_removed_staff_member_is_refused_everywhere(
 ) -> None:
     bureau = await j.sign_up(portal)
     member = await j.staff_member(portal, bureau, "member", "mia")
-    await accepted_everywhere(platform, portal, member)
+    await accepted_everywhere(platform, portal.http, member)
     await portal.call("POST", f"/api/v1/staff/{claims(member)['sub']}/deactivate", bureau.staff)
-    await refused_everywhere(platform, portal, member)
+    await refused_everywhere(platform, portal.http, member)
 
 
 async def test_a_contact_whose_portal_access_is_switched_off_is_refused_everywhere(
@@ -129,12 +80,12 @@ async def test_a_contact_whose_portal_access_is_switched_off_is_refused_everywhe
     await j.company_client(portal, bureau)
     await j.register(portal, bureau, "primary")
     contact = bureau.contacts["primary"]
-    await accepted_everywhere(platform, portal, contact.token)
+    await accepted_everywhere(platform, portal.http, contact.token)
     await portal.call("PUT", f"/api/v1/contacts/{contact.id}/portal-access", bureau.staff,
                       json={"enabled": False})  # fmt: skip
-    await refused_everywhere(platform, portal, contact.token)
+    await refused_everywhere(platform, portal.http, contact.token)
     # Not by person alone: the staff of the same firm are not touched.
-    await accepted_everywhere(platform, portal, bureau.staff)
+    await accepted_everywhere(platform, portal.http, bureau.staff)
 
 
 async def test_a_replica_started_after_the_revocation_refuses_the_old_token(
@@ -145,12 +96,12 @@ async def test_a_replica_started_after_the_revocation_refuses_the_old_token(
     bureau = await j.sign_up(portal)
     old = bureau.staff
     await sign_out(portal, old)
-    await refused_everywhere(platform, portal, old)
+    await refused_everywhere(platform, portal.http, old)
     platform.kill("documents")
     await platform.start("documents")
     for replica in platform.replicas["documents"]:
-        assert (await status(portal, replica, old))[0] == 401
-    await accepted_everywhere(platform, portal, await j.sign_in(portal, bureau.owner_email))
+        assert (await status(portal.http, replica, old))[0] == 401
+    await accepted_everywhere(platform, portal.http, await j.sign_in(portal, bureau.owner_email))
 
 
 async def test_a_replica_that_lost_the_broker_catches_up_before_it_serves_a_token(
@@ -166,7 +117,7 @@ async def test_a_replica_that_lost_the_broker_catches_up_before_it_serves_a_toke
     try:
 
         async def unavailable() -> bool:
-            answers = [await status(portal, r, kept) for r in documents]
+            answers = [await status(portal.http, r, kept) for r in documents]
             return all(code == 503 and retry for code, _, retry in answers)
 
         await wait_until(unavailable, timeout=10, interval=0.05)
@@ -175,9 +126,9 @@ async def test_a_replica_that_lost_the_broker_catches_up_before_it_serves_a_toke
         link.restore()
 
     async def caught_up() -> bool:
-        answers = [(await status(portal, r, kept))[0] for r in documents]
+        answers = [(await status(portal.http, r, kept))[0] for r in documents]
         return all(code not in (401, 503) for code in answers)
 
     await wait_until(caught_up, timeout=30, interval=0.1)
     for replica in documents:
-        assert (await status(portal, replica, old))[0] == 401
+        assert (await status(portal.http, replica, old))[0] == 401
