@@ -14,6 +14,8 @@ import asyncpg
 
 from deploy.local.ports import free_port
 from deploy.local.processes import stop, wait_ready
+from shared.bus import BusNames
+from tests.support.revocations import answering_catch_up
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
@@ -35,10 +37,13 @@ async def scratch_database(prefix: str) -> AsyncIterator[str]:
 @asynccontextmanager
 async def scratch_namespace(prefix: str) -> AsyncIterator[str]:
     """A bus namespace for the benchmark only: its queues and exchanges go at the end, so no
-    quorum queue (each a Raft group on the broker) outlives the run."""
+    quorum queue (each a Raft group on the broker) outlives the run. Identity's answer to the
+    services' revocation catch-up is stood in for (tests/support/revocations.py), as a bench
+    runs services without identity: nothing was revoked in a namespace this new."""
     namespace = f"bench-{prefix}-{secrets.token_hex(4)}."
     try:
-        yield namespace
+        async with answering_catch_up(AMQP_URL, BusNames(namespace)):
+            yield namespace
     finally:
         await _drop_namespace(namespace)
 

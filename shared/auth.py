@@ -2,7 +2,9 @@
 
 Only EdDSA is accepted, whatever the token's header names (PyJWT once took an Ed25519 public
 key as an HMAC secret, CVE-2022-29217); `kid` only selects a key from identity's own key set;
-`iss`, `aud`, `exp` and `typ` are checked.
+`iss`, `aud`, `exp` and `typ` are checked. A token that claims a longer life than identity
+issues is refused, and one whose session or person has been revoked is refused by the deny
+list the verifier is given (shared/revocation.py).
 """
 
 import asyncio
@@ -35,6 +37,10 @@ class Principal:
     role: str | None
     client_id: UUID | None
     token_id: str
+    # The token's `sid` (None in tokens identity issued before it carried one) and `iat`: what
+    # the deny list compares (shared/revocation.py).
+    session_id: UUID | None = None
+    issued_at: int = 0
 
     @property
     def is_staff(self) -> bool:
@@ -123,11 +129,26 @@ class JwksKeys:
         return keys
 
 
+class DenyCheck(Protocol):
+    def check(self, principal: Principal) -> None:
+        """Raise (Unauthorized, or Unavailable while not current) if it may not be served."""
+
+
 class TokenVerifier:
-    def __init__(self, keys: KeySource, *, issuer: str, audience: str) -> None:
+    def __init__(
+        self,
+        keys: KeySource,
+        *,
+        issuer: str,
+        audience: str,
+        max_lifetime: int | None = None,
+        deny: DenyCheck | None = None,
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        self.max_lifetime = max_lifetime
+        self.deny = deny
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -140,7 +161,16 @@ class TokenVerifier:
         if key is None:
             raise Unauthorized("The access token was signed by an unknown key.")
         claims = self._decode(token, key)
-        return _principal(claims)
+        principal = _principal(claims)
+        if (
+            self.max_lifetime is not None
+            and claims["exp"] - principal.issued_at > self.max_lifetime
+        ):
+            # Revocations are remembered only as long as the longest lifetime identity issues.
+            raise Unauthorized("The access token claims too long a life.")
+        if self.deny is not None:
+            self.deny.check(principal)
+        return principal
 
     def _decode(self, token: str, key: Any) -> dict[str, Any]:
         try:
@@ -167,6 +197,8 @@ def _principal(claims: dict[str, Any]) -> Principal:
             role=claims.get("role"),
             client_id=UUID(claims["client_id"]) if claims.get("client_id") else None,
             token_id=str(claims["jti"]),
+            session_id=UUID(claims["sid"]) if claims.get("sid") else None,
+            issued_at=int(claims["iat"]),
         )
     except (KeyError, ValueError, TypeError):
         raise Unauthorized("The access token lacks required claims.") from None

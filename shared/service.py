@@ -3,8 +3,9 @@
 A service describes itself in a `ServiceSpec` (routes, migrations, handlers, jobs, and how to
 build its one typed dependencies object); `build_app` turns that into an aiohttp app whose
 cleanup contexts open and close every resource in order: database (with migrations) → bus
-(connection, RPC client, outbox relay) → S3 → the service's dependencies → consumers and the
-RPC server → jobs. `run` starts it with graceful shutdown on SIGTERM.
+(connection, RPC client, outbox relay) → S3 → the service's dependencies → the revocation feed
+→ consumers and the RPC server → the revocation catch-up → jobs. `run` starts it with graceful
+shutdown on SIGTERM.
 
 Dependencies reach code one way: every route handler, event, command and RPC handler and the
 jobs factory receives the service's dependencies object as the keyword argument `deps`. Nothing
@@ -65,6 +66,7 @@ from shared.jobs import Periodic, Scheduler
 from shared.logs import configure_logging
 from shared.metrics import CONTENT_TYPE, Metrics
 from shared.ratelimit import delete_expired
+from shared.revocation import CatchUp, DenyList, RevocationFeed, asking_identity, retention_seconds
 from shared.settings import S3Settings, ServiceSettings
 from shared.storage import ObjectStore
 from shared.telemetry import setup_tracing
@@ -77,6 +79,8 @@ BUS = web.AppKey("bus", Bus)
 RPC = web.AppKey("rpc", RpcClient)
 STORE = web.AppKey("store", ObjectStore)
 VERIFIER = web.AppKey("verifier", TokenVerifier)
+DENY = web.AppKey("deny", DenyList)
+FEED = web.AppKey("feed", RevocationFeed)
 MIGRATIONS = web.AppKey("migrations", list[tuple[str, Path]])
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
@@ -126,6 +130,9 @@ class ServiceSpec:
     calls_rpc: bool = False
     uses_s3: bool = False
     revoked: Revoked | None = None
+    # How a replica catches up on revocations when it starts or reconnects (shared/revocation
+    # .py); None: it asks identity by RPC. Identity reads its own database.
+    catch_up: Callable[[Kit], CatchUp] | None = None
     # Required by build_app; None only while a composition root fills it in (identity's closes
     # over the key store its token verifier shares).
     dependencies: Dependencies | None = None
@@ -136,10 +143,16 @@ def build_app(
 ) -> web.Application:
     if spec.dependencies is None:
         raise ValueError(f"{spec.name}: a service names how its dependencies are built")
+    deny = DenyList(
+        retention_seconds(settings.access_token_max_seconds),
+        outage_grace=settings.revocation_outage_grace_seconds,
+    )
     verifier = TokenVerifier(
         keys or JwksKeys(settings.jwks_url),
         issuer=settings.token_issuer,
         audience=settings.token_audience,
+        max_lifetime=settings.access_token_max_seconds,
+        deny=deny,
     )
     app = web.Application(
         middlewares=[measured, problems, tracing, authentication(verifier, _revocation(spec))],
@@ -147,6 +160,7 @@ def build_app(
     )
     app[SETTINGS] = settings
     app[VERIFIER] = verifier
+    app[DENY] = deny
     app[METRICS] = Metrics()
     app[MIGRATIONS] = migration_tracks(spec)
     app.cleanup_ctx.append(_database(spec))
@@ -154,7 +168,9 @@ def build_app(
         app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(_bus(spec))
     app.cleanup_ctx.append(_dependencies(spec.dependencies))
+    app.cleanup_ctx.append(_revocations(spec))
     app.cleanup_ctx.append(_consuming(spec))
+    app.cleanup_ctx.append(_caught_up)
     app.cleanup_ctx.append(_jobs(spec))
     app.cleanup_ctx.append(_key_cache)
     system = _system_api(spec)
@@ -168,9 +184,11 @@ def build_app(
 
 def broker_use(spec: ServiceSpec) -> BrokerUse:
     """What the service does on the bus, for its broker user's permissions
-    (shared.bus.permissions): the queues `_consumers` and the RPC server declare."""
+    (shared.bus.permissions): the queues `_consumers` and the RPC server declare. A service
+    that catches up on revocations from identity calls RPC for that."""
     consumes = tuple(purpose for purpose, table in _TABLES if getattr(spec, table))
-    return BrokerUse(spec.name, consumes, serves_rpc=bool(spec.rpc), calls_rpc=spec.calls_rpc)
+    calls_rpc = spec.calls_rpc or spec.catch_up is None
+    return BrokerUse(spec.name, consumes, serves_rpc=bool(spec.rpc), calls_rpc=calls_rpc)
 
 
 # Work queue purpose → the spec's handler table consumed from it.
@@ -233,7 +251,7 @@ def _bus(spec: ServiceSpec) -> CleanupContext:
             archive=Archive(settings.archive_max_age, settings.archive_max_bytes),
         )
         app[BUS] = bus
-        if spec.calls_rpc:
+        if broker_use(spec).calls_rpc:
             app[RPC] = RpcClient(bus, metrics=app[METRICS])
         yield
         await bus.stop()
@@ -249,6 +267,31 @@ def _dependencies(build: Dependencies) -> CleanupContext:
             yield
 
     return dependencies
+
+
+def _revocations(spec: ServiceSpec) -> CleanupContext:
+    """The replica's revocation feed; it registers on the bus before the bus connects."""
+
+    async def revocations(app: web.Application) -> AsyncIterator[None]:
+        kit = Kit(app[SETTINGS], app[DB], app[BUS], app[METRICS], app.get(RPC), app.get(STORE))
+        if spec.catch_up is not None:
+            catch_up = spec.catch_up(kit)
+        else:
+            assert kit.rpc is not None
+            catch_up = asking_identity(kit.rpc)
+        app[FEED] = RevocationFeed(app[BUS], app[DENY], catch_up)
+        yield
+        await app[FEED].stop()
+
+    return revocations
+
+
+async def _caught_up(app: web.Application) -> AsyncIterator[None]:
+    """Start serving once the revocations of the last token lifetime are known; if they cannot
+    be had in time, serve as not ready (tokens answered 503) while the feed keeps trying."""
+    if not await app[FEED].wait_current(30):
+        log.error("revocations not caught up; serving as not ready and retrying")
+    yield
 
 
 def _consuming(spec: ServiceSpec) -> CleanupContext:
@@ -410,7 +453,15 @@ async def _readiness(app: web.Application) -> dict[str, str]:
         if not app[BUS].connected:
             raise ConnectionError("not connected")
 
-    probes: dict[str, Any] = {"database": app[DB].ping, "broker": bus_ping}
+    async def revocations_known() -> None:
+        if not app[DENY].current:
+            raise ConnectionError("catching up on revocations")
+
+    probes: dict[str, Any] = {
+        "database": app[DB].ping,
+        "broker": bus_ping,
+        "revocations": revocations_known,
+    }
     if STORE in app:
         probes["s3"] = app[STORE].ping
     results = await asyncio.gather(

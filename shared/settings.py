@@ -152,6 +152,24 @@ class ServiceSettings(BaseSettings):
     token_audience: str = Field(
         "portal", validation_alias=shared("TOKEN_AUDIENCE"), description="JWT `aud`."
     )
+    access_token_max_seconds: int = Field(
+        900,
+        ge=60,
+        validation_alias=shared("ACCESS_TOKEN_MAX_SECONDS"),
+        description=(
+            "Longest access-token lifetime identity issues: a token claiming a longer one is "
+            "refused, and revocations are remembered this long (plus a minute for clocks)."
+        ),
+    )
+    revocation_outage_grace_seconds: float = Field(
+        30.0,
+        ge=0,
+        validation_alias=shared("REVOCATION_OUTAGE_GRACE_SECONDS"),
+        description=(
+            "How long a replica that lost the broker keeps judging tokens by the revocations it "
+            "knows (identity cannot publish one meanwhile either); past it, 503 until caught up."
+        ),
+    )
     trusted_proxies: list[str] = Field(
         ["127.0.0.1/32", "::1/128"],
         validation_alias=shared("TRUSTED_PROXIES"),

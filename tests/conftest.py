@@ -17,6 +17,7 @@ from tests.support.capture import Capture, capture
 from tests.support.infra import Postgres, Rabbit
 from tests.support.names import unique
 from tests.support.processes import Platform, running_platform
+from tests.support.revocations import HeardRevocations, answering_catch_up
 from tests.support.services import Environment, drop_buckets
 from tests.support.tokens import JwksServer
 
@@ -98,9 +99,18 @@ async def database(postgres: Postgres) -> str:
 
 
 @pytest.fixture
+async def revocations(rabbit: Rabbit, namespace: str) -> AsyncIterator[HeardRevocations]:
+    """Identity's answer to the services' revocation catch-up, for tests without identity
+    (tests/support/revocations.py)."""
+    async with answering_catch_up(rabbit.url, BusNames(namespace)) as heard:
+        yield heard
+
+
+@pytest.fixture
 async def env(
-    postgres: Postgres, rabbit: Rabbit, s3: S3Server, jwks: JwksServer, namespace: str
-) -> AsyncIterator[Environment]:
+    postgres: Postgres, rabbit: Rabbit, s3: S3Server, jwks: JwksServer, namespace: str,
+    revocations: HeardRevocations,
+) -> AsyncIterator[Environment]:  # fmt: skip
     environment = Environment(
         amqp_url=rabbit.url,
         namespace=namespace,

@@ -11,12 +11,14 @@ from services.identity.api import APIS
 from services.identity.jobs import jobs
 from services.identity.numbers import PersonalNumbers, seal_plain_numbers
 from services.identity.passwords import Passwords
+from services.identity.revocations import from_database, list_revocations
 from services.identity.sessions import revoked
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import KeyStore
 from shared.bus import Bus
 from shared.database import Database
 from shared.eid import EidProvider, make_eid_provider
+from shared.events.identity import ListRevocations
 from shared.service import Kit, ServiceSpec, build_app
 from shared.storage import ObjectStore
 
@@ -45,8 +47,11 @@ SPEC = ServiceSpec(
     apis=APIS,
     migrations=Path(__file__).parent / "migrations",
     jobs=jobs,
+    rpc={ListRevocations: list_revocations},
+    # The deny list every service keeps, plus the session's own row (sessions.revoked).
     revoked=revoked,
     uses_s3=True,
+    catch_up=lambda kit: from_database(kit.db),
 )
 
 

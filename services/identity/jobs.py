@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from services.identity import invitations
 from services.identity.clock import now
+from services.identity.store.revocations import delete_old_token_revocations
 from shared.jobs import Periodic
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def jobs(deps: IdentityDeps) -> Sequence[Periodic]:
-    return [invitation_sender(deps), key_rotation(deps)]
+    return [invitation_sender(deps), key_rotation(deps), revocation_housekeeping(deps)]
 
 
 def invitation_sender(deps: IdentityDeps) -> Periodic:
@@ -37,3 +38,13 @@ def key_rotation(deps: IdentityDeps) -> Periodic:
         await deps.keys.load()
 
     return Periodic("identity-keys", deps.settings.key_check_seconds, rotate)
+
+
+def revocation_housekeeping(deps: IdentityDeps) -> Periodic:
+    """Forgets token revocations a day old: replicas catch up on the last token lifetime."""
+
+    async def forget() -> None:
+        async with deps.db.transaction() as conn:
+            await delete_old_token_revocations(conn)
+
+    return Periodic("identity-revocations", 3600, forget)

@@ -378,6 +378,15 @@ class Proof(BaseModel):
     firm_id: UUID | None = None
 
 
+class RevokedSession(BaseModel):
+    """A session just revoked, for its `SessionRevoked` event."""
+
+    session_id: UUID
+    firm_id: UUID
+    person_id: UUID
+    revoked_at: datetime
+
+
 class Session(BaseModel):
     id: UUID
     account_id: UUID | None

@@ -21,6 +21,7 @@ from services.identity.models import (
     Session,
     Tokens,
 )
+from services.identity.revocations import ended
 from services.identity.second_factor import totp_matches
 from services.identity.store import accounts, challenges, clients, contacts, firms, portal
 from services.identity.tokens import access_claims, digest, new_secret, session_of
@@ -235,7 +236,7 @@ async def refresh(deps: IdentityDeps, conn: Connection, token: str) -> Tokens | 
         return Unauthorized(REFRESH_REFUSED)
     session_id, used, expired = found
     if used:
-        await accounts.revoke_session(conn, session_id)
+        await ended(conn, await accounts.revoke_session(conn, session_id), None)
         return Unauthorized(REFRESH_REFUSED)
     session = await accounts.get_session(conn, session_id)
     context = await current_context(conn, session) if session else None

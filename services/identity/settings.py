@@ -2,7 +2,7 @@
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.eid import EidSettings
@@ -81,3 +81,11 @@ class IdentitySettings(S3Settings, EidSettings):
         description="How long browsers and mail clients may cache a firm's logo (its URL "
         "names the version, so a new logo is a new URL).",
     )
+
+    @model_validator(mode="after")
+    def _tokens_within_what_verifiers_allow(self) -> "IdentitySettings":
+        """Every verifier refuses a token that lives longer than ACCESS_TOKEN_MAX_SECONDS, and
+        remembers revocations only that long."""
+        if self.access_token_seconds > self.access_token_max_seconds:
+            raise ValueError("access_token_seconds exceeds ACCESS_TOKEN_MAX_SECONDS")
+        return self

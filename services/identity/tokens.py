@@ -151,6 +151,7 @@ def access_claims(
         "iat": now,
         "exp": now + ttl,
         "jti": f"{session_id}.{secrets.token_hex(8)}",
+        "sid": str(session_id),
     }
     if context.client_id is not None:
         claims["client_id"] = str(context.client_id)

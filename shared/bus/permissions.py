@@ -18,6 +18,8 @@ exchange). The patterns below allow exactly what the kit does for a service (ARC
 - every service declares the events archive (a stream) and binds it to `portal.events` before
   its first publish (configure and write on the stream, read on the exchange), and none reads
   it: reading the past is for internal subscribers (`subscriber_permissions`) and operators.
+- every replica declares, binds to `portal.events` and consumes its own revocation queue
+  `<service>.revocations.<replica>` (exclusive, auto-delete; shared/revocation.py).
 
 What the patterns cannot express: a write on `amq.default` reaches any queue by name, so an
 RPC caller or server could publish into another service's queue (never read from it).
@@ -27,7 +29,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from shared.bus.topology import REQUESTS, BusNames
+from shared.bus.topology import REQUESTS, REVOCATIONS, BusNames
 
 DEFAULT_EXCHANGE = "amq.default"
 REPLY_QUEUES = "amq.gen-"
@@ -60,13 +62,17 @@ def broker_permissions(use: BrokerUse, names: BusNames) -> BrokerPermissions:
     bound += [names.dead_letters] if work else []
     replies = [DEFAULT_EXCHANGE] if use.serves_rpc or use.calls_rpc else []
     reply_queue = [rf"{re.escape(REPLY_QUEUES)}.*"] if use.calls_rpc else []
+    revocations = [rf"{re.escape(names.queue(use.service, REVOCATIONS))}\.[0-9a-f]+"]
     published = [names.events, names.commands]
     dead_lettered = [names.dead_letters] if work else []
     return BrokerPermissions(
-        configure=_any_of(_exact(exchanges + archive + work + requests) + reply_queue),
-        write=_any_of(_exact(published + dead_lettered + archive + work + replies)),
-        read=_any_of(_exact(bound + work + requests) + reply_queue),
-    )
+        configure=_any_of(
+            _exact(exchanges + archive + work + requests) + reply_queue + revocations
+        ),
+        write=_any_of(_exact(published + dead_lettered + archive + work + replies) + revocations),
+        read=_any_of(_exact(_unique([*bound, names.events]) + work + requests) + reply_queue
+                     + revocations),
+    )  # fmt: skip
 
 
 def subscriber_permissions(prefix: str, names: BusNames) -> BrokerPermissions:
@@ -84,6 +90,10 @@ def subscriber_permissions(prefix: str, names: BusNames) -> BrokerPermissions:
 def _source(names: BusNames, purpose: str) -> str:
     """The exchange a work queue of this purpose is bound to."""
     return {"events": names.events, "commands": names.commands}[purpose]
+
+
+def _unique(names: list[str]) -> list[str]:
+    return list(dict.fromkeys(names))
 
 
 def _exact(names: Iterable[str]) -> list[str]:

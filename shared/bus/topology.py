@@ -17,6 +17,7 @@ EVERY_EVENT = "#"
 # RabbitMQ's duration for a stream's `x-max-age`: a number and one unit (years, months, days,
 # hours, minutes, seconds).
 MAX_AGE = re.compile(r"^[1-9][0-9]*(Y|M|D|h|m|s)$")
+REVOCATIONS = "revocations"  # a replica's own queue of revocations (shared/revocation.py)
 
 
 @dataclass(frozen=True)

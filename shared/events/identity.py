@@ -5,12 +5,12 @@ that person's access tokens in that firm. No secrets and no personal identity nu
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from shared.events.base import Event, message
+from shared.events.base import Event, Reply, Request, message
 
 StaffRole = Literal["owner", "admin", "member"]
 RelationshipRole = Literal["commercial", "operational", "employee"]
@@ -152,7 +152,8 @@ class PortalAccessGranted(Event):
 
 @message("identity.portal_access.revoked", 1)
 class PortalAccessRevoked(Event):
-    """The contact's sessions have been revoked; their tokens expire within minutes."""
+    """The contact's sessions have been revoked; every service refuses their access tokens
+    from now on (`TokensRevoked`, `SessionRevoked`)."""
 
     contact_id: UUID
 
@@ -180,3 +181,60 @@ class SessionOpened(Event):
     client_id: UUID | None
     method: str
     source_address: str | None = None
+
+
+# Revocation (ARCHITECTURE §4): every replica of every service keeps a short-lived deny list
+# fed by these two events (shared/revocation.py). A session id is no bearer secret: nothing
+# accepts it instead of a token (the refresh token is the session's secret, and is stored
+# hashed), and every access token of the session carries it in clear as its `sid`.
+
+
+@message("identity.session.revoked", 1)
+class SessionRevoked(Event):
+    """A session ended (signed out, switched away from, its refresh token replayed, its
+    password changed or reset elsewhere, its secret link revoked, its person's access
+    revoked): its access tokens (`sid`) are refused from now on."""
+
+    session_id: UUID
+    person_id: UUID
+    revoked_at: datetime
+
+
+@message("identity.tokens.revoked", 1)
+class TokensRevoked(Event):
+    """Every access token of this person (`sub`) at the envelope's firm issued up to
+    `issued_before` (its `iat` not later) is refused: staff removed, portal access off.
+    A token issued after (a new sign-in) is accepted."""
+
+    person_id: UUID
+    issued_before: datetime
+
+
+class RevokedSession(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    session_id: UUID
+    revoked_at: datetime
+
+
+class RevokedTokens(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    firm_id: UUID
+    person_id: UUID
+    issued_before: datetime
+
+
+class Revocations(Reply):
+    sessions: list[RevokedSession]
+    tokens: list[RevokedTokens]
+
+
+@message("identity.list_revocations", 1, target="identity")
+class ListRevocations(Request):
+    """The revocations since `since`, across firms by design (the envelope names no firm): a
+    replica that starts or reconnects catches up with them before it serves. Ask with a new
+    idempotency key each time: the answer to a repeated key is the first one."""
+
+    reply: ClassVar[type[Reply]] = Revocations
+    since: datetime

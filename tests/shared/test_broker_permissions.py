@@ -140,10 +140,12 @@ async def test_the_services_keep_the_archive_but_none_may_read_it(
 
 
 def test_the_patterns_name_only_the_services_own_queues() -> None:
-    """The patterns, as a reviewer reads them: billing reads its events, its DLQ and its RPC
-    queue, and none of another service's."""
+    """The patterns, as a reviewer reads them: billing reads its events, its DLQ, its RPC
+    queue, the reply queue of its revocation catch-up and each replica's revocation queue, and
+    none of another service's."""
     allowed = permissions("billing", "")
     assert allowed.read == (
-        r"^(?:portal\.events|portal\.dlx|billing\.events|billing\.events\.dlq|billing\.requests)$"
+        r"^(?:portal\.events|portal\.dlx|billing\.events|billing\.events\.dlq|billing\.requests"
+        r"|amq\.gen\-.*|billing\.revocations\.[0-9a-f]+)$"
     )
     assert "notify" not in allowed.configure + allowed.write + allowed.read

@@ -73,7 +73,7 @@ async def count_things(request: web.Request) -> Paging:
 @pytest.fixture
 async def things(jwks: JwksServer) -> AsyncIterator[Running]:
     keys = JwksKeys(jwks.url, min_refresh_seconds=0)
-    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE)
+    verifier = TokenVerifier(keys, issuer=ISSUER, audience=AUDIENCE, max_lifetime=900)
     app = web.Application(middlewares=[problems, authentication(verifier)])
     api.install(app)
     async with serve(app) as running:
@@ -225,6 +225,8 @@ def hs256_with_public_key(key: SigningKey) -> str:
     "make_token",
     [
         pytest.param(lambda k: mint(k, expires_in=-10), id="expired"),
+        # Revocations are remembered only as long as identity's longest token lives (900 s).
+        pytest.param(lambda k: mint(k, expires_in=3600), id="longer-life-than-issued"),
         pytest.param(lambda k: mint(SigningKey(kid=k.kid)), id="wrong-signature"),
         pytest.param(lambda k: mint(SigningKey()), id="unknown-kid"),
         pytest.param(lambda k: mint(k)[:-4] + "AAAA", id="tampered"),

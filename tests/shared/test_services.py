@@ -46,7 +46,7 @@ async def test_service_is_ready_and_documents_its_api(
         async with service.http.get("/readyz") as response:
             body = await response.json()
             assert response.status == 200, body
-            expected = {"database", "broker"} | (
+            expected = {"database", "broker", "revocations"} | (
                 {"s3"} if "s3_endpoint" in settings_cls.model_fields else set()
             )
             assert body["checks"] == dict.fromkeys(expected, "ok")

@@ -24,6 +24,7 @@ from services.identity.models import (
     Tokens,
 )
 from services.identity.people import change_language, language_of
+from services.identity.revocations import ended
 from services.identity.sessions import (
     TotpRequired,
     credentials_holder,
@@ -115,7 +116,8 @@ async def refresh_tokens(request: web.Request, *, deps: IdentityDeps, body: Refr
 @api.post("/api/v1/auth/sign-out", summary="End this session", status=204)
 async def sign_out(request: web.Request, *, deps: IdentityDeps, principal: Principal) -> None:
     async with deps.db.transaction() as conn:
-        await accounts.revoke_session(conn, (await current_session(conn, principal)).id)
+        session = await current_session(conn, principal)
+        await ended(conn, await accounts.revoke_session(conn, session.id), principal.user_id)
 
 
 @api.put(
@@ -139,7 +141,8 @@ async def change_password(
             )
         else:
             await _set_password(deps, conn, account.id, body.new_password)
-            await accounts.revoke_other_sessions(conn, account.id, keep=session.id)
+            others = await accounts.revoke_other_sessions(conn, account.id, keep=session.id)
+            await ended(conn, others, principal.user_id)
             return
     # Not 401: the session is fine, and a client would take 401 for "sign in again".
     raise Forbidden("The current password is wrong.", field="current_password")
@@ -175,7 +178,7 @@ async def switch(
         source = caller_address(request, deps)
         outcome = await enter(deps, conn, session.proof, wanted, body.totp, source=source)
         if isinstance(outcome, Tokens):
-            await accounts.revoke_session(conn, session.id)
+            await ended(conn, await accounts.revoke_session(conn, session.id), principal.user_id)
             return outcome
     raise outcome
 

@@ -20,6 +20,7 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from services.identity.models import Context, Tokens
+from services.identity.revocations import ended
 from services.identity.sessions import refresh
 from services.identity.settings import IdentitySettings
 from services.identity.store import accounts
@@ -145,7 +146,7 @@ async def browser_sign_out(request: web.Request, *, deps: "IdentityDeps") -> web
         async with deps.db.transaction() as conn:
             found = await accounts.lock_refresh_token(conn, digest(token))
             if found is not None:
-                await accounts.revoke_session(conn, found[0])
+                await ended(conn, await accounts.revoke_session(conn, found[0]), None)
     response = web.Response(status=204)
     response.del_cookie(COOKIE, path=COOKIE_PATH)
     return response

@@ -34,8 +34,9 @@ from services.identity.models import (
     Relationship,
     ResendIn,
 )
+from services.identity.revocations import revoke_person
 from services.identity.settings import IdentitySettings
-from services.identity.store import accounts, clients, contacts, portal
+from services.identity.store import clients, contacts, portal
 from shared.auth import Principal
 from shared.bus.outbox import put
 from shared.database import Connection
@@ -307,7 +308,7 @@ async def _invite(
 
 async def _revoke(conn: Connection, principal: Principal, contact: Contact) -> None:
     await contacts.set_portal_access(conn, contact.firm_id, contact.id, False)
-    await accounts.revoke_person_sessions(conn, contact.id)
+    await revoke_person(conn, contact.firm_id, contact.id, principal.user_id)
     await invitations.revoke(conn, contact.firm_id, contact_id=contact.id)
     event = PortalAccessRevoked(contact_id=contact.id)
     await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)

@@ -31,6 +31,7 @@ from services.identity.models import (
     TokenIn,
     Tokens,
 )
+from services.identity.revocations import ended
 from services.identity.sessions import enter, memberships
 from services.identity.store import accounts, clients, contacts, firms
 from services.identity.tokens import digest, new_secret
@@ -305,7 +306,7 @@ async def complete_reset(
         if account_id is None:
             raise Gone(DEAD_LINK, field="token")
         await accounts.update_password(conn, account_id, await passwords.hash(body.password))
-        await accounts.revoke_account_sessions(conn, account_id)
+        await ended(conn, await accounts.revoke_account_sessions(conn, account_id), None)
         account = await accounts.get_account(conn, account_id)
         assert account is not None
         await accounts.delete_failures(conn, account.email)

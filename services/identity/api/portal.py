@@ -13,6 +13,7 @@ from services.identity.api.bulk import BulkItem, grant_one
 from services.identity.api.limits import caller_address
 from services.identity.invitations import portal_url
 from services.identity.models import Contact, Proof, Strict, Tokens, secret_field
+from services.identity.revocations import ended
 from services.identity.sessions import choose_context, open_session
 from services.identity.store import accounts, contacts, portal
 from services.identity.tokens import digest, new_secret
@@ -144,7 +145,8 @@ async def make_secret_link(
         if "secret_link" not in methods:
             raise Conflict("Secret links are off for this firm; switch them on first.")
         await portal.replace_secret_link(conn, principal.firm_id, contact.id, digest(token))
-        await accounts.revoke_link_sessions(conn, principal.firm_id, contact.id)
+        revoked = await accounts.revoke_link_sessions(conn, principal.firm_id, contact.id)
+        await ended(conn, revoked, principal.user_id)
     return Link(url=f"{deps.settings.public_url}/s#token={token}")
 
 
@@ -162,7 +164,8 @@ async def revoke_secret_link(
         contact = await require_contact(conn, principal, path_uuid(request, "contact_id"))
         if not await portal.delete_secret_link(conn, principal.firm_id, contact.id):
             raise NotFound("The contact has no secret link.")
-        await accounts.revoke_link_sessions(conn, principal.firm_id, contact.id)
+        revoked = await accounts.revoke_link_sessions(conn, principal.firm_id, contact.id)
+        await ended(conn, revoked, principal.user_id)
 
 
 @api.post(

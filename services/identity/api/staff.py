@@ -21,6 +21,7 @@ from services.identity.models import (
     StaffOut,
     StaffUpdate,
 )
+from services.identity.revocations import revoke_person
 from services.identity.store import accounts, firms
 from shared.auth import ADMIN_ROLES, Principal
 from shared.bus.outbox import put
@@ -136,7 +137,7 @@ async def deactivate(request: web.Request, *, deps: IdentityDeps, principal: Pri
 
 async def _deactivate(conn: Connection, principal: Principal, staff: Staff) -> None:
     await firms.deactivate_staff(conn, principal.firm_id, staff.id)
-    await accounts.revoke_person_sessions(conn, staff.id)
+    await revoke_person(conn, principal.firm_id, staff.id, principal.user_id)
     await invitations.revoke(conn, principal.firm_id, staff_id=staff.id)
     event = StaffDeactivated(staff_id=staff.id)
     await put(conn, event, firm_id=principal.firm_id, actor=principal.user_id)

@@ -15,6 +15,7 @@ from services.identity.models import (
     NewOneTimeToken,
     NewRefreshToken,
     NewSession,
+    RevokedSession,
     Session,
 )
 from shared.database import Connection
@@ -89,43 +90,70 @@ async def is_session_revoked(conn: Connection, session_id: UUID) -> bool:
     return revoked is not False
 
 
-async def revoke_session(conn: Connection, session_id: UUID) -> None:
-    await conn.execute(
-        "UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", session_id
+_REVOKED = "RETURNING id AS session_id, firm_id, person_id, revoked_at"
+
+
+async def revoke_session(conn: Connection, session_id: UUID) -> list[RevokedSession]:
+    """Each revoke_ function returns the sessions it revoked now (none already revoked), for
+    their revocation events."""
+    rows = await conn.fetch(
+        f"UPDATE sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL {_REVOKED}",
+        session_id,
     )
+    return [RevokedSession(**row) for row in rows]
 
 
-async def revoke_person_sessions(conn: Connection, person_id: UUID) -> None:
-    await conn.execute(
-        "UPDATE sessions SET revoked_at = now() WHERE person_id = $1 AND revoked_at IS NULL",
+async def revoke_person_sessions(conn: Connection, person_id: UUID) -> list[RevokedSession]:
+    rows = await conn.fetch(
+        f"""UPDATE sessions SET revoked_at = now() WHERE person_id = $1 AND revoked_at IS NULL
+            {_REVOKED}""",
         person_id,
     )
+    return [RevokedSession(**row) for row in rows]
 
 
-async def revoke_link_sessions(conn: Connection, firm_id: UUID, contact_id: UUID) -> None:
+async def revoke_link_sessions(
+    conn: Connection, firm_id: UUID, contact_id: UUID
+) -> list[RevokedSession]:
     """The sessions a contact's secret link opened: they end with the link they came from."""
-    await conn.execute(
-        """UPDATE sessions SET revoked_at = now()
-           WHERE firm_id = $1 AND person_id = $2 AND method = 'secret_link'
-             AND revoked_at IS NULL""",
+    rows = await conn.fetch(
+        f"""UPDATE sessions SET revoked_at = now()
+            WHERE firm_id = $1 AND person_id = $2 AND method = 'secret_link'
+              AND revoked_at IS NULL {_REVOKED}""",
         firm_id,
         contact_id,
     )
+    return [RevokedSession(**row) for row in rows]
 
 
-async def revoke_account_sessions(conn: Connection, account_id: UUID) -> None:
-    await conn.execute(
-        "UPDATE sessions SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL",
+async def revoke_account_sessions(conn: Connection, account_id: UUID) -> list[RevokedSession]:
+    rows = await conn.fetch(
+        f"""UPDATE sessions SET revoked_at = now() WHERE account_id = $1 AND revoked_at IS NULL
+            {_REVOKED}""",
         account_id,
     )
+    return [RevokedSession(**row) for row in rows]
 
 
-async def revoke_other_sessions(conn: Connection, account_id: UUID, keep: UUID) -> None:
-    await conn.execute(
-        """UPDATE sessions SET revoked_at = now()
-           WHERE account_id = $1 AND id <> $2 AND revoked_at IS NULL""",
+async def revoke_other_sessions(
+    conn: Connection, account_id: UUID, keep: UUID
+) -> list[RevokedSession]:
+    rows = await conn.fetch(
+        f"""UPDATE sessions SET revoked_at = now()
+            WHERE account_id = $1 AND id <> $2 AND revoked_at IS NULL {_REVOKED}""",
         account_id, keep,
     )  # fmt: skip
+    return [RevokedSession(**row) for row in rows]
+
+
+async def list_revoked_sessions(conn: Connection, since: datetime) -> list[RevokedSession]:
+    """Sessions revoked since `since`, for a replica catching up (shared/revocation.py)."""
+    rows = await conn.fetch(
+        """SELECT id AS session_id, firm_id, person_id, revoked_at FROM sessions
+           WHERE revoked_at >= $1""",
+        since,
+    )
+    return [RevokedSession(**row) for row in rows]
 
 
 async def insert_refresh_token(conn: Connection, token: NewRefreshToken) -> None:

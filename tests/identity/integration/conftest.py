@@ -112,6 +112,13 @@ StartIdentity = Callable[[IdentitySettings], AbstractAsyncContextManager[Identit
 
 
 @pytest.fixture
+async def revocations() -> None:
+    """Identity answers the revocation catch-up itself, from its database: no stand-in
+    (tests/support/revocations.py) shares its request queue here."""
+    return None
+
+
+@pytest.fixture
 async def settings(env: Environment) -> IdentitySettings:
     return await env.settings(IdentitySettings, **FAST)
 
