@@ -123,7 +123,7 @@ async def test_a_replica_that_lost_the_broker_catches_up_when_it_is_back(
         link.restore()
 
     async def caught_up() -> bool:
-        return all((await status(portal.http, r, old))[0] == 401 for r in documents)
+        return all([(await status(portal.http, r, old))[0] == 401 for r in documents])
 
     await wait_until(caught_up, timeout=30, interval=0.1)
     for replica in documents:
