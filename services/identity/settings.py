@@ -1,5 +1,6 @@
 """Settings of the identity service (env prefix `IDENTITY_`)."""
 
+import os
 from typing import ClassVar
 
 from pydantic import Field, model_validator
@@ -69,6 +70,12 @@ class IdentitySettings(S3Settings, EidSettings):
     argon2_time_cost: int = Field(2, ge=1, description="argon2id iterations.")
     argon2_memory_kib: int = Field(19456, ge=8, description="argon2id memory (OWASP minimum).")
     argon2_parallelism: int = Field(1, ge=1, description="argon2id lanes.")
+    hashing_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="argon2id hashes a replica runs at once (default: its CPUs); the rest "
+        "wait their turn, so a flood of sign-ins cannot take every core from other requests.",
+    )
     key_check_seconds: float = Field(
         60.0, gt=0, description="How often keys are reloaded and rotated when due."
     )

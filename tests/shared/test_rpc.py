@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from itertools import accumulate
 
+import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel
 from yarl import URL
@@ -24,12 +25,13 @@ from shared.bus import (
     RpcUnavailable,
 )
 from shared.bus.rpc import Batched
+from shared.bus.rpc.client import CALLS_TYPE
 from shared.bus.topology import REQUESTS, declare_request_queue
 from shared.database import Connection, Database
 from shared.errors import Conflict
 from shared.events.base import Envelope
 from tests.support.bus import AddToCounter, AskGhost, Total, kit_database
-from tests.support.infra import wait_until
+from tests.support.infra import queue_messages, wait_until
 
 
 async def add_to_counter(conn: Connection, request: AddToCounter, envelope: Envelope) -> Total:
@@ -423,3 +425,46 @@ async def test_the_clients_own_policy_serves_calls_that_name_none(counter) -> No
     finally:
         await channel.close()
         await own_bus.stop()
+
+
+@ONE_MODE
+async def test_calls_asked_together_travel_as_one_message_and_each_gets_its_own_answer(
+    counter,  # type: ignore[no-untyped-def]
+) -> None:
+    client, db, bus = counter
+    channel, queue = await _ghost_queue(bus)
+    asks = [AskGhost(idempotency_key=f"together-{i}") for i in range(30)]
+    calls = asyncio.gather(
+        *(client.call(ask, firm_id=None, actor=None, timeout=20) for ask in asks)
+    )
+    await wait_until(lambda: _queued_at_least(channel, queue, 1), timeout=5)
+    assert await _queued(channel, queue) == 1
+    ghost_bus = Bus(bus.url, bus.names, name="ghost")
+    ghost = RpcServer(bus=ghost_bus, db=db, service="ghost", handlers={AskGhost: count_ghost_asks})
+    await ghost_bus.start()
+    try:
+        replies = await calls
+    finally:
+        await ghost.stop()
+        await ghost_bus.stop()
+        await channel.close()
+    assert sorted(reply.total for reply in replies) == list(range(1, 31))
+    assert await _counter_total(db) == 30
+
+
+@ONE_MODE
+async def test_an_unreadable_message_of_calls_is_dropped_and_the_queue_keeps_serving(
+    counter,  # type: ignore[no-untyped-def]
+    rabbit,  # type: ignore[no-untyped-def]
+) -> None:
+    client, _, bus = counter
+    queue = bus.names.queue("counter", REQUESTS)
+    garbage = aio_pika.Message(b'[{"no": "correlation id"}]', type=CALLS_TYPE)
+    await bus.publish("", queue, garbage, mandatory=True)
+    ask = AddToCounter(idempotency_key="after", amount=7)
+    assert await client.call(ask, firm_id=None, actor=None) == Total(total=7)
+
+    async def settled() -> bool:  # neither waiting nor held unacknowledged by the server
+        return (await asyncio.to_thread(queue_messages, rabbit.vhost)).get(queue) == 0
+
+    await wait_until(settled, timeout=10)

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-from uuid import UUID
 
 from aiohttp import web
 
 from services.identity.api.limits import caller_address
-from services.identity.clock import now
 from services.identity.domain import check_password
 from services.identity.models import (
     Context,
     Jwks,
     LanguageIn,
     Me,
-    NewFailure,
     PasswordChange,
     Proof,
     RefreshIn,
@@ -33,7 +30,7 @@ from services.identity.sessions import (
     proven,
     refresh,
 )
-from services.identity.sign_in_limits import checked_password
+from services.identity.sign_in_limits import checked_password, forgive
 from services.identity.store import accounts
 from shared.auth import Principal
 from shared.database import Connection
@@ -66,35 +63,25 @@ async def jwks(request: web.Request, *, deps: IdentityDeps) -> Jwks:
 )
 async def sign_in(request: web.Request, *, deps: IdentityDeps, body: SignIn) -> Tokens:
     """A staff context of an account with TOTP on needs `totp`; without it (or with a wrong one)
-    the 401 carries a `challenge` to finish at /api/v1/auth/totp/verify."""
+    the 401 carries a `challenge` to finish at /api/v1/auth/totp/verify.
+
+    The limit is checked before the password, so once reached even the right one is refused."""
     email, source = body.email.strip().lower(), caller_address(request, deps)
+    # Hashed with no connection held; the attempt counts as a failure until `forgive`.
+    checked = await checked_password(deps, email, source, body.password)
+    if isinstance(checked, DomainError):
+        raise checked
+    proof = Proof(method="password", account_id=checked.account_id)
     async with deps.db.transaction() as conn:
-        outcome = await _attempt(deps, conn, email, source, body)
+        wanted = (body.firm_id, body.client_id)
+        outcome = await enter(deps, conn, proof, wanted, body.totp, source=source)
         if isinstance(outcome, Tokens):
             await accounts.delete_failures(conn, email, source)
             return outcome
-        # A missing code is the expected second step, not a failed guess.
-        if body.totp or not isinstance(outcome, TotpRequired):
-            await accounts.insert_failure(
-                conn, NewFailure(email=email, source=source, failed_at=now())
-            )
+        # A missing code is the expected second step, not a failed guess; a wrong one is.
+        if not body.totp and isinstance(outcome, TotpRequired):
+            await forgive(conn, checked)
     raise outcome
-
-
-async def _attempt(
-    deps: IdentityDeps, conn: Connection, email: str, source: str, body: SignIn
-) -> Tokens | DomainError:
-    """The tokens if the password (and, for a staff context with TOTP, the code) are right;
-    the refusal otherwise, raised after commit.
-
-    The limit is checked before the password, so once reached even the right one is refused;
-    the per-email lock serialises attempts on one account across replicas.
-    """
-    account = await checked_password(deps, conn, email, source, body.password)
-    if isinstance(account, DomainError):
-        return account
-    proof = Proof(method="password", account_id=account)
-    return await enter(deps, conn, proof, (body.firm_id, body.client_id), body.totp, source=source)
 
 
 @api.post(
@@ -133,29 +120,29 @@ async def change_password(
     source = caller_address(request, deps)
     async with deps.db.transaction() as conn:
         account = await credentials_holder(conn, principal)
-        session = await current_session(conn, principal)
-        checked = await checked_password(deps, conn, account.email, source, body.current_password)
-        if isinstance(checked, DomainError):
-            await accounts.insert_failure(
-                conn, NewFailure(email=account.email, source=source, failed_at=now())
-            )
-        else:
-            await _set_password(deps, conn, account.id, body.new_password)
-            others = await accounts.revoke_other_sessions(conn, account.id, keep=session.id)
-            await ended(conn, others, principal.user_id)
-            return
-    # Not 401: the session is fine, and a client would take 401 for "sign in again".
-    raise Forbidden("The current password is wrong.", field="current_password")
-
-
-async def _set_password(
-    deps: IdentityDeps, conn: Connection, account_id: UUID, password: str
-) -> None:
-    """With TOTP on, the password is not the only factor, so a shorter one is allowed."""
+        _, totp_on, _ = await accounts.get_totp(conn, account.id)
+    checked = await checked_password(deps, account.email, source, body.current_password)
+    if isinstance(checked, DomainError):
+        # Not 401: the session is fine, and a client would take 401 for "sign in again".
+        raise Forbidden("The current password is wrong.", field="current_password")
     passwords = deps.passwords
-    _, totp_on, _ = await accounts.get_totp(conn, account_id)
-    check_password(password, passwords.common, second_factor=totp_on, field="new_password")
-    await accounts.update_password(conn, account_id, await passwords.hash(password))
+    try:
+        # With TOTP on, the password is not the only factor, so a shorter one is allowed.
+        check_password(
+            body.new_password, passwords.common, second_factor=totp_on, field="new_password"
+        )
+    except DomainError:
+        async with deps.db.transaction() as conn:
+            await forgive(conn, checked)  # the current password was right
+        raise
+    hashed = await passwords.hash(body.new_password)
+    async with deps.db.transaction() as conn:
+        # Checked again here: the session may have ended while the passwords were hashed.
+        session = await current_session(conn, principal)
+        await forgive(conn, checked)
+        await accounts.update_password(conn, account.id, hashed)
+        others = await accounts.revoke_other_sessions(conn, account.id, keep=session.id)
+        await ended(conn, others, principal.user_id)
 
 
 @api.post(

@@ -13,10 +13,10 @@ from services.identity.api.links import DEAD_LINK, Accepted
 from services.identity.clock import now
 from services.identity.domain import check_password, language_for, normal_email
 from services.identity.models import (
+    Account,
     Context,
     Firm,
     FirmUpdate,
-    NewFailure,
     NewFirm,
     NewSignUp,
     Proof,
@@ -27,7 +27,7 @@ from services.identity.models import (
 from services.identity.opening import open_firm
 from services.identity.second_factor import totp_matches
 from services.identity.sessions import open_session
-from services.identity.sign_in_limits import checked_password
+from services.identity.sign_in_limits import Checked, checked_password, forgive
 from services.identity.store import accounts, firms
 from services.identity.tokens import digest, new_secret
 from shared.auth import ADMIN_ROLES, Principal
@@ -89,47 +89,70 @@ async def sign_up(request: web.Request, *, deps: IdentityDeps, body: SignUp) -> 
 async def confirm_sign_up(
     request: web.Request, *, deps: IdentityDeps, body: SignUpConfirm
 ) -> SignedUp:
+    # Passwords are hashed with no connection held, between a look at the link and the
+    # transaction that uses it (which looks again).
     source = caller_address(request, deps)
     await hashing(deps, source)
+    token = digest(body.token)
     async with deps.db.transaction() as conn:
-        signing_up = await firms.lock_sign_up(conn, digest(body.token))
+        signing_up = await firms.lock_sign_up(conn, token)
         if signing_up is None:
             raise Gone(DEAD_LINK, field="token")
-        outcome = await _owner(deps, conn, signing_up.email, source, body)
-        if isinstance(outcome, DomainError):
-            # Counted like a failed sign-in; the link stays usable for the right password.
-            await accounts.insert_failure(
-                conn, NewFailure(email=signing_up.email, source=source, failed_at=now())
-            )
+        existing = await accounts.get_account_by_email(conn, signing_up.email)
+    first = await _password(deps, signing_up.email, source, existing, body)
+    async with deps.db.transaction() as conn:
+        signing_up = await firms.lock_sign_up(conn, token)
+        if signing_up is None:
+            outcome: Proof | DomainError = Gone(DEAD_LINK, field="token")
         else:
-            await firms.use_sign_up(conn, digest(body.token))
+            outcome = await _owner(deps, conn, signing_up.email, first, body)
+        if isinstance(first, Checked) and not isinstance(outcome, Unauthorized):
+            await forgive(conn, first)  # a wrong one-time code stays counted as a failure
+        if signing_up is not None and not isinstance(outcome, DomainError):
+            await firms.use_sign_up(conn, token)
             return await _create_firm(deps, conn, signing_up.details, outcome, source)
+    assert isinstance(outcome, DomainError)  # every way that did not return was refused
     raise outcome
 
 
-async def _owner(
-    deps: IdentityDeps, conn: Connection, email: str, source: str, body: SignUpConfirm
-) -> Proof | DomainError:
-    """The owner's account: a new one with the chosen password, or, for an email that has
-    one, that account proven by its own password (and TOTP code, if on). The link proved the
-    email either way; an existing account is never entered by the link alone."""
+async def _password(
+    deps: IdentityDeps, email: str, source: str, existing: Account | None, body: SignUpConfirm
+) -> Checked | str:
+    """For an email with an account and a password: that password, checked like a sign-in
+    (the link proved the email, but an existing account is never entered by the link alone).
+    Else the hash of the chosen new password."""
     passwords = deps.passwords
-    existing = await accounts.get_account_by_email(conn, email)
     if existing is None or existing.password_hash is None:
         check_password(body.password, passwords.common, second_factor=False)
-        hashed = await passwords.hash(body.password)
-        if existing is None:
-            existing = await accounts.insert_account(conn, email, hashed)
-        else:
-            await accounts.update_password(conn, existing.id, hashed)
-        return Proof(method="password", account_id=existing.id)
-    checked = await checked_password(deps, conn, email, source, body.password)
+        return await passwords.hash(body.password)
+    checked = await checked_password(deps, email, source, body.password)
     if isinstance(checked, DomainError):
+        # Counted like a failed sign-in; the link stays usable for the right password.
+        raise Forbidden("Confirm with this account's own password.", field="password")
+    return checked
+
+
+async def _owner(
+    deps: IdentityDeps, conn: Connection, email: str, first: Checked | str, body: SignUpConfirm
+) -> Proof | DomainError:
+    """The owner's account: a new one with the chosen password, or the existing account its
+    own password proved (and its TOTP code, if on). Looked up again: should the account have
+    changed since the password was checked, the confirmation is refused, never let through."""
+    existing = await accounts.get_account_by_email(conn, email)
+    if isinstance(first, str):
+        if existing is not None and existing.password_hash is not None:
+            return Forbidden("Confirm with this account's own password.", field="password")
+        if existing is None:
+            existing = await accounts.insert_account(conn, email, first)
+        else:
+            await accounts.update_password(conn, existing.id, first)
+        return Proof(method="password", account_id=existing.id)
+    if existing is None or existing.id != first.account_id:
         return Forbidden("Confirm with this account's own password.", field="password")
-    code = await totp_matches(deps.keys, conn, checked, body.totp)
+    code = await totp_matches(deps.keys, conn, existing.id, body.totp)
     if code is False:
         return Unauthorized("This account needs a current one-time code.", field="totp")
-    return Proof(method="password", account_id=checked, second_factor=bool(code))
+    return Proof(method="password", account_id=existing.id, second_factor=bool(code))
 
 
 async def _create_firm(

@@ -24,7 +24,7 @@ from services.identity.models import (
 )
 from services.identity.second_factor import totp_aad, totp_matches
 from services.identity.sessions import credentials_holder, enter
-from services.identity.sign_in_limits import checked_password
+from services.identity.sign_in_limits import checked_password, forgive
 from services.identity.store import accounts, challenges
 from services.identity.tokens import digest
 from shared.auth import Principal
@@ -113,6 +113,8 @@ async def confirm(
 async def turn_off(
     request: web.Request, *, deps: IdentityDeps, principal: Principal, body: TotpOff
 ) -> None:
+    # Both factors are asked, and counted like a sign-in attempt; the password is hashed
+    # with no connection held (`checked_password`).
     source = caller_address(request, deps)
     async with deps.db.transaction() as conn:
         account_id = await _account(conn, principal)
@@ -120,27 +122,35 @@ async def turn_off(
         assert account is not None
         if not (await accounts.get_totp(conn, account_id))[1]:
             raise Conflict("TOTP is not on for this account.")
-        refused = await _both_factors(deps, conn, account.email, source, body)
-        if refused is None:
+    checked = await checked_password(deps, account.email, source, body.password)
+    if isinstance(checked, DomainError):
+        raise Forbidden("The password is wrong.", field="password")
+    async with deps.db.transaction() as conn:
+        refused = await _second_factor(deps, conn, account_id, body)
+        if not isinstance(refused, Forbidden):  # a wrong code stays counted as a failure
+            await forgive(conn, checked)
+    if refused is not None:
+        raise refused
+
+
+async def _second_factor(
+    deps: IdentityDeps, conn: Connection, account_id: UUID, body: TotpOff
+) -> DomainError | None:
+    """Turn TOTP off if the code is right and the password may stand alone; else the refusal,
+    with nothing changed (not even the code used up)."""
+    try:
+        async with conn.transaction():
+            right = await totp_matches(deps.keys, conn, account_id, body.code)
+            if right is None:  # turned off meanwhile
+                raise Conflict("TOTP is not on for this account.")
+            if not right:
+                return Forbidden("The code does not match.", field="code")
             # Without the second factor the password is the only one: NIST asks 15 characters.
             check_password(body.password, deps.passwords.common, second_factor=False)
             await accounts.update_totp(conn, account_id, None, False, None)
-            return
-        await accounts.insert_failure(
-            conn, NewFailure(email=account.email, source=source, failed_at=now())
-        )
-    raise refused
-
-
-async def _both_factors(
-    deps: IdentityDeps, conn: Connection, email: str, source: str, body: TotpOff
-) -> DomainError | None:
-    """None if the password and the code are right; counted like a sign-in attempt."""
-    checked = await checked_password(deps, conn, email, source, body.password)
-    if isinstance(checked, DomainError):
-        return Forbidden("The password is wrong.", field="password")
-    right = await totp_matches(deps.keys, conn, checked, body.code)
-    return None if right else Forbidden("The code does not match.", field="code")
+    except DomainError as refused:
+        return refused
+    return None
 
 
 async def _account(conn: Connection, principal: Principal) -> UUID:

@@ -203,9 +203,14 @@ async def use_one_time_token(conn: Connection, token_hash: bytes, purpose: str) 
     )
 
 
-async def lock_sign_in_key(conn: Connection, key: str) -> None:
-    """Serialises attempts on one email or address across replicas for this transaction."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))", key)
+async def lock_sign_in_keys(conn: Connection, keys: list[str]) -> None:
+    """Serialises attempts on these emails and addresses across replicas for this transaction;
+    sorted, so two attempts never wait for each other's second lock."""
+    await conn.execute(
+        """SELECT pg_advisory_xact_lock(hashtextextended(k, 7))
+           FROM (SELECT DISTINCT k FROM unnest($1::text[]) AS k ORDER BY k) AS keys""",
+        keys,
+    )
 
 
 async def list_failures(
@@ -227,13 +232,19 @@ async def list_failures(
     )
 
 
-async def insert_failure(conn: Connection, failure: NewFailure) -> None:
-    await conn.execute(
-        "INSERT INTO sign_in_failures (email, source, failed_at) VALUES ($1, $2, $3)",
+async def insert_failure(conn: Connection, failure: NewFailure) -> int:
+    """Count a failure; its id lets a right password take back the one its attempt wrote."""
+    return await conn.fetchval(
+        """INSERT INTO sign_in_failures (email, source, failed_at) VALUES ($1, $2, $3)
+           RETURNING id""",
         failure.email,
         failure.source,
         failure.failed_at,
     )
+
+
+async def delete_failure(conn: Connection, failure_id: int) -> None:
+    await conn.execute("DELETE FROM sign_in_failures WHERE id = $1", failure_id)
 
 
 async def delete_failures(conn: Connection, email: str, source: str | None = None) -> None:

@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 # loses about a minute on today's epoch seconds.
 DEADLINE_HEADER = "x-deadline-ms"
 
+# The message type of a message that carries several calls (a JSON array; see `_Outgoing.item`).
+CALLS_TYPE = "rpc.calls"
+# At most this many calls go in one message, so that one message stays one server batch.
+MAX_CALLS = 100
+
 
 class RpcError(Exception):
     """The callee refused the request (its answer carries a status, title and detail)."""
@@ -113,6 +118,7 @@ class RpcClient:
         self.metrics = metrics or Metrics()
         self._reply_to = ""
         self._pending: dict[str, asyncio.Future[Answer]] = {}
+        self._senders: dict[str, _Sender] = {}
         bus.on_connect(self._start)
 
     async def _start(self, connection: AbstractConnection) -> None:
@@ -219,22 +225,105 @@ class RpcClient:
             raise RpcTimeout(f"{request.target} did not answer {request.type} in time") from None
 
     async def _send(self, request: Request, envelope: Envelope, wait: float) -> None:
-        message = aio_pika.Message(
-            envelope.model_dump_json().encode(),
-            message_id=str(envelope.id),
-            correlation_id=str(envelope.id),
-            reply_to=self._reply_to,
-            content_type="application/json",
-            type=request.type,
-            delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
-            headers={**inject_headers(), DEADLINE_HEADER: int((time.time() + wait) * 1000)},
-        )
         queue = self.bus.names.queue(request.target, REQUESTS)
+        call = _Outgoing(
+            envelope.model_dump_json().encode(),
+            request.type,
+            str(envelope.id),
+            {**inject_headers(), DEADLINE_HEADER: int((time.time() + wait) * 1000)},
+            wait,
+            asyncio.get_running_loop().create_future(),
+        )
+        sender = self._senders.get(queue)
+        if sender is None:
+            sender = self._senders[queue] = _Sender(self, queue)
+        sender.add(call)
         try:
-            await self.bus.publish("", queue, message, mandatory=True, timeout=wait)
+            # Given up on, it is cancelled, so the sender leaves it out.
+            await asyncio.wait_for(call.sent, wait)
         except (AMQPError, ChannelInvalidStateError, ConnectionError) as exc:
             # Returned (no such queue), not connected in time, or the connection broke.
             raise RpcUnavailable(f"{request.target} is unreachable: {exc}") from None
+
+    async def _publish(self, queue: str, calls: "list[_Outgoing]") -> None:
+        """One call goes as the request itself; several (those asked while the previous
+        message to this queue awaited its confirm) as one message of calls (`CALLS_TYPE`)."""
+        wait = max(call.wait for call in calls)
+        if len(calls) == 1:
+            message = calls[0].message(self._reply_to)
+        else:
+            message = aio_pika.Message(
+                b"[" + b",".join(call.item() for call in calls) + b"]",
+                reply_to=self._reply_to,
+                content_type="application/json",
+                type=CALLS_TYPE,
+                delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
+                headers={DEADLINE_HEADER: max(call.headers[DEADLINE_HEADER] for call in calls)},
+            )
+        await self.bus.publish("", queue, message, mandatory=True, timeout=wait)
+
+
+@dataclass
+class _Outgoing:
+    """One attempt's request on its way to the broker; `sent` ends when the broker took it."""
+
+    body: bytes
+    type: str
+    correlation_id: str
+    headers: dict[str, Any]
+    wait: float
+    sent: asyncio.Future[None]
+
+    def message(self, reply_to: str) -> aio_pika.Message:
+        return aio_pika.Message(
+            self.body,
+            message_id=self.correlation_id,
+            correlation_id=self.correlation_id,
+            reply_to=reply_to,
+            content_type="application/json",
+            type=self.type,
+            delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
+            headers=self.headers,
+        )
+
+    def item(self) -> bytes:
+        """This call as an element of a message of calls: its own id, type, headers, body."""
+        head = {"correlation_id": self.correlation_id, "type": self.type, "headers": self.headers}
+        return json.dumps(head)[:-1].encode() + b', "envelope": ' + self.body + b"}"
+
+
+class _Sender:
+    """Sends one queue's requests: a message at a time, each holding every call asked while the
+    previous one awaited its confirm (up to `MAX_CALLS`). A lone call goes as it always did; a
+    crowd of callers costs the broker and both ends a message per crowd, not per call."""
+
+    def __init__(self, client: RpcClient, queue: str) -> None:
+        self.client = client
+        self.queue = queue
+        self.waiting: list[_Outgoing] = []
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, call: _Outgoing) -> None:
+        self.waiting.append(call)
+        if self.task is None or self.task.done():
+            self.task = asyncio.create_task(self._send_waiting())
+
+    async def _send_waiting(self) -> None:
+        while self.waiting:
+            calls, self.waiting = self.waiting[:MAX_CALLS], self.waiting[MAX_CALLS:]
+            calls = [call for call in calls if not call.sent.done()]  # attempts given up
+            if not calls:
+                continue
+            try:
+                await self.client._publish(self.queue, calls)
+            except Exception as exc:  # each attempt raises it in its own terms
+                for call in calls:
+                    if not call.sent.done():
+                        call.sent.set_exception(exc)
+            else:
+                for call in calls:
+                    if not call.sent.done():
+                        call.sent.set_result(None)
 
 
 def _reply(request: Request, answer: Answer) -> Reply:

@@ -4,7 +4,9 @@ Requests are served in batches because a database round trip costs about 0.4 ms 
 transaction per request tops out near 500/s while the ledger needs more. A `Batched` handler
 goes further and serves a whole run of one firm's requests in one call. The answers of one
 batch go back as one message per caller (`reply_to`), a JSON object of answers by correlation
-id (`replies` gives their shape and keeps the first answer to each key).
+id (`replies` gives their shape and keeps the first answer to each key). Requests come the same
+way: a caller's calls asked together arrive as one message of calls (`CALLS_TYPE`, see the
+client), which a worker serves whole, in one batch.
 """
 
 import asyncio
@@ -26,7 +28,7 @@ from opentelemetry import trace
 from pydantic import ValidationError
 
 from shared.bus.connection import Bus
-from shared.bus.rpc.client import DEADLINE_HEADER
+from shared.bus.rpc.client import CALLS_TYPE, DEADLINE_HEADER
 from shared.bus.rpc.replies import (
     NO_FIRM,
     Answer,
@@ -70,10 +72,33 @@ class Batched:
 
 @dataclass
 class _Call:
+    """One request: a message of its own, or one of a message of calls (`CALLS_TYPE`), whose
+    items carry what a lone request's message properties do."""
+
     message: AbstractIncomingMessage
+    type: str
+    correlation_id: str | None
+    headers: Mapping[str, Any]
+    body: bytes | dict[str, Any]
     envelope: Envelope | None = None
     request: Request | None = None
     answer: Answer = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, message: AbstractIncomingMessage) -> "list[_Call]":
+        if message.type != CALLS_TYPE:
+            headers = message.headers or {}
+            return [cls(message, message.type or "", message.correlation_id, headers, message.body)]
+        try:
+            items = json.loads(message.body)
+            return [
+                cls(message, i["type"], i["correlation_id"], i["headers"], i["envelope"])
+                for i in items
+            ]
+        except (ValueError, TypeError, KeyError) as exc:
+            # No correlation id to answer: the callers time out and ask again.
+            log.warning("rpc message of calls dropped, unreadable: %s", exc)
+            return []
 
     @property
     def key(self) -> Key:
@@ -126,7 +151,9 @@ class RpcServer:
         self.queue = bus.names.queue(service, REQUESTS)
         self.handlers = dict(handlers)
         self.batch_size = batch_size
-        self._inboxes: list[asyncio.Queue[_Call]] = [asyncio.Queue() for _ in range(workers)]
+        # Each item is one message's calls: a worker takes whole messages, so that settling a
+        # batch never acknowledges a call that it did not serve.
+        self._inboxes: list[asyncio.Queue[list[_Call]]] = [asyncio.Queue() for _ in range(workers)]
         self._tasks: list[asyncio.Task[None]] = []
         bus.on_connect(self._start)
 
@@ -145,11 +172,11 @@ class RpcServer:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    async def _work(self, inbox: asyncio.Queue[_Call]) -> None:
+    async def _work(self, inbox: asyncio.Queue[list[_Call]]) -> None:
         while True:
-            batch = [await inbox.get()]
+            batch = await inbox.get()
             while len(batch) < self.batch_size and not inbox.empty():
-                batch.append(inbox.get_nowait())
+                batch += inbox.get_nowait()
             try:
                 done = await self._serve(batch)
             except Exception:
@@ -173,24 +200,26 @@ class RpcServer:
         answered = [call for call in batch if call.answer]
         for call in answered:
             outcome = "ok" if "ok" in call.answer else str(call.answer["error"]["status"])
-            self.metrics.rpc_served.labels(call.message.type or "", outcome).inc()
+            self.metrics.rpc_served.labels(call.type, outcome).inc()
         await self._reply(answered)
         return True
 
     def _admit(self, call: _Call) -> bool:
         """Parse the request, or answer it with an error; drop it if its caller has given up."""
-        message = call.message
-        deadline_ms = int(str((message.headers or {}).get(DEADLINE_HEADER, 0) or 0))
+        deadline_ms = int(str(call.headers.get(DEADLINE_HEADER, 0) or 0))
         if deadline_ms and deadline_ms < time.time() * 1000:
             return False
         try:
-            call.envelope = Envelope.model_validate_json(message.body)
+            if isinstance(call.body, dict):
+                call.envelope = Envelope.model_validate(call.body)
+            else:
+                call.envelope = Envelope.model_validate_json(call.body)
             request = call.envelope.open()
         except (ValidationError, UnknownMessage) as exc:
             call.answer = error_answer(422, "Invalid request", str(exc))
             return False
         if not isinstance(request, Request) or type(request) not in self.handlers:
-            call.answer = error_answer(404, "Unknown request", f"{message.type} is not served here")
+            call.answer = error_answer(404, "Unknown request", f"{call.type} is not served here")
             return False
         call.request = request
         return True
@@ -245,21 +274,25 @@ class RpcServer:
         answers: dict[str, dict[str, Answer]] = defaultdict(dict)
         first: dict[str, _Call] = {}
         for call in calls:
-            if call.message.reply_to and call.message.correlation_id:
-                answers[call.message.reply_to][call.message.correlation_id] = call.answer
+            if call.message.reply_to and call.correlation_id:
+                answers[call.message.reply_to][call.correlation_id] = call.answer
                 first.setdefault(call.message.reply_to, call)
         for reply_to, by_call in answers.items():
             reply = aio_pika.Message(json.dumps(by_call).encode(), content_type="application/json")
             try:
                 # In the trace of the caller's first request in it, not in a trace of its own.
-                with continued(first[reply_to].message.headers):
+                with continued(first[reply_to].headers):
                     await self.bus.send_direct(reply_to, reply)
             except Exception as exc:
                 log.warning("rpc reply not sent (the caller will retry): %s", exc)
 
 
-async def _deliver(inbox: asyncio.Queue[_Call], message: AbstractIncomingMessage) -> None:
-    await inbox.put(_Call(message))
+async def _deliver(inbox: asyncio.Queue[list[_Call]], message: AbstractIncomingMessage) -> None:
+    calls = _Call.of(message)
+    if calls:
+        await inbox.put(calls)
+    else:  # an unreadable message of calls: nothing to answer, nothing to serve again
+        await message.reject(requeue=False)
 
 
 async def _settle(batch: list[_Call], *, done: bool) -> None:
@@ -288,7 +321,7 @@ def _pair(call: _Call) -> tuple[Any, Envelope]:
 @contextmanager
 def _serving(request_type: str, calls: list[_Call]) -> Iterator[None]:
     """A server span for what one handler call serves, linked to each caller's span."""
-    callers = [extract_context(c.message.headers) for c in calls]
+    callers = [extract_context(c.headers) for c in calls]
     links = [trace.Link(trace.get_current_span(c).get_span_context()) for c in callers]
     with tracer.start_as_current_span(
         f"serve {request_type}",
@@ -310,5 +343,5 @@ async def _run_isolated(conn: Connection, call: _Call, handler: RpcHandler) -> A
     except CONNECTION_LOST:
         raise
     except Exception:
-        log.exception("rpc %s failed", call.message.type)
+        log.exception("rpc %s failed", call.type)
         return error_answer(500, "Internal error", "the request could not be served")

@@ -294,7 +294,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in with email and password
-         * @description A staff context of an account with TOTP on needs `totp`; without it (or with a wrong one) the 401 carries a `challenge` to finish at /api/v1/auth/totp/verify.
+         * @description A staff context of an account with TOTP on needs `totp`; without it (or with a wrong one) the 401 carries a `challenge` to finish at /api/v1/auth/totp/verify. The limit is checked before the password, so once reached even the right one is refused.
          */
         post: operations["sign_in"];
         delete?: never;
