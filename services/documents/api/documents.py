@@ -52,7 +52,7 @@ async def upload(
         folder = (await require_folder(conn, principal, folder_id, "upload")).folder
         existing = await store.get_by_name(conn, principal.firm_id, folder_id, query.name)
     domain.placement(existing and domain.Existing(existing.id, existing.finalised_at is not None))
-    size = _declared_size(request, deps.settings.max_upload_bytes)
+    size = declared_size(request, deps.settings.max_upload_bytes)
     who = uploading.Uploader(principal.user_id, principal.kind)
     pending = uploading.new_upload(folder, query.name, size, who, "stream")
     upload = await uploading.begin(deps, pending)
@@ -60,7 +60,7 @@ async def upload(
     return DocumentOut.of(await uploading.stream(deps, upload, chunks))
 
 
-def _declared_size(request: web.Request, limit: int) -> int:
+def declared_size(request: web.Request, limit: int) -> int:
     size = request.content_length
     if size is None:
         raise domain.LengthRequired(
