@@ -48,6 +48,12 @@ KIND_CATEGORY: Mapping[str, Category | None] = {
     "contact_registered": "account",
     "storage_threshold_reached": "account",
     "balance_depleted": "account",
+    # Document requests (issue 20) are about documents the customer sends.
+    "request_created": "documents",
+    "request_item_submitted": "documents",
+    "request_item_accepted": "documents",
+    "request_item_returned": "documents",
+    "request_reminder": "documents",
 }
 KINDS = (*KIND_CATEGORY, "daily_digest")
 

@@ -18,6 +18,7 @@ import io
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,8 @@ def pdf(title: str) -> bytes:
 
 
 PDF = pdf("Avtal")
+# A document request's items are due a while ahead (one due in the past is refused).
+DUE = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +209,12 @@ async def furnish(
                                expect=201, json={"name": "stor.pdf", "size": 6_000_000},
     )  # fmt: skip
     versions = await portal.call("GET", f"/api/v1/documents/{document['id']}/versions", owner)
+    # The contacts' portal access reaches documents by identity's events: retried until then.
+    request = await portal.eventually("POST", f"/api/v1/clients/{client_id}/requests", owner,
+                                      expect=201, json={
+        "title": "Underlag", "audience": audience,
+        "items": [{"title": "Kontoutdrag", "due_date": DUE, "folder_id": folder["id"]}],
+    })  # fmt: skip
     signing = await portal.eventually("POST", "/api/v1/signings", owner, expect=201, json={
         "document_id": document["id"],
         "parties": [{"name": "Styrelse Ledamot", "email": "ledamot@kund.example",
@@ -214,7 +223,8 @@ async def furnish(
     return {
         "client_id": client_id, "folder_id": folder["id"], "document_id": document["id"],
         "version_id": versions["versions"][0]["id"], "approval_id": approval["id"],
-        "upload_id": multipart["id"], "signing_id": signing["id"],
+        "upload_id": multipart["id"], "signing_id": signing["id"], "request_id": request["id"],
+        "item_id": request["items"][0]["id"],
     }  # fmt: skip
 
 

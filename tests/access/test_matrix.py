@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.access.conftest import PDF, SCOPES, World
+from tests.access.conftest import DUE, PDF, SCOPES, World
 
 ADMINS = frozenset({"owner", "admin"})
 STAFF = ADMINS | {"member", "unassigned"}
@@ -34,7 +34,7 @@ HAS_ACCOUNT = SIGNED_IN - {"secret"}
 
 # Which ids a path parameter (or a body field) ties a call to: a client's, or the firm's.
 CLIENT_IDS = {"client_id", "contact_id", "folder_id", "document_id", "version_id",
-              "approval_id", "upload_id", "signing_id"}  # fmt: skip
+              "approval_id", "upload_id", "signing_id", "request_id", "item_id"}  # fmt: skip
 FIRM_IDS = {"staff_id"}
 NOBODY = frozenset[str]()
 
@@ -126,6 +126,10 @@ SIGN = "/api/v1/sign/{token}"
 FOLDER = "/api/v1/folders/{folder_id}"
 DOCUMENT = "/api/v1/documents/{document_id}"
 CONTACT = "/api/v1/contacts/{contact_id}"
+REQUEST = "/api/v1/requests/{request_id}"
+ITEM = f"{REQUEST}/items/{{item_id}}"
+ASKED = frozenset({"contact", "secret"})  # the request's audience
+NEW_ITEM = {"title": "Kvitton", "due_date": DUE, "folder_id": "{folder_id}"}
 PARTIES = [{"name": "Styrelse Ledamot", "email": "ledamot@kund.example", "method": "click",
             "order": 1}]  # fmt: skip
 
@@ -292,6 +296,31 @@ MATRIX: dict[str, Row] = {
     "GET /api/v1/uploads/{upload_id}": Row(ok={"owner"}),
     "POST /api/v1/uploads/{upload_id}/complete": Row(ok={"owner"}),
     "DELETE /api/v1/uploads/{upload_id}": Row(ok={"owner"}, fresh="furniture"),
+    # Document requests: the world's request asks the shared folder's audience for one item.
+    "POST /api/v1/clients/{client_id}/requests": client_staff(
+        body=json(title="Underlag", items=[NEW_ITEM])
+    ),
+    # The client's other contacts see the list, without the requests not asking them.
+    "GET /api/v1/clients/{client_id}/requests": Row(ok=SEEING | CONTACTS),
+    "GET /api/v1/requests": staff_only(),
+    f"GET {REQUEST}": Row(ok=SEEING | ASKED),
+    f"PATCH {REQUEST}": client_staff(body=json(title="Nytt underlag")),
+    f"POST {REQUEST}/close": client_staff(fresh="furniture"),
+    f"POST {REQUEST}/cancel": client_staff(fresh="furniture"),
+    f"POST {REQUEST}/items": client_staff(body=json(**NEW_ITEM)),
+    f"PATCH {ITEM}": client_staff(body=json(title="Kontoutdrag december")),
+    f"DELETE {ITEM}": client_staff(fresh="furniture"),
+    # Nothing is submitted against the world's items until a contact uploads: 409 to staff.
+    # (fresh: a contact's upload in this run may have submitted the world's own item).
+    f"POST {ITEM}/accept": client_staff(status=409, fresh="furniture"),
+    f"POST {ITEM}/return": client_staff(
+        status=409, fresh="furniture", body=json(reason="Sida saknas")
+    ),
+    f"POST {ITEM}/files": Row(
+        ok=ASKED,
+        forbidden=STAFF | {"stranger_staff", "stranger_member"},
+        body=lambda i: {"params": {"name": f"{uuid.uuid4().hex[:8]}.pdf"}, "data": PDF},
+    ),
     # --- signing --------------------------------------------------------------------------
     "GET /api/v1/signings/needs-attention": everyone(),
     # Signing keeps no replica of clients: to an owner, a client it cannot see is one with

@@ -129,7 +129,7 @@ async def firm_requests(
 @api.get(
     "/api/v1/requests/{request_id}",
     summary="One document request with its items and the files uploaded against them",
-    response=RequestOut, errors=(404,),
+    response=RequestOut, errors=(404, 503),
 )  # fmt: skip
 async def get_request(
     request: web.Request, *, deps: DocumentsDeps, principal: Principal
@@ -341,7 +341,7 @@ async def return_item(
     summary="Upload a file against an item (a contact asked): stored in the item's folder, "
     "whatever that folder's own customer level; the item becomes submitted",
     access="contact", query=UploadQuery, raw_body="application/octet-stream",
-    response=DocumentOut, status=201, errors=(402, 404, 409, 411, 413, 415, 422),
+    response=DocumentOut, status=201, errors=(402, 404, 409, 411, 413, 415, 422, 503),
 )  # fmt: skip
 async def upload_file(
     request: web.Request, *, deps: DocumentsDeps, principal: Principal, query: UploadQuery

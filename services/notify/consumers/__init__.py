@@ -8,9 +8,13 @@ and templates).
 
 from collections.abc import Mapping
 
-from services.notify.consumers import commands, notices, replica
+from services.notify.consumers import commands, notices, replica, requests
 from shared.bus import Handler
 from shared.events.base import Command, Event
 
-EVENT_HANDLERS: Mapping[type[Event], Handler] = {**replica.HANDLERS, **notices.HANDLERS}
+EVENT_HANDLERS: Mapping[type[Event], Handler] = {
+    **replica.HANDLERS,
+    **notices.HANDLERS,
+    **requests.HANDLERS,
+}
 COMMAND_HANDLERS: Mapping[type[Command], Handler] = commands.HANDLERS
