@@ -23,6 +23,7 @@ import { Folder } from "./pages/Folder";
 import { Folders } from "./pages/Folders";
 import { Home } from "./pages/Home";
 import { Notifications, Settings } from "./pages/Notifications";
+import { Request } from "./pages/Request";
 import { Sign, SignedCopy } from "./pages/Sign";
 import { Verify } from "./pages/Verify";
 
@@ -112,6 +113,7 @@ export function App() {
           <Route path="/folders" element={<Folders />} />
           <Route path="/folders/:folderId" element={<Folder />} />
           <Route path="/documents/:documentId" element={<Document />} />
+          <Route path="/requests/:requestId" element={<Request />} />
           <Route path="/notifications" element={<Notifications />} />
           <Route path="/settings" element={<Settings />} />
           <Route path="*" element={<NotFound />} />

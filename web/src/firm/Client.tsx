@@ -17,8 +17,10 @@ import {
   linkExisting,
 } from "./ContactForm";
 import { type ContactOfClient, fullName, useClient, useContactsOf, useScope } from "./clients";
+import { useFolders } from "./folders";
 import { PortalAccess, SecretLink } from "./PortalAccess";
 import { usePortalSettings } from "./PortalSettings";
+import { ClientRequests } from "./Requests";
 
 export function Client() {
   const { t } = useTranslation();
@@ -27,6 +29,7 @@ export function Client() {
   const queries = useQueryClient();
   const client = useClient(clientId);
   const contacts = useContactsOf(clientId);
+  const folders = useFolders(clientId);
   const archive = useMutation({
     mutationFn: async () =>
       must(
@@ -71,6 +74,11 @@ export function Client() {
       </section>
       <ClientFolders clientId={clientId} contacts={contacts.data ?? []} />
       <ClientSignings clientId={clientId} />
+      <ClientRequests
+        clientId={clientId}
+        folders={folders.data ?? []}
+        contacts={contacts.data ?? []}
+      />
       <section aria-labelledby="client-approvals-title" className="panel">
         <h2 id="client-approvals-title">{t("firm.attention.approvals")}</h2>
         <ApprovalsWaiting clientId={clientId} />

@@ -16,6 +16,7 @@ import { NewClient } from "./NewClient";
 import { NewSigning } from "./NewSigning";
 import { PortalSettings } from "./PortalSettings";
 import { Profile } from "./Profile";
+import { FirmRequest } from "./Requests";
 import { Signing } from "./Signing";
 import { SignUp } from "./SignUp";
 import { Staff } from "./Staff";
@@ -34,6 +35,7 @@ export function firmRoutes(notFound: ReactNode) {
       <Route path="documents/:documentId" element={<FirmDocument />} />
       <Route path="documents/:documentId/signing" element={<NewSigning />} />
       <Route path="signings/:signingId" element={<Signing />} />
+      <Route path="requests/:requestId" element={<FirmRequest />} />
       <Route path="staff" element={<Staff />} />
       <Route path="billing" element={<Billing />} />
       <Route path="portal" element={<PortalSettings />} />
