@@ -131,6 +131,9 @@ class World:
                 json={"name": f"Tom {uuid.uuid4().hex[:6]}"},
             )  # fmt: skip
             return {"folder_id": folder["id"]}
+        if what == "request":
+            return await ask_for_documents(self.portal, owner, ids["client_id"], ids["folder_id"],
+                                           ids["audience"])  # fmt: skip
         if what == "document":
             document = await upload(self.portal, owner, ids["folder_id"])
             return {"document_id": document["id"]}
@@ -209,12 +212,7 @@ async def furnish(
                                expect=201, json={"name": "stor.pdf", "size": 6_000_000},
     )  # fmt: skip
     versions = await portal.call("GET", f"/api/v1/documents/{document['id']}/versions", owner)
-    # The contacts' portal access reaches documents by identity's events: retried until then.
-    request = await portal.eventually("POST", f"/api/v1/clients/{client_id}/requests", owner,
-                                      expect=201, json={
-        "title": "Underlag", "audience": audience,
-        "items": [{"title": "Kontoutdrag", "due_date": DUE, "folder_id": folder["id"]}],
-    })  # fmt: skip
+    request = await ask_for_documents(portal, owner, client_id, folder["id"], audience)
     signing = await portal.eventually("POST", "/api/v1/signings", owner, expect=201, json={
         "document_id": document["id"],
         "parties": [{"name": "Styrelse Ledamot", "email": "ledamot@kund.example",
@@ -223,9 +221,21 @@ async def furnish(
     return {
         "client_id": client_id, "folder_id": folder["id"], "document_id": document["id"],
         "version_id": versions["versions"][0]["id"], "approval_id": approval["id"],
-        "upload_id": multipart["id"], "signing_id": signing["id"], "request_id": request["id"],
-        "item_id": request["items"][0]["id"],
+        "upload_id": multipart["id"], "signing_id": signing["id"], **request,
     }  # fmt: skip
+
+
+async def ask_for_documents(
+    portal: Portal, owner: str, client_id: str, folder_id: str, audience: list[str]
+) -> dict[str, str]:
+    """A document request of one item, asking the audience; its ids. The contacts' portal
+    access reaches documents by identity's events: retried until then."""
+    made = await portal.eventually("POST", f"/api/v1/clients/{client_id}/requests", owner,
+                                   expect=201, json={
+        "title": "Underlag", "audience": audience,
+        "items": [{"title": "Kontoutdrag", "due_date": DUE, "folder_id": folder_id}],
+    })  # fmt: skip
+    return {"request_id": made["id"], "item_id": made["items"][0]["id"]}
 
 
 async def upload(portal: Portal, owner: str, folder_id: str) -> dict[str, Any]:

@@ -81,7 +81,8 @@ class Row:
     scope: str | None = None  # "client" or "firm"; default: from the path's parameters
     # What `ok` use up, so that each gets a new one: "furniture" (a folder, document,
     # approval, upload, signing), "client" (with a contact), "staff", "secret_link" (a
-    # contact with one), "folder" (empty), "document" (in no signing) or "session".
+    # contact with one), "folder" (empty), "document" (in no signing), "request" (a
+    # document request of one open item) or "session".
     fresh: str | None = None
 
     def expected(self, relation: str, success: int) -> int:
@@ -305,16 +306,16 @@ MATRIX: dict[str, Row] = {
     "GET /api/v1/requests": staff_only(),
     f"GET {REQUEST}": Row(ok=SEEING | ASKED),
     f"PATCH {REQUEST}": client_staff(body=json(title="Nytt underlag")),
-    f"POST {REQUEST}/close": client_staff(fresh="furniture"),
-    f"POST {REQUEST}/cancel": client_staff(fresh="furniture"),
+    f"POST {REQUEST}/close": client_staff(fresh="request"),
+    f"POST {REQUEST}/cancel": client_staff(fresh="request"),
     f"POST {REQUEST}/items": client_staff(body=json(**NEW_ITEM)),
     f"PATCH {ITEM}": client_staff(body=json(title="Kontoutdrag december")),
-    f"DELETE {ITEM}": client_staff(fresh="furniture"),
+    f"DELETE {ITEM}": client_staff(fresh="request"),
     # Nothing is submitted against the world's items until a contact uploads: 409 to staff.
     # (fresh: a contact's upload in this run may have submitted the world's own item).
-    f"POST {ITEM}/accept": client_staff(status=409, fresh="furniture"),
+    f"POST {ITEM}/accept": client_staff(status=409, fresh="request"),
     f"POST {ITEM}/return": client_staff(
-        status=409, fresh="furniture", body=json(reason="Sida saknas")
+        status=409, fresh="request", body=json(reason="Sida saknas")
     ),
     f"POST {ITEM}/files": Row(
         ok=ASKED,
