@@ -13,12 +13,19 @@ from typing import Literal
 from uuid import UUID
 
 from services.documents import domain
-from services.documents.models import ApprovalOut, DocumentRow, FolderRow, RequestRow
+from services.documents.models import (
+    ApprovalOut,
+    DocumentRow,
+    FolderRow,
+    RequestRow,
+    ThreadRow,
+)
 from services.documents.store import activity as activity_store
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from services.documents.store import replicas
 from services.documents.store import requests as request_store
+from services.documents.store import threads as thread_store
 from shared.auth import Principal, staff_sees_client
 from shared.database import Connection
 from shared.errors import Forbidden, NotFound
@@ -167,6 +174,28 @@ async def require_request(
         raise missing
     if lock:
         found = await request_store.lock_request(conn, principal.firm_id, request_id)
+        if found is None:
+            raise missing
+    return found
+
+
+async def require_thread(
+    conn: Connection, principal: Principal, thread_id: UUID, *, lock: bool = False
+) -> ThreadRow:
+    """A message thread at a client the principal sees; a contact sees it only while it
+    includes them and they have portal access (losing access loses the thread at once)."""
+    missing = NotFound("No such thread.")
+    found = await thread_store.get_thread(conn, principal.firm_id, thread_id)
+    if found is None:
+        raise missing
+    try:
+        standing = await require_client(conn, principal, found.client_id)
+    except NotFound:
+        raise missing from None
+    if standing is not None and not domain.contact_in_thread(found.contacts, standing):
+        raise missing
+    if lock:
+        found = await thread_store.lock_thread(conn, principal.firm_id, thread_id)
         if found is None:
             raise missing
     return found

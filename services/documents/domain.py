@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from uuid import UUID
 
-from shared.errors import Conflict, DomainError, Invalid, PaymentRequired, TooLarge
+from shared.errors import Conflict, DomainError, Forbidden, Invalid, PaymentRequired, TooLarge
 
 Level = Literal["none", "read", "upload"]
 Answer = Literal["accepted", "rejected"]
@@ -411,3 +411,48 @@ def first_reminder(due: date, schedule: Schedule, hour: int, now: datetime) -> d
 
 def overdue(due: date, status: str, today: date) -> bool:
     return status in WAITING_FOR_CUSTOMER and due < today
+
+
+# Message threads: per client, between the staff who see it and the contacts it includes.
+
+EDIT_WINDOW = timedelta(minutes=15)
+
+
+def thread_contacts(chosen: Sequence[UUID], standings: Iterable[Standing]) -> list[UUID]:
+    """The contacts a staff member includes: one or more of the client's portal contacts."""
+    members = set(request_audience(True, (), standings))
+    if not chosen or not set(chosen) <= members:
+        raise Invalid(
+            "Include one or more of the client's contacts with portal access.", field="contacts"
+        )
+    return sorted(set(chosen))
+
+
+def contact_in_thread(contacts: Iterable[UUID], standing: Standing) -> bool:
+    """Included, and still a portal contact of the client: one who loses access loses the
+    thread at once."""
+    return _member(standing) and standing.contact_id in set(contacts)
+
+
+def require_editable(
+    *, author_id: UUID, editor_id: UUID, created_at: datetime, deleted: bool, now: datetime
+) -> None:
+    """Only the author edits a message, and only for 15 minutes after posting it."""
+    if author_id != editor_id:
+        raise Forbidden("Only the author can change a message.")
+    if deleted:
+        raise Conflict("This message was deleted.")
+    if now - created_at > EDIT_WINDOW:
+        raise Conflict("A message can be edited for 15 minutes after it was posted.")
+
+
+def require_deletable(
+    *, author_id: UUID, deleter_id: UUID, readers: Iterable[UUID], deleted: bool
+) -> None:
+    """Only the author deletes a message, and only while no other participant has read it."""
+    if author_id != deleter_id:
+        raise Forbidden("Only the author can delete a message.")
+    if deleted:
+        raise Conflict("This message was deleted already.")
+    if any(reader != author_id for reader in readers):
+        raise Conflict("Someone else has read this message: it can no longer be deleted.")

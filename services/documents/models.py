@@ -702,3 +702,137 @@ class DueReminder(BaseModel):
 
     item: ItemRow
     request: RequestRow
+
+
+# --- message threads ---------------------------------------------------------------------
+
+MessageBody = Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class ThreadIn(Strict):
+    subject: Title
+    body: MessageBody
+    contacts: list[UUID] | None = Field(
+        None, description="Staff: the client's portal contacts to include (one or more). A "
+        "contact starting a thread leaves this out: it includes them.",
+    )  # fmt: skip
+    attachments: list[UUID] = Field([], max_length=20, description="Files uploaded for it.")
+
+
+class MessageIn(Strict):
+    body: MessageBody
+    attachments: list[UUID] = Field(
+        [], max_length=20,
+        description="Document ids of files this person uploaded into the thread and has not "
+        "attached yet.",
+    )  # fmt: skip
+
+
+class MessageChange(Strict):
+    body: MessageBody
+
+
+class ThreadFolderIn(Strict):
+    folder_id: UUID = Field(description="The client's folder message attachments go to.")
+
+
+class ThreadFolderOut(BaseModel):
+    folder_id: UUID | None = Field(description="None: attachments are refused until chosen.")
+
+
+class ThreadRow(BaseModel):
+    id: UUID
+    firm_id: UUID
+    client_id: UUID
+    subject: str
+    started_by: UUID
+    started_by_kind: str
+    created_at: datetime
+    last_message_at: datetime
+    contacts: list[UUID]
+
+
+class ThreadSummary(BaseModel):
+    id: UUID
+    client_id: UUID
+    subject: str
+    contacts: list[UUID] = Field(description="The client's contacts the thread includes.")
+    started_by: UUID
+    started_by_kind: str
+    created_at: datetime
+    last_message_at: datetime
+    unread: int = Field(description="Messages by others this caller has not read.")
+
+
+class ThreadList(BaseModel):
+    threads: list[ThreadSummary]
+
+
+class MessageRow(BaseModel):
+    id: UUID
+    firm_id: UUID
+    thread_id: UUID
+    author_id: UUID
+    author_kind: str
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+
+
+class ReadReceipt(BaseModel):
+    reader_id: UUID
+    read_at: datetime
+
+
+class PreviousText(BaseModel):
+    body: str
+    replaced_at: datetime
+
+
+class ThreadFile(BaseModel):
+    document_id: UUID
+    version_id: UUID
+    name: str
+    size: int
+
+
+class MessageOut(BaseModel):
+    id: UUID
+    author_id: UUID
+    author_kind: str
+    body: str = Field(description="Empty once deleted.")
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+    attachments: list[ThreadFile]
+    read_by: list[ReadReceipt]
+    previous: list[PreviousText] | None = Field(
+        description="Staff only: the text before each edit, oldest first."
+    )
+
+
+class ThreadOut(ThreadSummary):
+    messages: list[MessageOut]
+
+
+class NewThread(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    firm_id: UUID
+    client_id: UUID
+    subject: str
+    started_by: UUID
+    started_by_kind: str
+
+
+class NewMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    firm_id: UUID
+    thread_id: UUID
+    author_id: UUID
+    author_kind: str
+    body: str

@@ -290,3 +290,42 @@ class RequestReminderDue(Event):
     remind_at: str = Field(description="The scheduled reminder time (ISO, UTC).")
     overdue: bool
     contacts: list[UUID]
+
+
+# Message threads between a client's contacts and the firm's staff who see the client.
+# `contacts` are the client's contacts the thread includes.
+
+
+@message("documents.thread.started", 1)
+class ThreadStarted(Event):
+    thread_id: UUID
+    client_id: UUID
+    subject: str
+    started_by_kind: Literal["staff", "contact"]
+    contacts: list[UUID]
+
+
+@message("documents.thread.message_posted", 1)
+class MessagePosted(Event):
+    thread_id: UUID
+    message_id: UUID
+    client_id: UUID
+    subject: str
+    author_kind: Literal["staff", "contact"]
+    body: str
+    attachments: list[str] = Field(description="Names of the files attached.")
+    contacts: list[UUID]
+
+
+@message("documents.thread.message_edited", 1)
+class MessageEdited(Event):
+    thread_id: UUID
+    message_id: UUID
+    client_id: UUID
+
+
+@message("documents.thread.message_deleted", 1)
+class MessageDeleted(Event):
+    thread_id: UUID
+    message_id: UUID
+    client_id: UUID

@@ -131,6 +131,8 @@ class World:
                 json={"name": f"Tom {uuid.uuid4().hex[:6]}"},
             )  # fmt: skip
             return {"folder_id": folder["id"]}
+        if what == "thread":
+            return await start_thread(self.portal, owner, ids["client_id"], ids["audience"])
         if what == "request":
             return await ask_for_documents(self.portal, owner, ids["client_id"], ids["folder_id"],
                                            ids["audience"])  # fmt: skip
@@ -213,6 +215,9 @@ async def furnish(
     )  # fmt: skip
     versions = await portal.call("GET", f"/api/v1/documents/{document['id']}/versions", owner)
     request = await ask_for_documents(portal, owner, client_id, folder["id"], audience)
+    await portal.call("PUT", f"/api/v1/clients/{client_id}/threads/folder", owner,
+                      json={"folder_id": folder["id"]})  # fmt: skip
+    thread = await start_thread(portal, owner, client_id, audience)
     signing = await portal.eventually("POST", "/api/v1/signings", owner, expect=201, json={
         "document_id": document["id"],
         "parties": [{"name": "Styrelse Ledamot", "email": "ledamot@kund.example",
@@ -221,8 +226,19 @@ async def furnish(
     return {
         "client_id": client_id, "folder_id": folder["id"], "document_id": document["id"],
         "version_id": versions["versions"][0]["id"], "approval_id": approval["id"],
-        "upload_id": multipart["id"], "signing_id": signing["id"], **request,
+        "upload_id": multipart["id"], "signing_id": signing["id"], **request, **thread,
     }  # fmt: skip
+
+
+async def start_thread(
+    portal: Portal, owner: str, client_id: str, audience: list[str]
+) -> dict[str, str]:
+    """A message thread including the audience, with the owner's first message; its ids."""
+    body = {"subject": "Bokslut", "body": "Hej!", "contacts": audience}
+    made = await portal.call(
+        "POST", f"/api/v1/clients/{client_id}/threads", owner, expect=201, json=body
+    )
+    return {"thread_id": made["id"], "message_id": made["messages"][0]["id"]}
 
 
 async def ask_for_documents(

@@ -34,7 +34,8 @@ HAS_ACCOUNT = SIGNED_IN - {"secret"}
 
 # Which ids a path parameter (or a body field) ties a call to: a client's, or the firm's.
 CLIENT_IDS = {"client_id", "contact_id", "folder_id", "document_id", "version_id",
-              "approval_id", "upload_id", "signing_id", "request_id", "item_id"}  # fmt: skip
+              "approval_id", "upload_id", "signing_id", "request_id", "item_id", "thread_id",
+              "message_id"}  # fmt: skip
 FIRM_IDS = {"staff_id"}
 NOBODY = frozenset[str]()
 
@@ -82,7 +83,8 @@ class Row:
     # What `ok` use up, so that each gets a new one: "furniture" (a folder, document,
     # approval, upload, signing), "client" (with a contact), "staff", "secret_link" (a
     # contact with one), "folder" (empty), "document" (in no signing), "request" (a
-    # document request of one open item) or "session".
+    # document request of one open item), "thread" (a message thread with the owner's one
+    # unread message) or "session".
     fresh: str | None = None
 
     def expected(self, relation: str, success: int) -> int:
@@ -129,7 +131,11 @@ DOCUMENT = "/api/v1/documents/{document_id}"
 CONTACT = "/api/v1/contacts/{contact_id}"
 REQUEST = "/api/v1/requests/{request_id}"
 ITEM = f"{REQUEST}/items/{{item_id}}"
-ASKED = frozenset({"contact", "secret"})  # the request's audience
+ASKED = frozenset({"contact", "secret"})  # the request's audience, the thread's contacts
+THREAD = "/api/v1/threads/{thread_id}"
+MESSAGE = f"{THREAD}/messages/{{message_id}}"
+NOT_AUTHOR = (SEEING - {"owner"}) | ASKED  # the world's messages are the owners'
+UPLOAD = {"params": {"name": "kvitto.pdf"}, "data": PDF}
 NEW_ITEM = {"title": "Kvitton", "due_date": DUE, "folder_id": "{folder_id}"}
 PARTIES = [{"name": "Styrelse Ledamot", "email": "ledamot@kund.example", "method": "click",
             "order": 1}]  # fmt: skip
@@ -322,6 +328,24 @@ MATRIX: dict[str, Row] = {
         forbidden=STAFF | {"stranger_staff", "stranger_member"},
         body=lambda i: {"params": {"name": f"{uuid.uuid4().hex[:8]}.pdf"}, "data": PDF},
     ),
+    # Message threads: the world's thread includes the shared folder's audience.
+    "PUT /api/v1/clients/{client_id}/threads/folder": client_staff(
+        body=json(folder_id="{folder_id}")
+    ),
+    "GET /api/v1/clients/{client_id}/threads/folder": Row(ok=SEEING | CONTACTS),
+    # Staff include contacts; a contact's own thread includes them and names nobody (422).
+    "POST /api/v1/clients/{client_id}/threads": Row(
+        ok=SEEING,
+        odd=tuple((c, 422) for c in sorted(CONTACTS)),
+        body=json(subject="Fråga", body="Hej", contacts="{audience}"),
+    ),
+    "GET /api/v1/clients/{client_id}/threads": Row(ok=SEEING | CONTACTS),
+    f"GET {THREAD}": Row(ok=SEEING | ASKED),
+    f"POST {THREAD}/messages": Row(ok=SEEING | ASKED, body=json(body="Tack!")),
+    f"PATCH {MESSAGE}": Row(ok={"owner"}, refused=NOT_AUTHOR, body=json(body="Hej igen!")),
+    f"DELETE {MESSAGE}": Row(ok={"owner"}, refused=NOT_AUTHOR, fresh="thread"),
+    f"POST {THREAD}/read": Row(ok=SEEING | ASKED),
+    f"POST {THREAD}/files": Row(ok=SEEING | ASKED, body=lambda i: dict(UPLOAD)),
     # --- signing --------------------------------------------------------------------------
     "GET /api/v1/signings/needs-attention": everyone(),
     # Signing keeps no replica of clients: to an owner, a client it cannot see is one with

@@ -58,6 +58,8 @@ ROUTES = {
     "/api/v1/clients/c1/requests": "documents",
     "/api/v1/requests": "documents",
     "/api/v1/requests/r1/items/i1/files": "documents",
+    "/api/v1/clients/c1/threads": "documents",
+    "/api/v1/threads/t1/files": "documents",
     "/api/v1/folders/f1": "documents",
     "/api/v1/folders/f1/documents": "documents",
     "/api/v1/documents/d1": "documents",

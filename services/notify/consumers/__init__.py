@@ -8,7 +8,7 @@ and templates).
 
 from collections.abc import Mapping
 
-from services.notify.consumers import commands, notices, replica, requests
+from services.notify.consumers import commands, messages, notices, replica, requests
 from shared.bus import Handler
 from shared.events.base import Command, Event
 
@@ -16,5 +16,6 @@ EVENT_HANDLERS: Mapping[type[Event], Handler] = {
     **replica.HANDLERS,
     **notices.HANDLERS,
     **requests.HANDLERS,
+    **messages.HANDLERS,
 }
 COMMAND_HANDLERS: Mapping[type[Command], Handler] = commands.HANDLERS

@@ -61,6 +61,8 @@ SAMPLES: dict[str, dict[str, object]] = {
                               "item_title": "Kontoutdrag", "reason": "Sida 2 saknas"},
     "request_reminder": {"request_title": "Bokslut", "item_title": "Kontoutdrag",
                          "due_date": "2026-12-10", "overdue": True},
+    "message_posted": {"actor_name": "Bo", "client_name": "Kund AB", "subject": "Bokslut",
+                       "message": "Har ni fått underlaget?", "attachments": ["k.pdf"]},
     "daily_digest": {"count": 2, "entries": [{"title": "T1", "link": "https://l/1"}],
                      "more": 1},
 }  # fmt: skip

@@ -1,4 +1,4 @@
-"""The rules of document requests: literals in, answer out."""
+"""The rules of document requests and message threads: literals in, answer out."""
 
 import uuid
 from datetime import UTC, date, datetime
@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from services.documents import domain
-from shared.errors import Conflict, Invalid
+from shared.errors import Conflict, Forbidden, Invalid
 
 DUE = date(2026, 12, 10)
 
@@ -72,3 +72,40 @@ def test_overdue_is_past_the_day_and_still_waiting_for_the_customer() -> None:
     assert domain.overdue(DUE, "returned", date(2026, 12, 11))
     assert not domain.overdue(DUE, "submitted", date(2026, 12, 11))
     assert not domain.overdue(DUE, "open", DUE)
+
+
+# Message threads
+
+
+def test_only_the_author_edits_and_only_for_fifteen_minutes() -> None:
+    author, other = uuid.uuid4(), uuid.uuid4()
+    posted = at(1, 9)
+    domain.require_editable(author_id=author, editor_id=author, created_at=posted,
+                            deleted=False, now=posted + domain.EDIT_WINDOW)  # fmt: skip
+    with pytest.raises(Conflict):
+        domain.require_editable(author_id=author, editor_id=author, created_at=posted,
+                                deleted=False, now=at(1, 10))  # fmt: skip
+    with pytest.raises(Forbidden):
+        domain.require_editable(author_id=author, editor_id=other, created_at=posted,
+                                deleted=False, now=posted)  # fmt: skip
+
+
+def test_a_message_read_by_someone_else_stays() -> None:
+    author, other = uuid.uuid4(), uuid.uuid4()
+    domain.require_deletable(author_id=author, deleter_id=author, readers=[author], deleted=False)
+    with pytest.raises(Conflict):
+        domain.require_deletable(author_id=author, deleter_id=author, readers=[other],
+                                 deleted=False)  # fmt: skip
+    with pytest.raises(Forbidden):
+        domain.require_deletable(author_id=author, deleter_id=other, readers=[], deleted=False)
+
+
+def test_a_thread_includes_portal_contacts_only_while_they_have_access() -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    standings = [domain.Standing(a, True, True, False), domain.Standing(b, False, True, False)]
+    assert domain.thread_contacts([a], standings) == [a]
+    for chosen in ([], [b]):
+        with pytest.raises(Invalid):
+            domain.thread_contacts(chosen, standings)
+    assert domain.contact_in_thread([a], standings[0])
+    assert not domain.contact_in_thread([b], standings[1])
