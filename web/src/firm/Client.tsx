@@ -21,6 +21,7 @@ import { useFolders } from "./folders";
 import { PortalAccess, SecretLink } from "./PortalAccess";
 import { usePortalSettings } from "./PortalSettings";
 import { ClientRequests } from "./Requests";
+import { ClientThreads } from "./Threads";
 
 export function Client() {
   const { t } = useTranslation();
@@ -75,6 +76,11 @@ export function Client() {
       <ClientFolders clientId={clientId} contacts={contacts.data ?? []} />
       <ClientSignings clientId={clientId} />
       <ClientRequests
+        clientId={clientId}
+        folders={folders.data ?? []}
+        contacts={contacts.data ?? []}
+      />
+      <ClientThreads
         clientId={clientId}
         folders={folders.data ?? []}
         contacts={contacts.data ?? []}

@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { Route } from "react-router";
 // The customer's feed and preferences serve staff as they are (already in the first load).
 import { Notifications, Settings } from "../pages/Notifications";
+import { Thread } from "../pages/Thread";
 import { Attention } from "./Attention";
 import { Billing } from "./Billing";
 import { Client } from "./Client";
@@ -36,6 +37,7 @@ export function firmRoutes(notFound: ReactNode) {
       <Route path="documents/:documentId/signing" element={<NewSigning />} />
       <Route path="signings/:signingId" element={<Signing />} />
       <Route path="requests/:requestId" element={<FirmRequest />} />
+      <Route path="threads/:threadId" element={<Thread firm />} />
       <Route path="staff" element={<Staff />} />
       <Route path="billing" element={<Billing />} />
       <Route path="portal" element={<PortalSettings />} />

@@ -124,3 +124,9 @@ export async function uploadForItem(
   onProgress(file.size, file.size);
   return body as { id: string; name: string };
 }
+
+/** A file for one's next message in a thread (attached when the message is posted). */
+export async function uploadForThread(threadId: string, file: File) {
+  const url = `/api/v1/threads/${threadId}/files?name=${encodeURIComponent(file.name)}`;
+  return (await sendChecked("POST", url, file, () => {})) as { document_id: string };
+}

@@ -45,6 +45,17 @@ export function Home() {
   const asked = (requests.data?.requests ?? []).filter(
     (r) => r.closed_at === null && (r.status === "open" || r.status === "returned"),
   );
+  const threads = useQuery({
+    queryKey: ["threads", key, clientId],
+    queryFn: async () =>
+      must(
+        await documents.GET("/api/v1/clients/{client_id}/threads", {
+          params: { path: { client_id: clientId } },
+        }),
+      ),
+    enabled: clientId !== "",
+  });
+  const unread = (threads.data?.threads ?? []).filter((thread) => thread.unread > 0);
   const news = useQuery({
     queryKey: ["news", key],
     queryFn: async () =>
@@ -76,7 +87,11 @@ export function Home() {
           <Loading />
         ) : attention.error || approvals.error || requests.error ? (
           <ErrorText error={attention.error ?? approvals.error ?? requests.error} />
-        ) : attention.data.items.length + approvals.data.approvals.length + asked.length === 0 ? (
+        ) : attention.data.items.length +
+            approvals.data.approvals.length +
+            asked.length +
+            unread.length ===
+          0 ? (
           <p className="muted">{t("home.nothingWaiting")}</p>
         ) : (
           <ul className="list">
@@ -94,6 +109,12 @@ export function Home() {
                 <strong>{t("home.requestWaiting", { title: request.title })}</strong>
                 <span className="muted">{nextDue(request, i18n.language, t)}</span>
                 <Link to={`/requests/${request.id}`}>{t("home.sendDocuments")}</Link>
+              </li>
+            ))}
+            {unread.map((thread) => (
+              <li key={thread.id}>
+                <strong>{t("home.unreadMessages", { count: thread.unread })}</strong>
+                <Link to={`/threads/${thread.id}`}>{thread.subject}</Link>
               </li>
             ))}
             {approvals.data.approvals.map((approval) => (
