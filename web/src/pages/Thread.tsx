@@ -285,6 +285,8 @@ function Reply({ threadId, onPosted }: { threadId: string; onPosted: (t: ThreadO
   const { t } = useTranslation();
   const [body, setBody] = useState("");
   const [files, setFiles] = useState<File[]>([]);
+  // A new key empties the file input once the message is sent.
+  const [picker, setPicker] = useState(0);
   const [fileError, setFileError] = useState<string | null>(null);
   const bodyId = useId();
   const filesId = useId();
@@ -310,6 +312,7 @@ function Reply({ threadId, onPosted }: { threadId: string; onPosted: (t: ThreadO
     onSuccess: (data) => {
       setBody("");
       setFiles([]);
+      setPicker((n) => n + 1);
       onPosted(data);
     },
   });
@@ -326,6 +329,7 @@ function Reply({ threadId, onPosted }: { threadId: string; onPosted: (t: ThreadO
       <div className="field">
         <label htmlFor={filesId}>{t("threads.attach")}</label>
         <input
+          key={picker}
           id={filesId}
           type="file"
           multiple
