@@ -13,11 +13,19 @@ from typing import Literal
 from uuid import UUID
 
 from services.documents import domain
-from services.documents.models import ApprovalOut, DocumentRow, FolderRow
+from services.documents.models import (
+    ApprovalOut,
+    DocumentRow,
+    FolderRow,
+    RequestRow,
+    ThreadRow,
+)
 from services.documents.store import activity as activity_store
 from services.documents.store import documents as document_store
 from services.documents.store import folders as folder_store
 from services.documents.store import replicas
+from services.documents.store import requests as request_store
+from services.documents.store import threads as thread_store
 from shared.auth import Principal, staff_sees_client
 from shared.database import Connection
 from shared.errors import Forbidden, NotFound
@@ -145,6 +153,52 @@ async def require_approval(
     if not principal.is_staff and named is not None and principal.user_id not in named:
         raise missing
     return approval, document
+
+
+async def require_request(
+    conn: Connection, principal: Principal, request_id: UUID, *, lock: bool = False
+) -> RequestRow:
+    """A document request at a client the principal sees; a contact sees it only while in
+    its audience (all portal contacts, or chosen) and with portal access."""
+    missing = NotFound("No such request.")
+    found = await request_store.get_request(conn, principal.firm_id, request_id)
+    if found is None:
+        raise missing
+    try:
+        standing = await require_client(conn, principal, found.client_id)
+    except NotFound:
+        raise missing from None
+    if standing is not None and not domain.contact_in_request(
+        found.audience_all, found.audience, standing
+    ):
+        raise missing
+    if lock:
+        found = await request_store.lock_request(conn, principal.firm_id, request_id)
+        if found is None:
+            raise missing
+    return found
+
+
+async def require_thread(
+    conn: Connection, principal: Principal, thread_id: UUID, *, lock: bool = False
+) -> ThreadRow:
+    """A message thread at a client the principal sees; a contact sees it only while it
+    includes them and they have portal access (losing access loses the thread at once)."""
+    missing = NotFound("No such thread.")
+    found = await thread_store.get_thread(conn, principal.firm_id, thread_id)
+    if found is None:
+        raise missing
+    try:
+        standing = await require_client(conn, principal, found.client_id)
+    except NotFound:
+        raise missing from None
+    if standing is not None and not domain.contact_in_thread(found.contacts, standing):
+        raise missing
+    if lock:
+        found = await thread_store.lock_thread(conn, principal.firm_id, thread_id)
+        if found is None:
+            raise missing
+    return found
 
 
 def staff_principal(firm_id: UUID, staff_id: UUID, role: str) -> Principal:

@@ -7,10 +7,11 @@ these functions answer yes/no and the API turns a no into 404.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from uuid import UUID
 
-from shared.errors import Conflict, DomainError, Invalid, PaymentRequired, TooLarge
+from shared.errors import Conflict, DomainError, Forbidden, Invalid, PaymentRequired, TooLarge
 
 Level = Literal["none", "read", "upload"]
 Answer = Literal["accepted", "rejected"]
@@ -289,3 +290,169 @@ def content_type(name: str, head: bytes) -> str:
             f"{name!r} is named as .{ext} but its content is {sniffed}.", field="name"
         )
     return _OFFICE.get(ext, sniffed)
+
+
+# Document requests: a firm asks a client's portal contacts for documents, item by item.
+
+RequestStatus = Literal["open", "submitted", "accepted", "returned", "cancelled"]
+ItemChange = Literal["submit", "accept", "return", "cancel", "edit"]
+# What staff and contacts may do to an item in each status.
+_ITEM_MOVES: dict[ItemChange, frozenset[str]] = {
+    "submit": frozenset({"open", "submitted", "returned"}),
+    "accept": frozenset({"submitted"}),
+    "return": frozenset({"submitted"}),
+    "cancel": frozenset({"open", "submitted", "returned"}),
+    "edit": frozenset({"open", "submitted", "returned"}),
+}
+_AFTER: dict[ItemChange, RequestStatus | None] = {
+    "submit": "submitted", "accept": "accepted", "return": "returned", "cancel": "cancelled",
+    "edit": None,
+}  # fmt: skip
+WAITING_FOR_CUSTOMER = frozenset({"open", "returned"})
+
+
+class RequestClosed(Conflict):
+    title = "Request closed"
+
+    def __init__(self) -> None:
+        super().__init__("This request is closed or cancelled: it can no longer change.")
+
+
+def item_moves(status: str, change: ItemChange) -> RequestStatus:
+    """The item's status after `change`, or Conflict if its status does not allow it (an
+    accepted item is fulfilled: nobody changes it any more)."""
+    if status not in _ITEM_MOVES[change]:
+        raise Conflict(f"An item that is {status} cannot be changed this way ({change}).")
+    return _AFTER[change] or status  # type: ignore[return-value]
+
+
+def request_status(items: Iterable[str], *, cancelled: bool = False) -> RequestStatus:
+    """A request is cancelled, or as far along as its least advanced live item: open while
+    one is open, then returned, then submitted, accepted when every live item is."""
+    live = [s for s in items if s != "cancelled"]
+    if cancelled or not live:
+        return "cancelled"
+    for status in ("open", "returned", "submitted"):
+        if status in live:
+            return status  # type: ignore[return-value]
+    return "accepted"
+
+
+def require_open_request(closed: bool, status: str) -> None:
+    if closed or status == "cancelled":
+        raise RequestClosed()
+
+
+def request_audience(
+    audience_all: bool, chosen: Iterable[UUID], standings: Iterable[Standing]
+) -> list[UUID]:
+    """The portal contacts a request reaches now: all of the client's, or the chosen ones
+    who still have portal access (one who lost it loses the request at once)."""
+    members = {s.contact_id for s in standings if _member(s)}
+    return sorted(members if audience_all else members & set(chosen))
+
+
+def contact_in_request(audience_all: bool, chosen: Iterable[UUID], standing: Standing) -> bool:
+    return _member(standing) and (audience_all or standing.contact_id in set(chosen))
+
+
+def chosen_audience(chosen: Sequence[UUID] | None, standings: Iterable[Standing]) -> list[UUID]:
+    """A request's chosen contacts must be the client's portal contacts; None means all."""
+    members = request_audience(True, (), standings)
+    if not members:
+        raise Conflict("No contact of this client has portal access yet: invite one first.")
+    if chosen is None:
+        return members
+    if not chosen or not set(chosen) <= set(members):
+        raise Invalid(
+            "Choose one or more of the client's contacts with portal access.", field="audience"
+        )
+    return sorted(set(chosen))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a request's open items are reminded of, in days relative to their due date:
+    some days before, on the day, then every few days after, at most so many in all."""
+
+    days_before: tuple[int, ...] = (3,)
+    on_due_date: bool = True
+    every_days_after: int = 3
+    at_most: int = 5
+
+
+def reminder_times(due: date, schedule: Schedule, hour: int) -> list[datetime]:
+    """Every reminder the schedule gives an item due on `due`, at `hour` UTC, in order."""
+    offsets = sorted({-d for d in schedule.days_before if d > 0})
+    if schedule.on_due_date:
+        offsets.append(0)
+    step = schedule.every_days_after
+    while step > 0 and len(offsets) < schedule.at_most:
+        offsets.append((offsets[-1] if offsets and offsets[-1] > 0 else 0) + step)
+    at = datetime.combine(due, time(hour), tzinfo=UTC)
+    return [at + timedelta(days=d) for d in offsets[: schedule.at_most]]
+
+
+def next_reminder(
+    due: date, schedule: Schedule, hour: int, *, after: datetime | None, sent: int
+) -> datetime | None:
+    """The first reminder later than `after` (a reminder whose time passed while nothing ran
+    is skipped for the next one, except the latest passed one: see `due_reminder`)."""
+    times = reminder_times(due, schedule, hour)
+    if sent >= schedule.at_most:
+        return None
+    return next((t for t in times if after is None or t > after), None)
+
+
+def first_reminder(due: date, schedule: Schedule, hour: int, now: datetime) -> datetime | None:
+    """For a new or changed item: the first reminder still ahead (none in the past)."""
+    return next_reminder(due, schedule, hour, after=now, sent=0)
+
+
+def overdue(due: date, status: str, today: date) -> bool:
+    return status in WAITING_FOR_CUSTOMER and due < today
+
+
+# Message threads: per client, between the staff who see it and the contacts it includes.
+
+EDIT_WINDOW = timedelta(minutes=15)
+
+
+def thread_contacts(chosen: Sequence[UUID], standings: Iterable[Standing]) -> list[UUID]:
+    """The contacts a staff member includes: one or more of the client's portal contacts."""
+    members = set(request_audience(True, (), standings))
+    if not chosen or not set(chosen) <= members:
+        raise Invalid(
+            "Include one or more of the client's contacts with portal access.", field="contacts"
+        )
+    return sorted(set(chosen))
+
+
+def contact_in_thread(contacts: Iterable[UUID], standing: Standing) -> bool:
+    """Included, and still a portal contact of the client: one who loses access loses the
+    thread at once."""
+    return _member(standing) and standing.contact_id in set(contacts)
+
+
+def require_editable(
+    *, author_id: UUID, editor_id: UUID, created_at: datetime, deleted: bool, now: datetime
+) -> None:
+    """Only the author edits a message, and only for 15 minutes after posting it."""
+    if author_id != editor_id:
+        raise Forbidden("Only the author can change a message.")
+    if deleted:
+        raise Conflict("This message was deleted.")
+    if now - created_at > EDIT_WINDOW:
+        raise Conflict("A message can be edited for 15 minutes after it was posted.")
+
+
+def require_deletable(
+    *, author_id: UUID, deleter_id: UUID, readers: Iterable[UUID], deleted: bool
+) -> None:
+    """Only the author deletes a message, and only while no other participant has read it."""
+    if author_id != deleter_id:
+        raise Forbidden("Only the author can delete a message.")
+    if deleted:
+        raise Conflict("This message was deleted already.")
+    if any(reader != author_id for reader in readers):
+        raise Conflict("Someone else has read this message: it can no longer be deleted.")

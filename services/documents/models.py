@@ -1,12 +1,12 @@
 """Request and response models of the HTTP API, and the rows the store returns."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from services.documents.domain import Level, Rules
+from services.documents.domain import Level, Rules, Schedule
 from shared.filenames import refuse_bidi_controls
 
 
@@ -506,3 +506,333 @@ class NewRelationship(BaseModel):
     primary: bool
     roles: list[str]
     changed_at: datetime
+
+
+# --- document requests -------------------------------------------------------------------
+
+Title = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(refuse_bidi_controls)]
+RequestStatus = Literal["open", "submitted", "accepted", "returned", "cancelled"]
+
+
+class ScheduleIn(Strict):
+    """When open items are reminded of; the default is 3 days before, on the day, and every
+    3 days after, at most 5 in all."""
+
+    days_before: list[Annotated[int, Field(ge=1, le=60)]] = Field([3], max_length=5)
+    on_due_date: bool = True
+    every_days_after: int = Field(3, ge=0, le=60, description="0: no reminders after the day.")
+    at_most: int = Field(5, ge=0, le=20, description="Reminders per item at most (0: none).")
+
+
+class ItemIn(Strict):
+    title: Title
+    description: str = Field("", max_length=5_000)
+    due_date: date
+    folder_id: UUID = Field(description="The client's folder the upload goes to.")
+
+
+class ItemChange(Strict):
+    title: Title | None = None
+    description: str | None = Field(None, max_length=5_000)
+    due_date: date | None = None
+    folder_id: UUID | None = None
+
+
+class RequestIn(Strict):
+    title: Title
+    message: str = Field("", max_length=5_000)
+    audience: list[UUID] | Literal["all"] = Field(
+        "all", description='"all" portal contacts of the client, or a chosen list of them.'
+    )
+    items: list[ItemIn] = Field(min_length=1, max_length=100)
+    reminders: ScheduleIn = ScheduleIn()
+
+
+class RequestChange(Strict):
+    title: Title | None = None
+    message: str | None = Field(None, max_length=5_000)
+    reminders: ScheduleIn | None = None
+
+
+class ReturnIn(Strict):
+    reason: str = Field(min_length=1, max_length=5_000)
+
+
+class RequestQuery(Strict):
+    overdue: bool = Field(False, description="Only requests with an item past its due date.")
+    status: RequestStatus | None = None
+
+
+class ClientRequestQuery(Strict):
+    status: RequestStatus | None = None
+
+
+class ItemFile(BaseModel):
+    document_id: UUID
+    version_id: UUID
+    name: str
+    size: int
+    uploaded_by: UUID
+    uploaded_at: datetime
+
+
+class ItemRow(BaseModel):
+    id: UUID
+    firm_id: UUID
+    request_id: UUID
+    position: int
+    title: str
+    description: str
+    due_date: date
+    folder_id: UUID
+    status: RequestStatus
+    return_reason: str
+    next_reminder_at: datetime | None
+    reminders_sent: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ItemOut(BaseModel):
+    id: UUID
+    title: str
+    description: str
+    due_date: date
+    folder_id: UUID
+    status: RequestStatus
+    return_reason: str = Field(description="Why staff returned it (empty unless returned).")
+    overdue: bool
+    files: list[ItemFile]
+
+
+class RequestRow(BaseModel):
+    id: UUID
+    firm_id: UUID
+    client_id: UUID
+    title: str
+    message: str
+    audience_all: bool
+    audience: list[UUID]
+    status: RequestStatus
+    remind_days_before: list[int]
+    remind_on_due_date: bool
+    remind_every_days_after: int
+    remind_at_most: int
+    created_by: UUID
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(
+            tuple(self.remind_days_before), self.remind_on_due_date,
+            self.remind_every_days_after, self.remind_at_most,
+        )  # fmt: skip
+
+
+class ScheduleOut(BaseModel):
+    days_before: list[int]
+    on_due_date: bool
+    every_days_after: int
+    at_most: int
+
+
+class RequestOut(BaseModel):
+    id: UUID
+    client_id: UUID
+    title: str
+    message: str
+    audience: list[UUID] | Literal["all"]
+    status: RequestStatus
+    reminders: ScheduleOut
+    created_by: UUID
+    created_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+    items: list[ItemOut]
+
+
+class RequestList(BaseModel):
+    requests: list[RequestOut]
+
+
+class NewRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    firm_id: UUID
+    client_id: UUID
+    title: str
+    message: str
+    audience_all: bool
+    audience: list[UUID]
+    schedule: ScheduleIn
+    created_by: UUID
+
+
+class NewItem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    firm_id: UUID
+    request_id: UUID
+    position: int
+    title: str
+    description: str
+    due_date: date
+    folder_id: UUID
+    next_reminder_at: datetime | None
+
+
+class NewItemFile(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    item_id: UUID
+    firm_id: UUID
+    document_id: UUID
+    version_id: UUID
+    name: str
+    size: int
+    uploaded_by: UUID
+
+
+class DueReminder(BaseModel):
+    """An item whose next reminder time has come, with what the reminder needs."""
+
+    item: ItemRow
+    request: RequestRow
+
+
+# --- message threads ---------------------------------------------------------------------
+
+MessageBody = Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class ThreadIn(Strict):
+    subject: Title
+    body: MessageBody
+    contacts: list[UUID] | None = Field(
+        None, description="Staff: the client's portal contacts to include (one or more). A "
+        "contact starting a thread leaves this out: it includes them.",
+    )  # fmt: skip
+    attachments: list[UUID] = Field([], max_length=20, description="Files uploaded for it.")
+
+
+class MessageIn(Strict):
+    body: MessageBody
+    attachments: list[UUID] = Field(
+        [], max_length=20,
+        description="Document ids of files this person uploaded into the thread and has not "
+        "attached yet.",
+    )  # fmt: skip
+
+
+class MessageChange(Strict):
+    body: MessageBody
+
+
+class ThreadFolderIn(Strict):
+    folder_id: UUID = Field(description="The client's folder message attachments go to.")
+
+
+class ThreadFolderOut(BaseModel):
+    folder_id: UUID | None = Field(description="None: attachments are refused until chosen.")
+
+
+class ThreadRow(BaseModel):
+    id: UUID
+    firm_id: UUID
+    client_id: UUID
+    subject: str
+    started_by: UUID
+    started_by_kind: str
+    created_at: datetime
+    last_message_at: datetime
+    contacts: list[UUID]
+
+
+class ThreadSummary(BaseModel):
+    id: UUID
+    client_id: UUID
+    subject: str
+    contacts: list[UUID] = Field(description="The client's contacts the thread includes.")
+    started_by: UUID
+    started_by_kind: str
+    created_at: datetime
+    last_message_at: datetime
+    unread: int = Field(description="Messages by others this caller has not read.")
+
+
+class ThreadList(BaseModel):
+    threads: list[ThreadSummary]
+
+
+class MessageRow(BaseModel):
+    id: UUID
+    firm_id: UUID
+    thread_id: UUID
+    author_id: UUID
+    author_kind: str
+    body: str
+    created_at: datetime
+    edited_at: datetime | None
+    deleted_at: datetime | None
+
+
+class ReadReceipt(BaseModel):
+    reader_id: UUID
+    read_at: datetime
+
+
+class PreviousText(BaseModel):
+    body: str
+    replaced_at: datetime
+
+
+class ThreadFile(BaseModel):
+    document_id: UUID
+    version_id: UUID
+    name: str
+    size: int
+
+
+class MessageOut(BaseModel):
+    id: UUID
+    author_id: UUID
+    author_kind: str
+    body: str = Field(description="Empty once deleted.")
+    created_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+    attachments: list[ThreadFile]
+    read_by: list[ReadReceipt]
+    previous: list[PreviousText] | None = Field(
+        description="Staff only: the text before each edit, oldest first."
+    )
+
+
+class ThreadOut(ThreadSummary):
+    messages: list[MessageOut]
+
+
+class NewThread(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    firm_id: UUID
+    client_id: UUID
+    subject: str
+    started_by: UUID
+    started_by_kind: str
+
+
+class NewMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: UUID
+    firm_id: UUID
+    thread_id: UUID
+    author_id: UUID
+    author_kind: str
+    body: str

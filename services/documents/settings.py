@@ -67,3 +67,9 @@ class DocumentsSettings(S3Settings):
         'it is answered "in progress" (the copy goes on; the retry finds it). The RPC '
         "server's pooled connection is held at most this long, whatever the source's speed.",
     )
+    reminder_interval_seconds: float = Field(
+        60.0, gt=0, description="How often the reminder job looks for document requests due."
+    )
+    reminder_hour_utc: int = Field(
+        7, ge=0, le=23, description="Hour of the day (UTC) a request's reminders are sent at."
+    )

@@ -15,12 +15,18 @@ from shared.auth import ADMIN_ROLES, staff_sees_client
 from shared.errors import Invalid
 
 T = TypeVar("T")
-Category = Literal["documents", "comments_and_approvals", "signing", "account"]
+Category = Literal["documents", "comments_and_approvals", "signing", "account", "messages"]
 Choice = Literal["immediate", "daily_digest", "off"]
 UserKind = Literal["staff", "contact"]
 ClientRole = Literal["commercial", "operational", "employee"]
 
-CATEGORIES: tuple[Category, ...] = ("documents", "comments_and_approvals", "signing", "account")
+CATEGORIES: tuple[Category, ...] = (
+    "documents",
+    "comments_and_approvals",
+    "signing",
+    "account",
+    "messages",
+)
 LANGUAGES = ("sv", "en", "de", "es")
 FALLBACK_LANGUAGE = "en"
 
@@ -49,6 +55,15 @@ KIND_CATEGORY: Mapping[str, Category | None] = {
     "storage_threshold_reached": "account",
     "balance_depleted": "account",
     "webhook_disabled": "account",
+    # Document requests (issue 20) are about documents the customer sends.
+    "request_created": "documents",
+    "request_item_submitted": "documents",
+    "request_item_accepted": "documents",
+    "request_item_returned": "documents",
+    "request_reminder": "documents",
+    # Messages between a client and the firm (issue 20): a category of their own, so a person
+    # may take them at once, once a day, or not by mail at all.
+    "message_posted": "messages",
 }
 KINDS = (*KIND_CATEGORY, "daily_digest")
 
@@ -59,12 +74,14 @@ DEFAULTS: Mapping[UserKind, Mapping[Category, Choice]] = {
         "comments_and_approvals": "immediate",
         "signing": "immediate",
         "account": "immediate",
+        "messages": "immediate",
     },
     "contact": {
         "documents": "immediate",
         "comments_and_approvals": "immediate",
         "signing": "immediate",
         "account": "immediate",
+        "messages": "immediate",
     },
 }
 

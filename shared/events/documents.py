@@ -197,3 +197,135 @@ class ApprovalAnswered(Event):
     status: Literal["pending", "accepted", "rejected"] = Field(
         description="The request's status after this answer."
     )
+
+
+# Document requests: staff ask a client's portal contacts for documents, item by item.
+# `contacts` is the request's audience when it happened (the portal contacts it reaches), so
+# notify needs no copy of it; `status` is the request's status after the change.
+
+RequestStatus = Literal["open", "submitted", "accepted", "returned", "cancelled"]
+
+
+class RequestedItem(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    item_id: UUID
+    title: str
+    due_date: str = Field(description="ISO date the item is due.")
+    folder_id: UUID
+
+
+@message("documents.request.created", 1)
+class DocumentRequestCreated(Event):
+    request_id: UUID
+    client_id: UUID
+    title: str
+    message: str
+    items: list[RequestedItem]
+    contacts: list[UUID] = Field(description="The portal contacts asked.")
+
+
+@message("documents.request.item_added", 1)
+class RequestItemAdded(Event):
+    request_id: UUID
+    client_id: UUID
+    request_title: str
+    item: RequestedItem
+    status: RequestStatus
+    contacts: list[UUID]
+
+
+@message("documents.request.item_changed", 1)
+class RequestItemChanged(Event):
+    """Staff edited an item (title, description, due date or folder); carries it as it is."""
+
+    request_id: UUID
+    client_id: UUID
+    request_title: str
+    item: RequestedItem
+    contacts: list[UUID]
+
+
+@message("documents.request.item_status_changed", 1)
+class RequestItemStatusChanged(Event):
+    """An item was submitted (a contact uploaded a file against it: `document_id`), accepted,
+    returned (with `reason`) or cancelled (removed from the request)."""
+
+    request_id: UUID
+    client_id: UUID
+    request_title: str
+    item_id: UUID
+    item_title: str
+    item_status: RequestStatus
+    reason: str = ""
+    document_id: UUID | None = None
+    document_name: str = ""
+    status: RequestStatus
+    contacts: list[UUID]
+
+
+@message("documents.request.closed", 1)
+class DocumentRequestClosed(Event):
+    """Staff closed the request (items not accepted are cancelled) or cancelled it."""
+
+    request_id: UUID
+    client_id: UUID
+    title: str
+    cancelled: bool
+    status: RequestStatus
+    contacts: list[UUID]
+
+
+@message("documents.request.reminder_due", 1)
+class RequestReminderDue(Event):
+    """An item still waits for the customer at one of its reminder times (before or after its
+    due date); published once per item and time, whatever the number of replicas."""
+
+    request_id: UUID
+    client_id: UUID
+    request_title: str
+    item_id: UUID
+    item_title: str
+    due_date: str
+    remind_at: str = Field(description="The scheduled reminder time (ISO, UTC).")
+    overdue: bool
+    contacts: list[UUID]
+
+
+# Message threads between a client's contacts and the firm's staff who see the client.
+# `contacts` are the client's contacts the thread includes.
+
+
+@message("documents.thread.started", 1)
+class ThreadStarted(Event):
+    thread_id: UUID
+    client_id: UUID
+    subject: str
+    started_by_kind: Literal["staff", "contact"]
+    contacts: list[UUID]
+
+
+@message("documents.thread.message_posted", 1)
+class MessagePosted(Event):
+    thread_id: UUID
+    message_id: UUID
+    client_id: UUID
+    subject: str
+    author_kind: Literal["staff", "contact"]
+    body: str
+    attachments: list[str] = Field(description="Names of the files attached.")
+    contacts: list[UUID]
+
+
+@message("documents.thread.message_edited", 1)
+class MessageEdited(Event):
+    thread_id: UUID
+    message_id: UUID
+    client_id: UUID
+
+
+@message("documents.thread.message_deleted", 1)
+class MessageDeleted(Event):
+    thread_id: UUID
+    message_id: UUID
+    client_id: UUID

@@ -18,6 +18,7 @@ import io
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,8 @@ def pdf(title: str) -> bytes:
 
 
 PDF = pdf("Avtal")
+# A document request's items are due a while ahead (one due in the past is refused).
+DUE = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -130,6 +133,11 @@ class World:
                 json={"name": f"Tom {uuid.uuid4().hex[:6]}"},
             )  # fmt: skip
             return {"folder_id": folder["id"]}
+        if what == "thread":
+            return await start_thread(self.portal, owner, ids["client_id"], ids["audience"])
+        if what == "request":
+            return await ask_for_documents(self.portal, owner, ids["client_id"], ids["folder_id"],
+                                           ids["audience"])  # fmt: skip
         if what == "document":
             document = await upload(self.portal, owner, ids["folder_id"])
             return {"document_id": document["id"]}
@@ -214,6 +222,10 @@ async def furnish(
                                expect=201, json={"name": "stor.pdf", "size": 6_000_000},
     )  # fmt: skip
     versions = await portal.call("GET", f"/api/v1/documents/{document['id']}/versions", owner)
+    request = await ask_for_documents(portal, owner, client_id, folder["id"], audience)
+    await portal.call("PUT", f"/api/v1/clients/{client_id}/threads/folder", owner,
+                      json={"folder_id": folder["id"]})  # fmt: skip
+    thread = await start_thread(portal, owner, client_id, audience)
     signing = await portal.eventually("POST", "/api/v1/signings", owner, expect=201, json={
         "document_id": document["id"],
         "parties": [{"name": "Styrelse Ledamot", "email": "ledamot@kund.example",
@@ -222,8 +234,32 @@ async def furnish(
     return {
         "client_id": client_id, "folder_id": folder["id"], "document_id": document["id"],
         "version_id": versions["versions"][0]["id"], "approval_id": approval["id"],
-        "upload_id": multipart["id"], "signing_id": signing["id"],
+        "upload_id": multipart["id"], "signing_id": signing["id"], **request, **thread,
     }  # fmt: skip
+
+
+async def start_thread(
+    portal: Portal, owner: str, client_id: str, audience: list[str]
+) -> dict[str, str]:
+    """A message thread including the audience, with the owner's first message; its ids."""
+    body = {"subject": "Bokslut", "body": "Hej!", "contacts": audience}
+    made = await portal.call(
+        "POST", f"/api/v1/clients/{client_id}/threads", owner, expect=201, json=body
+    )
+    return {"thread_id": made["id"], "message_id": made["messages"][0]["id"]}
+
+
+async def ask_for_documents(
+    portal: Portal, owner: str, client_id: str, folder_id: str, audience: list[str]
+) -> dict[str, str]:
+    """A document request of one item, asking the audience; its ids. The contacts' portal
+    access reaches documents by identity's events: retried until then."""
+    made = await portal.eventually("POST", f"/api/v1/clients/{client_id}/requests", owner,
+                                   expect=201, json={
+        "title": "Underlag", "audience": audience,
+        "items": [{"title": "Kontoutdrag", "due_date": DUE, "folder_id": folder_id}],
+    })  # fmt: skip
+    return {"request_id": made["id"], "item_id": made["items"][0]["id"]}
 
 
 async def upload(portal: Portal, owner: str, folder_id: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.access.conftest import PDF, SCOPES, World
+from tests.access.conftest import DUE, PDF, SCOPES, World
 from tests.support.images import png
 
 LOGO = png()
@@ -38,7 +38,8 @@ HAS_ACCOUNT = SIGNED_IN - {"secret"}
 
 # Which ids a path parameter (or a body field) ties a call to: a client's, or the firm's.
 CLIENT_IDS = {"client_id", "contact_id", "folder_id", "document_id", "version_id",
-              "approval_id", "upload_id", "signing_id"}  # fmt: skip
+              "approval_id", "upload_id", "signing_id", "request_id", "item_id", "thread_id",
+              "message_id"}  # fmt: skip
 FIRM_IDS = {"staff_id", "webhook_id"}
 NOBODY = frozenset[str]()
 
@@ -85,7 +86,9 @@ class Row:
     scope: str | None = None  # "client" or "firm"; default: from the path's parameters
     # What `ok` use up, so that each gets a new one: "furniture" (a folder, document,
     # approval, upload, signing), "client" (with a contact), "staff", "secret_link" (a
-    # contact with one), "folder" (empty), "document" (in no signing) or "session".
+    # contact with one), "folder" (empty), "document" (in no signing), "request" (a
+    # document request of one open item), "thread" (a message thread with the owner's one
+    # unread message) or "session".
     fresh: str | None = None
 
     def expected(self, relation: str, success: int) -> int:
@@ -133,6 +136,14 @@ CONTACT = "/api/v1/contacts/{contact_id}"
 WEBHOOK = "/api/v1/webhooks/{webhook_id}"
 # A public address, so registration passes; nothing listens there for the matrix' events.
 WEBHOOK_URL, WEBHOOK_TYPE = "https://93.184.215.14/hook", "billing.balance.depleted"
+REQUEST = "/api/v1/requests/{request_id}"
+ITEM = f"{REQUEST}/items/{{item_id}}"
+ASKED = frozenset({"contact", "secret"})  # the request's audience, the thread's contacts
+THREAD = "/api/v1/threads/{thread_id}"
+MESSAGE = f"{THREAD}/messages/{{message_id}}"
+NOT_AUTHOR = (SEEING - {"owner"}) | ASKED  # the world's messages are the owners'
+UPLOAD = {"params": {"name": "kvitto.pdf"}, "data": PDF}
+NEW_ITEM = {"title": "Kvitton", "due_date": DUE, "folder_id": "{folder_id}"}
 PARTIES = [{"name": "Styrelse Ledamot", "email": "ledamot@kund.example", "method": "click",
             "order": 1}]  # fmt: skip
 
@@ -313,6 +324,49 @@ MATRIX: dict[str, Row] = {
     "GET /api/v1/uploads/{upload_id}": Row(ok={"owner"}),
     "POST /api/v1/uploads/{upload_id}/complete": Row(ok={"owner"}),
     "DELETE /api/v1/uploads/{upload_id}": Row(ok={"owner"}, fresh="furniture"),
+    # Document requests: the world's request asks the shared folder's audience for one item.
+    "POST /api/v1/clients/{client_id}/requests": client_staff(
+        body=json(title="Underlag", items=[NEW_ITEM])
+    ),
+    # The client's other contacts see the list, without the requests not asking them.
+    "GET /api/v1/clients/{client_id}/requests": Row(ok=SEEING | CONTACTS),
+    "GET /api/v1/requests": staff_only(),
+    f"GET {REQUEST}": Row(ok=SEEING | ASKED),
+    f"PATCH {REQUEST}": client_staff(body=json(title="Nytt underlag")),
+    f"POST {REQUEST}/close": client_staff(fresh="request"),
+    f"POST {REQUEST}/cancel": client_staff(fresh="request"),
+    f"POST {REQUEST}/items": client_staff(body=json(**NEW_ITEM)),
+    f"PATCH {ITEM}": client_staff(body=json(title="Kontoutdrag december")),
+    f"DELETE {ITEM}": client_staff(fresh="request"),
+    # Nothing is submitted against the world's items until a contact uploads: 409 to staff.
+    # (fresh: a contact's upload in this run may have submitted the world's own item).
+    f"POST {ITEM}/accept": client_staff(status=409, fresh="request"),
+    f"POST {ITEM}/return": client_staff(
+        status=409, fresh="request", body=json(reason="Sida saknas")
+    ),
+    f"POST {ITEM}/files": Row(
+        ok=ASKED,
+        forbidden=STAFF | {"stranger_staff", "stranger_member"},
+        body=lambda i: {"params": {"name": f"{uuid.uuid4().hex[:8]}.pdf"}, "data": PDF},
+    ),
+    # Message threads: the world's thread includes the shared folder's audience.
+    "PUT /api/v1/clients/{client_id}/threads/folder": client_staff(
+        body=json(folder_id="{folder_id}")
+    ),
+    "GET /api/v1/clients/{client_id}/threads/folder": Row(ok=SEEING | CONTACTS),
+    # Staff include contacts; a contact's own thread includes them and names nobody (422).
+    "POST /api/v1/clients/{client_id}/threads": Row(
+        ok=SEEING,
+        odd=tuple((c, 422) for c in sorted(CONTACTS)),
+        body=json(subject="Fråga", body="Hej", contacts="{audience}"),
+    ),
+    "GET /api/v1/clients/{client_id}/threads": Row(ok=SEEING | CONTACTS),
+    f"GET {THREAD}": Row(ok=SEEING | ASKED),
+    f"POST {THREAD}/messages": Row(ok=SEEING | ASKED, body=json(body="Tack!")),
+    f"PATCH {MESSAGE}": Row(ok={"owner"}, refused=NOT_AUTHOR, body=json(body="Hej igen!")),
+    f"DELETE {MESSAGE}": Row(ok={"owner"}, refused=NOT_AUTHOR, fresh="thread"),
+    f"POST {THREAD}/read": Row(ok=SEEING | ASKED),
+    f"POST {THREAD}/files": Row(ok=SEEING | ASKED, body=lambda i: dict(UPLOAD)),
     # --- signing --------------------------------------------------------------------------
     "GET /api/v1/signings/needs-attention": everyone(),
     # Signing keeps no replica of clients: to an owner, a client it cannot see is one with

@@ -24,7 +24,9 @@ import { Folders } from "./pages/Folders";
 import { Home } from "./pages/Home";
 import { Notifications, Settings } from "./pages/Notifications";
 import { Portal } from "./pages/Portal";
+import { Request } from "./pages/Request";
 import { Sign, SignedCopy } from "./pages/Sign";
+import { Thread, Threads } from "./pages/Thread";
 import { Verify } from "./pages/Verify";
 
 /** A page that needs a session: one who is not signed in signs in first, then comes back. */
@@ -115,6 +117,9 @@ export function App() {
           <Route path="/folders" element={<Folders />} />
           <Route path="/folders/:folderId" element={<Folder />} />
           <Route path="/documents/:documentId" element={<Document />} />
+          <Route path="/requests/:requestId" element={<Request />} />
+          <Route path="/threads" element={<Threads />} />
+          <Route path="/threads/:threadId" element={<Thread />} />
           <Route path="/notifications" element={<Notifications />} />
           <Route path="/settings" element={<Settings />} />
           <Route path="*" element={<NotFound />} />

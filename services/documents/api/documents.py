@@ -54,7 +54,7 @@ async def upload(
     domain.placement(
         domain.Existing(existing.id, existing.finalised_at is not None) if existing else None
     )
-    size = _declared_size(request, deps.settings.max_upload_bytes)
+    size = declared_size(request, deps.settings.max_upload_bytes)
     who = uploading.Uploader(principal.user_id, principal.kind)
     pending = uploading.new_upload(folder, query.name, size, who, "stream")
     upload = await uploading.begin(deps, pending)
@@ -62,7 +62,7 @@ async def upload(
     return DocumentOut.of(await uploading.stream(deps, upload, chunks))
 
 
-def _declared_size(request: web.Request, limit: int) -> int:
+def declared_size(request: web.Request, limit: int) -> int:
     size = request.content_length
     if size is None:
         raise domain.LengthRequired(

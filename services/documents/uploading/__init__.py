@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 from uuid import UUID, uuid4
@@ -46,6 +46,18 @@ class Uploader:
 
     user_id: UUID
     kind: str  # "staff" | "contact" | "signing"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """Bytes stored for something beside the folder itself (a document request's item),
+    decided under the folder's lock in the transaction that catalogues them: `name` picks
+    the name to store under (the wanted one, or another where the wanted one belongs to a
+    document the uploader must not add a version to), and `link` records what the new
+    version is for, so the two never part."""
+
+    name: Callable[[Connection, FolderRow, str], Awaitable[str]]
+    link: Callable[[Connection, DocumentRow, UUID], Awaitable[None]]
 
 
 def new_upload(
@@ -85,14 +97,15 @@ async def reserve(deps: DocumentsDeps, upload: UploadRow) -> None:
 
 
 async def stream(
-    deps: DocumentsDeps, upload: UploadRow, chunks: AsyncIterator[bytes], expected_sha256: str = ""
-) -> DocumentRow:
+    deps: DocumentsDeps, upload: UploadRow, chunks: AsyncIterator[bytes], expected_sha256: str = "",
+    attachment: Attachment | None = None,
+) -> DocumentRow:  # fmt: skip
     """Store a begun upload's bytes and catalogue them; undo everything on any failure."""
     try:
         received = await _pipe(deps, upload).run(chunks)
         if expected_sha256 and received.sha256 != expected_sha256:
             raise Invalid("The bytes do not match the announced SHA-256.", field="sha256")
-        document = await catalogue(deps, upload, received)
+        document = await catalogue(deps, upload, received, attachment)
     except BaseException:
         await asyncio.shield(undo(deps, upload))
         raise
@@ -122,7 +135,10 @@ def _pipe(deps: DocumentsDeps, upload: UploadRow) -> Pipe:
     )  # fmt: skip
 
 
-async def catalogue(deps: DocumentsDeps, upload: UploadRow, received: Received) -> DocumentRow:
+async def catalogue(
+    deps: DocumentsDeps, upload: UploadRow, received: Received,
+    attachment: Attachment | None = None,
+) -> DocumentRow:  # fmt: skip
     """Stored bytes become a document (or a new version of the one with that name)."""
     async with deps.db.transaction() as conn:
         if await upload_store.lock_open_upload(conn, upload.firm_id, upload.id) is None:
@@ -130,23 +146,26 @@ async def catalogue(deps: DocumentsDeps, upload: UploadRow, received: Received) 
         folder = await folder_store.lock_folder(conn, upload.firm_id, upload.folder_id)
         if folder is None:
             raise Conflict("The folder was deleted during the upload.")
-        document = await _place(conn, folder, upload, received)
+        name = await attachment.name(conn, folder, upload.name) if attachment else upload.name
+        document = await _place(conn, folder, upload, received, name)
+        if attachment:
+            await attachment.link(conn, document, document.current_version_id)  # type: ignore[arg-type]
         await upload_store.set_upload_state(conn, upload.firm_id, upload.id, "stored", document.id)
     deps.metrics.uploaded.inc(received.size)
     return document
 
 
 async def _place(
-    conn: Connection, folder: FolderRow, upload: UploadRow, received: Received
+    conn: Connection, folder: FolderRow, upload: UploadRow, received: Received, name: str
 ) -> DocumentRow:
-    existing = await document_store.lock_by_name(conn, folder.firm_id, folder.id, upload.name)
+    existing = await document_store.lock_by_name(conn, folder.firm_id, folder.id, name)
     found = existing and domain.Existing(existing.id, existing.finalised_at is not None)
     where = domain.placement(found or None)
     document_id = existing.id if existing else uuid4()
     if where == "new":
         new = NewDocument(
             id=document_id, firm_id=folder.firm_id, client_id=folder.client_id,
-            folder_id=folder.id, name=upload.name, created_by=upload.created_by,
+            folder_id=folder.id, name=name, created_by=upload.created_by,
             created_by_kind=upload.created_by_kind,
         )  # fmt: skip
         await document_store.insert_document(conn, new)

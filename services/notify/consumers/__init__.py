@@ -9,7 +9,15 @@ and templates). A type several tables handle gets each effect in turn, in that t
 from collections.abc import Mapping
 from typing import Any
 
-from services.notify.consumers import audit, commands, notices, replica, webhooks
+from services.notify.consumers import (
+    audit,
+    commands,
+    messages,
+    notices,
+    replica,
+    requests,
+    webhooks,
+)
 from shared.database import Connection
 from shared.events.base import Command, Envelope, Event
 from shared.service import Handles
@@ -36,6 +44,11 @@ def _each(handlers: list[Handles]) -> Handles:
 
 
 EVENT_HANDLERS: Mapping[type[Event], Handles] = _in_turn(
-    replica.HANDLERS, notices.HANDLERS, webhooks.HANDLERS, audit.HANDLERS
+    replica.HANDLERS,
+    notices.HANDLERS,
+    requests.HANDLERS,
+    messages.HANDLERS,
+    webhooks.HANDLERS,
+    audit.HANDLERS,
 )
 COMMAND_HANDLERS: Mapping[type[Command], Handles] = commands.HANDLERS

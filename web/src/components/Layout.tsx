@@ -45,6 +45,7 @@ export function Layout({ nav }: { nav?: ReactNode }) {
                 {t("nav.home")}
               </NavLink>
               <NavLink to="/folders">{t("nav.documents")}</NavLink>
+              <NavLink to="/threads">{t("nav.messages")}</NavLink>
               <NavLink to="/notifications">{t("nav.notifications")}</NavLink>
               <NavLink to="/settings">{t("nav.settings")}</NavLink>
             </>

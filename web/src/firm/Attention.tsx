@@ -9,6 +9,7 @@ import type { components } from "../api/schema/signing";
 import { ErrorText, Loading } from "../components/Status";
 import { formatDate } from "../i18n/format";
 import { useScope } from "./clients";
+import { RequestsOverdue } from "./Requests";
 
 type SigningSummary = components["schemas"]["SigningSummary"];
 
@@ -101,6 +102,10 @@ export function Attention() {
       <section aria-labelledby="attention-approvals" className="panel">
         <h2 id="attention-approvals">{t("firm.attention.approvals")}</h2>
         <ApprovalsWaiting />
+      </section>
+      <section aria-labelledby="attention-requests" className="panel">
+        <h2 id="attention-requests">{t("requests.overdueTitle")}</h2>
+        <RequestsOverdue />
       </section>
       <p>
         <Link to="/firm/clients">{t("firm.attention.toClients")}</Link>

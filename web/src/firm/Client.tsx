@@ -17,8 +17,11 @@ import {
   linkExisting,
 } from "./ContactForm";
 import { type ContactOfClient, fullName, useClient, useContactsOf, useScope } from "./clients";
+import { useFolders } from "./folders";
 import { PortalAccess, SecretLink } from "./PortalAccess";
 import { usePortalSettings } from "./PortalSettings";
+import { ClientRequests } from "./Requests";
+import { ClientThreads } from "./Threads";
 
 export function Client() {
   const { t } = useTranslation();
@@ -27,6 +30,7 @@ export function Client() {
   const queries = useQueryClient();
   const client = useClient(clientId);
   const contacts = useContactsOf(clientId);
+  const folders = useFolders(clientId);
   const archive = useMutation({
     mutationFn: async () =>
       must(
@@ -71,6 +75,16 @@ export function Client() {
       </section>
       <ClientFolders clientId={clientId} contacts={contacts.data ?? []} />
       <ClientSignings clientId={clientId} />
+      <ClientRequests
+        clientId={clientId}
+        folders={folders.data ?? []}
+        contacts={contacts.data ?? []}
+      />
+      <ClientThreads
+        clientId={clientId}
+        folders={folders.data ?? []}
+        contacts={contacts.data ?? []}
+      />
       <section aria-labelledby="client-approvals-title" className="panel">
         <h2 id="client-approvals-title">{t("firm.attention.approvals")}</h2>
         <ApprovalsWaiting clientId={clientId} />

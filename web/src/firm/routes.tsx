@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { Route } from "react-router";
 // The customer's feed and preferences serve staff as they are (already in the first load).
 import { Notifications, Settings } from "../pages/Notifications";
+import { Thread } from "../pages/Thread";
 import { Attention } from "./Attention";
 import { Billing } from "./Billing";
 import { Branding } from "./Branding";
@@ -17,6 +18,7 @@ import { NewClient } from "./NewClient";
 import { NewSigning } from "./NewSigning";
 import { PortalSettings } from "./PortalSettings";
 import { Profile } from "./Profile";
+import { FirmRequest } from "./Requests";
 import { Signing } from "./Signing";
 import { SignUp } from "./SignUp";
 import { Staff } from "./Staff";
@@ -36,6 +38,8 @@ export function firmRoutes(notFound: ReactNode) {
       <Route path="documents/:documentId" element={<FirmDocument />} />
       <Route path="documents/:documentId/signing" element={<NewSigning />} />
       <Route path="signings/:signingId" element={<Signing />} />
+      <Route path="requests/:requestId" element={<FirmRequest />} />
+      <Route path="threads/:threadId" element={<Thread firm />} />
       <Route path="staff" element={<Staff />} />
       <Route path="billing" element={<Billing />} />
       <Route path="portal" element={<PortalSettings />} />

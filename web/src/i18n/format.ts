@@ -68,3 +68,12 @@ export function formatSize(bytes: number, language: string): string {
 export function formatAmount(ore: number, language: string, currency = "SEK"): string {
   return new Intl.NumberFormat(locale(language), { style: "currency", currency }).format(ore / 100);
 }
+
+/** A calendar day ("2026-12-10", a due date): the same day wherever the reader is. */
+export function formatDay(isoDate: string, language: string): string {
+  const tag = locale(language);
+  return cached(
+    `day:${tag}`,
+    () => new Intl.DateTimeFormat(tag, { dateStyle: "medium", timeZone: "UTC" }),
+  ).format(new Date(`${isoDate}T12:00:00Z`));
+}

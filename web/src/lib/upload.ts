@@ -110,3 +110,23 @@ export async function uploadFile(folderId: string, file: File, onProgress: Progr
   onProgress(file.size, file.size);
   return body as { id: string; name: string };
 }
+
+/** A file for a document request's item: one request (the item's upload path has no parts). */
+export async function uploadForItem(
+  requestId: string,
+  itemId: string,
+  file: File,
+  onProgress: Progress,
+) {
+  const name = encodeURIComponent(file.name);
+  const url = `/api/v1/requests/${requestId}/items/${itemId}/files?name=${name}`;
+  const body = await sendChecked("POST", url, file, (loaded) => onProgress(loaded, file.size));
+  onProgress(file.size, file.size);
+  return body as { id: string; name: string };
+}
+
+/** A file for one's next message in a thread (attached when the message is posted). */
+export async function uploadForThread(threadId: string, file: File) {
+  const url = `/api/v1/threads/${threadId}/files?name=${encodeURIComponent(file.name)}`;
+  return (await sendChecked("POST", url, file, () => {})) as { document_id: string };
+}

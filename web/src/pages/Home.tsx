@@ -1,12 +1,14 @@
 import { useQuery } from "@tanstack/react-query";
+import type { TFunction } from "i18next";
 import { useEffect, useState } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, useNavigate } from "react-router";
 import { documents, signing } from "../api/client";
 import { must } from "../api/problem";
 import { ErrorText, Loading } from "../components/Status";
-import { formatDate } from "../i18n/format";
+import { formatDate, formatDay } from "../i18n/format";
 import { contextKey, useContext } from "../lib/auth";
+import type { RequestOut } from "./Request";
 
 const recorded = new Set<string>();
 
@@ -29,6 +31,31 @@ export function Home() {
       ),
     enabled: clientId !== "",
   });
+  const requests = useQuery({
+    queryKey: ["requests", key],
+    queryFn: async () =>
+      must(
+        await documents.GET("/api/v1/clients/{client_id}/requests", {
+          params: { path: { client_id: clientId } },
+        }),
+      ),
+    enabled: clientId !== "",
+  });
+  // Requests waiting for the customer: an item still open, or returned to them.
+  const asked = (requests.data?.requests ?? []).filter(
+    (r) => r.closed_at === null && (r.status === "open" || r.status === "returned"),
+  );
+  const threads = useQuery({
+    queryKey: ["threads", key, clientId],
+    queryFn: async () =>
+      must(
+        await documents.GET("/api/v1/clients/{client_id}/threads", {
+          params: { path: { client_id: clientId } },
+        }),
+      ),
+    enabled: clientId !== "",
+  });
+  const unread = (threads.data?.threads ?? []).filter((thread) => thread.unread > 0);
   const news = useQuery({
     queryKey: ["news", key],
     queryFn: async () =>
@@ -56,11 +83,15 @@ export function Home() {
       <h1>{t("home.title")}</h1>
       <section aria-labelledby="attention-title" className="panel">
         <h2 id="attention-title">{t("home.attention")}</h2>
-        {attention.isPending || approvals.isPending ? (
+        {attention.isPending || approvals.isPending || requests.isPending ? (
           <Loading />
-        ) : attention.error || approvals.error ? (
-          <ErrorText error={attention.error ?? approvals.error} />
-        ) : attention.data.items.length + approvals.data.approvals.length === 0 ? (
+        ) : attention.error || approvals.error || requests.error ? (
+          <ErrorText error={attention.error ?? approvals.error ?? requests.error} />
+        ) : attention.data.items.length +
+            approvals.data.approvals.length +
+            asked.length +
+            unread.length ===
+          0 ? (
           <p className="muted">{t("home.nothingWaiting")}</p>
         ) : (
           <ul className="list">
@@ -71,6 +102,19 @@ export function Home() {
                   {t("home.expires", { date: formatDate(item.expires_at, i18n.language) })}
                 </span>
                 <OpenSigning signingId={item.id} />
+              </li>
+            ))}
+            {asked.map((request) => (
+              <li key={request.id}>
+                <strong>{t("home.requestWaiting", { title: request.title })}</strong>
+                <span className="muted">{nextDue(request, i18n.language, t)}</span>
+                <Link to={`/requests/${request.id}`}>{t("home.sendDocuments")}</Link>
+              </li>
+            ))}
+            {unread.map((thread) => (
+              <li key={thread.id}>
+                <strong>{t("home.unreadMessages", { count: thread.unread })}</strong>
+                <Link to={`/threads/${thread.id}`}>{thread.subject}</Link>
               </li>
             ))}
             {approvals.data.approvals.map((approval) => (
@@ -104,6 +148,16 @@ export function Home() {
       </section>
     </>
   );
+}
+
+/** When the first item still waiting for the customer is due. */
+function nextDue(request: RequestOut, language: string, t: TFunction): string {
+  const waiting = request.items
+    .filter((item) => item.status === "open" || item.status === "returned")
+    .map((item) => item.due_date)
+    .sort();
+  const first = waiting[0];
+  return first ? t("requests.due", { date: formatDay(first, language) }) : "";
 }
 
 /** The party page of a request waiting for this contact, opened with a fresh link of their

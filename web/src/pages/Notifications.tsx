@@ -10,8 +10,14 @@ import { contextKey, useContext } from "../lib/auth";
 import { portalPath } from "../lib/links";
 
 type Choice = "immediate" | "daily_digest" | "off";
-type Category = "documents" | "comments_and_approvals" | "signing" | "account";
-const CATEGORIES: Category[] = ["documents", "comments_and_approvals", "signing", "account"];
+type Category = "documents" | "comments_and_approvals" | "signing" | "account" | "messages";
+const CATEGORIES: Category[] = [
+  "documents",
+  "comments_and_approvals",
+  "signing",
+  "account",
+  "messages",
+];
 const CHOICES: Choice[] = ["immediate", "daily_digest", "off"];
 
 export function Notifications() {

@@ -573,7 +573,7 @@ export interface components {
              * Category
              * @enum {string}
              */
-            category: "documents" | "comments_and_approvals" | "signing" | "account";
+            category: "documents" | "comments_and_approvals" | "signing" | "account" | "messages";
             /**
              * Created At
              * Format: date-time
