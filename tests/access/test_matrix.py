@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
 from tests.access.conftest import DUE, PDF, SCOPES, World
 from tests.support.images import png
 
@@ -544,6 +546,8 @@ async def cell(
     return f"{op.method} {op.template} [{scope}] {principal} ({who}): {got} not {expected}: {said}"
 
 
+# Every operation times every principal: some minutes on a busy machine, past the default.
+@pytest.mark.timeout(900)
 async def test_every_operation_answers_every_principal_as_the_table_says(world: World) -> None:
     operations = await live_operations(world)
     names = {f"{o.method} {o.template}" for o in operations}
