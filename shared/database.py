@@ -5,17 +5,18 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeAlias
+from typing import TypeAlias, TypeVar
 
 import asyncpg
 
 log = logging.getLogger(__name__)
 
 Connection: TypeAlias = asyncpg.Connection
+T = TypeVar("T")
 
 # Errors that mean "this connection is gone", not "this query is wrong".
 CONNECTION_LOST = (
@@ -112,6 +113,23 @@ class Database:
                 await self.pool.release(conn)
                 raise
             return conn, tx
+        raise AssertionError("unreachable")
+
+    async def read(self, look: Callable[[Connection], Awaitable[T]]) -> T:
+        """`look` on a pooled connection outside a transaction: for ONE read-only statement,
+        which is its own snapshot, so the BEGIN and COMMIT round trips of `transaction` would
+        buy nothing. A connection the server has dropped is replaced, as `transaction` does,
+        and the read tried again: it changed nothing, so that is safe."""
+        attempts = 3
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self.pool.acquire() as conn:
+                    return await look(conn)
+            except CONNECTION_LOST:
+                await self.pool.expire_connections()
+                if attempt == attempts:
+                    raise
+                log.warning("database connection lost; retrying the read on a fresh one")
         raise AssertionError("unreachable")
 
     async def ping(self) -> None:

@@ -1,7 +1,8 @@
 """Request and response models of the HTTP API, and the rows the store returns."""
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -110,6 +111,21 @@ class FolderOut(BaseModel):
             rules=RulesOut.of(row.rules), document_count=row.document_count,
             total_size=row.document_bytes,
             created_at=row.created_at, updated_at=row.updated_at,
+        )  # fmt: skip
+
+    @classmethod
+    def listed(cls, row: Mapping[str, Any], rules: Rules) -> "FolderOut":
+        """From a row of our own folders table, whose columns already have the types: built
+        without validation, which was a third of a contact's listing of 100 folders."""
+        return cls.model_construct(
+            id=row["id"], client_id=row["client_id"], parent_id=row["parent_id"],
+            name=row["name"], rules=RulesOut.model_construct(
+                level=rules.level,
+                audience="all" if rules.audience_all else sorted(rules.audience),
+                primary_manages=rules.primary_manages,
+            ),
+            document_count=row["document_count"], total_size=row["document_bytes"],
+            created_at=row["created_at"], updated_at=row["updated_at"],
         )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 
 import aiosmtplib
 
@@ -40,7 +40,7 @@ class Mailer:
         )  # fmt: skip
 
     async def send(
-        self, message: EmailMessage, then: Callable[[Answer], Awaitable[None]] | None = None
+        self, message: Message, then: Callable[[Answer], Awaitable[None]] | None = None
     ) -> Answer:
         """Send on a pooled connection; `then` gets the answer before that connection is
         handed to the next send."""
@@ -61,7 +61,7 @@ class Mailer:
                     await _discard(client)
             return answer
 
-    async def _attempt(self, client: aiosmtplib.SMTP, message: EmailMessage) -> tuple[Answer, bool]:
+    async def _attempt(self, client: aiosmtplib.SMTP, message: Message) -> tuple[Answer, bool]:
         """One try on one connection: the answer, and whether the connection is still usable."""
         try:
             if not client.is_connected:

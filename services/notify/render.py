@@ -50,6 +50,9 @@ class Renderer:
     def __init__(self, folder: Path = TEMPLATES) -> None:
         common: dict[str, Any] = {
             "loader": FileSystemLoader(folder),
+            # The templates ship with the code and change only with a new process; Jinja's
+            # default looked at each file's mtime on every render (two stats per email).
+            "auto_reload": False,
             "undefined": StrictUndefined,
             "trim_blocks": True,
             "lstrip_blocks": True,

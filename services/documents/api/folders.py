@@ -44,6 +44,10 @@ async def list_folders(
     request: web.Request, *, deps: DocumentsDeps, principal: Principal
 ) -> FolderList:
     client_id = path_uuid(request, "client_id")
+    if principal.kind == "contact" and principal.client_id == client_id:
+        listed = await _contact_listing(deps, principal, client_id)
+        if listed is not None:
+            return listed
     async with deps.db.transaction(readonly=True) as conn:
         standing = await require_client(
             conn, principal, client_id, wait=deps.settings.replica_wait_seconds
@@ -52,6 +56,28 @@ async def list_folders(
         if standing is not None:
             rows = [r for r in rows if domain.contact_sees_folder(r.rules, standing)]
     return FolderList(folders=[FolderOut.of(r) for r in rows])
+
+
+async def _contact_listing(
+    deps: DocumentsDeps, principal: Principal, client_id: UUID
+) -> FolderList | None:
+    """A contact's listing of their own client in one statement; None when their standing is
+    not yet known or admits nothing, which the general path answers (waits, 503 or 404)."""
+    standing, rows = await deps.db.read(
+        lambda conn: store.list_folders_with_standing(
+            conn, principal.firm_id, client_id, principal.user_id
+        )
+    )
+    if standing is None or not (standing.portal_access and standing.linked):
+        return None
+    folders = []
+    for row in rows:
+        rules = domain.Rules(
+            row["level"], row["audience_all"], frozenset(row["audience"]), row["primary_manages"]
+        )
+        if domain.contact_sees_folder(rules, standing):
+            folders.append(FolderOut.listed(row, rules))
+    return FolderList.model_construct(folders=folders)
 
 
 @api.post(

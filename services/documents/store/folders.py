@@ -2,12 +2,18 @@
 
 from uuid import UUID
 
-from services.documents.domain import Rules
+from asyncpg import Record
+
+from services.documents.domain import Rules, Standing
 from services.documents.models import FolderRow, NewFolder
+from services.documents.store import replicas
 from shared.database import Connection
 
 _COLUMNS = """id, firm_id, client_id, parent_id, name, level, audience_all, audience,
               primary_manages, document_count, document_bytes, created_at, updated_at"""
+# What a listing shows of each folder (FolderOut), besides its id.
+_LISTED = """f.client_id, f.parent_id, f.name, f.level, f.audience_all, f.audience,
+             f.primary_manages, f.document_count, f.document_bytes, f.created_at, f.updated_at"""
 
 
 async def insert_folder(conn: Connection, new: NewFolder) -> FolderRow | None:
@@ -46,6 +52,25 @@ async def list_folders(conn: Connection, firm_id: UUID, client_id: UUID) -> list
         firm_id, client_id,
     )  # fmt: skip
     return [FolderRow(**dict(r)) for r in rows]
+
+
+async def list_folders_with_standing(
+    conn: Connection, firm_id: UUID, client_id: UUID, contact_id: UUID
+) -> tuple[Standing | None, list[Record]]:
+    """A contact's standing at the client and the client's folders, in one statement: the
+    listing a contact opens most is one round trip with no BEGIN and COMMIT around it (one
+    statement is one snapshot), and its rows stay asyncpg records, which the listing turns
+    into its answer without a model per row. The standing comes with no folder when the
+    client has none."""
+    rows = await conn.fetch(
+        f"""SELECT s.*, f.id, {_LISTED}
+              FROM ({replicas.STANDING}) s
+              LEFT JOIN folders f ON f.firm_id = $1 AND f.client_id = $3
+             ORDER BY f.name, f.id""",
+        firm_id, contact_id, client_id,
+    )  # fmt: skip
+    standing = replicas.standing_of(rows[0], contact_id)
+    return standing, [r for r in rows if r["id"] is not None]
 
 
 async def update_folder(

@@ -1,6 +1,8 @@
 """Identity's facts as this service keeps them. Each upsert applies only if its event is not
 older than what the row already reflects, so late or repeated events change nothing."""
 
+from collections.abc import Mapping
+from typing import Any
 from uuid import UUID
 
 from services.documents.domain import Standing
@@ -94,16 +96,23 @@ async def get_standing(
 ) -> Standing | None:
     """The contact's standing at the client; None while this replica has heard neither of the
     contact's portal access nor of their link to the client (identity's events on the way)."""
-    row = await conn.fetchrow(
-        """SELECT coalesce(c.portal_access, false) AS portal_access,
-                  coalesce(r.linked, false) AS linked, coalesce(r.is_primary, false) AS primary,
-                  c.access_changed_at > '-infinity' AND r.contact_id IS NOT NULL AS known
-             FROM (SELECT 1) one
-             LEFT JOIN contacts c ON c.contact_id = $2 AND c.firm_id = $1
-             LEFT JOIN relationships r
-                    ON r.contact_id = $2 AND r.client_id = $3 AND r.firm_id = $1""",
-        firm_id, contact_id, client_id,
-    )  # fmt: skip
+    row = await conn.fetchrow(STANDING, firm_id, contact_id, client_id)
+    return standing_of(row, contact_id)
+
+
+# The one row of a contact's ($2) standing at a client ($3) of a firm ($1); also the start of
+# the contact's folder listing (store/folders.py), which reads it in the same statement.
+STANDING = """SELECT coalesce(c.portal_access, false) AS portal_access,
+                     coalesce(r.linked, false) AS linked, coalesce(r.is_primary, false) AS primary,
+                     c.access_changed_at > '-infinity' AND r.contact_id IS NOT NULL AS known
+                FROM (SELECT 1) one
+                LEFT JOIN contacts c ON c.contact_id = $2 AND c.firm_id = $1
+                LEFT JOIN relationships r
+                       ON r.contact_id = $2 AND r.client_id = $3 AND r.firm_id = $1"""
+
+
+def standing_of(row: Mapping[str, Any], contact_id: UUID) -> Standing | None:
+    """A STANDING row as the domain's Standing; None while the replica knows too little."""
     if not row["known"]:
         return None
     return Standing(contact_id, row["portal_access"], row["linked"], row["primary"])

@@ -104,6 +104,32 @@ async def test_revoked_portal_access_and_unassignment_hide_everything(portal: Po
     assert await status(portal, member, "GET", url) == 404
 
 
+async def test_a_contacts_listing_follows_their_standing(portal: Portal) -> None:
+    """The contact's listing reads the standing in the same statement as the folders: a
+    primary contact also lists the folders they manage without being in the audience, and
+    a contact whose portal access identity revoked gets 404 for the listing, not an empty
+    list."""
+    from shared.events.identity import PortalAccessRevoked
+
+    firm = await portal.open_firm()
+    owner, client = portal.staff(firm, "owner"), await portal.client(firm)
+    primary = await portal.contact(firm, client, primary=True)
+    other = await portal.contact(firm, client)
+    managed = await portal.folder(owner, client, level="none", audience="all",
+                                  primary_manages=True)  # fmt: skip
+    theirs = await portal.folder(owner, client, level="read", audience=[str(other.user_id)])
+    listing = f"/api/v1/clients/{client}/folders"
+    for who, expected in ((primary, {managed["id"]}), (other, {theirs["id"]})):
+        async with portal.http.get(listing, headers=who.headers) as response:
+            assert response.status == 200
+            assert {f["id"] for f in (await response.json())["folders"]} == expected
+    await portal.publish(PortalAccessRevoked(contact_id=other.user_id), firm)
+    await portal.present(
+        "SELECT 1 FROM contacts WHERE contact_id = $1 AND NOT portal_access", other.user_id
+    )
+    assert await status(portal, other, "GET", listing) == 404
+
+
 async def test_a_folder_made_right_after_its_client_waits_for_the_client(portal: Portal) -> None:
     """Staff create a folder for a client the moment identity made it: documents waits for
     the ClientCreated on its way rather than answering that the client does not exist."""
