@@ -88,10 +88,10 @@ async def list_documents(
 ) -> DocumentPage:
     folder_id = path_uuid(request, "folder_id")
     async with deps.db.transaction(readonly=True) as conn:
-        await require_folder(conn, principal, folder_id, "read")
+        folder = (await require_folder(conn, principal, folder_id, "read")).folder
         rows, total = await store.page_documents(
             conn, principal.firm_id, folder_id, limit=query.limit, offset=query.offset,
-            sort=query.sort, order=query.order, q=query.q,
+            sort=query.sort, order=query.order, q=query.q, folder_total=folder.document_count,
         )  # fmt: skip
     return DocumentPage(
         documents=[DocumentOut.of(r) for r in rows], total=total, limit=query.limit,

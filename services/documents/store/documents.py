@@ -142,18 +142,25 @@ async def finalise_document(conn: Connection, firm_id: UUID, document_id: UUID) 
 
 async def page_documents(
     conn: Connection, firm_id: UUID, folder_id: UUID, *, limit: int, offset: int, sort: str,
-    order: str, q: str | None,
+    order: str, q: str | None, folder_total: int,
 ) -> tuple[list[DocumentRow], int]:  # fmt: skip
-    """One page, sorted, optionally filtered by a name fragment; and the total matching."""
-    pattern = (
-        None
-        if not q
-        else "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    )
+    """One page, sorted, optionally filtered by a name fragment; and the total matching.
+
+    Unfiltered, the total is the folder's own counter (`folder_total`, kept by a trigger in
+    the documents' transactions): counting the matches with the page (`count(*) OVER ()`)
+    reads the whole folder before the LIMIT, 17 to 28 ms at 10,000 documents (bench.load)."""
     direction = "DESC" if order == "desc" else "ASC"
+    if not q:
+        rows = await conn.fetch(
+            f"""SELECT {_DOC} FROM documents WHERE firm_id = $1 AND folder_id = $2
+                 ORDER BY {_SORT[sort]} {direction}, id LIMIT $3 OFFSET $4""",
+            firm_id, folder_id, limit, offset,
+        )  # fmt: skip
+        return [DocumentRow(**dict(r)) for r in rows], folder_total
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = await conn.fetch(
         f"""SELECT {_DOC}, count(*) OVER () AS total FROM documents
-             WHERE firm_id = $1 AND folder_id = $2 AND ($3::text IS NULL OR name ILIKE $3)
+             WHERE firm_id = $1 AND folder_id = $2 AND name ILIKE $3
              ORDER BY {_SORT[sort]} {direction}, id LIMIT $4 OFFSET $5""",
         firm_id, folder_id, pattern, limit, offset,
     )  # fmt: skip
@@ -161,7 +168,7 @@ async def page_documents(
     if not rows and offset:
         total = await conn.fetchval(
             "SELECT count(*) FROM documents WHERE firm_id = $1 AND folder_id = $2 AND "
-            "($3::text IS NULL OR name ILIKE $3)",
+            "name ILIKE $3",
             firm_id, folder_id, pattern,
         )  # fmt: skip
     return [DocumentRow(**{k: v for k, v in r.items() if k != "total"}) for r in rows], total

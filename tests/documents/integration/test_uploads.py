@@ -170,6 +170,8 @@ async def test_listing_pages_sorts_and_searches(portal: Portal) -> None:
 
     assert await names(limit="2") == (["a.txt", "b.txt"], 4)
     assert await names(limit="2", offset="2") == (["report-1.txt", "report-2.txt"], 4)
+    assert await names(offset="10") == ([], 4)
+    assert await names(q="report", offset="10") == ([], 2)
     assert (await names(sort="size", order="desc"))[0][0] == "report-1.txt"
     assert await names(q="report") == (["report-1.txt", "report-2.txt"], 2)
     assert await names(q="%") == ([], 0)
