@@ -164,7 +164,10 @@ def _responses(route: Route, refs: dict[Any, Any]) -> dict[str, Any]:
     elif route.raw_response:
         responses[str(route.status)] = {
             "description": route.summary,
-            "content": {route.raw_response: {"schema": {"type": "string", "format": "binary"}}},
+            "content": {
+                media_type: {"schema": {"type": "string", "format": "binary"}}
+                for media_type in _media_types(route.raw_response)
+            },
         }
     else:
         responses[str(route.status)] = {"description": route.summary}
@@ -197,3 +200,7 @@ def _error_statuses(route: Route) -> list[int]:
     if "{" in route.path:
         statuses.add(404)
     return sorted(statuses)
+
+
+def _media_types(raw: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (raw,) if isinstance(raw, str) else raw

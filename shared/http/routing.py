@@ -39,7 +39,7 @@ class Route:
     status: int
     errors: tuple[int, ...]
     raw_body: str | None
-    raw_response: str | None
+    raw_response: str | tuple[str, ...] | None  # one media type, or those the query chooses from
     redirects: tuple[int, ...] = ()  # 3xx the route may answer, with a Location
 
 
@@ -64,7 +64,7 @@ class Api:
         status: int = 200,
         errors: tuple[int, ...] = (),
         raw_body: str | None = None,
-        raw_response: str | None = None,
+        raw_response: str | tuple[str, ...] | None = None,
         redirects: tuple[int, ...] = (),
     ) -> Callable[[Endpoint], Endpoint]:
         """Declare a route. `raw_body`/`raw_response` name a media type the handler streams."""

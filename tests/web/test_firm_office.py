@@ -40,7 +40,7 @@ async def test_a_firm_signs_up_on_a_plan_and_its_owner_signs_in_with_totp(
     await person.check("firm-attention")
 
     # TOTP on from the profile: the page shows the secret, a code from it confirms.
-    await page.get_by_role("link", name="Profil").click()
+    await page.get_by_role("link", name="Profil", exact=True).click()
     await page.get_by_role("button", name="Börja").click()
     secret = await page.get_by_test_id("totp-secret").inner_text()
     # Steps must rise from one use to the next: one behind now (allowed for drift), then now,
@@ -61,7 +61,7 @@ async def test_a_firm_signs_up_on_a_plan_and_its_owner_signs_in_with_totp(
     await page.get_by_role("heading", name="Att hantera", exact=True).wait_for()
 
     # And off again, with a code and the password.
-    await page.get_by_role("link", name="Profil").click()
+    await page.get_by_role("link", name="Profil", exact=True).click()
     off = page.locator("form", has=page.get_by_role("heading", name="Slå av tvåstegsinloggning"))
     await off.get_by_label("Sexsiffrig kod").fill(code(secret, ahead=1))
     await off.get_by_label("Lösenord").fill(PASSWORD)

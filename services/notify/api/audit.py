@@ -81,8 +81,8 @@ async def verify(
 @api.get(
     "/api/v1/audit/export",
     summary="Export the firm's audit log (filtered), oldest first, as CSV or JSON Lines",
-    access="staff", roles=ADMIN_ROLES, query=AuditExportQuery, raw_response="text/csv",
-    errors=(422,),
+    access="staff", roles=ADMIN_ROLES, query=AuditExportQuery,
+    raw_response=("text/csv", "application/jsonl"), errors=(422,),
 )  # fmt: skip
 async def export(
     request: web.Request, *, deps: "NotifyDeps", principal: Principal, query: AuditExportQuery

@@ -954,6 +954,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/jsonl": string;
                     "text/csv": string;
                 };
             };
