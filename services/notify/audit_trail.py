@@ -22,7 +22,8 @@ GENESIS = bytes(32)
 
 # Events that are the platform's own doing, not an action of anyone at the firm.
 NOT_ACTIONS = frozenset({
-    "signing.reminder.due", "billing.storage.threshold_reached", "billing.balance.depleted",
+    "signing.reminder.due", "documents.request.reminder_due", "billing.storage.threshold_reached",
+    "billing.balance.depleted",
 })  # fmt: skip
 AUDITED_SERVICES = ("identity.", "documents.", "signing.", "billing.")
 
@@ -48,6 +49,12 @@ SUMMARIES: Mapping[str, str] = {
     "identity.portal_access.granted": "Turned a contact's portal access on",
     "identity.portal_access.revoked": "Turned a contact's portal access off",
     "identity.contact.registered": "A contact registered",
+    "identity.firm.branding_changed": "Changed the firm's branding",
+    "identity.session.revoked": "A session ended",
+    "identity.tokens.revoked": "Ended every session of a person",
+    "identity.second_factor.changed": "Changed their second sign-in factor (on: {enabled})",
+    "identity.secret_link.issued": "Made a contact's secret link",
+    "identity.secret_link.revoked": "Revoked a contact's secret link",
     "documents.folder.created": "Created folder {name}",
     "documents.folder.updated": "Changed folder {name} (access {rules[level]})",
     "documents.folder.deleted": "Deleted a folder",
@@ -59,6 +66,15 @@ SUMMARIES: Mapping[str, str] = {
     "documents.comment.added": "Commented on {document_name}",
     "documents.approval.requested": "Asked for approval of {document_name}",
     "documents.approval.answered": "Answered an approval request: {answer}",
+    "documents.request.created": "Asked for documents: {title}",
+    "documents.request.item_added": "Added an item to the request {request_title}",
+    "documents.request.item_changed": "Changed an item of the request {request_title}",
+    "documents.request.item_status_changed": "{item_title} ({request_title}): {item_status}",
+    "documents.request.closed": "Closed the request {title}",
+    "documents.thread.started": "Started the thread {subject}",
+    "documents.thread.message_posted": "Wrote in the thread {subject}",
+    "documents.thread.message_edited": "Edited a message",
+    "documents.thread.message_deleted": "Deleted a message",
     "signing.request.created": "Drafted a signing of {document_name}",
     "signing.request.sent": "Sent {document_name} for signing",
     "signing.party.invited": "Invited a party to sign",

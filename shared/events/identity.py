@@ -163,6 +163,28 @@ class ContactRegistered(Event):
     contact_id: UUID
 
 
+@message("identity.second_factor.changed", 1)
+class SecondFactorChanged(Event):
+    """A staff member turned the second factor (TOTP) of their sign-in on or off, at the firm
+    the envelope names (where they did it); the actor is that person."""
+
+    staff_id: UUID
+    enabled: bool
+
+
+@message("identity.secret_link.issued", 1)
+class SecretLinkIssued(Event):
+    """Staff made (or replaced) a contact's personal secret link. The link is never in an event;
+    the sessions of a replaced one end (`identity.session.revoked`)."""
+
+    contact_id: UUID
+
+
+@message("identity.secret_link.revoked", 1)
+class SecretLinkRevoked(Event):
+    contact_id: UUID
+
+
 @message("identity.portal_settings.changed", 1)
 class PortalSettingsChanged(Event):
     """How the firm's customers may sign in, and whether new contacts get portal access."""

@@ -21,7 +21,12 @@ from shared.auth import ADMIN_ROLES, Principal
 from shared.bus.outbox import put
 from shared.database import Connection
 from shared.errors import Conflict, Gone, NotFound
-from shared.events.identity import ContactRegistered, PortalSettingsChanged
+from shared.events.identity import (
+    ContactRegistered,
+    PortalSettingsChanged,
+    SecretLinkIssued,
+    SecretLinkRevoked,
+)
 from shared.http.routing import Api, path_uuid
 
 if TYPE_CHECKING:
@@ -147,6 +152,8 @@ async def make_secret_link(
         await portal.replace_secret_link(conn, principal.firm_id, contact.id, digest(token))
         revoked = await accounts.revoke_link_sessions(conn, principal.firm_id, contact.id)
         await ended(conn, revoked, principal.user_id)
+        issued = SecretLinkIssued(contact_id=contact.id)
+        await put(conn, issued, firm_id=principal.firm_id, actor=principal.user_id)
     return Link(url=f"{deps.settings.public_url}/s#token={token}")
 
 
@@ -166,6 +173,8 @@ async def revoke_secret_link(
             raise NotFound("The contact has no secret link.")
         revoked = await accounts.revoke_link_sessions(conn, principal.firm_id, contact.id)
         await ended(conn, revoked, principal.user_id)
+        withdrawn = SecretLinkRevoked(contact_id=contact.id)
+        await put(conn, withdrawn, firm_id=principal.firm_id, actor=principal.user_id)
 
 
 @api.post(

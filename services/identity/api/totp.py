@@ -28,8 +28,10 @@ from services.identity.sign_in_limits import checked_password, forgive
 from services.identity.store import accounts, challenges
 from services.identity.tokens import digest
 from shared.auth import Principal
+from shared.bus.outbox import put
 from shared.database import Connection
 from shared.errors import Conflict, DomainError, Forbidden, Gone, Invalid, Unauthorized
+from shared.events.identity import SecondFactorChanged
 from shared.http.routing import Api
 
 if TYPE_CHECKING:
@@ -100,6 +102,7 @@ async def confirm(
         if step is None:
             raise Invalid("The code does not match.", field="code")
         await accounts.update_totp(conn, account, sealed, True, step)
+        await _changed(conn, principal, enabled=True)
 
 
 @api.delete(
@@ -129,6 +132,8 @@ async def turn_off(
         refused = await _second_factor(deps, conn, account_id, body)
         if not isinstance(refused, Forbidden):  # a wrong code stays counted as a failure
             await forgive(conn, checked)
+        if refused is None:
+            await _changed(conn, principal, enabled=False)
     if refused is not None:
         raise refused
 
@@ -151,6 +156,11 @@ async def _second_factor(
     except DomainError as refused:
         return refused
     return None
+
+
+async def _changed(conn: Connection, principal: Principal, *, enabled: bool) -> None:
+    changed = SecondFactorChanged(staff_id=principal.user_id, enabled=enabled)
+    await put(conn, changed, firm_id=principal.firm_id, actor=principal.user_id)
 
 
 async def _account(conn: Connection, principal: Principal) -> UUID:

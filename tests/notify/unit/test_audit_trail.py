@@ -6,6 +6,7 @@ from typing import Any
 
 from services.notify.audit_trail import (
     GENESIS,
+    SUMMARIES,
     Entry,
     Stored,
     audited,
@@ -15,7 +16,8 @@ from services.notify.audit_trail import (
     link,
     summary,
 )
-from shared.events.base import Envelope
+from shared.events import catalog
+from shared.events.base import Envelope, Event
 from shared.events.documents import DocumentDownloaded
 from shared.events.identity import SessionOpened
 
@@ -128,3 +130,11 @@ def test_what_the_log_records() -> None:
 def test_times_are_hashed_in_utc_with_microseconds() -> None:
     assert instant(T0) == "2026-12-01T12:00:00.000000Z"
     assert b'"occurred_at":"2026-12-01T12:00:01.000000Z"' in _entry(1).canonical()
+
+
+def test_every_audited_event_of_the_platform_reads_as_a_sentence() -> None:
+    """A kind without a summary reads as its type: a new event of the platform gets a line."""
+    platform = [
+        m.type for m in catalog() if issubclass(m, Event) and m.__module__.startswith("shared.")
+    ]
+    assert [t for t in platform if audited(t) and t not in SUMMARIES] == []
