@@ -519,10 +519,15 @@ async def journey_8(portal: Portal) -> None:
         "firm_id": first.firm_id, "client_id": other.client_id})  # fmt: skip
     in_second = switched["access_token"]
     assert await folder_names(portal, other, in_second) == ["Avtal"]
-    assert await folder_names(portal, first, primary.token) == ["Bokslut", "Löner"]
-    await portal.call("GET", f"/api/v1/folders/{other.folders['Avtal']}", primary.token,
-                      expect=404)  # fmt: skip
     await portal.call("GET", f"/api/v1/folders/{first.folders['Bokslut']}", in_second,
+                      expect=404)  # fmt: skip
+    # Switching ends the session it leaves: its token is refused everywhere, within a second.
+    await portal.eventually("GET", f"/api/v1/clients/{first.client_id}/folders", primary.token,
+                            expect=401)  # fmt: skip
+    in_first = (await portal.call("POST", "/api/v1/auth/switch", in_second, json={
+        "firm_id": first.firm_id, "client_id": first.client_id}))["access_token"]  # fmt: skip
+    assert await folder_names(portal, first, in_first) == ["Bokslut", "Löner"]
+    await portal.call("GET", f"/api/v1/folders/{other.folders['Avtal']}", in_first,
                       expect=404)  # fmt: skip
 
     firm_b = await sign_up(portal)
@@ -544,15 +549,18 @@ async def journey_8(portal: Portal) -> None:
     await shared_folder(portal, firm_b, "Bokslut")
     in_b = accepted["access_token"]
     assert await folder_names(portal, firm_b, in_b) == ["Bokslut"]
+    await _foreign(portal, in_b, first)
     back = await portal.call("POST", "/api/v1/auth/switch", in_b, json={
         "firm_id": first.firm_id, "client_id": first.client_id})  # fmt: skip
     assert await folder_names(portal, first, back["access_token"]) == ["Bokslut", "Löner"]
-    for token, foreign in ((in_b, first), (primary.token, firm_b)):
-        await portal.call("GET", f"/api/v1/folders/{foreign.folders['Bokslut']}", token,
-                          expect=404)  # fmt: skip
-        await portal.call("GET", f"/api/v1/clients/{foreign.client_id}/folders", token,
-                          expect=404)  # fmt: skip
+    await _foreign(portal, back["access_token"], firm_b)
     await portal.call("GET", f"/api/v1/clients/{first.client_id}", firm_b.staff, expect=404)
+
+
+async def _foreign(portal: Portal, token: str, foreign: Bureau) -> None:
+    """A token of one firm reaches nothing of another's: its folder and its client are 404."""
+    await portal.call("GET", f"/api/v1/folders/{foreign.folders['Bokslut']}", token, expect=404)
+    await portal.call("GET", f"/api/v1/clients/{foreign.client_id}/folders", token, expect=404)
 
 
 async def journey_9(portal: Portal) -> None:
